@@ -1,0 +1,5 @@
+"""Allows `python -m numbersync`."""
+
+from numbersync.cli import main
+
+main()

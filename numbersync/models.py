@@ -1,0 +1,118 @@
+"""The domain: what the file wants, what Close has, and the vocabulary both sides share.
+
+Plain frozen dataclasses with no behaviour beyond small derived properties; every step of the
+pipeline (load -> validate -> fetch -> diff -> render -> apply) passes these between modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from numbersync.errors import Position
+
+# The settings numbersync manages: exactly the writable fields of `PUT /phone_number/{id}/`.
+MANAGED_FIELDS: tuple[str, ...] = (
+    "label",
+    "forward_to",
+    "forward_to_enabled",
+    "inbound_ring_duration",
+    "participants",
+    "participant_groups",
+    "phone_numbers",
+    "press_1_to_accept",
+    "voicemail_greeting_url",
+)
+# Lists that Close replaces whole and that are compared as sets (order and duplicates ignored).
+SET_FIELDS: frozenset[str] = frozenset({"participants", "participant_groups", "phone_numbers"})
+# What a user without "Manage Team Phone Numbers" may still change on a number they alone belong to.
+UNPRIVILEGED_FIELDS: frozenset[str] = frozenset(
+    {"label", "voicemail_greeting_url", "forward_to", "forward_to_enabled"}
+)
+DEFAULT_RING_DURATION = 30  # Close: "null means the default of 30 seconds is used"
+MAX_PARTICIPANT_GROUPS = 40
+
+# A managed value: str, bool, int, None, or a tuple of str for the set fields.
+Value = Any
+
+
+@dataclass(frozen=True)
+class Safety:
+    """The apply safety rail: refuse changing more than `max_change_percent` of the managed numbers
+    when at least `min_managed` are managed, unless --force."""
+
+    max_change_percent: float = 30.0
+    min_managed: int = 10
+
+
+@dataclass(frozen=True)
+class DesiredNumber:
+    """One number as the file wants it, after `defaults` were merged and values normalised.
+
+    `number` is E.164 when the key is a number, `id` is set when the key is a `phon_...` id.
+    Set fields hold a tuple of references in file order without duplicates: user ids or emails
+    (participants), group ids or names (participant_groups), E.164 numbers (phone_numbers).
+    `positions` maps "" (the key) and each field name, and "field[i]" for list items, to the place
+    in the file where it was written (for a value from `defaults`, the place in `defaults`).
+    """
+
+    key: str
+    number: str | None
+    id: str | None
+    fields: Mapping[str, Value]
+    positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
+
+    @property
+    def position(self) -> Position:
+        return self.positions[""]
+
+    def position_of(self, name: str) -> Position:
+        """The position of a field (or list item), falling back to the number's key."""
+        return self.positions.get(name) or self.positions.get(name.split("[")[0]) or self.position
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """The whole desired-state file, validated and normalised."""
+
+    path: str
+    version: int
+    numbers: tuple[DesiredNumber, ...]
+    safety: Safety = Safety()
+    fingerprint: str = ""  # sha256 of the file's bytes, carried into saved plans
+
+
+@dataclass(frozen=True)
+class LiveNumber:
+    """One phone number as Close returned it. `fields` holds the managed fields present in the
+    response, raw (not normalised); `raw` keeps the whole object for export and debugging."""
+
+    id: str
+    number: str
+    number_formatted: str
+    date_updated: str | None
+    fields: Mapping[str, Value]
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Me:
+    """The user the credential belongs to. `permissions` is None when /me/ does not list them."""
+
+    user_id: str
+    email: str
+    permissions: frozenset[str] | None
