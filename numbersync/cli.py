@@ -46,3 +46,26 @@ def reports_errors(func: F) -> F:
 @click.version_option(__version__, prog_name="numbersync")
 def main() -> None:
     """Keep the settings of your Close phone numbers in Git: validate, plan, apply, export."""
+
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="numbers.yaml",
+    show_default=True,
+    metavar="FILE",
+    help="The desired-state file.",
+)
+
+
+@main.command()
+@config_option
+@reports_errors
+def validate(config_path: str) -> None:
+    """Check the desired-state file offline: schema, numbers, limits. No network."""
+    from numbersync import config
+
+    state = config.load(config_path)
+    count = len(state.numbers)
+    click.echo(f"OK: {count} number{'s' if count != 1 else ''}")

@@ -61,7 +61,7 @@ class UsageError(NumbersyncError):
 class ApiError(NumbersyncError):
     """Close answered with an error, or could not be reached after every retry.
 
-    `field_errors` keeps Close's `field-errors` per field, so that callers can point at the YAML line.
+    `field_errors` keeps Close's `field-errors` per field, so callers can point at the YAML line.
     """
 
     def __init__(
@@ -83,4 +83,4 @@ class ApiError(NumbersyncError):
 
 
 class RefusedError(NumbersyncError):
-    """numbersync refuses to go on: an unsafe plan without --force, a stale plan, no confirmation."""
+    """numbersync refuses to go on: an unsafe plan without --force, a stale plan, no consent."""

@@ -1,0 +1,32 @@
+"""Phone number normalisation: any form a person writes, to the E.164 form Close stores."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+
+
+def to_e164(text: str) -> str | None:
+    """`+1 (650) 333-4444` -> `+16503334444`; None when it is not a possible number.
+
+    Numbers must carry their country code: a bare national number is ambiguous across countries.
+    """
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if parsed.extension or not phonenumbers.is_possible_number(parsed):
+        return None
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+
+def display(e164: str) -> str:
+    """`+16503334444` -> `+1 650-333-4444`, the way Close shows numbers; unchanged if unparsable."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))

@@ -1,0 +1,219 @@
+"""The desired-state language: every example validates, every invalid file gets its exact error,
+and valid files normalise to the state the diff expects."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from numbersync import config
+from numbersync.cli import main
+from numbersync.errors import InputError, UsageError
+from numbersync.yamlsource import MAX_FILE_BYTES
+
+ROOT = Path(__file__).resolve().parent.parent
+INVALID = ROOT / "tests" / "data" / "invalid"
+EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.yaml") if p.name != "emulator-seed.yaml")
+
+
+def validate(path: str, cwd: Path) -> tuple[int, str, str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "numbersync", "validate", "-c", path],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_every_example_validates(example: Path) -> None:
+    result = CliRunner().invoke(main, ["validate", "-c", str(example)])
+    assert result.exit_code == 0, result.output
+    count = len(config.load(str(example)).numbers)
+    assert result.stdout == f"OK: {count} number{'s' if count != 1 else ''}\n"
+
+
+def test_there_are_at_least_thirty_invalid_files() -> None:
+    assert len(list(INVALID.glob("*.yaml"))) >= 30
+
+
+@pytest.mark.parametrize("bad", sorted(INVALID.glob("*.yaml")), ids=lambda p: p.stem)
+def test_invalid_file_gets_its_exact_errors(bad: Path) -> None:
+    expected = bad.with_suffix(".expected").read_text().splitlines()
+    result = CliRunner().invoke(main, ["validate", "-c", bad.name], catch_exceptions=False)
+    # CliRunner runs in-process: chdir so that the printed path is the relative name.
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[:-1] == expected
+    count = len(expected)
+    assert lines[-1] == f"Error: {count} error{'s' if count != 1 else ''} found"
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+
+
+@pytest.fixture(autouse=True)
+def _in_invalid_dir(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
+    if request.node.name.startswith("test_invalid_file_gets_its_exact_errors"):
+        monkeypatch.chdir(INVALID)
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    code, _, err = validate("alias_bomb.yaml", INVALID)
+    assert code == 1
+    assert "aliases expand to more than 100,000 nodes" in err
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    code, out, err = validate("numbers.yaml", tmp_path)
+    assert (code, out) == (1, "")
+    assert err == (
+        "Error: numbers.yaml: no such file\nHint: pass the desired-state file with -c FILE\n"
+    )
+
+
+def test_directory_given_as_the_file(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    code, _, err = validate("conf", tmp_path)
+    assert code == 1
+    assert err.startswith("Error: conf is a directory, not a YAML file\n")
+
+
+def test_huge_file_is_refused_before_reading(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"# " + b"x" * MAX_FILE_BYTES + b"\n")
+    with pytest.raises(UsageError, match=r"numbersync reads files up to 10,485,760 bytes"):
+        config.load(str(huge))
+
+
+def test_validate_and_help_do_not_import_the_network_stack() -> None:
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from numbersync.cli import main\n"
+        "r = CliRunner().invoke(main, ['--help'])\n"
+        "assert r.exit_code == 0\n"
+        "r = CliRunner().invoke(main, ['validate', '-c', 'examples/numbers.yaml'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "heavy = sorted(m for m in ('httpx', 'deepdiff', 'httpcore') if m in sys.modules)\n"
+        "print(heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "numbers.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_normalises_numbers_sets_and_defaults(tmp_path: Path) -> None:
+    state = config.load(
+        write(
+            tmp_path,
+            "version: 1\n"
+            "defaults:\n"
+            "  inbound_ring_duration: 30\n"
+            "  press_1_to_accept: false\n"
+            "numbers:\n"
+            "  +1 (650) 333-4444:\n"
+            "    forward_to: +1 650 555 0100\n"
+            "    inbound_ring_duration: 45\n"
+            "    participants: [Alice@Example.com, alice@example.com, user_b]\n"
+            "    phone_numbers: [+14155550199, '+1 415 555 0199', '+1 415-555-0100']\n"
+            "  phon_abc:\n"
+            "    label: By id\n"
+            "  '+442079460958':\n",
+        )
+    )
+    first, second, by_id = state.numbers
+    assert (first.number, first.id, first.key) == ("+16503334444", None, "+1 (650) 333-4444")
+    assert dict(first.fields) == {
+        "forward_to": "+16505550100",
+        "inbound_ring_duration": 45,
+        "participants": ("Alice@Example.com", "user_b"),
+        "phone_numbers": ("+14155550199", "+14155550100"),
+        "press_1_to_accept": False,
+    }
+    assert first.position.line == 6
+    assert first.position_of("inbound_ring_duration").line == 8
+    assert first.position_of("press_1_to_accept").line == 4  # inherited: points at defaults
+    assert (
+        first.position_of("phone_numbers[1]").col == 54
+    )  # the third item: the second was a duplicate
+    assert (second.number, dict(second.fields)) == (
+        "+442079460958",
+        {"inbound_ring_duration": 30, "press_1_to_accept": False},
+    )
+    assert (by_id.number, by_id.id, by_id.fields["label"]) == (None, "phon_abc", "By id")
+    assert state.fingerprint.startswith("sha256:") and len(state.fingerprint) == 71
+    assert state.safety.max_change_percent == 30.0
+
+
+def test_unquoted_phone_numbers_keep_their_plus(tmp_path: Path) -> None:
+    state = config.load(
+        write(
+            tmp_path,
+            "version: 1\nnumbers:\n  +16503334444:\n    forward_to: +16505550100\n"
+            "    phone_numbers:\n      - +14155550199\n",
+        )
+    )
+    (number,) = state.numbers
+    assert number.number == "+16503334444"
+    assert number.fields["forward_to"] == "+16505550100"
+    assert number.fields["phone_numbers"] == ("+14155550199",)
+
+
+def test_anchors_and_merge_keys_are_supported(tmp_path: Path) -> None:
+    state = config.load(
+        write(
+            tmp_path,
+            "version: 1\nnumbers:\n"
+            "  '+16503334444': &sales\n    participants: [alice@example.com]\n    label: Sales\n"
+            "  '+16503334445':\n    <<: *sales\n    label: Sales 2\n",
+        )
+    )
+    second = state.numbers[1]
+    assert dict(second.fields) == {"label": "Sales 2", "participants": ("alice@example.com",)}
+
+
+def test_greeting_null_is_kept_as_a_managed_clear(tmp_path: Path) -> None:
+    state = config.load(
+        write(tmp_path, "version: 1\nnumbers:\n  '+16503334444':\n    voicemail_greeting_url:\n")
+    )
+    assert dict(state.numbers[0].fields) == {"voicemail_greeting_url": None}
+
+
+def test_safety_block(tmp_path: Path) -> None:
+    state = config.load(
+        write(
+            tmp_path,
+            "version: 1\nsafety:\n  max_change_percent: 50\n  min_managed: 4\nnumbers: {}\n",
+        )
+    )
+    assert (state.safety.max_change_percent, state.safety.min_managed) == (50.0, 4)
+
+
+def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        config.load(
+            write(
+                tmp_path,
+                "version: 3\nnumbers:\n  '+16503334444':\n    label: [x]\n"
+                "    inbound_ring_duration: 9\n",
+            )
+        )
+    assert [(d.position.line, d.path) for d in caught.value.diagnostics] == [
+        (1, "$.version"),
+        (4, '$.numbers["+16503334444"].label'),
+        (5, '$.numbers["+16503334444"].inbound_ring_duration'),
+    ]
