@@ -6,17 +6,38 @@ need them so that `--help` and `validate` start fast.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from numbersync import __version__
-from numbersync.errors import InputError, NumbersyncError
+from numbersync.errors import ApiError, InputError, NumbersyncError
+
+if TYPE_CHECKING:
+    from numbersync.close import CloseClient
+    from numbersync.models import DesiredState
+    from numbersync.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(exc: NumbersyncError) -> None:
+    if isinstance(exc, InputError):
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+    click.echo(f"Error: {exc.message}", err=True)
+    if isinstance(exc, ApiError):
+        for name, message in sorted(exc.field_errors.items()):
+            click.echo(f"  {name}: {message}", err=True)
+    if exc.hint:
+        click.echo(f"Hint: {exc.hint}", err=True)
+    sys.exit(exc.exit_code)
 
 
 def reports_errors(func: F) -> F:
@@ -26,26 +47,42 @@ def reports_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except InputError as exc:
-            for diagnostic in exc.diagnostics:
-                click.echo(str(diagnostic), err=True)
-            click.echo(f"Error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"Hint: {exc.hint}", err=True)
-            sys.exit(exc.exit_code)
         except NumbersyncError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
-            if exc.hint:
-                click.echo(f"Hint: {exc.hint}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(exc)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class NumbersyncGroup(click.Group):
+    """Exit 1 for usage errors too (click says 2), so that `2` always means "changes present"."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=NumbersyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="numbersync")
-def main() -> None:
+@click.option(
+    "-v", "--verbose", count=True, help="Log each API request to stderr (-vv: with rate limits)."
+)
+def main(verbose: int) -> None:
     """Keep the settings of your Close phone numbers in Git: validate, plan, apply, export."""
+    if verbose:
+        from numbersync.close import configure_logging
+
+        configure_logging(verbose)
 
 
 config_option = click.option(
@@ -57,6 +94,25 @@ config_option = click.option(
     metavar="FILE",
     help="The desired-state file.",
 )
+target_option = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NUMBER",
+    help="Only this number (any format, or its phon_ id); repeatable.",
+)
+
+
+@contextmanager
+def close_client() -> Iterator[CloseClient]:
+    from numbersync.close import CloseClient, Settings
+
+    with CloseClient(Settings.from_env(os.environ)) as client:
+        yield client
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @main.command()
@@ -69,3 +125,85 @@ def validate(config_path: str) -> None:
     state = config.load(config_path)
     count = len(state.numbers)
     click.echo(f"OK: {count} number{'s' if count != 1 else ''}")
+
+
+def make_plan(client: CloseClient, state: DesiredState, targets: tuple[str, ...]) -> Plan:
+    from numbersync.fetch import fetch_for_plan
+    from numbersync.plan import build_plan
+
+    account = fetch_for_plan(client, state)
+    return build_plan(state, account.numbers, account.directory, me=account.me, targets=targets)
+
+
+@main.command()
+@config_option
+@click.option("--out", "out_path", metavar="PLANFILE", help="Also save the plan (JSON) for apply.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for terminals, markdown for pull-request comments, json for machines.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes, 0 when there are none, 1 on error.",
+)
+@target_option
+@click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
+@reports_errors
+def plan(
+    config_path: str,
+    out_path: str | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    show_unmanaged: bool,
+) -> None:
+    """Fetch the live numbers, diff them against the file, and print the plan. Writes nothing."""
+    from numbersync import config, render
+    from numbersync.output import use_color, write_atomic
+
+    state = config.load(config_path)
+    with close_client() as client:
+        result = make_plan(client, state, targets)
+    if out_path:
+        write_atomic(out_path, render.render_json(result))
+    if output_format == "json":
+        click.echo(render.render_json(result), nl=False)
+    elif output_format == "markdown":
+        click.echo(render.render_markdown(result))
+    else:
+        text = render.render_text(result, color=use_color(), show_unmanaged=show_unmanaged)
+        click.echo(text, nl=False)
+    if detailed_exitcode and result.has_changes:
+        sys.exit(2)
+
+
+@main.command()
+@click.option(
+    "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
+)
+@reports_errors
+def export(output_path: str | None) -> None:
+    """Write the account's current settings as a numbers.yaml that plans clean."""
+    from numbersync.close import Settings
+    from numbersync.export import export_yaml
+    from numbersync.fetch import fetch_everything
+    from numbersync.output import write_atomic
+
+    with close_client() as client:
+        account = fetch_everything(client)
+    text = export_yaml(
+        account.numbers,
+        account.directory,
+        source=Settings.from_env(os.environ).base_url,
+        when=_now(),
+    )
+    if output_path:
+        write_atomic(output_path, text)
+        click.echo(f"Wrote {len(account.numbers)} numbers to {output_path}", err=True)
+    else:
+        click.echo(text, nl=False)

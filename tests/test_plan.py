@@ -1,0 +1,250 @@
+"""The pure diff: what changes, what does not, and which problems stop a plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from numbersync import config
+from numbersync.errors import InputError, UsageError
+from numbersync.models import Group, LiveNumber, Me, User
+from numbersync.plan import Directory, FieldChange, build_plan
+
+USERS = (
+    User("user_alice", "alice@acme.example"),
+    User("user_bob", "bob@acme.example"),
+    User("user_twin1", "twin@acme.example"),
+    User("user_twin2", "TWIN@acme.example"),
+)
+GROUPS = (Group("group_sales", "Sales EMEA"), Group("group_support", "Support"))
+DIRECTORY = Directory(USERS, GROUPS)
+
+
+def live(number: str, id: str = "", **fields: Any) -> LiveNumber:
+    id = id or "phon_" + number.lstrip("+")
+    return LiveNumber(id, number, number, "2026-01-01T00:00:00+00:00", fields, {**fields, "id": id})
+
+
+def state(tmp_path: Path, body: str, defaults: str = "") -> config.DesiredState:
+    path = tmp_path / "numbers.yaml"
+    path.write_text(f"version: 1\n{defaults}numbers:\n{body}")
+    return config.load(str(path))
+
+
+# Each row: the settings written for +16503334444, what Close has, and the expected changes.
+CASES = [
+    ("label: Sales", {"label": "Sales"}, []),
+    ("label: Sales", {"label": "Old"}, [("label", "Old", "Sales")]),
+    ("label: Sales", {"label": None}, [("label", None, "Sales")]),
+    ("inbound_ring_duration: 30", {"inbound_ring_duration": None}, []),
+    ("inbound_ring_duration: 30", {}, []),
+    (
+        "inbound_ring_duration: 45",
+        {"inbound_ring_duration": None},
+        [("inbound_ring_duration", 30, 45)],
+    ),
+    ("forward_to: '+1 (650) 555-0100'", {"forward_to": "+16505550100"}, []),
+    ("forward_to: '+16505550100'", {"forward_to": None}, [("forward_to", None, "+16505550100")]),
+    (
+        "forward_to_enabled: true",
+        {"forward_to_enabled": False},
+        [("forward_to_enabled", False, True)],
+    ),
+    ("press_1_to_accept: false", {"press_1_to_accept": False}, []),
+    ("voicemail_greeting_url: null", {"voicemail_greeting_url": None}, []),
+    (
+        "voicemail_greeting_url: null",
+        {"voicemail_greeting_url": "https://x.example/a.mp3"},
+        [("voicemail_greeting_url", "https://x.example/a.mp3", None)],
+    ),
+    (
+        "participants: [bob@acme.example, ALICE@acme.example]",
+        {"participants": ["user_alice", "user_bob"]},
+        [],
+    ),
+    (
+        "participants: [user_bob, user_alice, user_bob]",
+        {"participants": ["user_alice", "user_bob"]},
+        [],
+    ),
+    (
+        "participants: [alice@acme.example]",
+        {"participants": ["user_alice", "user_bob"]},
+        [("participants", ("user_alice", "user_bob"), ("user_alice",))],
+    ),
+    ("participants: [alice@acme.example]", {"participants": [], "user_id": "user_alice"}, []),
+    (
+        "participant_groups: [Support, group_sales]",
+        {"participant_groups": ["group_sales", "group_support"]},
+        [],
+    ),
+    (
+        "phone_numbers: ['+1 415 555 0199', '+14155550100']",
+        {"phone_numbers": ["+14155550100", "+14155550199"]},
+        [],
+    ),
+    (
+        "phone_numbers: []",
+        {"phone_numbers": ["+14155550100"]},
+        [("phone_numbers", ("+14155550100",), ())],
+    ),
+    ("phone_numbers: ['+14155550100']", {}, [("phone_numbers", (), ("+14155550100",))]),
+]
+
+
+@pytest.mark.parametrize(("written", "server", "expected"), CASES)
+def test_diff_table(
+    tmp_path: Path, written: str, server: dict[str, Any], expected: list[tuple[Any, ...]]
+) -> None:
+    desired = state(tmp_path, f"  '+16503334444':\n    {written}\n")
+    plan = build_plan(desired, [live("+16503334444", **server)], DIRECTORY)
+    got = [(c.field, c.before, c.after) for change in plan.changes for c in change.fields]
+    assert got == expected
+    assert plan.unchanged == (() if expected else ("+16503334444",))
+
+
+def test_only_fields_the_file_names_are_compared(tmp_path: Path) -> None:
+    desired = state(tmp_path, "  '+16503334444':\n    label: Sales\n")
+    server = live(
+        "+16503334444", label="Sales", inbound_ring_duration=90, participants=["user_bob"]
+    )
+    assert not build_plan(desired, [server], DIRECTORY).has_changes
+
+
+def test_defaults_apply_unless_the_number_sets_the_field(tmp_path: Path) -> None:
+    desired = state(
+        tmp_path,
+        "  '+16503334444': {inbound_ring_duration: 60}\n  '+16503334445':\n",
+        defaults="defaults: {inbound_ring_duration: 45}\n",
+    )
+    plan = build_plan(
+        desired,
+        [
+            live("+16503334444", inbound_ring_duration=45),
+            live("+16503334445", inbound_ring_duration=None),
+        ],
+    )
+    assert [(c.number, c.fields) for c in plan.changes] == [
+        ("+16503334444", (FieldChange("inbound_ring_duration", 45, 60),)),
+        ("+16503334445", (FieldChange("inbound_ring_duration", 30, 45),)),
+    ]
+
+
+def test_put_body_carries_only_changed_fields_and_whole_lists(tmp_path: Path) -> None:
+    desired = state(
+        tmp_path,
+        "  '+16503334444':\n    label: Sales\n    participants: [bob@acme.example, alice@acme.example]\n"
+        "    inbound_ring_duration: 30\n",
+    )
+    server = live(
+        "+16503334444", label="Old", participants=["user_alice"], inbound_ring_duration=None
+    )
+    (change,) = build_plan(desired, [server], DIRECTORY).changes
+    assert change.body == {"label": "Sales", "participants": ["user_bob", "user_alice"]}
+
+
+def test_numbers_matched_by_id_and_unmanaged_counted(tmp_path: Path) -> None:
+    desired = state(tmp_path, "  phon_x:\n    label: By id\n  '+16503334444': {label: A}\n")
+    numbers = [
+        live("+16503334444", label="A"),
+        live("+16503330000", id="phon_x", label="Old"),
+        live("+19999999999", label="Front desk"),
+    ]
+    plan = build_plan(desired, numbers)
+    assert [(c.id, c.number, c.key) for c in plan.changes] == [("phon_x", "+16503330000", "phon_x")]
+    assert plan.unchanged == ("+16503334444",)
+    assert [(u.id, u.label) for u in plan.unmanaged] == [("phon_19999999999", "Front desk")]
+    assert plan.managed == 2
+
+
+def test_changes_are_sorted_by_number(tmp_path: Path) -> None:
+    desired = state(
+        tmp_path,
+        "  '+16503334446': {label: C}\n  '+16503334444': {label: A}\n  '+16503334445': {label: B}\n",
+    )
+    numbers = [live(n) for n in ("+16503334445", "+16503334446", "+16503334444")]
+    assert [c.number for c in build_plan(desired, numbers).changes] == [
+        "+16503334444",
+        "+16503334445",
+        "+16503334446",
+    ]
+
+
+def test_every_plan_time_problem_is_reported_at_once_with_its_position(tmp_path: Path) -> None:
+    desired = state(
+        tmp_path,
+        "  '+16503334444':\n"
+        "    participants: [alice@acme.example, nobody@acme.example, twin@acme.example]\n"
+        "    participant_groups: [sales emea, Nightshift]\n"
+        "  '+16509999999':\n"
+        "    label: Gone\n"
+        "  phon_missing: {label: X}\n",
+    )
+    with pytest.raises(InputError) as caught:
+        build_plan(desired, [live("+16503334444")], DIRECTORY)
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f'{desired.path}:4:40: $.numbers["+16503334444"].participants[1]: '
+        "no user with email nobody@acme.example in the organization",
+        f'{desired.path}:4:61: $.numbers["+16503334444"].participants[2]: '
+        "twin@acme.example matches 2 users (user_twin1, user_twin2); name the user by id",
+        f'{desired.path}:5:26: $.numbers["+16503334444"].participant_groups[0]: '
+        "no group named 'sales emea' in the organization (did you mean 'Sales EMEA'? names match exactly)",
+        f'{desired.path}:5:38: $.numbers["+16503334444"].participant_groups[1]: '
+        "no group named 'Nightshift' in the organization",
+        f"{desired.path}:6:3: $.numbers[\"+16509999999\"]: number '+16509999999' is not in the Close account",
+        f"{desired.path}:8:3: $.numbers.phon_missing: phone number id 'phon_missing' is not in the Close account",
+    ]
+
+
+def test_same_number_by_id_and_by_number_is_refused(tmp_path: Path) -> None:
+    desired = state(tmp_path, "  '+16503334444': {label: A}\n  phon_a: {label: B}\n")
+    with pytest.raises(InputError, match="1 error"):
+        build_plan(desired, [live("+16503334444", id="phon_a")])
+
+
+def test_unknown_ids_are_refused_only_when_the_directory_was_fetched(tmp_path: Path) -> None:
+    desired = state(tmp_path, "  '+16503334444':\n    participants: [user_ghost]\n")
+    numbers = [live("+16503334444", participants=[])]
+    assert build_plan(desired, numbers).changes  # no directory: the server is the judge
+    with pytest.raises(InputError):
+        build_plan(desired, numbers, DIRECTORY)
+
+
+def test_targets_limit_the_plan(tmp_path: Path) -> None:
+    desired = state(tmp_path, "  '+16503334444': {label: A}\n  '+16503334445': {label: B}\n")
+    numbers = [live("+16503334444"), live("+16503334445")]
+    plan = build_plan(desired, numbers, targets=("+1 650-333-4445",))
+    assert [c.number for c in plan.changes] == ["+16503334445"]
+    assert plan.unmanaged == ()
+    with pytest.raises(UsageError, match=r"--target \+16500000000: not a number in"):
+        build_plan(desired, numbers, targets=("+16500000000",))
+
+
+def test_permission_warning_is_advisory(tmp_path: Path) -> None:
+    desired = state(
+        tmp_path,
+        "  '+16503334444': {label: A, inbound_ring_duration: 45}\n"
+        "  '+16503334445': {label: B}\n"
+        "  '+16503334446': {label: C}\n",
+    )
+    numbers = [
+        live("+16503334444", participants=["user_alice"]),
+        live("+16503334445", participants=["user_alice"]),
+        live("+16503334446", participants=["user_alice", "user_bob"]),
+    ]
+    restricted = Me("user_alice", "alice@acme.example", frozenset({"view_all_leads"}))
+    plan = build_plan(desired, numbers, me=restricted)
+    assert len(plan.changes) == 3
+    assert plan.warnings == (
+        "+1 650-333-4444: changing inbound_ring_duration needs the 'Manage Team Phone Numbers' "
+        "permission, which /me/ does not list for alice@acme.example. Close may refuse it at apply.",
+        "+1 650-333-4446: alice@acme.example is not the sole participant, so changing it "
+        "needs the 'Manage Team Phone Numbers' permission, which /me/ does not list for "
+        "alice@acme.example. Close may refuse it at apply.",
+    )
+    admin = Me("user_alice", "alice@acme.example", frozenset({"manage_team_phone_numbers"}))
+    assert build_plan(desired, numbers, me=admin).warnings == ()
+    unknown = Me("user_alice", "alice@acme.example", None)
+    assert build_plan(desired, numbers, me=unknown).warnings == ()

@@ -1,0 +1,180 @@
+"""Golden renderings of the same plans as text, Markdown and JSON.
+
+Regenerate after an intended change with `NUMBERSYNC_UPDATE_GOLDEN=1 pytest tests/test_render.py`,
+then read the diff of tests/data/golden/ before committing it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from numbersync import config, render
+from numbersync.models import Group, LiveNumber, Me, User
+from numbersync.plan import Directory, Plan, build_plan
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+DIRECTORY = Directory(
+    (User("user_alice", "alice@acme.example"), User("user_bob", "bob@acme.example")),
+    (Group("group_sales", "Sales EMEA"), Group("group_support", "Support")),
+)
+
+
+def live(number: str, **fields: Any) -> LiveNumber:
+    id = "phon_" + number.lstrip("+")
+    return LiveNumber(id, number, number, None, fields, fields)
+
+
+def make_plan(tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | None = None) -> Plan:
+    path = tmp_path / "numbers.yaml"
+    path.write_text(f"version: 1\nnumbers:\n{body}")
+    state = config.load(str(path))
+    plan = build_plan(state, numbers, DIRECTORY, me=me)
+    # Golden files must not depend on the temporary directory.
+    return Plan(**{**plan.__dict__, "config_path": "numbers.yaml"})
+
+
+def plans(tmp_path: Path) -> dict[str, Plan]:
+    unmanaged = [live("+19995550000", label="Front desk"), live("+19995550001", label=None)]
+    every = (
+        "  '+16503334444':\n"
+        "    label: Sales line\n"
+        "    forward_to: '+1 650 555 0100'\n"
+        "    forward_to_enabled: true\n"
+        "    inbound_ring_duration: 45\n"
+        "    participants: [alice@acme.example, bob@acme.example]\n"
+        "    participant_groups: [Sales EMEA]\n"
+        "    phone_numbers: ['+14155550199']\n"
+        "    press_1_to_accept: true\n"
+        "    voicemail_greeting_url: https://cdn.acme.example/sales.mp3\n"
+    )
+    many_body = "".join(f"  '+1650333{i:04d}': {{label: 'Line {i}'}}\n" for i in range(40))
+    many_live = [live(f"+1650333{i:04d}", label="Old" if i % 3 else f"Line {i}") for i in range(40)]
+    huge_body = "".join(
+        f"  '+1650333{i:04d}': {{label: 'Line {i} with a long label'}}\n" for i in range(3000)
+    )
+    huge_live = [live(f"+1650333{i:04d}", label=f"Old {i}") for i in range(3000)]
+    return {
+        "no_change": make_plan(
+            tmp_path,
+            "  '+16503334444': {label: Sales}\n",
+            [live("+16503334444", label="Sales"), *unmanaged],
+        ),
+        "one_field": make_plan(
+            tmp_path,
+            "  '+16503334444': {label: Sales, inbound_ring_duration: 30}\n",
+            [live("+16503334444", label="Sales", inbound_ring_duration=60), *unmanaged],
+        ),
+        "every_field": make_plan(
+            tmp_path,
+            every,
+            [
+                live(
+                    "+16503334444",
+                    label="Sales",
+                    forward_to=None,
+                    forward_to_enabled=False,
+                    inbound_ring_duration=None,
+                    participants=["user_alice", "user_carol"],
+                    participant_groups=[],
+                    phone_numbers=["+14155550100"],
+                    press_1_to_accept=False,
+                    voicemail_greeting_url=None,
+                )
+            ],
+            me=Me("user_bob", "bob@acme.example", frozenset({"view_all_leads"})),
+        ),
+        "set_changes": make_plan(
+            tmp_path,
+            "  '+16503334444':\n    participants: [bob@acme.example]\n"
+            "    participant_groups: [Support, group_sales]\n"
+            "  '+16503334445':\n    phone_numbers: []\n",
+            [
+                live(
+                    "+16503334444",
+                    participants=["user_alice", "user_bob"],
+                    participant_groups=["group_sales"],
+                ),
+                live("+16503334445", phone_numbers=["+14155550100", "+14155550101"]),
+            ],
+        ),
+        "many_numbers": make_plan(tmp_path, many_body, many_live),
+        "markdown_cut": make_plan(tmp_path, huge_body, huge_live),
+    }
+
+
+@pytest.fixture(scope="module")
+def all_plans(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Plan]:
+    return plans(tmp_path_factory.mktemp("plans"))
+
+
+RENDERERS = {
+    "txt": lambda p: render.render_text(p, show_unmanaged=True),
+    "md": render.render_markdown,
+    "json": render.render_json,
+}
+
+
+CASES = [
+    (name, ext)
+    for name in ("no_change", "one_field", "every_field", "set_changes", "many_numbers")
+    for ext in sorted(RENDERERS)
+] + [("markdown_cut", "md")]
+
+
+@pytest.mark.parametrize(("name", "ext"), CASES)
+def test_golden(all_plans: dict[str, Plan], name: str, ext: str) -> None:
+    rendered = RENDERERS[ext](all_plans[name])
+    golden = GOLDEN / f"{name}.{ext}"
+    if os.environ.get("NUMBERSYNC_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(rendered)
+    assert rendered == golden.read_text()
+
+
+def test_markdown_is_cut_under_the_comment_limit_and_says_so(all_plans: dict[str, Plan]) -> None:
+    text = render.render_markdown(all_plans["markdown_cut"])
+    assert len(text) <= render.MARKDOWN_LIMIT
+    assert "lines cut to fit a comment" in text
+    assert text.startswith(
+        "<!-- numbersync-plan -->\n### numbersync plan\n\n**Plan: 3000 to change"
+    )
+    # Both ends of the plan survive the cut.
+    assert "+1 650-333-0000" in text and "+1 650-333-2999" in text
+
+
+def test_markdown_renders_with_a_details_block_and_a_table(all_plans: dict[str, Plan]) -> None:
+    tokens = (
+        MarkdownIt("commonmark")
+        .enable("table")
+        .parse(render.render_markdown(all_plans["every_field"]))
+    )
+    kinds = [t.type for t in tokens]
+    assert "table_open" in kinds and "fence" in kinds and "html_block" in kinds
+
+
+def test_text_colour_only_when_asked(all_plans: dict[str, Plan]) -> None:
+    assert "\x1b[" not in render.render_text(all_plans["every_field"])
+    assert "\x1b[" in render.render_text(all_plans["every_field"], color=True)
+
+
+def test_json_plan_lists_every_field_change(all_plans: dict[str, Plan]) -> None:
+    document = json.loads(render.render_json(all_plans["every_field"]))
+    assert document["format_version"] == 1
+    assert {c["field"] for c in document["changes"]} == {
+        "label",
+        "forward_to",
+        "forward_to_enabled",
+        "inbound_ring_duration",
+        "participants",
+        "participant_groups",
+        "phone_numbers",
+        "press_1_to_accept",
+        "voicemail_greeting_url",
+    }
+    assert all(c["id"] == "phon_16503334444" for c in document["changes"])
