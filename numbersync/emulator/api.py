@@ -1,0 +1,311 @@
+"""The Close endpoints the emulator serves: routing, query parameters and the JSON shapes of
+phone numbers, users, /me/ and groups. Pure functions from a request to a Response.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from numbersync.emulator.state import (
+    NotFoundError,
+    PermissionDenied,
+    State,
+    User,
+    ValidationFailed,
+    project,
+)
+
+MAX_LIMIT = 100  # documented default and, in the emulator, the maximum page size
+Query = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def json(cls, status: int, payload: Any) -> Response:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        return cls(status, body, (("Content-Type", "application/json"),))
+
+    def with_headers(self, *headers: tuple[str, str]) -> Response:
+        return Response(self.status, self.body, self.headers + headers)
+
+
+def error(status: int, message: str) -> Response:
+    """Close's shape for errors other than validation: `{"error": "..."}`."""
+    return Response.json(status, {"error": message})
+
+
+def field_errors(errors: list[str], by_field: Mapping[str, str]) -> Response:
+    """Close's validation error shape (400), the one its official client parses."""
+    return Response.json(400, {"errors": errors, "field-errors": dict(by_field)})
+
+
+Handler = Callable[[State, User, str | None, Query, bytes], Response]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A matched endpoint: its rate-limit family, its handler and its path parameter."""
+
+    family: str
+    handler: Handler
+    param: str | None
+
+
+# (first path segment, has an id segment) -> {method: handler}
+_ROUTES: dict[tuple[str, bool], dict[str, Handler]] = {}
+
+
+def resolve(method: str, path: str) -> Route | Response:
+    """Match `path` (after /api/v1) and `method` to an endpoint, or answer 404/405.
+
+    Close's paths all end in "/". One without it gets a 404 that says so, rather than Django's
+    redirect: a client that drops the slash has a bug worth seeing at once.
+    """
+    if not path.endswith("/"):
+        if isinstance(_match(path + "/"), tuple):
+            return error(404, f"Not found. Close API paths end with a slash: {path}/")
+        return error(404, "Not found.")
+    matched = _match(path)
+    if matched is None:
+        return error(404, "Not found.")
+    (family, _), methods, param = matched
+    handler = methods.get(method)
+    if handler is None:
+        allowed = ", ".join(sorted(methods))
+        return error(405, f"Method {method} not allowed; use {allowed}.").with_headers(
+            ("Allow", allowed)
+        )
+    return Route(family, handler, param)
+
+
+def _match(path: str) -> tuple[tuple[str, bool], dict[str, Handler], str | None] | None:
+    parts = path.split("/")
+    # "/me/" -> ["", "me", ""]; "/phone_number/phon_x/" -> ["", "phone_number", "phon_x", ""]
+    if len(parts) == 3 and parts[0] == parts[2] == "":
+        key, param = (parts[1], False), None
+    elif len(parts) == 4 and parts[0] == parts[3] == "" and parts[2]:
+        key, param = (parts[1], True), parts[2]
+    else:
+        return None
+    methods = _ROUTES.get(key)
+    return None if methods is None else (key, methods, param)
+
+
+def _route(family: str, with_id: bool, method: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        _ROUTES.setdefault((family, with_id), {})[method] = handler
+        return handler
+
+    return register
+
+
+# -- query parameters ----------------------------------------------------------------------------
+
+
+class BadQuery(Exception):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _paging(query: Query) -> tuple[int, int]:
+    return (
+        _integer(query, "_skip", 0, None),
+        _integer(query, "_limit", MAX_LIMIT, MAX_LIMIT),
+    )
+
+
+def _integer(query: Query, name: str, default: int, maximum: int | None) -> int:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadQuery(name, "A valid integer is required.") from None
+    if value < 0:
+        raise BadQuery(name, "Ensure this value is greater than or equal to 0.")
+    if maximum is not None and value > maximum:
+        raise BadQuery(name, f"Ensure this value is less than or equal to {maximum}.")
+    return value
+
+
+def _fields(query: Query) -> list[str] | None:
+    raw = query.get("_fields")
+    if not raw:
+        return None
+    return [name.strip() for name in raw.split(",") if name.strip()]
+
+
+def _boolean(query: Query, name: str) -> bool | None:
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0"):
+        return False
+    raise BadQuery(name, "Must be a valid boolean (true or false).")
+
+
+def _page(data: list[dict[str, Any]], has_more: bool) -> Response:
+    return Response.json(200, {"data": data, "has_more": has_more})
+
+
+def _bad_query(exc: BadQuery) -> Response:
+    return field_errors([f"Invalid query parameter {exc.name}."], {exc.name: str(exc)})
+
+
+# -- phone numbers -------------------------------------------------------------------------------
+
+
+@_route("phone_number", False, "GET")
+def list_numbers(state: State, user: User, _: str | None, query: Query, body: bytes) -> Response:
+    try:
+        skip, limit = _paging(query)
+        data, has_more = state.query_numbers(
+            skip=skip,
+            limit=limit,
+            fields=_fields(query),
+            number=query.get("number") or None,
+            participant_user_id=query.get("participant_user_id") or None,
+            user_id=query.get("user_id") or None,  # deprecated filter, still served
+            is_group_number=_boolean(query, "is_group_number"),  # deprecated too
+        )
+    except BadQuery as exc:
+        return _bad_query(exc)
+    return _page(data, has_more)
+
+
+@_route("phone_number", True, "GET")
+def get_number(state: State, user: User, number_id: str | None, query: Query, _: bytes) -> Response:
+    obj = state.number(number_id or "")
+    if obj is None:
+        return error(404, f"No phone number with id {number_id}.")
+    return Response.json(200, project(obj, _fields(query)))
+
+
+@_route("phone_number", True, "PUT")
+def put_number(state: State, user: User, number_id: str | None, _: Query, body: bytes) -> Response:
+    try:
+        payload = json.loads(body) if body.strip() else None
+    except ValueError:
+        payload = _INVALID
+    if state.number(number_id or "") is None:
+        return error(404, f"No phone number with id {number_id}.")
+    if payload is _INVALID:
+        return field_errors(["The request body is not valid JSON."], {})
+    try:
+        return Response.json(200, state.update_number(number_id or "", payload, user=user))
+    except NotFoundError as exc:  # the number vanished between the two lookups (never, today)
+        return error(404, str(exc))
+    except ValidationFailed as exc:
+        return field_errors(exc.errors, exc.field_errors)
+    except PermissionDenied as exc:
+        return error(403, str(exc))
+
+
+_INVALID = object()
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+
+def user_object(state: State, user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "image": user.image,
+        "organizations": [state.organization.id],
+        "date_created": user.date_created,
+        "date_updated": user.date_updated,
+    }
+
+
+_ORDERINGS: dict[str, Callable[[User], tuple[str, ...]]] = {
+    "last_name,first_name": lambda u: (u.last_name, u.first_name),
+    "first_name,last_name": lambda u: (u.first_name, u.last_name),
+}
+
+
+@_route("user", False, "GET")
+def list_users(state: State, user: User, _: str | None, query: Query, body: bytes) -> Response:
+    try:
+        skip, limit = _paging(query)
+    except BadQuery as exc:
+        return _bad_query(exc)
+    users = list(state.users)
+    order = query.get("_order_by")
+    if order:
+        key = _ORDERINGS.get(order)
+        if key is None:
+            return _bad_query(BadQuery("_order_by", f"Must be one of {', '.join(_ORDERINGS)}."))
+        users.sort(key=key)
+    page = users[skip : skip + limit]
+    data = [project(user_object(state, u), _fields(query)) for u in page]
+    return _page(data, skip + len(page) < len(users))
+
+
+@_route("user", True, "GET")
+def get_user(state: State, user: User, user_id: str | None, query: Query, _: bytes) -> Response:
+    found = state.user(user_id or "")
+    if found is None:
+        return error(404, f"No user with id {user_id}.")
+    return Response.json(200, project(user_object(state, found), _fields(query)))
+
+
+@_route("me", False, "GET")
+def get_me(state: State, user: User, _: str | None, query: Query, body: bytes) -> Response:
+    me = user_object(state, user)
+    me["organizations"] = [{"id": state.organization.id, "name": state.organization.name}]
+    me["memberships"] = [
+        {
+            "organization_id": state.organization.id,
+            "role_id": user.role_id,
+            # snake_case like the Roles API; the phone permission's string is undocumented
+            "permissions_granted": sorted(user.permissions),
+        }
+    ]
+    me["phone_numbers"] = state.numbers_of(user.id)
+    return Response.json(200, project(me, _fields(query)))
+
+
+# -- groups --------------------------------------------------------------------------------------
+
+
+@_route("group", False, "GET")
+def list_groups(state: State, user: User, _: str | None, query: Query, body: bytes) -> Response:
+    # Documented: the list never carries members, and takes no paging parameters.
+    fields = [f for f in _fields(query) or ["id", "name", "organization_id"] if f != "members"]
+    data = [project(_group_object(state, g.id), fields) for g in state.groups]
+    return _page(data, False)
+
+
+@_route("group", True, "GET")
+def get_group(state: State, user: User, group_id: str | None, query: Query, _: bytes) -> Response:
+    if state.group(group_id or "") is None:
+        return error(404, f"No group with id {group_id}.")
+    # Documented: members are returned only when `_fields` asks for them.
+    fields = _fields(query) or ["id", "name", "organization_id"]
+    return Response.json(200, project(_group_object(state, group_id or ""), fields))
+
+
+def _group_object(state: State, group_id: str) -> dict[str, Any]:
+    group = state.group(group_id)
+    assert group is not None
+    return {
+        "id": group.id,
+        "name": group.name,
+        "organization_id": state.organization.id,
+        "members": [{"user_id": member} for member in group.members],
+    }

@@ -1,0 +1,434 @@
+"""The emulator's HTTP side: a threaded HTTP/1.1 server on loopback that injects faults,
+authenticates, rate-limits and logs every request, and hands the rest to the endpoints in api.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import http.server
+import itertools
+import json
+import logging
+import math
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from email.message import Message
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from numbersync.emulator.api import Response, error, resolve
+from numbersync.emulator.faults import DEFAULT_SLOW_SECONDS, Faults
+from numbersync.emulator.ratelimit import RateLimiter, RateLimits, Verdict
+from numbersync.emulator.seed import build_seed, read_seed
+from numbersync.emulator.state import Credential, State
+
+API_PREFIX = "/api/v1"
+MAX_BODY = 1 << 20  # far above any phone number update; refuses runaway uploads
+log = logging.getLogger("numbersync.emulator")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator saw it, without any header (so never a credential).
+
+    `path` is the part after /api/v1 (the full path for requests outside it); `body` is the parsed
+    JSON or None; `status` is what was answered, 0 when the connection was dropped.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any | None
+    status: int
+
+
+SeedSource = Mapping[str, Any] | str | os.PathLike[str] | None
+
+
+class Emulator:
+    """A local Close API over real sockets; see the package docstring and seed.py for the seed.
+
+    Use as a context manager, or call start() and stop(). `faults` and `rate_limits` default to
+    those of the seed (or none and generous ones); both may be changed while the server runs.
+    `on_request`, when given, is called with every RecordedRequest (the CLI prints them).
+    """
+
+    def __init__(
+        self,
+        seed: SeedSource = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+        rate_limits: RateLimits | None = None,
+        on_request: Callable[[RecordedRequest], None] | None = None,
+    ) -> None:
+        data, name = read_seed(seed)
+        built = build_seed(data, name=name)
+        self.state: State = built.state
+        self.faults: Faults = faults if faults is not None else built.faults
+        self.rate_limits: RateLimits = rate_limits if rate_limits is not None else built.rate_limits
+        self.on_request = on_request
+        self._host = host
+        self._port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._limiter = RateLimiter()
+        self._fault_lock = threading.Lock()
+        self._log_lock = threading.Lock()
+        self._log: list[tuple[int, RecordedRequest]] = []
+        self._arrivals = itertools.count()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        """Bind (port 0 picks a free port) and serve in a daemon thread; returns self."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        server = _Server((self._host, self._port), self)
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() returns within ~50 ms
+            name="numbersync-emulator",
+            daemon=True,
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, close the listening socket and every open connection (idempotent)."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._server = self._thread = None
+        server.shutdown()
+        # Keep-alive connections would otherwise keep answering from their handler threads.
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- what tests and the CLI read -------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """The base URL to give a client, e.g. "http://127.0.0.1:PORT/api/v1"."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        return f"http://{host}:{self.port}{API_PREFIX}"
+
+    @property
+    def admin_key(self) -> str:
+        """The first API key of the seed whose user has the manage permission."""
+        for credential in self.state.api_keys:
+            user = self.state.user(credential.user_id)
+            if user is not None and user.can_manage_numbers:
+                return credential.secret
+        raise LookupError("the seed has no API key whose user has manage_team_phone_numbers")
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of the request log in arrival order. A request is logged before its
+        response is written, so a client that got its answer always finds its request here."""
+        with self._log_lock:
+            return [entry for _, entry in sorted(self._log, key=lambda item: item[0])]
+
+    def reset_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()
+
+    # -- used by the request handler -------------------------------------------------------------
+
+    def _arrival(self) -> int:
+        return next(self._arrivals)  # itertools.count is atomic under the GIL
+
+    def _record(self, sequence: int, entry: RecordedRequest) -> None:
+        with self._log_lock:
+            self._log.append((sequence, entry))
+        if self.on_request is not None:
+            self.on_request(entry)
+
+    def _decide_fault(self, method: str, path: str) -> str:
+        with self._fault_lock:
+            return self.faults.decide(method, path)
+
+    def _respond(
+        self, method: str, path: str | None, query: Mapping[str, str], body: bytes, headers: Message
+    ) -> Response:
+        """Everything after the faults: route, authenticate, rate-limit, run the endpoint."""
+        if path is None:
+            return error(404, f"Not found. The Close API lives under {API_PREFIX}/.")
+        route = resolve(method, path)
+        if isinstance(route, Response):
+            return route
+        credential = self._authenticate(headers.get("Authorization"))
+        if isinstance(credential, Response):
+            return credential
+        user = self.state.user(credential.user_id)
+        assert user is not None  # the seed guarantees every credential's user exists
+        limits = self.rate_limits
+        verdict = self._limiter.hit(
+            limits, credential.label, f"{method} {route.family}", time.monotonic()
+        )
+        if verdict is not None and not verdict.allowed:
+            return _too_many(limits, verdict)
+        response = route.handler(self.state, user, route.param, query, body)
+        if verdict is not None:
+            header = limits.header(verdict.limit, verdict.remaining, verdict.reset)
+            response = response.with_headers(("RateLimit", header))
+        return response
+
+    def _authenticate(self, authorization: str | None) -> Credential | Response:
+        # Messages never include what was sent: a wrong key is still a secret someone typed.
+        if not authorization:
+            return _unauthorized(
+                "Authentication required: send your API key with HTTP Basic auth (the key as "
+                "username, an empty password) or an OAuth access token as a Bearer token."
+            )
+        scheme, _, value = authorization.strip().partition(" ")
+        credential: Credential | None
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(value.strip(), validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                return _unauthorized("Malformed HTTP Basic credentials.")
+            # Close takes the key as the username; the password is ignored, as curl users send
+            # "key:" and some libraries "key:X".
+            credential = self.state.credential("key", decoded.partition(":")[0])
+            if credential is None:
+                return _unauthorized("Invalid API key.")
+            return credential
+        if scheme.lower() == "bearer":
+            credential = self.state.credential("token", value.strip())
+            if credential is None:
+                return _unauthorized("Invalid or expired OAuth access token.")
+            return credential
+        return _unauthorized("Unsupported authorization scheme; use Basic or Bearer.")
+
+
+def _unauthorized(message: str) -> Response:
+    return error(401, message).with_headers(("WWW-Authenticate", 'Basic realm="Close API"'))
+
+
+def _too_many(limits: RateLimits, verdict: Verdict) -> Response:
+    headers = [("RateLimit", limits.header(verdict.limit, 0, verdict.reset))]
+    if limits.retry_after:
+        headers.append(("Retry-After", str(math.ceil(verdict.reset))))
+    if not limits.body_on_429:
+        # What an ingress answers: status and headers only.
+        return Response(429, b"", tuple(headers))
+    # Close's legacy body (deprecated 2024-04-24 in favour of the headers, still seen).
+    payload = {
+        "error": {
+            "message": "API call count exceeded for this period.",
+            "rate_reset": round(verdict.reset, 3),
+            "rate_limit": verdict.limit,
+        }
+    }
+    return Response.json(429, payload).with_headers(*headers)
+
+
+def _fault_response(status: int, limits: RateLimits) -> Response:
+    """A response the network or ingress makes up; 502 and 504 come as HTML like a gateway's."""
+    if status == 429:
+        limit = limits.limit if limits.limit is not None else 1
+        return _too_many(limits, Verdict(False, limit, 0, 1.0))
+    if status in (502, 504):
+        title = {502: "502 Bad Gateway", 504: "504 Gateway Time-out"}[status]
+        body = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+        return Response(status, body.encode(), (("Content-Type", "text/html"),))
+    messages = {500: "Internal server error.", 503: "Service temporarily unavailable."}
+    return error(status, messages.get(status, "Server error.") + " (emulated fault)")
+
+
+class _BadRequest(Exception):
+    pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    """ThreadingHTTPServer that knows its emulator and can close its live connections."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.emulator = emulator
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by the peer
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-response is routine (timeouts, dropped pools), not an error.
+        log.debug("connection from %s ended with an error", client_address, exc_info=True)
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, so httpx's connection pool is exercised
+    server_version = "CloseEmulator/1"
+    sys_version = ""
+    disable_nagle_algorithm = True  # headers and body go out as two writes
+    timeout = 120  # an idle keep-alive connection is closed after this
+    server: _Server
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the request log (and on_request) replace the stderr access log
+
+    def _handle(self) -> None:
+        emulator = self.server.emulator
+        sequence = emulator._arrival()
+        split = urlsplit(self.path)
+        query = dict(parse_qsl(split.query, keep_blank_values=True))
+        api_path = (
+            split.path[len(API_PREFIX) :] if split.path.startswith(API_PREFIX + "/") else None
+        )
+        logged_path = split.path if api_path is None else api_path
+        try:
+            body = self._read_body()
+        except _BadRequest as exc:
+            self.close_connection = True  # the stream position is unknown now
+            response = error(400, str(exc))
+            emulator._record(sequence, RecordedRequest(self.command, logged_path, query, None, 400))
+            self._write(response, 0.0)
+            return
+
+        def record(status: int) -> None:
+            entry = RecordedRequest(self.command, logged_path, query, _parse_json(body), status)
+            emulator._record(sequence, entry)
+
+        faults = emulator.faults
+        try:
+            fault = emulator._decide_fault(self.command, logged_path)
+            if fault == "drop":
+                record(0)
+                time.sleep(faults.latency)
+                self.close_connection = True  # no response at all; the socket just closes
+                return
+            if fault.isdigit():
+                response = _fault_response(int(fault), emulator.rate_limits)
+            else:
+                response = emulator._respond(self.command, api_path, query, body, self.headers)
+                if fault == "504-after-write":
+                    response = _fault_response(504, emulator.rate_limits)
+        except Exception as exc:  # a bug or a bad fault setting: say so instead of hanging
+            log.exception("emulator failure on %s %s", self.command, logged_path)
+            fault = "ok"
+            response = error(500, f"Emulator failure: {type(exc).__name__}: {exc}")
+        record(response.status)
+        time.sleep(faults.latency)
+        slow = faults.slow_body or (DEFAULT_SLOW_SECONDS if fault == "slow" else 0.0)
+        self._write(response, slow)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        try:
+            length = int(raw)
+        except ValueError:
+            raise _BadRequest("Invalid Content-Length header.") from None
+        if not 0 <= length <= MAX_BODY:
+            raise _BadRequest(f"The request body must be between 0 and {MAX_BODY} bytes.")
+        return self.rfile.read(length)
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";")[0].strip(), 16)
+            except ValueError:
+                raise _BadRequest("Malformed chunked request body.") from None
+            if size == 0:
+                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return b"".join(chunks)
+            total += size
+            if total > MAX_BODY:
+                raise _BadRequest(f"The request body must be at most {MAX_BODY} bytes.")
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+
+    def _write(self, response: Response, slow: float) -> None:
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if slow <= 0 or not response.body:
+                self.wfile.write(response.body)
+                return
+            # Dribble the body in ten pieces over `slow` seconds, as a congested link would.
+            pieces = 10
+            step = max(1, math.ceil(len(response.body) / pieces))
+            for offset in range(0, len(response.body), step):
+                time.sleep(slow / pieces)
+                self.wfile.write(response.body[offset : offset + step])
+                self.wfile.flush()
+        except OSError:
+            self.close_connection = True  # the client went away; nothing more to do
+
+
+def _parse_json(body: bytes) -> Any | None:
+    if not body.strip():
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None

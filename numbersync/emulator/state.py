@@ -1,0 +1,584 @@
+"""The emulated organization: users, groups, credentials and phone numbers, with Close's documented
+PUT validation, derived fields and permission rule. Thread-safe; knows nothing about HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import phonenumbers
+
+# The emulator keeps its own copy of these documented API facts instead of importing
+# numbersync.models: it is the oracle the client is tested against, so it must not change when
+# the client's idea of the API does.
+MANAGE_PERMISSION = "manage_team_phone_numbers"
+MANAGE_PERMISSION_TITLE = "Manage Team Phone Numbers"
+WRITABLE_FIELDS: tuple[str, ...] = (
+    "label",
+    "forward_to",
+    "forward_to_enabled",
+    "voicemail_greeting_url",
+    "participants",
+    "participant_groups",
+    "phone_numbers",
+    "inbound_ring_duration",
+    "press_1_to_accept",
+)
+UNPRIVILEGED_FIELDS: frozenset[str] = frozenset(
+    {"label", "voicemail_greeting_url", "forward_to", "forward_to_enabled"}
+)
+# Every documented field of a phone number object, in the order the emulator answers them.
+NUMBER_FIELDS: tuple[str, ...] = (
+    "id",
+    "organization_id",
+    "number",
+    "number_formatted",
+    "type",
+    "label",
+    "forward_to",
+    "forward_to_formatted",
+    "forward_to_enabled",
+    "voicemail_greeting_url",
+    "participants",
+    "participant_groups",
+    "phone_numbers",
+    "phone_numbers_formatted",
+    "inbound_ring_duration",
+    "press_1_to_accept",
+    "user_id",
+    "is_group_number",
+    "is_verified",
+    "is_premium",
+    "sms_enabled",
+    "mms_enabled",
+    "was_ported",
+    "supports_sms_to_countries",
+    "supports_mms_to_countries",
+    "country",
+    "carrier",
+    "carrier_type",
+    "address_id",
+    "bundle_id",
+    "last_billed_price",
+    "next_billing_on",
+    "date_created",
+    "date_updated",
+)
+READ_ONLY_FIELDS: frozenset[str] = frozenset(NUMBER_FIELDS) - frozenset(WRITABLE_FIELDS)
+# Recomputed from other fields after every change; a seed may carry them (e.g. a dump of a real
+# account) but its values are ignored.
+DERIVED_FIELDS: frozenset[str] = frozenset(
+    {"number_formatted", "forward_to_formatted", "phone_numbers_formatted", "user_id"}
+    | {"is_group_number"}
+)
+MAX_PARTICIPANT_GROUPS = 40
+RING_MIN, RING_MAX = 15, 90
+E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+NUMBER_TYPES = ("internal", "external", "virtual")
+CARRIERS = ("twilio", "plivo")
+CARRIER_TYPES = ("local", "national", "mobile", "tollfree", "shortcode")
+NANP = re.compile(r"^\+1([2-9]\d{2})([2-9]\d{2})(\d{4})$")
+NANP_TOLL_FREE = frozenset({"800", "833", "844", "855", "866", "877", "888"})
+
+
+def make_id(prefix: str, *parts: str, length: int = 43) -> str:
+    """A deterministic Close-looking id (`prefix_` + mixed-case alphanumerics) from `parts`."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    text = base64.b64encode(digest + digest).decode().translate(_ALNUM)
+    return f"{prefix}_{text[:length]}"
+
+
+_ALNUM = str.maketrans({"+": "A", "/": "B", "=": "C"})
+
+
+@lru_cache(maxsize=65536)
+def format_number(number: str) -> str:
+    """Close's `*_formatted` form: phonenumbers' INTERNATIONAL format, e.g. "+1 650-333-4444"."""
+    match = NANP.match(number)
+    if match:
+        # Every NANP number formats as "+1 NPA-NXX-XXXX"; skipping the phonenumbers parse keeps a
+        # 10,000-number seed fast (a test checks this shortcut against phonenumbers).
+        return f"+1 {match[1]}-{match[2]}-{match[3]}"
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return number
+    return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+
+
+def country_of(number: str) -> str | None:
+    """The main region of an E.164 number's country code (e.g. "+1..." is "US"): exact enough for
+    a seed default, and a dictionary lookup instead of a full parse, so that big seeds build fast.
+    """
+    # Country calling codes are prefix-free, so the first 1-3 digit prefix that is one wins.
+    for length in (1, 2, 3):
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(number[1 : 1 + length] or 0))
+        if regions:
+            region = regions[0]
+            return None if region == "001" else str(region)  # "001": non-geographic entities
+    return None
+
+
+def iso(moment: datetime) -> str:
+    """Close's timestamp form: ISO 8601 with microseconds and an explicit +00:00."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse a Close timestamp; naive ones (seen in Close's own examples) are taken as UTC."""
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    email: str
+    first_name: str
+    last_name: str
+    permissions: frozenset[str]
+    role_id: str
+    image: str | None
+    date_created: str
+    date_updated: str
+
+    @property
+    def can_manage_numbers(self) -> bool:
+        return MANAGE_PERMISSION in self.permissions
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Credential:
+    """An API key (HTTP Basic) or OAuth token (Bearer) and the user it acts as.
+
+    `secret` is kept out of repr so that a failing assertion or a log line never prints it.
+    """
+
+    kind: Literal["key", "token"]
+    secret: str = field(repr=False)
+    user_id: str
+    label: str  # safe to show: "key 1", "token 2"
+
+
+class StateError(Exception):
+    """A request the state refuses; the server maps each subclass to its HTTP status."""
+
+
+class NotFoundError(StateError):
+    pass
+
+
+class ValidationFailed(StateError):
+    """400: `errors` for the request as a whole, `field_errors` one message per field."""
+
+    def __init__(self, errors: list[str], field_errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join([*errors, *(f"{k}: {v}" for k, v in field_errors.items())]))
+        self.errors = errors
+        self.field_errors = dict(field_errors)
+
+
+class PermissionDenied(StateError):
+    pass
+
+
+def validate_fields(
+    body: Mapping[str, Any],
+    *,
+    user_ids: Iterable[str] | Mapping[str, Any],
+    group_ids: Iterable[str] | Mapping[str, Any],
+    seeding: bool = False,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check a PUT body (or a seed entry when `seeding`) against the documented update schema.
+
+    Returns the normalised changes and every field error at once. A seed may also set read-only
+    fields and the nulls a real account can hold (label, forward_to, inbound_ring_duration), which
+    PUT refuses.
+    """
+    users = user_ids if isinstance(user_ids, (set, frozenset, Mapping)) else set(user_ids)
+    groups = group_ids if isinstance(group_ids, (set, frozenset, Mapping)) else set(group_ids)
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for key, value in body.items():
+        if key in READ_ONLY_FIELDS:
+            if seeding:
+                error = _check_read_only(key, value)
+                if error is None:
+                    changes[key] = list(value) if isinstance(value, list) else value
+                else:
+                    errors[key] = error
+            else:
+                errors[key] = "This field is read-only."
+            continue
+        if key not in WRITABLE_FIELDS:
+            errors[key] = "Unknown field."
+            continue
+        if value is None and not _nullable(key, seeding):
+            errors[key] = "This field may not be null."
+            continue
+        normalised, error = _check_writable(key, value, users, groups)
+        if error is None:
+            changes[key] = normalised
+        else:
+            errors[key] = error
+    return changes, errors
+
+
+def _nullable(key: str, seeding: bool) -> bool:
+    if key == "voicemail_greeting_url":
+        return True  # documented "string or null"; null clears the greeting
+    return seeding and key in ("label", "forward_to", "inbound_ring_duration")
+
+
+def _check_writable(key: str, value: Any, users: Any, groups: Any) -> tuple[Any, str | None]:
+    if value is None:
+        return None, None
+    if key == "label":
+        return value, None if isinstance(value, str) else "Not a valid string."
+    if key == "forward_to":
+        if not isinstance(value, str):
+            return value, "Not a valid string."
+        if not E164.match(value):
+            return value, "Enter a phone number in E.164 format, e.g. +16503334444."
+        return value, None
+    if key in ("forward_to_enabled", "press_1_to_accept"):
+        return value, None if isinstance(value, bool) else "Must be a valid boolean."
+    if key == "inbound_ring_duration":
+        # bool is a subclass of int in Python, but `true` is not a valid integer in the API.
+        if not isinstance(value, int) or isinstance(value, bool):
+            return value, "A valid integer is required."
+        if not RING_MIN <= value <= RING_MAX:
+            return value, f"Ensure this value is between {RING_MIN} and {RING_MAX}."
+        return value, None
+    if key == "voicemail_greeting_url":
+        if not isinstance(value, str):
+            return value, "Not a valid string."
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.netloc:
+            return value, "Enter a secure URL starting with https://."
+        return value, None
+    # The three list fields: Close stores them as sets, so duplicates are dropped (first kept).
+    if not isinstance(value, list):
+        return value, f'Expected a list of items but got type "{type(value).__name__}".'
+    if not all(isinstance(item, str) for item in value):
+        return value, "Each item must be a string."
+    items = list(dict.fromkeys(value))
+    if key == "participants":
+        unknown = [item for item in items if item not in users]
+        if unknown:
+            return items, f"Not a user of this organization: {', '.join(unknown)}."
+    elif key == "participant_groups":
+        unknown = [item for item in items if item not in groups]
+        if unknown:
+            return items, f"Not a group of this organization: {', '.join(unknown)}."
+        if len(items) > MAX_PARTICIPANT_GROUPS:
+            return items, (
+                f"A number accepts at most {MAX_PARTICIPANT_GROUPS} groups; got {len(items)}."
+            )
+    else:
+        bad = [item for item in items if not E164.match(item)]
+        if bad:
+            return items, f"Not in E.164 format (e.g. +16503334444): {', '.join(bad)}."
+    return items, None
+
+
+def _check_read_only(key: str, value: Any) -> str | None:
+    """Loose type checks for read-only fields a seed sets (so the emulator never serves garbage)."""
+    if key in DERIVED_FIELDS:
+        return None  # ignored and recomputed
+    if key in ("id", "organization_id", "number"):
+        ok = isinstance(value, str)
+    elif key == "type":
+        ok = value in NUMBER_TYPES
+    elif key == "carrier":
+        ok = value is None or value in CARRIERS
+    elif key == "carrier_type":
+        ok = value is None or value in CARRIER_TYPES
+    elif key in ("is_verified", "is_premium", "sms_enabled", "mms_enabled", "was_ported"):
+        ok = isinstance(value, bool)
+    elif key in ("supports_sms_to_countries", "supports_mms_to_countries"):
+        ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+    elif key == "last_billed_price":
+        ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    elif key in ("date_created", "date_updated", "next_billing_on"):
+        if value is None and key == "next_billing_on":
+            return None
+        try:
+            parse_iso(value)
+        except (TypeError, ValueError):
+            return "Expected an ISO 8601 timestamp, e.g. 2024-01-15T09:00:00+00:00."
+        ok = True
+    else:  # country, address_id, bundle_id
+        ok = value is None or isinstance(value, str)
+    return None if ok else f"Invalid value {value!r}."
+
+
+def number_defaults(
+    number: str, organization_id: str, created: str, number_id: str | None = None
+) -> dict[str, Any]:
+    """What a freshly rented internal number looks like when the seed says nothing more."""
+    country = country_of(number)
+    nanp = number.startswith("+1")
+    match = NANP.match(number)
+    toll_free = bool(match and match[1] in NANP_TOLL_FREE)
+    return {
+        "id": number_id or make_id("phon", organization_id, number),
+        "organization_id": organization_id,
+        "number": number,
+        "type": "internal",
+        "label": None,  # Close's rent example answers a new number with a null label
+        "forward_to": None,
+        "forward_to_enabled": False,
+        "voicemail_greeting_url": None,
+        "participants": [],
+        "participant_groups": [],
+        "phone_numbers": [],
+        "inbound_ring_duration": None,
+        "press_1_to_accept": False,
+        "is_verified": True,
+        "is_premium": False,
+        "sms_enabled": nanp,
+        "mms_enabled": nanp,
+        "was_ported": False,
+        "supports_sms_to_countries": ["CA", "US"] if nanp else [],
+        "supports_mms_to_countries": ["CA", "US"] if nanp else [],
+        "country": country,
+        "carrier": "twilio",
+        "carrier_type": "tollfree" if toll_free else "local",
+        "address_id": None,
+        "bundle_id": None,
+        "last_billed_price": None,
+        "next_billing_on": None,
+        "date_created": created,
+        "date_updated": created,
+    }
+
+
+class State:
+    """The live organization. Users, groups and credentials are fixed at seed time; numbers change.
+
+    Every public method takes the one lock, so a PUT is atomic against other requests, and returns
+    copies, so a caller can never mutate the state behind the lock's back.
+    """
+
+    def __init__(
+        self,
+        organization: Organization,
+        users: Iterable[User],
+        groups: Iterable[Group],
+        credentials: Iterable[Credential],
+        numbers: Iterable[Mapping[str, Any]],
+    ) -> None:
+        self.organization = organization
+        self.users: tuple[User, ...] = tuple(users)
+        self.groups: tuple[Group, ...] = tuple(groups)
+        self.credentials: tuple[Credential, ...] = tuple(credentials)
+        self._users = {user.id: user for user in self.users}
+        self._groups = {group.id: group for group in self.groups}
+        self._secrets = {(c.kind, c.secret): c for c in self.credentials}
+        self._lock = threading.RLock()
+        self._last_stamp = datetime.min.replace(tzinfo=UTC)
+        self._numbers: dict[str, dict[str, Any]] = {}
+        self._by_number: dict[str, str] = {}
+        for entry in numbers:
+            obj = {name: entry.get(name) for name in NUMBER_FIELDS}
+            self._derive(obj)
+            self._numbers[str(obj["id"])] = obj
+            self._by_number[str(obj["number"])] = str(obj["id"])
+
+    # -- reads -----------------------------------------------------------------------------------
+
+    @property
+    def api_keys(self) -> tuple[Credential, ...]:
+        return tuple(c for c in self.credentials if c.kind == "key")
+
+    @property
+    def oauth_tokens(self) -> tuple[Credential, ...]:
+        return tuple(c for c in self.credentials if c.kind == "token")
+
+    def user(self, user_id: str) -> User | None:
+        return self._users.get(user_id)
+
+    def user_by_email(self, email: str) -> User | None:
+        wanted = email.casefold()
+        return next((u for u in self.users if u.email.casefold() == wanted), None)
+
+    def group(self, group_id: str) -> Group | None:
+        return self._groups.get(group_id)
+
+    def group_by_name(self, name: str) -> Group | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+    def credential(self, kind: Literal["key", "token"], secret: str) -> Credential | None:
+        return self._secrets.get((kind, secret))
+
+    def numbers(self) -> list[dict[str, Any]]:
+        """Every number as a full Close object, in creation order."""
+        with self._lock:
+            return [_copy(obj) for obj in self._numbers.values()]
+
+    def number(self, number_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            obj = self._numbers.get(number_id)
+            return None if obj is None else _copy(obj)
+
+    def number_by_e164(self, number: str) -> dict[str, Any] | None:
+        with self._lock:
+            number_id = self._by_number.get(number)
+            return None if number_id is None else _copy(self._numbers[number_id])
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    def query_numbers(
+        self,
+        *,
+        skip: int = 0,
+        limit: int = 100,
+        fields: Iterable[str] | None = None,
+        number: str | None = None,
+        participant_user_id: str | None = None,
+        user_id: str | None = None,
+        is_group_number: bool | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of `GET /phone_number/` in creation order, and whether more follow."""
+        with self._lock:
+            if number is not None:
+                number_id = self._by_number.get(number)
+                candidates = [] if number_id is None else [self._numbers[number_id]]
+            else:
+                candidates = list(self._numbers.values())
+            if participant_user_id is not None:
+                candidates = [o for o in candidates if participant_user_id in self._members(o)]
+            if user_id is not None:
+                candidates = [o for o in candidates if o["user_id"] == user_id]
+            if is_group_number is not None:
+                candidates = [o for o in candidates if o["is_group_number"] is is_group_number]
+            page = candidates[skip : skip + limit]
+            return [project(o, fields) for o in page], skip + len(page) < len(candidates)
+
+    def numbers_of(self, user_id: str) -> list[dict[str, Any]]:
+        """The numbers a user is a member of, directly or through a group (for `/me/`)."""
+        with self._lock:
+            return [_copy(o) for o in self._numbers.values() if user_id in self._members(o)]
+
+    # -- writes ----------------------------------------------------------------------------------
+
+    def update_number(self, number_id: str, body: Any, *, user: User) -> dict[str, Any]:
+        """`PUT /phone_number/{id}/` as `user`: 404, then 400 (every error), then 403, then apply.
+
+        Validation comes before the permission check so that a malformed request is reported as
+        such whoever sends it.
+        """
+        with self._lock:
+            current = self._numbers.get(number_id)
+            if current is None:
+                raise NotFoundError(f"No phone number with id {number_id}.")
+            if not isinstance(body, dict):
+                raise ValidationFailed(["The request body must be a JSON object."], {})
+            changes, errors = validate_fields(body, user_ids=self._users, group_ids=self._groups)
+            if errors:
+                raise ValidationFailed([], errors)
+            if not user.can_manage_numbers:
+                self._check_unprivileged(current, changes, user)
+            current.update(changes)
+            self._derive(current)
+            current["date_updated"] = self._next_stamp(current["date_updated"])
+            return _copy(current)
+
+    def set_number_fields(self, number_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change any fields of a number without validation or permission checks, as someone
+        editing in the Close app would; for tests that need the account to drift under them."""
+        with self._lock:
+            current = self._numbers[number_id]
+            unknown = set(changes) - set(NUMBER_FIELDS)
+            if unknown:
+                raise KeyError(f"not phone number fields: {sorted(unknown)}")
+            current.update({k: list(v) if isinstance(v, list) else v for k, v in changes.items()})
+            self._derive(current)
+            if "date_updated" not in changes:
+                current["date_updated"] = self._next_stamp(current["date_updated"])
+            return _copy(current)
+
+    # -- rules -----------------------------------------------------------------------------------
+
+    def _check_unprivileged(
+        self, current: Mapping[str, Any], changes: Mapping[str, Any], user: User
+    ) -> None:
+        denied = sorted(set(changes) - UNPRIVILEGED_FIELDS)
+        if denied:
+            raise PermissionDenied(
+                f'You need the "{MANAGE_PERMISSION_TITLE}" permission to change '
+                f"{', '.join(denied)}."
+            )
+        if self._members(current) != {user.id}:
+            raise PermissionDenied(
+                f'You need the "{MANAGE_PERMISSION_TITLE}" permission to change a number you are '
+                "not the only member of."
+            )
+
+    def _members(self, obj: Mapping[str, Any]) -> set[str]:
+        """The users a number rings: its participants plus the members of its groups."""
+        members = set(obj["participants"])
+        for group_id in obj["participant_groups"]:
+            group = self._groups.get(group_id)
+            if group is not None:
+                members.update(group.members)
+        return members
+
+    def _derive(self, obj: dict[str, Any]) -> None:
+        forward_to = obj["forward_to"]
+        obj["number_formatted"] = format_number(obj["number"])
+        obj["forward_to_formatted"] = None if forward_to is None else format_number(forward_to)
+        obj["phone_numbers_formatted"] = [format_number(n) for n in obj["phone_numbers"]]
+        members = self._members(obj)
+        # Deprecated fields, kept as documented: the sole member's id for single-member numbers.
+        obj["user_id"] = next(iter(members)) if len(members) == 1 else None
+        obj["is_group_number"] = len(members) > 1
+
+    def _next_stamp(self, previous: str | None) -> str:
+        """A `date_updated` strictly later than the last one issued and than `previous`, even
+        when two updates land in the same microsecond (clients use it to detect changes)."""
+        tick = timedelta(microseconds=1)
+        candidates = [datetime.now(UTC), self._last_stamp + tick]
+        if previous:
+            candidates.append(parse_iso(previous) + tick)
+        self._last_stamp = max(candidates)
+        return iso(self._last_stamp)
+
+
+def project(obj: Mapping[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
+    """A copy of `obj` limited to `fields` (Close's `_fields`); unknown names are ignored."""
+    if fields is None:
+        return _copy(obj)
+    return {name: _copy_value(obj[name]) for name in fields if name in obj}
+
+
+def _copy(obj: Mapping[str, Any]) -> dict[str, Any]:
+    # Values are JSON scalars or flat lists of strings, so copying the lists is a deep copy.
+    return {key: _copy_value(value) for key, value in obj.items()}
+
+
+def _copy_value(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
