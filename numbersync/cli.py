@@ -20,7 +20,9 @@ from numbersync import __version__
 from numbersync.errors import ApiError, InputError, NumbersyncError
 
 if TYPE_CHECKING:
+    from numbersync.apply import ApplyReport, Outcome
     from numbersync.close import CloseClient
+    from numbersync.fetch import Account
     from numbersync.models import DesiredState
     from numbersync.plan import Plan
 
@@ -51,6 +53,10 @@ def reports_errors(func: F) -> F:
             _fail(exc)
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
+            sys.exit(1)
+        except Exception as exc:  # a bug of ours: still no traceback for the user
+            click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+            click.echo("Hint: this is a numbersync bug; please report it.", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -127,12 +133,15 @@ def validate(config_path: str) -> None:
     click.echo(f"OK: {count} number{'s' if count != 1 else ''}")
 
 
-def make_plan(client: CloseClient, state: DesiredState, targets: tuple[str, ...]) -> Plan:
+def make_plan(
+    client: CloseClient, state: DesiredState, targets: tuple[str, ...]
+) -> tuple[Plan, Account]:
     from numbersync.fetch import fetch_for_plan
     from numbersync.plan import build_plan
 
     account = fetch_for_plan(client, state)
-    return build_plan(state, account.numbers, account.directory, me=account.me, targets=targets)
+    plan = build_plan(state, account.numbers, account.directory, me=account.me, targets=targets)
+    return plan, account
 
 
 @main.command()
@@ -168,7 +177,7 @@ def plan(
 
     state = config.load(config_path)
     with close_client() as client:
-        result = make_plan(client, state, targets)
+        result, _ = make_plan(client, state, targets)
     if out_path:
         write_atomic(out_path, render.render_json(result))
     if output_format == "json":
@@ -189,7 +198,6 @@ def plan(
 @reports_errors
 def export(output_path: str | None) -> None:
     """Write the account's current settings as a numbers.yaml that plans clean."""
-    from numbersync.close import Settings
     from numbersync.export import export_yaml
     from numbersync.fetch import fetch_everything
     from numbersync.output import write_atomic
@@ -199,7 +207,7 @@ def export(output_path: str | None) -> None:
     text = export_yaml(
         account.numbers,
         account.directory,
-        source=Settings.from_env(os.environ).base_url,
+        source=client.settings.api_url,
         when=_now(),
     )
     if output_path:
@@ -207,6 +215,166 @@ def export(output_path: str | None) -> None:
         click.echo(f"Wrote {len(account.numbers)} numbers to {output_path}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("planfile", required=False)
+@config_option
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option("--force", is_flag=True, help="Apply even when the safety rails refuse the plan.")
+@target_option
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=4,
+    show_default=True,
+    help="How many numbers are updated at once (the client still paces to the rate limit).",
+)
+@click.pass_context
+@reports_errors
+def apply(
+    ctx: click.Context,
+    planfile: str | None,
+    config_path: str,
+    auto_approve: bool,
+    force: bool,
+    targets: tuple[str, ...],
+    concurrency: int,
+) -> None:
+    """Show the plan, ask for confirmation, and apply it; or apply a saved PLANFILE.
+
+    A saved plan was reviewed already, so it is applied without asking again, but only if every
+    value it saw is still what Close has: a stale plan is refused whole, writing nothing.
+    """
+    from numbersync import config, render
+    from numbersync.apply import Applier, refuse_if_unsafe
+    from numbersync.output import use_color
+
+    if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("give either -c FILE or a PLANFILE, not both")
+    with close_client() as client:
+        if planfile:
+            plan, live, state = _saved_plan(client, planfile, targets)
+        else:
+            state = config.load(config_path)
+            plan, account = make_plan(client, state, targets)
+            live = {n.id: n for n in account.numbers}
+        click.echo(render.render_text(plan, color=use_color()), nl=False)
+        if not plan.has_changes:
+            return
+        refuse_if_unsafe(plan, live, plan.safety, force=force)
+        if not planfile:
+            _confirm(auto_approve)
+        applier = Applier(client, state, concurrency, progress=_progress_printer())
+        with _sigterm_as_interrupt():
+            report = applier.run(plan.changes)
+    _print_report(report)
+    if not report.ok:
+        sys.exit(1)
+
+
+def _saved_plan(
+    client: CloseClient, path: str, targets: tuple[str, ...]
+) -> tuple[Plan, dict[str, Any], DesiredState | None]:
+    """The saved plan, refused whole if stale; and its config when it is unchanged since, so that
+    Close's field errors can still point at YAML lines."""
+    from numbersync import config, phone
+    from numbersync.apply import find_drift
+    from numbersync.errors import RefusedError, UsageError
+    from numbersync.planfile import read_plan
+
+    plan = read_plan(path)
+    if targets:
+        wanted = {phone.to_e164(t) or t for t in targets}
+        kept = tuple(c for c in plan.changes if {c.id, c.number, c.key} & wanted)
+        if not kept:
+            raise UsageError(f"--target {', '.join(targets)}: not a change in {path}")
+        plan = Plan(**{**plan.__dict__, "changes": kept})
+    fields = sorted({c.field for change in plan.changes for c in change.fields})
+    live = client.list_phone_numbers(fields)
+    drift = find_drift(plan, live)
+    if drift:
+        raise RefusedError(
+            "the saved plan is stale, nothing was applied; Close changed since it was made:\n  "
+            + "\n  ".join(drift),
+            hint="make a new plan with `numbersync plan --out PLANFILE` and review it",
+        )
+    state = None
+    if os.path.isfile(plan.config_path):
+        try:
+            candidate = config.load(plan.config_path)
+        except NumbersyncError:
+            candidate = None
+        if candidate is not None and candidate.fingerprint == plan.fingerprint:
+            state = candidate
+    return plan, {n.id: n for n in live}, state
+
+
+def _confirm(auto_approve: bool) -> None:
+    from numbersync.errors import RefusedError
+
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise RefusedError(
+            "refusing to apply without confirmation: standard input is not a terminal",
+            hint="review the plan, then pass --auto-approve (for CI) to apply it",
+        )
+    answer = click.prompt(
+        "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+    )
+    if answer != "yes":
+        raise RefusedError("Apply cancelled.")
+
+
+def _progress_printer() -> Callable[[int, int, Outcome], None]:
+    from numbersync import phone
+
+    on_terminal = sys.stderr.isatty()
+
+    def show(done: int, total: int, outcome: Outcome) -> None:
+        if on_terminal:
+            width = 30
+            filled = width * done // total
+            bar = "#" * filled + "." * (width - filled)
+            click.echo(f"\rApplying [{bar}] {done}/{total}", err=True, nl=done == total)
+        else:
+            number = phone.display(outcome.change.number)
+            click.echo(f"[{done}/{total}] {number}: {outcome.status}", err=True)
+
+    return show
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """CI cancels a job with SIGTERM: stop like Ctrl-C, finishing the requests in flight."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _print_report(report: ApplyReport) -> None:
+    from numbersync import phone
+
+    click.echo("")
+    for outcome in report.outcomes:
+        fields = ", ".join(c.field for c in outcome.change.fields)
+        detail = f"  {outcome.detail}" if outcome.detail else ""
+        click.echo(
+            f"  {outcome.status:<13} {phone.display(outcome.change.number):<18} {fields}{detail}"
+        )
+        for line in outcome.errors:
+            click.echo(f"      {line}")
+    if report.interrupted:
+        click.echo("Interrupted: numbers not yet sent were skipped; run apply again to converge.")
+    click.echo(report.summary)
 
 
 @main.command()

@@ -3,7 +3,6 @@ users and groups only when the file names them by email or name, and /me/ for th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,9 +23,7 @@ class Account:
 
 def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
     fields = sorted({name for number in state.numbers for name in number.fields})
-    # `participants` needs the deprecated `user_id` of older personal numbers (see plan.py).
-    extra: Sequence[str] = ("user_id",) if "participants" in fields else ()
-    numbers = client.list_phone_numbers([*fields, *extra])
+    numbers = client.list_phone_numbers(fields)
     want_users, want_groups = needs_directory(state)
     directory = Directory(
         users=tuple(client.list_users()) if want_users else None,

@@ -79,7 +79,7 @@ class DesiredState:
     path: str
     version: int
     numbers: tuple[DesiredNumber, ...]
-    safety: Safety = Safety()
+    safety: Safety = field(default_factory=Safety)
     fingerprint: str = ""  # sha256 of the file's bytes, carried into saved plans
 
 

@@ -22,6 +22,7 @@ from numbersync.models import (
     Group,
     LiveNumber,
     Me,
+    Safety,
     User,
     Value,
 )
@@ -92,6 +93,7 @@ class Plan:
     group_names: Mapping[str, str] = field(default_factory=dict)  # group id -> name
     config_path: str = ""
     fingerprint: str = ""
+    safety: Safety = field(default_factory=Safety)
 
     @property
     def managed(self) -> int:
@@ -164,7 +166,7 @@ def build_plan(
         diffs = []
         for name, after in wanted.items():
             before = have.get(name, normalise_live(name, None))
-            if _differs(name, before, after):
+            if not same_value(name, before, after):
                 diffs.append(FieldChange(name, before, after))
         if diffs:
             label = wanted.get("label", current.fields.get("label"))
@@ -197,13 +199,15 @@ def build_plan(
         group_names=resolver.group_names,
         config_path=state.path,
         fingerprint=state.fingerprint,
+        safety=state.safety,
     )
 
 
-def _differs(name: str, before: Value, after: Value) -> bool:
+def same_value(name: str, a: Value, b: Value) -> bool:
+    """Equality of two normalised values: set fields ignore order."""
     if name in SET_FIELDS:
-        return set(before or ()) != set(after or ())
-    return bool(before != after)
+        return set(a or ()) == set(b or ())
+    return bool(a == b)
 
 
 def _select(

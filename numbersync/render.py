@@ -179,6 +179,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "format_version": FORMAT_VERSION,
         "numbersync_version": __version__,
         "config": {"path": plan.config_path, "fingerprint": plan.fingerprint},
+        "safety": {
+            "max_change_percent": plan.safety.max_change_percent,
+            "min_managed": plan.safety.min_managed,
+        },
         "summary": {
             "change": len(plan.changes),
             "unchanged": len(plan.unchanged),

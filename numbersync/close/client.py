@@ -40,7 +40,9 @@ log = logging.getLogger("numbersync.http")
 PAGE_SIZE = 100  # Close's documented default and the emulator's maximum
 MAX_PAGES = 10_000  # a million records: beyond that, a server that keeps saying has_more is broken
 # Always requested with the managed fields: what LiveNumber needs besides them.
-BASE_FIELDS = ("id", "number", "number_formatted", "date_updated")
+# `user_id` (deprecated) is the only place older personal numbers name their owner: see
+# plan.normalise_live, which reads it when `participants` is empty.
+BASE_FIELDS = ("id", "number", "number_formatted", "date_updated", "user_id")
 # Connect fails fast (a wrong URL or a dead network); a read may wait for a busy server.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 DEFAULT_MAX_ATTEMPTS = 6
