@@ -9,14 +9,13 @@ import json
 import re
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
-from pathlib import Path as FsPath
 from typing import Any
 from urllib.parse import urlsplit
 
 from numbersync import phone
 from numbersync.errors import Diagnostic, InputError
 from numbersync.models import MANAGED_FIELDS, SET_FIELDS, DesiredNumber, DesiredState, Safety
+from numbersync.resources import shipped_text
 from numbersync.yamlsource import Document, Path, json_path, parse, read_file
 
 PHONE_ID = re.compile(r"^phon_[A-Za-z0-9]+$")
@@ -35,13 +34,7 @@ _TYPE_NAMES = {
 @cache
 def schema() -> dict[str, Any]:
     """The JSON Schema: shipped inside the package, or read from the source tree in development."""
-    packaged = resources.files("numbersync") / "schemas" / "numbersync.schema.json"
-    if packaged.is_file():
-        text = packaged.read_text(encoding="utf-8")
-    else:
-        source = FsPath(__file__).resolve().parent.parent / "schemas" / "numbersync.schema.json"
-        text = source.read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = json.loads(shipped_text("schemas/numbersync.schema.json"))
     return loaded
 
 
