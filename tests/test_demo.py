@@ -22,7 +22,8 @@ def test_demo_runs_every_step_and_ends_with_no_changes() -> None:
     headings = [line for line in out.splitlines() if line.startswith("== ")]
     assert [h.split(". ", 1)[0] for h in headings] == ["== 1", "== 2", "== 3", "== 4", "== 5"]
     assert "OK: 5 numbers" in out
-    assert out.count("Plan: 3 to change, 2 unchanged, 6 unmanaged.") == 2
+    # The text plan, the markdown summary, and the plan apply shows before applying.
+    assert out.count("Plan: 3 to change, 2 unchanged, 6 unmanaged.") == 3
     assert "<!-- numbersync-plan -->" in out
     assert "Apply complete: 3 changed, 0 failed, 0 skipped." in out
     last_step = out.split("== 5.")[1]
