@@ -139,21 +139,18 @@ class Bucket:
     """The budget of one endpoint group (e.g. `PUT phone_number`), shared by all threads.
 
     The model: the server counts requests per group in windows; each response says how many are
-    `remaining` in the current window and when it `reset`s. We keep a local estimate of the
-    remaining budget, decrement it when a request is *sent* (several may be in flight), and
-    re-derive it from each newer response as `remaining - requests still in flight`. The window's
-    end is kept as the earliest `received_at + reset` seen in the window: an upper bound (the
-    server measured `reset` before we received it, and rounds it up when it sends integers),
-    so a refill is never assumed early.
+    `remaining` in the current window and in how many seconds it `reset`s. We keep a local
+    estimate of the remaining budget, decrement it when a request is *sent* (several may be in
+    flight), and re-derive it from each newer response as `remaining - requests in flight`.
+
+    The window's end is bracketed: `sent_at + reset - g <= end <= received_at + reset`, where g
+    is the rounding of `reset` (1 s for integers, which Close rounds up). Responses of one window
+    narrow the bracket. The upper bound decides when we assume a refill, so a refill is never
+    assumed early; at that point every request sent after the lower bound may already count in
+    the new window, so it is deducted from the fresh budget.
     """
 
-    def __init__(
-        self,
-        name: str,
-        clock: Clock,
-        sleep: Sleep | None,
-        max_wait: float,
-    ) -> None:
+    def __init__(self, name: str, clock: Clock, sleep: Sleep | None, max_wait: float) -> None:
         self.name = name
         self._clock = clock
         # With no injected sleep we wait on the condition, so that a response that refills the
@@ -164,11 +161,14 @@ class Bucket:
         self._metered: bool | None = None  # None until the first response says
         self._limit: int | None = None
         self._remaining: int | None = None  # local estimate, reservations included
-        self._window_end: float | None = None  # upper bound, clock time
+        self._end_lo: float | None = None  # bracket of the current window's end (clock time)
+        self._end_hi: float | None = None
         self._last_seen: int | None = None  # `remaining` of the newest applied response
+        self._window_seen: set[int] = set()  # `remaining` values counted in the current window
         self._last_applied = -1  # seq of the newest response whose header was applied
         self._next_seq = 0
         self._in_flight: set[int] = set()
+        self._sent: dict[int, float] = {}  # seq -> send time, while it may matter
         self._next_slot = 0.0
         self._blocked_until = 0.0
 
@@ -191,7 +191,8 @@ class Bucket:
                     seq = self._next_seq
                     self._next_seq += 1
                     self._in_flight.add(seq)
-                    return Ticket(seq, self._clock() - started)
+                    self._sent[seq] = now
+                    return Ticket(seq, now - started)
                 if not logged and wait >= 0.25:
                     logged = True
                     log.info("pacing %s: waiting %.1f s (%s)", self.name, wait, self._describe())
@@ -204,9 +205,9 @@ class Bucket:
             return self._blocked_until - now
         if self._metered is False:
             return None
-        if self._window_end is not None and now >= self._window_end:
+        if self._end_hi is not None and now >= self._end_hi:
             self._roll_over()
-        if self._remaining is None or (self._remaining <= 0 and self._window_end is None):
+        if self._remaining is None or (self._remaining <= 0 and self._end_hi is None):
             # Nothing known yet (first request, no `limit`, no `reset`): one request at a time
             # until a response tells us the budget, so that 16 workers don't start with a burst.
             if self._in_flight:
@@ -214,13 +215,13 @@ class Bucket:
             self._take()
             return None
         if self._remaining <= 0:
-            assert self._window_end is not None
-            return self._window_end - now
-        if self._window_end is not None and self._remaining <= self._spread_below():
+            assert self._end_hi is not None
+            return self._end_hi - now
+        if self._end_hi is not None and self._remaining <= self._spread_below():
             # Low on budget: spread what is left evenly over the time left in the window.
             if now < self._next_slot:
                 return self._next_slot - now
-            self._next_slot = now + (self._window_end - now) / self._remaining
+            self._next_slot = now + (self._end_hi - now) / self._remaining
         self._take()
         return None
 
@@ -230,14 +231,23 @@ class Bucket:
             self._remaining -= 1
 
     def _roll_over(self) -> None:
-        """The window we knew about has ended, so the server has refilled it. Requests still in
-        flight may be counted in the new window: assume they are."""
-        self._window_end = None
+        """The window we knew about has surely ended, so the server has refilled the budget.
+        Requests in flight, and those sent after the earliest moment the window could have
+        ended, may already count in the new window: assume they do."""
+        lo = self._end_lo
+        counted = sum(
+            1
+            for seq, sent in self._sent.items()
+            if seq in self._in_flight or (lo is not None and sent >= lo)
+        )
+        self._remaining = None if self._limit is None else self._limit - counted
+        self._end_lo = self._end_hi = None
         self._last_seen = self._limit
-        self._remaining = None if self._limit is None else self._limit - len(self._in_flight)
+        self._window_seen = set()
         # Responses to requests sent before now may come from either window: don't let their
         # `remaining` overwrite what we now assume.
         self._last_applied = self._next_seq - 1
+        self._sent = {seq: sent for seq, sent in self._sent.items() if seq in self._in_flight}
 
     def _spread_below(self) -> int:
         """Below this remaining budget, requests are spread out; above it, sent at once."""
@@ -255,7 +265,7 @@ class Bucket:
             self._cond.acquire()
 
     def _describe(self) -> str:
-        end = self._window_end
+        end = self._end_hi
         reset = "unknown" if end is None else f"{max(0.0, end - self._clock()):.1f} s"
         return f"remaining {self._remaining}, reset in {reset}"
 
@@ -273,37 +283,76 @@ class Bucket:
         response came), the clock time it was received, and whether it succeeded."""
         with self._cond:
             self._in_flight.discard(ticket.seq)
+            sent_at = self._sent.get(ticket.seq, received_at)
             if rate is None:
                 if success and self._metered is None:
                     self._metered = False  # a server without rate-limit headers: don't pace
             else:
                 self._metered = True
-                self._apply(ticket.seq, rate, received_at)
+                self._apply(ticket.seq, rate, sent_at, received_at)
             self._cond.notify_all()
 
-    def _apply(self, seq: int, rate: RateLimit, received_at: float) -> None:
+    def _apply(self, seq: int, rate: RateLimit, sent_at: float, received_at: float) -> None:
         if rate.limit is not None:
             self._limit = rate.limit
+        lo = hi = None
+        if rate.reset is not None:
+            whole = float(rate.reset).is_integer()
+            # Integers are rounded up (Close's way): the true value lies within the second
+            # below. Fractions are taken as rounded to the hundredth, either way.
+            lo = sent_at + rate.reset - (1.0 if whole else 0.01)
+            hi = received_at + rate.reset + (0.0 if whole else 0.01)
         if seq <= self._last_applied:
-            return  # a newer response (or a roll-over) already said more
-        self._last_applied = seq
-        end = None if rate.reset is None else received_at + rate.reset
-        if rate.remaining is None:
-            self._window_end = end
+            # An older request answered after a newer one. When it was counted before the newer
+            # one, in the same window, the newer one's `remaining` already included it, yet we
+            # deducted it as in flight: give it back. (`remaining` values are distinct within a
+            # window, so a value seen before means another window: no credit then.)
+            if (
+                rate.remaining is not None
+                and self._remaining is not None
+                and self._last_seen is not None
+                and rate.remaining > self._last_seen
+                and rate.remaining not in self._window_seen
+                and self._overlaps(lo, hi)
+            ):
+                self._window_seen.add(rate.remaining)
+                self._remaining += 1
             return
-        # `remaining` only goes up when a new window started: then its `reset` replaces the old
-        # bound; while it goes down we are in the same window and keep the tightest bound.
+        self._last_applied = seq
+        if rate.remaining is None:
+            self._end_lo, self._end_hi = lo, hi
+            return
+        # `remaining` only goes up when a new window started; while it goes down we are in the
+        # same window, and its responses narrow the bracket (unless that leaves it empty, which
+        # means the guess was wrong and this response opened a new window after all).
         same_window = (
             self._last_seen is not None
             and rate.remaining < self._last_seen
-            and self._window_end is not None
+            and rate.remaining not in self._window_seen
+            and self._overlaps(lo, hi)
         )
-        if not same_window:
-            self._window_end = end
-        elif end is not None and self._window_end is not None:
-            self._window_end = min(self._window_end, end)
+        if same_window:
+            assert self._end_lo is not None and self._end_hi is not None
+            assert lo is not None and hi is not None
+            self._end_lo, self._end_hi = max(self._end_lo, lo), min(self._end_hi, hi)
+        else:
+            self._end_lo, self._end_hi = lo, hi
+            self._window_seen = set()
+        self._window_seen.add(rate.remaining)
         self._last_seen = rate.remaining
         self._remaining = rate.remaining - len(self._in_flight)
+        floor = self._end_lo
+        self._sent = {
+            s: t
+            for s, t in self._sent.items()
+            if s in self._in_flight or (floor is not None and t >= floor)
+        }
+
+    def _overlaps(self, lo: float | None, hi: float | None) -> bool:
+        """Whether a response's bracket of the window end is compatible with the current one."""
+        if lo is None or hi is None or self._end_lo is None or self._end_hi is None:
+            return False
+        return max(self._end_lo, lo) <= min(self._end_hi, hi)
 
     def throttled(self, until: float) -> None:
         """A 429 came back: hold every request of this group until `until`, then probe one at a
@@ -312,7 +361,8 @@ class Bucket:
             self._blocked_until = max(self._blocked_until, until)
             if self._metered:
                 self._remaining = None
-                self._window_end = None
+                self._end_lo = self._end_hi = None
+                self._window_seen = set()
                 self._last_applied = self._next_seq - 1
 
     def release(self, ticket: Ticket) -> None:
