@@ -94,7 +94,7 @@ class Emulator:
         server = _Server((self._host, self._port), self)
         thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # stop() returns within ~50 ms
+            kwargs={"poll_interval": 0.02},  # stop() returns within ~20 ms
             name="numbersync-emulator",
             daemon=True,
         )
