@@ -78,17 +78,32 @@ class NumbersyncGroup(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-@click.group(cls=NumbersyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="numbersync")
-@click.option(
-    "-v", "--verbose", count=True, help="Log each API request to stderr (-vv: with rate limits)."
-)
-def main(verbose: int) -> None:
-    """Keep the settings of your Close phone numbers in Git: validate, plan, apply, export."""
-    if verbose:
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    # Accepted before and after the command name; counts add up (`-v plan -v` is -vv).
+    root = ctx.find_root()
+    total = root.meta.get("numbersync.verbosity", 0) + value
+    root.meta["numbersync.verbosity"] = total
+    if value:
         from numbersync.close import configure_logging
 
-        configure_logging(verbose)
+        configure_logging(total)
+
+
+verbose_option = click.option(
+    "-v",
+    "--verbose",
+    count=True,
+    expose_value=False,
+    callback=_set_verbosity,
+    help="Log each API request to stderr (-vv: with rate-limit headers).",
+)
+
+
+@click.group(cls=NumbersyncGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="numbersync")
+@verbose_option
+def main() -> None:
+    """Keep the settings of your Close phone numbers in Git: validate, plan, apply, export."""
 
 
 config_option = click.option(
@@ -162,6 +177,7 @@ def make_plan(
 )
 @target_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
+@verbose_option
 @reports_errors
 def plan(
     config_path: str,
@@ -195,6 +211,7 @@ def plan(
 @click.option(
     "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
 )
+@verbose_option
 @reports_errors
 def export(output_path: str | None) -> None:
     """Write the account's current settings as a numbers.yaml that plans clean."""
@@ -230,6 +247,7 @@ def export(output_path: str | None) -> None:
     show_default=True,
     help="How many numbers are updated at once (the client still paces to the rate limit).",
 )
+@verbose_option
 @click.pass_context
 @reports_errors
 def apply(
