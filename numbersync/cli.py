@@ -395,7 +395,6 @@ def _print_report(report: ApplyReport) -> None:
     click.echo(report.summary)
 
 
-
 @main.command()
 @reports_errors
 def demo() -> None:
@@ -403,6 +402,7 @@ def demo() -> None:
     from numbersync.demo import run_demo
 
     sys.exit(run_demo(click.echo))
+
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
