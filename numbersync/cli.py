@@ -51,6 +51,8 @@ def reports_errors(func: F) -> F:
             return func(*args, **kwargs)
         except NumbersyncError as exc:
             _fail(exc)
+        except (click.ClickException, click.exceptions.Abort):
+            raise  # usage errors and an aborted prompt: NumbersyncGroup.main reports them
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(1)
