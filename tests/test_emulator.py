@@ -449,6 +449,8 @@ def test_state_hook_lets_a_test_drift_the_account(emulator: Emulator, api: httpx
     after = api.get(f"/phone_number/{LONDON}/").json()
     assert after["label"] == "Edited in the app"
     assert after["date_updated"] > before["date_updated"]
+    assert emulator.state.numbers_by_id()[LONDON] == after
+    assert LONDON in emulator.state and "phon_nope" not in emulator.state
 
 
 # -- authentication ------------------------------------------------------------------------------

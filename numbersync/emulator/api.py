@@ -199,7 +199,7 @@ def put_number(state: State, user: User, number_id: str | None, _: Query, body: 
         payload = json.loads(body) if body.strip() else None
     except ValueError:
         payload = _INVALID
-    if state.number(number_id or "") is None:
+    if number_id not in state:  # 404 before complaining about the body, like a router would
         return error(404, f"No phone number with id {number_id}.")
     if payload is _INVALID:
         return field_errors(["The request body is not valid JSON."], {})

@@ -302,7 +302,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, so httpx's connection pool is exercised
     server_version = "CloseEmulator/1"
     sys_version = ""
-    disable_nagle_algorithm = True  # headers and body go out as two writes
+    disable_nagle_algorithm = True  # a dribbled (slow) body is many small writes
     timeout = 120  # an idle keep-alive connection is closed after this
     server: _Server
 

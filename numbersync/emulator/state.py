@@ -438,6 +438,11 @@ class State:
         with self._lock:
             return [_copy(obj) for obj in self._numbers.values()]
 
+    def numbers_by_id(self) -> dict[str, dict[str, Any]]:
+        """Every number as a full Close object, keyed by id (in creation order)."""
+        with self._lock:
+            return {number_id: _copy(obj) for number_id, obj in self._numbers.items()}
+
     def number(self, number_id: str) -> dict[str, Any] | None:
         with self._lock:
             obj = self._numbers.get(number_id)
@@ -450,6 +455,9 @@ class State:
 
     def __len__(self) -> int:
         return len(self._numbers)
+
+    def __contains__(self, number_id: object) -> bool:
+        return number_id in self._numbers
 
     def query_numbers(
         self,
