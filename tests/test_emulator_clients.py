@@ -5,13 +5,16 @@ cleanly.
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -71,53 +74,74 @@ def test_official_client_waits_out_a_429_and_retries(
 # -- concurrency ---------------------------------------------------------------------------------
 
 
+def _serve_in_child(seed: dict[str, Any], connection: Connection) -> None:
+    """Serve `seed` in a child process until told to stop, then send back numbers and log."""
+    with Emulator(seed) as emu:
+        connection.send((emu.url, emu.admin_key))
+        connection.recv()
+        connection.send((emu.state.numbers_by_id(), emu.requests))
+
+
 @pytest.mark.time_limit(60)
-def test_concurrent_load_loses_no_update(start_emulator: Callable[..., Emulator]) -> None:
+def test_concurrent_load_loses_no_update() -> None:
     """20 threads, 5,000 requests: each number gets concurrent PUTs of two different fields from
-    two threads, so a read-modify-write race in the emulator would revert one of them."""
+    two threads, so a read-modify-write race in the emulator would revert one of them.
+
+    The emulator runs in a child process: sharing one GIL with 20 httpx threads nearly doubled
+    the CPU each request cost, and this keeps the test to a few seconds.
+    """
     threads, per_thread, numbers = 20, 250, 10
-    emu = start_emulator(generate_seed(numbers, users=3, groups=1))
     ids = [f"phon_gen{i:040d}" for i in range(numbers)]
     last: dict[int, str] = {}
     failures: list[str] = []
+    context = multiprocessing.get_context("spawn")
+    parent, child = context.Pipe()
+    seed = generate_seed(numbers, users=3, groups=1)
+    process = context.Process(target=_serve_in_child, args=(seed, child), daemon=True)
+    process.start()
+    try:
+        assert parent.poll(20), "the emulator process did not start"
+        url, key = parent.recv()
 
-    def worker(index: int) -> None:
-        number = ids[index % numbers]
-        field = "label" if index < numbers else "forward_to"
-        # verify=False: plain http on loopback; spares loading the CA bundle per client.
-        with httpx.Client(
-            base_url=emu.url, auth=(emu.admin_key, ""), timeout=10, verify=False
-        ) as client:
-            for k in range(per_thread // 2):
-                value = f"t{index}-{k}" if field == "label" else f"+1415{index:03d}{k:04d}"
-                put = client.put(f"/phone_number/{number}/", json={field: value})
-                if put.status_code != 200 or put.json()[field] != value:
-                    failures.append(f"PUT {number} {field}={value}: {put.status_code}")
-                if k % 2:
-                    got = client.get(f"/phone_number/{number}/", params={"_fields": field})
-                    if got.json() != {field: value}:  # only this thread writes this field
-                        failures.append(f"GET {number}: {got.text}")
-                else:
-                    page = client.get("/phone_number/", params={"_skip": k % numbers})
-                    if len(page.json()["data"]) != numbers - k % numbers:
-                        failures.append(f"list skip={k % numbers}: {page.text[:100]}")
-                last[index] = value
+        def worker(index: int) -> None:
+            number = ids[index % numbers]
+            field = "label" if index < numbers else "forward_to"
+            # verify=False: plain http on loopback; spares loading the CA bundle per client.
+            with httpx.Client(base_url=url, auth=(key, ""), timeout=10, verify=False) as client:
+                for k in range(per_thread // 2):
+                    value = f"t{index}-{k}" if field == "label" else f"+1415{index:03d}{k:04d}"
+                    put = client.put(f"/phone_number/{number}/", json={field: value})
+                    if put.status_code != 200 or put.json()[field] != value:
+                        failures.append(f"PUT {number} {field}={value}: {put.status_code}")
+                    if k % 2:
+                        got = client.get(f"/phone_number/{number}/", params={"_fields": field})
+                        if got.json() != {field: value}:  # only this thread writes this field
+                            failures.append(f"GET {number}: {got.text}")
+                    else:
+                        page = client.get("/phone_number/", params={"_skip": k % numbers})
+                        if len(page.json()["data"]) != numbers - k % numbers:
+                            failures.append(f"list skip={k % numbers}: {page.text[:100]}")
+                    last[index] = value
 
-    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    started = time.perf_counter()
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join(timeout=50)
-    elapsed = time.perf_counter() - started
+        workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+        started = time.perf_counter()
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join(timeout=50)
+        elapsed = time.perf_counter() - started
+        parent.send("stop")
+        assert parent.poll(20), "the emulator process did not report back"
+        final, log = parent.recv()
+    finally:
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
 
     assert failures == []
     for i, number_id in enumerate(ids):
-        number = emu.state.number(number_id)
-        assert number is not None
-        assert number["label"] == last[i]
-        assert number["forward_to"] == last[i + numbers]
-    log = emu.requests
+        assert final[number_id]["label"] == last[i]
+        assert final[number_id]["forward_to"] == last[i + numbers]
     assert len(log) == threads * per_thread
     assert sum(r.method == "PUT" for r in log) == threads * per_thread // 2
     assert {r.status for r in log} == {200}
