@@ -1,0 +1,316 @@
+"""Rate-limit headers, backoff, and the pacer: parsed leniently, capped, and, against a simulated
+fixed-window server in fake time, close to the limit without a single 429."""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from email.utils import formatdate
+
+import pytest
+
+from numbersync.close import RateLimit, parse_rate_limit, parse_retry_after
+from numbersync.close.ratelimit import (
+    Bucket,
+    Ticket,
+    backoff_delay,
+    endpoint_group,
+    rate_limit_from_headers,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("limit=100, remaining=50, reset=5", RateLimit(100, 50, 5.0)),
+        ("limit=160; remaining=159; reset=8", RateLimit(160, 159, 8.0)),
+        ("reset=3,remaining=7,limit=10", RateLimit(10, 7, 3.0)),
+        ("Limit=10; REMAINING=7; Reset=3", RateLimit(10, 7, 3.0)),
+        ("limit = 10 , remaining = 7 , reset = 0.25", RateLimit(10, 7, 0.25)),
+        ("limit=10.0, remaining=6.9, reset=1.5", RateLimit(10, 6, 1.5)),  # counts round down
+        ('limit="10", remaining="2", reset="1"', RateLimit(10, 2, 1.0)),
+        ('"default";r=50;t=30', RateLimit(None, 50, 30.0)),  # the later IETF draft's names
+        ("remaining=0", RateLimit(None, 0, None)),
+        ("reset=2", RateLimit(None, None, 2.0)),
+        ("limit=10, remaining=x, reset=2", RateLimit(10, None, 2.0)),
+        ("limit=10, remaining=-1, reset=2", RateLimit(10, None, 2.0)),
+        ("limit=10, remaining=5, remaining=9, reset=2", RateLimit(10, 5, 2.0)),  # first wins
+        ("foo=1, bar=2, remaining=4", RateLimit(None, 4, None)),
+        ("", None),
+        (None, None),
+        ("garbage", None),
+        ("limit=10", None),  # nothing to act on
+        ("remaining=nan, reset=inf", None),
+        ("remaining=, reset=", None),
+        ("=,;=;", None),
+    ],
+)
+def test_parse_rate_limit(value: str | None, expected: RateLimit | None) -> None:
+    assert parse_rate_limit(value) == expected
+
+
+def test_rate_limit_from_headers_any_case_and_separate_headers() -> None:
+    assert rate_limit_from_headers({"ratelimit": "limit=5, remaining=1, reset=2"}) == RateLimit(
+        5, 1, 2.0
+    )
+    separate = {"RateLimit-Limit": "5", "RateLimit-Remaining": "0", "RATELIMIT-RESET": "3"}
+    assert rate_limit_from_headers(separate) == RateLimit(5, 0, 3.0)
+    assert rate_limit_from_headers({"Content-Type": "application/json"}) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("3", 3.0),
+        ("0", 0.0),
+        ("1.5", 1.5),
+        (" 7 ", 7.0),
+        (formatdate(1_000_030, usegmt=True), 30.0),  # HTTP date 30 s after "now"
+        (formatdate(999_000, usegmt=True), 0.0),  # in the past: no wait
+        ("-5", None),
+        ("soon", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after(value: str | None, expected: float | None) -> None:
+    assert parse_retry_after(value, now=1_000_000) == expected
+
+
+def test_backoff_is_exponential_capped_and_fully_jittered() -> None:
+    class Top(random.Random):
+        def uniform(self, a: float, b: float) -> float:
+            return b
+
+    tops = [backoff_delay(attempt, Top(), base=0.5, cap=10.0) for attempt in range(1, 9)]
+    assert tops == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0]
+    rng = random.Random(7)
+    delays = [backoff_delay(attempt, rng) for attempt in range(1, 200)]
+    assert all(0.0 <= delay <= 10.0 for delay in delays)
+    assert len({round(d, 6) for d in delays}) > 150  # jittered, not in lockstep
+
+
+def test_endpoint_groups() -> None:
+    assert endpoint_group("/phone_number/") == "phone_number"
+    assert endpoint_group("/phone_number/phon_1/") == "phone_number"
+    assert endpoint_group("/me/") == "me"
+
+
+# --- the pacer, single-threaded in fake time -------------------------------------------------
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def bucket(time: FakeTime) -> Bucket:
+    return Bucket("PUT phone_number", time.clock, time.sleep, max_wait=60.0)
+
+
+def answer(b: Bucket, ticket: Ticket, time: FakeTime, header: str | None) -> None:
+    b.complete(ticket, parse_rate_limit(header), received_at=time.now, success=True)
+
+
+def test_an_unmetered_server_is_not_paced() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    answer(b, b.acquire(), time, None)
+    tickets = [b.acquire() for _ in range(50)]
+    assert len(tickets) == 50
+    assert time.sleeps == []
+
+
+def test_an_empty_budget_waits_for_the_reset_then_refills() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=3, remaining=0, reset=2")
+    ticket = b.acquire()
+    assert time.sleeps == [pytest.approx(2.0)]
+    assert ticket.waited == pytest.approx(2.0)
+    answer(b, ticket, time, "limit=3, remaining=2, reset=1")
+    b.acquire()  # one left after this one's answer... and this one reserved it
+    assert len(time.sleeps) == 1
+
+
+def test_a_low_budget_is_spread_over_the_time_left() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=10, remaining=4, reset=2")
+    start = time.now
+    for _ in range(4):
+        b.acquire()
+    # 4 left for 2 s: one now, then every ~0.5 s, never faster.
+    assert time.now - start == pytest.approx(1.5, abs=0.05)
+    b.acquire()  # the fifth one waits for the window's end
+    assert time.now - start == pytest.approx(2.0, abs=0.05)
+
+
+def test_a_high_budget_is_sent_at_once() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=100, remaining=99, reset=1")
+    for _ in range(45):
+        b.acquire()
+    assert time.sleeps == []
+
+
+def test_requests_in_flight_are_deducted_from_the_budget() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=5, remaining=4, reset=0.8")
+    in_flight = [b.acquire() for _ in range(3)]
+    assert time.sleeps == []
+    # The oldest answers: 3 remaining by the server's count, two others still in flight.
+    answer(b, in_flight[0], time, "limit=5, remaining=3, reset=0.8")
+    b.acquire()  # the last one of the window
+    b.acquire()  # must wait for the reset (0.8 s, plus 10 ms for the rounding of a fraction)
+    assert sum(time.sleeps) == pytest.approx(0.81)
+
+
+def test_an_older_answer_does_not_overwrite_a_newer_one() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=10, remaining=9, reset=5")
+    first, second = b.acquire(), b.acquire()
+    answer(b, second, time, "limit=10, remaining=0, reset=5")
+    answer(b, first, time, "limit=10, remaining=9, reset=5")  # late, and from the same window
+    b.acquire()
+    assert sum(time.sleeps) == pytest.approx(5.0)
+
+
+def test_the_first_request_probes_alone() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    first = b.acquire()
+    # A second worker would have to wait for the first answer: with a fake sleep it polls.
+    polls: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        polls.append(seconds)
+        answer(b, first, time, "limit=10, remaining=9, reset=1")
+
+    b._sleep = sleep
+    b.acquire()
+    assert len(polls) == 1
+
+
+def test_a_429_holds_the_bucket_then_probes() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=10, remaining=9, reset=1")
+    b.throttled(time.now + 3.0)
+    b.acquire()
+    assert time.sleeps == [pytest.approx(3.0)]
+
+
+def test_a_wait_beyond_the_budget_is_not_taken() -> None:
+    time = FakeTime()
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=10, remaining=0, reset=3600")
+    b.acquire()  # sent anyway: the 429 path reports the server's hour-long wait
+    assert time.sleeps == []
+
+
+# --- the pacer against a simulated server, several workers, fake time ------------------------
+
+
+class WindowServer:
+    """Fixed windows like the emulator's (opened by the first request) or on a clock grid; counts
+    a request when it arrives; reports `reset` rounded up or as a float."""
+
+    def __init__(self, limit: int, reset_format: str, grid: bool) -> None:
+        self.limit, self.reset_format, self.grid = limit, reset_format, grid
+        self.start: float | None = None
+        self.count = 0
+        self.rejected = 0
+
+    def hit(self, now: float) -> tuple[bool, RateLimit]:
+        if self.grid:
+            start = math.floor(now - 0.37) + 0.37
+            if start != self.start:
+                self.start, self.count = start, 0
+        elif self.start is None or now >= self.start + 1.0:
+            self.start, self.count = now, 0
+        allowed = self.count < self.limit
+        self.count += allowed
+        self.rejected += not allowed
+        reset = max(self.start + 1.0 - now, 0.001)
+        shown = math.ceil(reset) if self.reset_format == "int" else round(reset, 3)
+        return allowed, RateLimit(self.limit, self.limit - self.count, shown)
+
+
+class Simulation:
+    """`workers` threads sending `n` requests through one Bucket, as discrete events in fake
+    time: the server counts at arrival, answers after a latency drawn from `latency`."""
+
+    def __init__(self, server: WindowServer, workers: int, latency: tuple[float, float]) -> None:
+        self.server, self.workers, self.latency = server, workers, latency
+        self.now = 0.0
+        self.events: list[tuple[float, int, Ticket, RateLimit, bool]] = []
+        self.rng = random.Random(3)
+        self.counter = 0
+        self.free = workers
+        self.todo = 0
+        self.bucket = Bucket("PUT phone_number", lambda: self.now, self.sleep, 60.0)
+
+    def sleep(self, seconds: float) -> None:
+        # Like a Condition notified by complete(): wake at the next answer if it comes first.
+        if self.events and self.events[0][0] <= self.now + seconds:
+            self.answer_next()
+        else:
+            self.now += seconds
+
+    def answer_next(self) -> None:
+        when, _, ticket, rate, allowed = heapq.heappop(self.events)
+        self.now = max(self.now, when)
+        self.bucket.complete(ticket, rate, received_at=self.now, success=allowed)
+        self.free += 1
+        self.todo += not allowed  # a refused request is retried
+
+    def run(self, n: int) -> float:
+        self.todo = n
+        while self.todo or self.events:
+            if not self.free or not self.todo:
+                self.answer_next()
+                continue
+            ticket = self.bucket.acquire()
+            allowed, rate = self.server.hit(self.now)
+            self.free -= 1
+            self.todo -= 1
+            self.counter += 1
+            delay = self.rng.uniform(*self.latency)
+            heapq.heappush(self.events, (self.now + delay, self.counter, ticket, rate, allowed))
+        return self.now
+
+
+@pytest.mark.parametrize("reset_format", ["int", "float"])
+@pytest.mark.parametrize("grid", [False, True], ids=["opened-by-first", "clock-grid"])
+@pytest.mark.parametrize(("workers", "limit"), [(4, 50), (8, 50), (8, 10), (16, 100)])
+def test_pacing_runs_near_the_limit_without_429s(
+    reset_format: str, grid: bool, workers: int, limit: int
+) -> None:
+    server = WindowServer(limit, reset_format, grid)
+    n = 600
+    elapsed = Simulation(server, workers, (0.05, 0.05)).run(n)
+    assert server.rejected == 0
+    ideal = max(n / limit, n * 0.05 / workers)
+    assert elapsed <= 1.15 * ideal
+
+
+@pytest.mark.parametrize("reset_format", ["int", "float"])
+def test_pacing_survives_jittered_latency_without_429s(reset_format: str) -> None:
+    # Answers overtake each other: the pacer must not count one twice, nor trust a stale one.
+    server = WindowServer(20, reset_format, grid=True)
+    elapsed = Simulation(server, 8, (0.02, 0.08)).run(400)
+    assert server.rejected == 0
+    assert elapsed <= 1.2 * 400 / 20
