@@ -8,7 +8,7 @@ import base64
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -206,8 +206,8 @@ class PermissionDenied(StateError):
 def validate_fields(
     body: Mapping[str, Any],
     *,
-    user_ids: Iterable[str] | Mapping[str, Any],
-    group_ids: Iterable[str] | Mapping[str, Any],
+    user_ids: Collection[str],
+    group_ids: Collection[str],
     seeding: bool = False,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Check a PUT body (or a seed entry when `seeding`) against the documented update schema.
@@ -216,8 +216,6 @@ def validate_fields(
     fields and the nulls a real account can hold (label, forward_to, inbound_ring_duration), which
     PUT refuses.
     """
-    users = user_ids if isinstance(user_ids, (set, frozenset, Mapping)) else set(user_ids)
-    groups = group_ids if isinstance(group_ids, (set, frozenset, Mapping)) else set(group_ids)
     changes: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key, value in body.items():
@@ -237,7 +235,7 @@ def validate_fields(
         if value is None and not _nullable(key, seeding):
             errors[key] = "This field may not be null."
             continue
-        normalised, error = _check_writable(key, value, users, groups)
+        normalised, error = _check_writable(key, value, user_ids, group_ids)
         if error is None:
             changes[key] = normalised
         else:
@@ -251,7 +249,9 @@ def _nullable(key: str, seeding: bool) -> bool:
     return seeding and key in ("label", "forward_to", "inbound_ring_duration")
 
 
-def _check_writable(key: str, value: Any, users: Any, groups: Any) -> tuple[Any, str | None]:
+def _check_writable(
+    key: str, value: Any, users: Collection[str], groups: Collection[str]
+) -> tuple[Any, str | None]:
     if value is None:
         return None, None
     if key == "label":
