@@ -314,6 +314,8 @@ class CloseClient:
                 )
             if response is not None:
                 reason = _status_text(response)
+                if status != 429:  # a 429's body is boilerplate; a 5xx's may explain itself
+                    reason += _suffix(_body_text(response, self._scrub))
             else:
                 assert failure is not None
                 reason = _describe(failure, self._scrub)
@@ -470,6 +472,7 @@ def _live_number(
 # Errors ---------------------------------------------------------------------------------------
 
 _PHONE_NUMBER_PATH = re.compile(r"^/phone_number/([^/]+)/$")
+_TAG = re.compile(r"<[^>]*>")
 
 
 def _error_from_response(
@@ -486,7 +489,7 @@ def _error_from_response(
     except ValueError:
         body = None
     said = _server_message(body, scrub) if isinstance(body, dict) else ""
-    text = said or _excerpt(response.text, scrub)
+    text = _body_text(response, scrub)
     if status == 400:
         field_errors: dict[str, str] = {}
         messages: list[str] = []
@@ -543,6 +546,19 @@ def _error_from_response(
             hint="check CLOSE_API_URL",
         )
     return ApiError(method, path, status, f"{_status_text(response)}" + _suffix(text))
+
+
+def _body_text(response: httpx.Response, scrub: Callable[[str], str]) -> str:
+    """Close's message when the body is JSON that has one, else the body's text, cut short."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    said = _server_message(body, scrub) if isinstance(body, dict) else ""
+    text = response.text
+    if "html" in response.headers.get("Content-Type", ""):
+        text = _TAG.sub(" ", text)  # a gateway's error page: keep its words
+    return said or _excerpt(text, scrub)
 
 
 def _server_message(body: Mapping[str, Any], scrub: Callable[[str], str]) -> str:
