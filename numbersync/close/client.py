@@ -97,6 +97,16 @@ class Stats:
             self.retry_wait += wait
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """A transport error reduced to what we report. The exception object itself is not kept, so
+    that no frame of ours holds text that a proxy or server may have filled with headers."""
+
+    description: str
+    retryable: bool
+    hint: str | None
+
+
 class _CredentialAuth(httpx.Auth):
     """Adds the Authorization header at send time, so that it is held only by the Secret and
     never sits in the client's default headers or in a local variable of ours."""
@@ -308,17 +318,15 @@ class CloseClient:
             status = None if response is None else response.status_code
             if response is not None and status not in RETRY_STATUSES and status != 429:
                 raise _error_from_response(method, path, response, self.settings, self._scrub)
-            if failure is not None and not _retryable(failure):
-                raise ApiError(
-                    method, path, None, _describe(failure, self._scrub), hint=_hint(failure)
-                )
+            if failure is not None and not failure.retryable:
+                raise ApiError(method, path, None, failure.description, hint=failure.hint)
             if response is not None:
                 reason = _status_text(response)
                 if status != 429:  # a 429's body is boilerplate; a 5xx's may explain itself
                     reason += _suffix(_body_text(response, self._scrub))
             else:
                 assert failure is not None
-                reason = _describe(failure, self._scrub)
+                reason = failure.description
             delay, asked = self._delay(attempt, response)
             if response is not None and status == 429 and bucket is not None:
                 bucket.throttled(self._clock() + delay)
@@ -365,25 +373,20 @@ class CloseClient:
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
         bucket: Bucket | None,
-    ) -> tuple[httpx.Response | None, httpx.TransportError | None]:
-        """Send once: the response, or the transport error that prevented one."""
+    ) -> tuple[httpx.Response | None, _Failure | None]:
+        """Send once: the response, or what prevented one."""
         ticket = bucket.acquire() if bucket is not None else Ticket(0, 0.0)
         self.stats.record_request(method, path, ticket.waited)
         started = self._clock()
         try:
             response = self._http.request(method, path, params=params, json=body)
         except httpx.TransportError as exc:
+            failure = _Failure(_describe(exc, self._scrub), _retryable(exc), _hint(exc))
             self._finish(bucket, ticket, None)
             elapsed = (self._clock() - started) * 1000
-            log.info(
-                "%s %s failed after %.0f ms: %s",
-                method,
-                target,
-                elapsed,
-                _describe(exc, self._scrub),
-            )
+            log.info("%s %s failed after %.0f ms: %s", method, target, elapsed, failure.description)
             self.stats.record_outcome(None)
-            return None, exc
+            return None, failure
         except BaseException:
             if bucket is not None:
                 bucket.release(ticket)

@@ -1,0 +1,144 @@
+"""The credential never leaks: not in logs at DEBUG (ours, httpx's, httpcore's), exception text,
+hints, reprs, or formatted tracebacks (even with their local variables), whatever goes wrong."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import random
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from numbersync.close import CloseClient, Settings
+from numbersync.errors import ApiError
+
+CANARY = "api_CANARY.b7e1c0ffee5eed"
+FORMS = (
+    CANARY,
+    base64.b64encode(f"{CANARY}:".encode()).decode(),  # the Basic header's value
+    base64.b64encode(CANARY.encode()).decode()[:16],
+)
+
+
+def leaks(text: str) -> list[str]:
+    return [form for form in FORMS if form in text]
+
+
+def everything_about(exc: BaseException) -> str:
+    parts = [str(exc), repr(exc), "".join(traceback.format_exception(exc))]
+    parts.append(
+        "".join(traceback.TracebackException.from_exception(exc, capture_locals=True).format())
+    )
+    parts += [str(getattr(exc, "hint", "")), repr(vars(exc))]
+    return "\n".join(parts)
+
+
+@pytest.fixture
+def captured(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], str]]:
+    # Everything, from every logger: httpx and httpcore log at DEBUG too.
+    with caplog.at_level(logging.DEBUG):
+        for name in ("httpx", "httpcore", "numbersync"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+        try:
+            yield lambda: caplog.text + "\n".join(str(r.__dict__) for r in caplog.records)
+        finally:
+            for name in ("httpx", "httpcore", "numbersync"):
+                logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.mark.parametrize("variable", ["CLOSE_API_KEY", "CLOSE_ACCESS_TOKEN"])
+def test_the_credential_appears_nowhere(
+    variable: str,
+    captured: Callable[[], str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    crashes = []
+
+    # The handler reads the header inline: a local holding it would show up in the tracebacks
+    # with locals that this test renders, and that would be the test's leak, not the client's.
+    def handler(request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        if path.endswith("/me/"):
+            return httpx.Response(
+                200,
+                json={"id": "user_1", "email": "a@example.com"},
+                headers={"RateLimit": "limit=5, remaining=4, reset=1"},
+            )
+        if path.endswith("/user/"):  # a hostile server that echoes the request back
+            echo = f"bad credentials: {request.headers['Authorization']} {CANARY}"
+            return httpx.Response(401, text=echo)
+        if path.endswith("/group/"):
+            return httpx.Response(
+                500, text=f"boom {request.headers['Authorization']}", headers={"RateLimit": CANARY}
+            )
+        if path.endswith("/phone_number/"):
+            raise httpx.ReadError(
+                f"connection reset while sending {request.headers['Authorization']}"
+            )
+        crashes.append(True)
+        raise RuntimeError("the transport blew up")
+
+    settings = Settings.from_env(
+        {variable: CANARY, "CLOSE_API_URL": "https://close.example/api/v1"}
+    )
+    failures: list[BaseException] = []
+    client = CloseClient(
+        settings,
+        transport=httpx.MockTransport(handler),
+        sleep=lambda seconds: None,
+        rng=random.Random(0),
+        max_attempts=3,
+    )
+    with client:
+        assert client.me().user_id == "user_1"
+        for call in (client.list_users, client.list_groups, client.list_phone_numbers):
+            with pytest.raises(ApiError) as caught:
+                call()
+            failures.append(caught.value)
+        with pytest.raises(RuntimeError) as crashed:
+            client.get_phone_number("phon_1")
+        failures.append(crashed.value)
+        texts = [repr(client), str(client.stats), repr(settings), str(vars(settings))]
+    assert crashes, "the crash scenario did run"
+    assert "401" in str(failures[0]) and "gave up after 3" in str(failures[1])
+    texts += [everything_about(exc) for exc in failures]
+    out, err = capsys.readouterr()
+    texts += [captured(), out, err]
+    assert leaks("\n".join(texts)) == []
+
+
+def seed_with_canary() -> dict[str, Any]:
+    """Three numbers, and the canary as a valid key (built here so no test frame holds it)."""
+    from numbersync.emulator import generate_seed
+
+    seed = generate_seed(3)
+    seed["api_keys"].append({"key": CANARY, "user": seed["users"][0]["id"]})
+    return seed
+
+
+def test_over_real_sockets_nothing_leaks(
+    start_emulator: Callable[..., object], captured: Callable[[], str]
+) -> None:
+    from numbersync.emulator import Emulator, Faults
+
+    emu = start_emulator(seed_with_canary(), faults=Faults(schedule=["drop", "503"]))
+    assert isinstance(emu, Emulator)
+    good = Settings.from_env({"CLOSE_API_KEY": CANARY, "CLOSE_API_URL": emu.url})
+    bad = Settings.from_env({"CLOSE_API_KEY": CANARY + "x", "CLOSE_API_URL": emu.url})
+    failures: list[BaseException] = []
+    with CloseClient(good) as client:
+        assert len(client.list_phone_numbers()) == 3  # after a dropped connection and a 503
+    with CloseClient(bad) as client, pytest.raises(ApiError) as caught:
+        client.me()
+    failures.append(caught.value)
+    emu.faults = Faults(drop_rate=1.0)
+    with CloseClient(good, max_attempts=2) as client, pytest.raises(ApiError) as caught:
+        client.me()
+    failures.append(caught.value)
+    texts = [captured(), *(everything_about(exc) for exc in failures)]
+    assert "CLOSE_API_KEY was rejected" in texts[1]
+    assert leaks("\n".join(texts)) == []
