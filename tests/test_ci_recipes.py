@@ -160,6 +160,15 @@ def test_every_numbersync_command_in_the_recipes_is_valid() -> None:
             raise AssertionError(f"{where}: {line}: {exc.format_message()}") from None
 
 
+@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
+def test_every_shell_script_passes_shellcheck() -> None:
+    for where, script, _ in shell_scripts():
+        result = subprocess.run(
+            ["shellcheck", "--shell=bash", "-"], input=script, capture_output=True, text=True
+        )
+        assert result.returncode == 0, f"{where}:\n{result.stdout}"
+
+
 def test_the_cli_check_catches_a_typo() -> None:
     with pytest.raises(click.UsageError):
         check_cli(cli_args("numbersync plan --detailed-exit-code > plan.md", {}))
