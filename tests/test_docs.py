@@ -181,6 +181,18 @@ def test_every_numbersync_command_in_the_docs_is_valid() -> None:
     assert checked >= 7
 
 
+def test_every_example_file_in_the_docs_validates(tmp_path: Path) -> None:
+    from numbersync import config
+
+    fence = re.compile(r"^```yaml\n(.*?)^```$", re.M | re.S)
+    examples = [b for b in fence.findall(readme()) if re.search(r"^version: 1$", b, re.M)]
+    assert examples
+    for i, block in enumerate(examples):
+        path = tmp_path / f"example{i}.yaml"
+        path.write_text(block, encoding="utf-8")
+        assert config.load(str(path)).numbers
+
+
 def test_every_environment_variable_is_documented() -> None:
     from numbersync.close import settings
 
