@@ -192,4 +192,6 @@ class Applier:
                 lines.append(str(Diagnostic(desired.position_of(name), path, message)))
             else:
                 lines.append(f"{name}: {message}")
+        if exc.hint:
+            lines.append(f"hint: {exc.hint}")
         return lines

@@ -60,6 +60,6 @@ def run_demo(echo: Callable[[str], None]) -> int:
                 return 1
         echo("")
         echo("Done, and the emulator is stopped. To explore on your own:")
-        echo("  numbersync emulator          # prints the two exports to paste in another shell")
-        echo("  numbersync plan -c examples/numbers.yaml")
+        echo("  numbersync emulator    # serves this sample account; prints the exports to paste")
+        echo("  numbersync export -o numbers.yaml && numbersync plan    # start from any account")
     return 0
