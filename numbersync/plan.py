@@ -112,8 +112,15 @@ def normalise_live(name: str, value: Value, raw: Mapping[str, Any] | None = None
         return phone.to_e164(value) or value if isinstance(value, str) and value else None
     if name in SET_FIELDS:
         items = [str(item) for item in value or ()]
-        if name == "participants" and not items and raw and raw.get("user_id"):
-            # Older personal numbers list their owner only in the deprecated `user_id`.
+        if (
+            name == "participants"
+            and not items
+            and raw
+            and raw.get("user_id")
+            and not raw.get("participant_groups")
+        ):
+            # Older personal numbers list their owner only in the deprecated `user_id`. A number
+            # that rings groups may hold its sole group member there, who is no participant.
             items = [str(raw["user_id"])]
         if name == "phone_numbers":
             items = [phone.to_e164(item) or item for item in items]

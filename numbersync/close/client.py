@@ -204,7 +204,12 @@ class CloseClient:
         unknown = sorted(set(wanted) - set(MANAGED_FIELDS))
         if unknown:
             raise ValueError(f"not managed fields: {', '.join(unknown)}")
-        requested = BASE_FIELDS + tuple(name for name in MANAGED_FIELDS if name in wanted)
+        # Groups come with participants: they tell an owner listed only in `user_id` from a
+        # sole group member (see plan.normalise_live).
+        extra = ("participant_groups",) if "participants" in wanted else ()
+        requested = BASE_FIELDS + tuple(
+            name for name in MANAGED_FIELDS if name in wanted or name in extra
+        )
         items = self._list("/phone_number/", {"_fields": ",".join(requested)})
         return [_live_number(item, wanted, "GET", "/phone_number/") for item in items]
 
