@@ -183,7 +183,7 @@ def test_an_older_answer_does_not_overwrite_a_newer_one() -> None:
     answer(b, b.acquire(), time, "limit=10, remaining=9, reset=5")
     first, second = b.acquire(), b.acquire()
     answer(b, second, time, "limit=10, remaining=0, reset=5")
-    answer(b, first, time, "limit=10, remaining=9, reset=5")  # late, and from the same window
+    answer(b, first, time, "limit=10, remaining=8, reset=5")  # overtaken: counted before
     b.acquire()
     assert sum(time.sleeps) == pytest.approx(5.0)
 

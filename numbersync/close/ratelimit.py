@@ -138,16 +138,18 @@ class Ticket:
 class Bucket:
     """The budget of one endpoint group (e.g. `PUT phone_number`), shared by all threads.
 
-    The model: the server counts requests per group in windows; each response says how many are
-    `remaining` in the current window and in how many seconds it `reset`s. We keep a local
-    estimate of the remaining budget, decrement it when a request is *sent* (several may be in
-    flight), and re-derive it from each newer response as `remaining - requests in flight`.
+    The server counts requests per group in windows; each answer says how many are `remaining`
+    in the current window and in how many seconds it `reset`s. We keep a local estimate of the
+    remaining budget, take one from it when a request is *sent* (several may be in flight), and
+    re-derive it from the answer to the newest request as `remaining - requests in flight`
+    (answers that overtook each other are reconciled: see `_apply`).
 
     The window's end is bracketed: `sent_at + reset - g <= end <= received_at + reset`, where g
-    is the rounding of `reset` (1 s for integers, which Close rounds up). Responses of one window
-    narrow the bracket. The upper bound decides when we assume a refill, so a refill is never
-    assumed early; at that point every request sent after the lower bound may already count in
-    the new window, so it is deducted from the fresh budget.
+    is the rounding of `reset` (1 s for integers, which Close rounds up); the answers of one
+    window narrow the bracket. Only the upper bound lets us assume a refill, so a refill is
+    never assumed early; then every request in flight or sent after the lower bound may already
+    count in the new window, and is deducted from the fresh budget. While the budget is high,
+    requests go at once; below half, they are spread over the time left; at 0, they wait.
     """
 
     def __init__(self, name: str, clock: Clock, sleep: Sleep | None, max_wait: float) -> None:
@@ -165,12 +167,17 @@ class Bucket:
         self._end_hi: float | None = None
         self._last_seen: int | None = None  # `remaining` of the newest applied response
         self._window_seen: set[int] = set()  # `remaining` values counted in the current window
-        self._last_applied = -1  # seq of the newest response whose header was applied
+        self._last_applied = -1  # seq of the newest request whose answer was applied
         self._next_seq = 0
         self._in_flight: set[int] = set()
+        self._peak_in_flight = 1
         self._sent: dict[int, float] = {}  # seq -> send time, while it may matter
         self._next_slot = 0.0
         self._blocked_until = 0.0
+        self._rtt = 0.0  # smoothed round trip of this group's requests, seconds
+        # At the last roll-over: the first seq sent after it, and the highest `remaining` the
+        # old window showed.
+        self._pre_roll: tuple[int, int | None] = (0, None)
 
     # The waiting loop -----------------------------------------------------------------------
 
@@ -191,6 +198,7 @@ class Bucket:
                     seq = self._next_seq
                     self._next_seq += 1
                     self._in_flight.add(seq)
+                    self._peak_in_flight = max(self._peak_in_flight, len(self._in_flight))
                     self._sent[seq] = now
                     return Ticket(seq, now - started)
                 if not logged and wait >= 0.25:
@@ -218,10 +226,15 @@ class Bucket:
             assert self._end_hi is not None
             return self._end_hi - now
         if self._end_hi is not None and self._remaining <= self._spread_below():
-            # Low on budget: spread what is left evenly over the time left in the window.
+            # Low on budget: spread what is left evenly over the time left in the window. The
+            # upper bound is late by up to a round trip (the server measured `reset` somewhere
+            # between send and receipt); aiming half a round trip earlier splits the difference
+            # between leaving budget unused and idling before the refill. Only the timing is
+            # shaped here: the budget itself still stops us at 0 until the upper bound.
             if now < self._next_slot:
                 return self._next_slot - now
-            self._next_slot = now + (self._end_hi - now) / self._remaining
+            end = self._end_hi - self._rtt / 2
+            self._next_slot = now + max(0.0, end - now) / self._remaining
         self._take()
         return None
 
@@ -241,12 +254,15 @@ class Bucket:
             if seq in self._in_flight or (lo is not None and sent >= lo)
         )
         self._remaining = None if self._limit is None else self._limit - counted
+        # Answers to requests sent before now may come from either window: they must not
+        # overwrite the budget we now assume. Those showing a refill (more remaining than the
+        # old window ever showed) opened the new window, though, and bound its end.
+        old = self._window_seen | ({self._last_seen} if self._last_seen is not None else set())
+        self._pre_roll = (self._next_seq, max(old, default=None))
+        self._last_applied = self._next_seq - 1
         self._end_lo = self._end_hi = None
         self._last_seen = self._limit
         self._window_seen = set()
-        # Responses to requests sent before now may come from either window: don't let their
-        # `remaining` overwrite what we now assume.
-        self._last_applied = self._next_seq - 1
         self._sent = {seq: sent for seq, sent in self._sent.items() if seq in self._in_flight}
 
     def _spread_below(self) -> int:
@@ -284,6 +300,8 @@ class Bucket:
         with self._cond:
             self._in_flight.discard(ticket.seq)
             sent_at = self._sent.get(ticket.seq, received_at)
+            rtt = received_at - sent_at
+            self._rtt = rtt if not self._rtt else 0.8 * self._rtt + 0.2 * rtt
             if rate is None:
                 if success and self._metered is None:
                     self._metered = False  # a server without rate-limit headers: don't pace
@@ -302,45 +320,77 @@ class Bucket:
             # below. Fractions are taken as rounded to the hundredth, either way.
             lo = sent_at + rate.reset - (1.0 if whole else 0.01)
             hi = received_at + rate.reset + (0.0 if whole else 0.01)
+        remaining = rate.remaining
+        if remaining is None:
+            self._end_lo, self._end_hi = lo, hi
+            return
+        roll_seq, old_max = self._pre_roll
+        if seq < roll_seq:
+            # Sent before the last roll-over: counted in the old window or the new one. Only a
+            # refill (more than the old window ever showed) places it, and then it may narrow
+            # the new window's bracket and lower, never raise, the budget assumed at roll-over.
+            if old_max is not None and remaining > old_max and lo is not None and hi is not None:
+                if self._end_lo is None or self._end_hi is None:
+                    self._end_lo, self._end_hi = lo, hi
+                elif self._overlaps(lo, hi):
+                    self._end_lo, self._end_hi = max(self._end_lo, lo), min(self._end_hi, hi)
+                self._window_seen.add(remaining)
+                if self._remaining is not None:
+                    self._remaining = min(self._remaining, remaining - len(self._in_flight))
+            return
+        seen = self._window_seen
         if seq <= self._last_applied:
-            # An older request answered after a newer one. When it was counted before the newer
-            # one, in the same window, the newer one's `remaining` already included it, yet we
-            # deducted it as in flight: give it back. (`remaining` values are distinct within a
-            # window, so a value seen before means another window: no credit then.)
+            # An older request answered after a newer one. If it was counted first, in this
+            # window, the newer one's `remaining` already included it, yet it was deducted as in
+            # flight: give it back. If it was counted later, the deduction stands.
             if (
-                rate.remaining is not None
-                and self._remaining is not None
+                self._remaining is not None
                 and self._last_seen is not None
-                and rate.remaining > self._last_seen
-                and rate.remaining not in self._window_seen
+                and self._last_seen < remaining <= max(seen, default=-1) + self._peak_in_flight
+                and remaining not in seen
                 and self._overlaps(lo, hi)
             ):
-                self._window_seen.add(rate.remaining)
+                seen.add(remaining)
                 self._remaining += 1
             return
         self._last_applied = seq
-        if rate.remaining is None:
+        if self._opens_window(remaining, lo, hi):
             self._end_lo, self._end_hi = lo, hi
-            return
-        # `remaining` only goes up when a new window started; while it goes down we are in the
-        # same window, and its responses narrow the bracket (unless that leaves it empty, which
-        # means the guess was wrong and this response opened a new window after all).
-        same_window = (
-            self._last_seen is not None
-            and rate.remaining < self._last_seen
-            and rate.remaining not in self._window_seen
-            and self._overlaps(lo, hi)
-        )
-        if same_window:
-            assert self._end_lo is not None and self._end_hi is not None
-            assert lo is not None and hi is not None
-            self._end_lo, self._end_hi = max(self._end_lo, lo), min(self._end_hi, hi)
+            self._window_seen = {remaining}
+            self._last_seen = remaining
+            self._remaining = remaining - len(self._in_flight)
         else:
-            self._end_lo, self._end_hi = lo, hi
-            self._window_seen = set()
-        self._window_seen.add(rate.remaining)
-        self._last_seen = rate.remaining
-        self._remaining = rate.remaining - len(self._in_flight)
+            assert self._end_lo is not None and self._end_hi is not None
+            assert lo is not None and hi is not None and self._last_seen is not None
+            self._end_lo, self._end_hi = max(self._end_lo, lo), min(self._end_hi, hi)
+            seen.add(remaining)
+            if remaining < self._last_seen:
+                self._last_seen = remaining
+                self._remaining = remaining - len(self._in_flight)
+            elif self._remaining is not None:
+                # Overtaken on the way in: counted before the request that showed
+                # `_last_seen`, so included in it, yet deducted as in flight.
+                self._remaining += 1
+        self._prune_sent()
+
+    def _opens_window(self, remaining: int, lo: float | None, hi: float | None) -> bool:
+        """Whether the answer to the newest request so far comes from a window after ours.
+
+        Within a window `remaining` values are distinct and fall; requests overtaking each
+        other on the way in shuffle them by at most the requests in flight. So a refill shows
+        more than the window ever showed plus that, or a value it already showed; a bracket of
+        the end that cannot be this window's is another window too.
+        """
+        seen = self._window_seen
+        if not seen or self._end_lo is None or self._end_hi is None or lo is None or hi is None:
+            return True
+        return (
+            not self._overlaps(lo, hi)
+            or remaining in seen
+            or remaining > max(seen) + self._peak_in_flight
+        )
+
+    def _prune_sent(self) -> None:
         floor = self._end_lo
         self._sent = {
             s: t
@@ -363,7 +413,7 @@ class Bucket:
                 self._remaining = None
                 self._end_lo = self._end_hi = None
                 self._window_seen = set()
-                self._last_applied = self._next_seq - 1
+                self._pre_roll = (self._next_seq, None)  # ignore answers already on their way
 
     def release(self, ticket: Ticket) -> None:
         """Forget a reservation whose request was never answered (e.g. an exception)."""
