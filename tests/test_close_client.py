@@ -192,7 +192,12 @@ def test_a_server_that_never_stops_is_cut_off(
     make_client: Callable[..., CloseClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(client_module, "MAX_PAGES", 5)
-    recorder = Recorder(httpx.Response(200, json={"data": [number(1)], "has_more": True}))
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        skip = int(request.url.params["_skip"])
+        return httpx.Response(200, json={"data": [number(skip)], "has_more": True})
+
+    recorder = Recorder(endless)
     with pytest.raises(ApiError, match="kept returning has_more after 5 pages"):
         make_client(recorder).list_phone_numbers()
     assert len(recorder.requests) == 5

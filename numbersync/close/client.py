@@ -283,6 +283,7 @@ class CloseClient:
         self, path: str, params: Mapping[str, str], paged: bool
     ) -> Iterator[list[dict[str, Any]]]:
         skip = 0
+        seen: set[Any] = set()
         for _ in range(MAX_PAGES):
             query = dict(params)
             if paged or skip:
@@ -297,6 +298,14 @@ class CloseClient:
             if not data:
                 # `_skip` would not move: the same empty page forever.
                 raise ApiError("GET", path, 200, "the API said has_more but sent an empty page")
+            ids = {item.get("id") for item in data if isinstance(item, dict)}
+            if not ids - seen:
+                # A server that ignores `_skip` sends the first page forever: without this we
+                # would ask MAX_PAGES times before saying so.
+                raise ApiError(
+                    "GET", path, 200, "the API said has_more but sent only items it had sent before"
+                )
+            seen |= ids
             skip += len(data)
         raise ApiError(
             "GET", path, 200, f"the API kept returning has_more after {MAX_PAGES:,} pages"
