@@ -54,6 +54,9 @@ RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # are configuration problems that a retry won't fix.)
 RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 EXCERPT_CHARS = 200
+# A page of 100 numbers with every field is ~150 kB: a body past this is not the Close API, and
+# reading it whole could exhaust memory. Counted after decompression (a gzip bomb is refused too).
+MAX_RESPONSE_BYTES = 16 * 2**20
 
 
 @dataclass
@@ -105,6 +108,10 @@ class _Failure:
     description: str
     retryable: bool
     hint: str | None
+
+
+class _TooLarge(Exception):
+    """A response body past MAX_RESPONSE_BYTES."""
 
 
 class _CredentialAuth(httpx.Auth):
@@ -393,7 +400,17 @@ class CloseClient:
         self.stats.record_request(method, path, ticket.waited)
         started = self._clock()
         try:
-            response = self._http.request(method, path, params=params, json=body)
+            response = self._read_capped(method, path, params, body)
+        except _TooLarge:
+            failure = _Failure(
+                f"the response is over {MAX_RESPONSE_BYTES // 2**20} MiB; stopped reading it",
+                False,
+                "check that CLOSE_API_URL points at the Close API (…/api/v1)",
+            )
+            self._finish(bucket, ticket, None)
+            log.info("%s %s failed: %s", method, target, failure.description)
+            self.stats.record_outcome(None)
+            return None, failure
         except httpx.TransportError as exc:
             failure = _Failure(_describe(exc, self._scrub), _retryable(exc), _hint(exc))
             self._finish(bucket, ticket, None)
@@ -415,6 +432,34 @@ class CloseClient:
                     log.debug("  %s: %s", name, self._scrub(value))
         self.stats.record_outcome(response.status_code)
         return response, None
+
+    def _read_capped(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+    ) -> httpx.Response:
+        """Send and read the whole response, but raise _TooLarge past MAX_RESPONSE_BYTES."""
+        with self._http.stream(method, path, params=params, json=body) as streamed:
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+                raise _TooLarge
+            chunks, size = [], 0
+            for chunk in streamed.iter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise _TooLarge
+                chunks.append(chunk)
+        # The body is decoded already: drop the headers that describe its encoding on the wire.
+        wire = {b"content-encoding", b"content-length", b"transfer-encoding"}
+        return httpx.Response(
+            streamed.status_code,
+            headers=[(k, v) for k, v in streamed.headers.raw if k.lower() not in wire],
+            content=b"".join(chunks),
+            request=streamed.request,
+            extensions=streamed.extensions,
+        )
 
     def _finish(
         self, bucket: Bucket | None, ticket: Ticket, response: httpx.Response | None
