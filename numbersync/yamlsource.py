@@ -18,6 +18,9 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 # Aliases are handy (a shared participants list), but a "billion laughs" document expands to
 # billions of nodes from a few lines: refuse once aliases alone have produced this many nodes.
 MAX_ALIAS_NODES = 100_000
+# The deepest valid value is 4 levels down ($.numbers["+1..."].participants[0]); libyaml accepts
+# 1,000, enough to exhaust Python's recursion limit in the builder below.
+MAX_DEPTH = 50
 
 Path = tuple[str | int, ...]
 
@@ -92,6 +95,9 @@ def parse(file: str, raw: bytes) -> Document:
         raise InputError([_syntax_diagnostic(file, text, exc)]) from None
     except yaml.YAMLError as exc:  # unmarked: rare, but never a traceback
         raise InputError([Diagnostic(Position(file, 1, 1), "$", f"YAML error: {exc}")]) from None
+    except RecursionError:  # the pure-Python composer, when libyaml is missing
+        message = f"YAML nested too deeply (at most {MAX_DEPTH} levels are read)"
+        raise InputError([Diagnostic(Position(file, 1, 1), "$", message)]) from None
     builder = _Builder(file)
     data = builder.build(node, ()) if node is not None else None
     if builder.errors:
@@ -137,6 +143,7 @@ class _Builder:
         self._seen: set[int] = set()
         self._alias_nodes = 0
         self._bomb = False
+        self._depth = 0
 
     def _position(self, node: yaml.Node) -> Position:
         return Position(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
@@ -144,6 +151,18 @@ class _Builder:
     def build(self, node: yaml.Node, path: Path) -> Any:
         if self._bomb:
             return None
+        if self._depth >= MAX_DEPTH:
+            self._bomb = True
+            message = f"nested more than {MAX_DEPTH} levels deep; refusing to load"
+            self.errors.append(Diagnostic(self._position(node), json_path(path), message))
+            return None
+        self._depth += 1
+        try:
+            return self._build(node, path)
+        finally:
+            self._depth -= 1
+
+    def _build(self, node: yaml.Node, path: Path) -> Any:
         if id(node) in self._seen:  # reached again through an alias
             self._alias_nodes += 1
             if self._alias_nodes > MAX_ALIAS_NODES:
@@ -210,5 +229,8 @@ class _Builder:
                 message = "a merge key (<<) takes a mapping or a list of mappings"
                 self.errors.append(Diagnostic(self._position(source), json_path(path), message))
                 continue
-            merged.update(self._mapping(source, path))
+            # Through build, so that merges nested in merges count towards MAX_DEPTH too.
+            built = self.build(source, path)
+            if isinstance(built, dict):
+                merged.update(built)
         return merged
