@@ -20,6 +20,8 @@ from numbersync import __version__
 from numbersync.errors import ApiError, InputError, NumbersyncError
 
 if TYPE_CHECKING:
+    import threading
+
     from numbersync.apply import ApplyReport, Outcome
     from numbersync.close import CloseClient
     from numbersync.fetch import Account
@@ -286,7 +288,7 @@ def apply(
         if not planfile:
             _confirm(auto_approve)
         applier = Applier(client, state, concurrency, progress=_progress_printer())
-        with _sigterm_as_interrupt():
+        with _stop_on_signals(applier.stop):
             report = applier.run(plan.changes)
     _print_report(report)
     if not report.ok:
@@ -366,18 +368,27 @@ def _progress_printer() -> Callable[[int, int, Outcome], None]:
 
 
 @contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """CI cancels a job with SIGTERM: stop like Ctrl-C, finishing the requests in flight."""
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C, or SIGTERM (how CI cancels a job): no new PUT starts, the requests in flight
+    finish, and the report says what was applied; a second signal interrupts at once.
+
+    The first signal only sets `stop`: a KeyboardInterrupt raised inside concurrent.futures'
+    wait() can break a future's lock ("release unlocked lock"), and then every remaining PUT
+    was sent with no report.
+    """
     import signal
 
     def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _print_report(report: ApplyReport) -> None:
