@@ -59,7 +59,16 @@ class Settings:
     scheme: Scheme = "basic"
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "api_url", check_api_url(self.api_url))
+        try:
+            api_url = check_api_url(self.api_url)
+        except UsageError as exc:
+            # The URL is echoed to help spot typos; a credential pasted into it (the variables
+            # swapped, or `?key=...`) must not be.
+            secret = self.credential.reveal()
+            if len(secret) >= 4 and secret in exc.message:
+                raise UsageError(exc.message.replace(secret, "****"), exc.hint) from None
+            raise
+        object.__setattr__(self, "api_url", api_url)
         if self.scheme not in ("basic", "bearer"):
             raise ValueError(f"unknown auth scheme {self.scheme!r}")
         _check_credential(self.credential, self.credential_name)
