@@ -1,0 +1,588 @@
+"""`numbersync apply` end to end: the real CLI against the emulator over real sockets.
+
+What is asserted is what Close receives (every PUT and its exact body, from the emulator's request
+log), what Close ends up holding, and what the user reads: the per-number report, the refusals
+(unsafe, stale, unconfirmed) that write nothing, and convergence after failures and interrupts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from numbersync import cli as cli_module
+from numbersync.cli import main
+from numbersync.close import CloseClient, Settings
+from numbersync.emulator import Emulator, Faults, generate_seed
+
+pytestmark = pytest.mark.usefixtures("time_limit")
+
+REPO = Path(__file__).resolve().parent.parent
+NUMBERS_YAML = REPO / "examples" / "numbers.yaml"
+
+DAVE_KEY = "api_demo_dave.fake0000"
+ALICE = "user_alice000000000000000000000000000000000000"
+BOB = "user_bob00000000000000000000000000000000000000"
+CAROL = "user_carol000000000000000000000000000000000000"
+SALES_EMEA = "group_salesEmea0000000000000"
+SUPPORT = "group_support000000000000000"
+NIGHT_SHIFT = "group_nightShift000000000000"
+SALES_LINE = "phon_demoSalesLine0000000000000000000000001"
+SUPPORT_LINE = "phon_demoSupportLine00000000000000000000001"
+ALICE_DIRECT = "phon_demoAliceDirect00000000000000000000001"
+NIGHT_LINE = "phon_demoNightLine0000000000000000000000001"
+
+# The text plan of examples/numbers.yaml against the Acme seed.
+ACME_PLAN = """\
+  ~ +1 650-333-4444 "Sales line"
+      label:                 "Sales" -> "Sales line"
+      inbound_ring_duration: 30 -> 45
+      participants:
+        + user_bob00000000000000000000000000000000000000 (bob@acme.example)
+
+  ~ +1 650-333-4445 "Support line"
+      participant_groups:
+        + group_support000000000000000 (Support)
+      voicemail_greeting_url: null -> "https://cdn.acme.example/greetings/support.mp3"
+
+  ~ +1 650-333-4446 "Alice direct"
+      forward_to_enabled: false -> true
+
+Plan: 3 to change, 2 unchanged, 6 unmanaged.
+"""
+# What examples/numbers.yaml asks of the three numbers it changes: the PUT bodies.
+ACME_PUTS = {
+    SALES_LINE: {"label": "Sales line", "inbound_ring_duration": 45, "participants": [ALICE, BOB]},
+    SUPPORT_LINE: {
+        "participant_groups": [SUPPORT],
+        "voicemail_greeting_url": "https://cdn.acme.example/greetings/support.mp3",
+    },
+    ALICE_DIRECT: {"forward_to_enabled": True},
+}
+ACME_APPLIED = """
+  applied       +1 650-333-4444    label, inbound_ring_duration, participants
+  applied       +1 650-333-4445    participant_groups, voicemail_greeting_url
+  applied       +1 650-333-4446    forward_to_enabled
+Apply complete: 3 changed, 0 failed, 0 skipped.
+"""
+
+
+def cli(emu: Emulator, *args: str, key: str | None = None) -> Result:
+    """Run `numbersync ARGS` in-process against `emu` (stdin is not a terminal)."""
+    env: dict[str, str | None] = {
+        "CLOSE_API_URL": emu.url,
+        "CLOSE_API_KEY": key or emu.admin_key,
+        "CLOSE_ACCESS_TOKEN": None,
+        "NO_COLOR": "1",
+    }
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def puts(emu: Emulator) -> dict[str, Any]:
+    """Every PUT the emulator received, as {number id: body}; fails on two PUTs to one number."""
+    sent = [r for r in emu.requests if r.method == "PUT"]
+    by_id = {r.path.split("/")[2]: r.body for r in sent}
+    assert len(by_id) == len(sent), f"a number was written twice: {[r.path for r in sent]}"
+    return by_id
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text)
+    return str(path)
+
+
+def labels_file(
+    path: Path, seed: dict[str, Any], changed: range | list[int], header: str = ""
+) -> str:
+    """Manage the label of every number of a generated seed; those in `changed` get "New i"."""
+    lines = ["version: 1", *header.splitlines(), "numbers:"]
+    for i, number in enumerate(seed["numbers"]):
+        label = f"New {i}" if i in changed else number["label"]
+        lines.append(f'  "{number["number"]}": {{label: "{label}"}}')
+    return write(path, "\n".join(lines) + "\n")
+
+
+def number_id(i: int) -> str:
+    return f"phon_gen{i:040d}"  # generate_seed's ids
+
+
+def assert_clean_failure(result: Result) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+# --- minimal, exact writes -------------------------------------------------------------------------
+
+EVERY_FIELD = """\
+version: 1
+numbers:
+  # Every managed field changes.
+  "+16503334444":
+    label: Sales hotline
+    forward_to: "+1 (650) 555-0199"
+    forward_to_enabled: true
+    inbound_ring_duration: 75
+    participants: [Carol@Acme.Example, bob@acme.example, BOB@acme.example]
+    participant_groups: [Support]
+    phone_numbers: ["+1 650 555 0123", "+1 415 555 0100"]
+    press_1_to_accept: true
+    voicemail_greeting_url: null
+  # One field of five changes.
+  "+16503334446":
+    label: Alice direct
+    forward_to: "+1 650 555 0100"
+    forward_to_enabled: true
+    inbound_ring_duration: 30
+    participants: [alice@acme.example]
+  # Nothing changes.
+  "+44 20 7946 0958":
+    label: London office
+    participants: [carol@acme.example]
+    participant_groups: [Sales EMEA]
+    inbound_ring_duration: 60
+"""
+
+
+def test_apply_sends_one_put_per_changed_number_with_only_the_changed_fields(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    config = write(tmp_path / "numbers.yaml", EVERY_FIELD)
+
+    result = cli(emulator, "apply", "-c", config, "--auto-approve", "--concurrency", "1")
+
+    assert result.exit_code == 0, result.output
+    assert puts(emulator) == {
+        SALES_LINE: {
+            "label": "Sales hotline",
+            "forward_to": "+16505550199",
+            "forward_to_enabled": True,
+            "inbound_ring_duration": 75,
+            # Whole lists, in the file's order, duplicates dropped.
+            "participants": [CAROL, BOB],
+            "participant_groups": [SUPPORT],
+            "phone_numbers": ["+16505550123", "+14155550100"],
+            "press_1_to_accept": True,
+            "voicemail_greeting_url": None,
+        },
+        ALICE_DIRECT: {"forward_to_enabled": True},
+    }
+    assert result.stdout.endswith(
+        "\n"
+        "  applied       +1 650-333-4444    label, forward_to, forward_to_enabled, "
+        "inbound_ring_duration, participants, participant_groups, phone_numbers, "
+        "press_1_to_accept, voicemail_greeting_url\n"
+        "  applied       +1 650-333-4446    forward_to_enabled\n"
+        "Apply complete: 2 changed, 0 failed, 0 skipped.\n"
+    )
+    assert result.stderr == ("[1/2] +1 650-333-4444: applied\n[2/2] +1 650-333-4446: applied\n")
+    sales = emulator.state.number(SALES_LINE)
+    assert sales is not None
+    body = puts(emulator)[SALES_LINE]
+    assert {name: sales[name] for name in body} == body
+
+
+def test_a_second_apply_sends_nothing(emulator: Emulator) -> None:
+    first = cli(emulator, "apply", "-c", str(NUMBERS_YAML), "--auto-approve")
+    assert first.exit_code == 0, first.output
+    assert first.stdout == ACME_PLAN + ACME_APPLIED
+    assert puts(emulator) == ACME_PUTS
+    emulator.reset_log()
+
+    second = cli(emulator, "apply", "-c", str(NUMBERS_YAML), "--auto-approve")
+
+    assert second.exit_code == 0, second.output
+    assert second.stdout == "No changes. 5 managed numbers match the file; 6 unmanaged.\n"
+    assert second.stderr == ""
+    assert [(r.method, r.path) for r in emulator.requests] == [
+        ("GET", "/phone_number/"),
+        ("GET", "/user/"),
+        ("GET", "/group/"),
+        ("GET", "/me/"),
+    ]
+
+
+def test_moving_a_number_from_its_member_to_a_one_member_group_converges(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # The night line rings Dave directly; the file hands it to the Night Shift group, whose only
+    # member is Dave. Close then reports Dave as the number's (deprecated) `user_id`, which must
+    # not be read back as a participant: that would be a diff no apply can remove.
+    config = write(
+        tmp_path / "numbers.yaml",
+        f"version: 1\nnumbers:\n  {NIGHT_LINE}:\n"
+        "    participants: []\n    participant_groups: [Night Shift]\n",
+    )
+
+    first = cli(emulator, "apply", "-c", config, "--auto-approve")
+    second = cli(emulator, "apply", "-c", config, "--auto-approve")
+
+    assert first.exit_code == 0, first.output
+    assert first.stdout.endswith(
+        "  applied       +1 650-333-4447    participants, participant_groups\n"
+        "Apply complete: 1 changed, 0 failed, 0 skipped.\n"
+    )
+    assert puts(emulator) == {NIGHT_LINE: {"participants": [], "participant_groups": [NIGHT_SHIFT]}}
+    assert second.exit_code == 0, second.output
+    assert second.stdout == "No changes. 1 managed number matches the file; 10 unmanaged.\n"
+
+
+# --- saved plans -----------------------------------------------------------------------------------
+
+
+def test_a_fresh_saved_plan_is_applied_without_asking(emulator: Emulator, tmp_path: Path) -> None:
+    planfile = str(tmp_path / "plan.json")
+    assert cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--out", planfile).exit_code == 0
+    emulator.reset_log()
+
+    # No --auto-approve and no terminal: the saved plan was the review.
+    result = cli(emulator, "apply", planfile)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ACME_PLAN + ACME_APPLIED
+    assert puts(emulator) == ACME_PUTS
+    # Re-reading the live numbers for the stale check is the only other request.
+    assert [(r.method, r.path) for r in emulator.requests if r.method == "GET"] == [
+        ("GET", "/phone_number/")
+    ]
+
+
+def test_a_stale_saved_plan_is_refused_whole_naming_each_drifted_field(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    planfile = str(tmp_path / "plan.json")
+    assert cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--out", planfile).exit_code == 0
+    # Someone changes two numbers in Close after the plan was reviewed: once in the app, once
+    # through the API.
+    emulator.state.set_number_fields(SALES_LINE, {"label": "Sales (renamed in Close)"})
+    with httpx.Client(base_url=emulator.url, auth=(emulator.admin_key, "")) as api:
+        api.put(
+            f"/phone_number/{ALICE_DIRECT}/", json={"forward_to_enabled": True}
+        ).raise_for_status()
+    emulator.reset_log()
+
+    result = cli(emulator, "apply", planfile)
+
+    assert_clean_failure(result)
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: the saved plan is stale, nothing was applied; Close changed since it was made:\n"
+        '  +1 650-333-4444: label was "Sales" in the plan, now "Sales (renamed in Close)"\n'
+        "  +1 650-333-4446: forward_to_enabled was false in the plan, now true\n"
+        "Hint: make a new plan with `numbersync plan --out PLANFILE` and review it\n"
+    )
+    assert puts(emulator) == {}
+
+
+def test_a_saved_plan_and_a_config_together_are_a_usage_error(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    planfile = str(tmp_path / "plan.json")
+    assert cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--out", planfile).exit_code == 0
+    emulator.reset_log()
+
+    result = cli(emulator, "apply", planfile, "-c", str(NUMBERS_YAML), "--auto-approve")
+
+    assert_clean_failure(result)
+    assert result.stderr.splitlines()[-1] == "Error: give either -c FILE or a PLANFILE, not both"
+    assert "numbersync bug" not in result.stderr
+    assert emulator.requests == []
+
+
+# --- refusals --------------------------------------------------------------------------------------
+
+
+def test_without_a_terminal_apply_needs_auto_approve(emulator: Emulator) -> None:
+    result = cli(emulator, "apply", "-c", str(NUMBERS_YAML))
+
+    assert_clean_failure(result)
+    assert result.stdout == ACME_PLAN
+    assert result.stderr == (
+        "Error: refusing to apply without confirmation: standard input is not a terminal\n"
+        "Hint: review the plan, then pass --auto-approve (for CI) to apply it\n"
+    )
+    assert puts(emulator) == {}
+
+
+REFUSED_HINT = "Hint: review the plan, then run again with --force if it is what you want\n"
+
+
+@pytest.mark.parametrize(
+    ("changed", "header", "flags", "refusal"),
+    [
+        (3, "", (), None),  # 30% is not more than 30%
+        (4, "", (), "it changes 4 of 10 managed numbers (40%, more than 30%)"),
+        (4, "", ("--force",), None),
+        (4, "safety: {max_change_percent: 50}", (), None),
+        (
+            2,
+            "safety: {max_change_percent: 10}",
+            (),
+            "it changes 2 of 10 managed numbers (20%, more than 10%)",
+        ),
+        (4, "safety: {min_managed: 11}", (), None),  # 10 managed: below the threshold
+    ],
+    ids=["at-limit", "over-limit", "forced", "raised-limit", "lowered-limit", "few-managed"],
+)
+def test_apply_refuses_to_change_too_many_numbers_without_force(
+    start_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+    changed: int,
+    header: str,
+    flags: tuple[str, ...],
+    refusal: str | None,
+) -> None:
+    seed = generate_seed(10)
+    emu = start_emulator(seed)
+    config = labels_file(tmp_path / "numbers.yaml", seed, range(changed), header)
+
+    result = cli(emu, "apply", "-c", config, "--auto-approve", *flags)
+
+    summary = f"Plan: {changed} to change, {10 - changed} unchanged, 0 unmanaged."
+    assert summary in result.stdout.splitlines()
+    if refusal:
+        assert_clean_failure(result)
+        assert result.stderr == f"Error: refusing to apply: {refusal}\n{REFUSED_HINT}"
+        assert puts(emu) == {}
+    else:
+        assert result.exit_code == 0, result.output
+        assert puts(emu) == {number_id(i): {"label": f"New {i}"} for i in range(changed)}
+
+
+@pytest.mark.parametrize(
+    ("target", "live", "field", "shown"),
+    [
+        # Alice's direct line rings only Alice.
+        (ALICE_DIRECT, {}, "participants", "+1 650-333-4446"),
+        # The night line, made to ring only the Night Shift group (Dave alone).
+        (
+            NIGHT_LINE,
+            {"participants": [], "phone_numbers": [], "participant_groups": [NIGHT_SHIFT]},
+            "participant_groups",
+            "+1 650-333-4447",
+        ),
+    ],
+    ids=["last-participant", "last-group"],
+)
+def test_apply_refuses_to_leave_a_number_ringing_nobody_without_force(
+    emulator: Emulator,
+    tmp_path: Path,
+    target: str,
+    live: dict[str, Any],
+    field: str,
+    shown: str,
+) -> None:
+    if live:
+        emulator.state.set_number_fields(target, live)
+    config = write(
+        tmp_path / "numbers.yaml", f"version: 1\nnumbers:\n  {target}:\n    {field}: []\n"
+    )
+
+    refused = cli(emulator, "apply", "-c", config, "--auto-approve")
+
+    assert_clean_failure(refused)
+    assert refused.stderr == (
+        f"Error: refusing to apply: it leaves {shown} with no participants, no groups and no "
+        f"phone numbers to ring\n{REFUSED_HINT}"
+    )
+    assert puts(emulator) == {}
+
+    forced = cli(emulator, "apply", "-c", config, "--auto-approve", "--force")
+
+    assert forced.exit_code == 0, forced.output
+    assert puts(emulator) == {target: {field: []}}
+
+
+# --- failures reported per number ------------------------------------------------------------------
+
+ONE_BAD_NUMBER = """\
+version: 1
+numbers:
+  "+16503334444":
+    label: Sales line
+    participants: [user_alice000000000000000000000000000000000000, user_ghost]
+  "+16503334446":
+    forward_to_enabled: true
+  "+16503334447":
+    label: Night desk
+"""
+
+
+def test_a_rejected_number_points_at_its_yaml_line_and_the_others_are_applied(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # Participants named by id only: no user list is read, so Close is the one to refuse the
+    # unknown id, with a field error.
+    config = write(tmp_path / "numbers.yaml", ONE_BAD_NUMBER)
+
+    result = cli(emulator, "apply", "-c", config, "--auto-approve", "--concurrency", "1")
+
+    assert_clean_failure(result)
+    assert result.stdout.endswith(
+        "\n"
+        "  failed        +1 650-333-4444    label, participants  "
+        f"PUT /phone_number/{SALES_LINE}/ (400): Close rejected the request: "
+        "participants: Not a user of this organization: user_ghost.\n"
+        f'      {config}:5:19: $.numbers["+16503334444"].participants: '
+        "Not a user of this organization: user_ghost.\n"
+        "  applied       +1 650-333-4446    forward_to_enabled\n"
+        "  applied       +1 650-333-4447    label\n"
+        "Apply complete: 2 changed, 1 failed, 0 skipped.\n"
+    )
+    assert puts(emulator) == {
+        SALES_LINE: {"label": "Sales line", "participants": [ALICE, "user_ghost"]},
+        ALICE_DIRECT: {"forward_to_enabled": True},
+        NIGHT_LINE: {"label": "Night desk"},
+    }
+    sales, alice, night = (
+        emulator.state.number(i) or {} for i in (SALES_LINE, ALICE_DIRECT, NIGHT_LINE)
+    )
+    assert (sales["label"], sales["participants"]) == ("Sales", [ALICE])  # refused whole
+    assert alice["forward_to_enabled"] is True
+    assert night["label"] == "Night desk"
+
+
+def test_a_key_without_the_permission_gets_403_naming_it(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # Dave may rename the night line (he is its only member) but not change ring settings.
+    config = write(
+        tmp_path / "numbers.yaml",
+        'version: 1\nnumbers:\n  "+16503334447":\n    label: Dave\'s line\n'
+        '  "+16503334444":\n    inbound_ring_duration: 45\n',
+    )
+
+    result = cli(emulator, "apply", "-c", config, "--auto-approve", key=DAVE_KEY)
+
+    assert_clean_failure(result)
+    assert result.stdout.endswith(
+        "\n"
+        "  failed        +1 650-333-4444    inbound_ring_duration  "
+        f"PUT /phone_number/{SALES_LINE}/ (403): not allowed: You need the "
+        '"Manage Team Phone Numbers" permission to change inbound_ring_duration.\n'
+        "      hint: changing members, groups or ring settings needs the Manage Team Phone "
+        "Numbers permission; without it a user may change only label, greeting and forwarding "
+        "of numbers where they are the sole member\n"
+        "  applied       +1 650-333-4447    label\n"
+        "Apply complete: 1 changed, 1 failed, 0 skipped.\n"
+    )
+    assert (emulator.state.number(NIGHT_LINE) or {})["label"] == "Dave's line"
+    assert (emulator.state.number(SALES_LINE) or {})["inbound_ring_duration"] == 30
+
+
+class IgnoresLabels(httpx.BaseTransport):
+    """A Close that answers every PUT with 200 but silently drops `label` from it: the real
+    socket to the emulator, with the label taken out of each PUT body on the way."""
+
+    def __init__(self) -> None:
+        self._network = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PUT":
+            body = json.loads(request.content)
+            body.pop("label", None)
+            headers = [(k, v) for k, v in request.headers.items() if k.lower() != "content-length"]
+            request = httpx.Request("PUT", request.url, headers=headers, json=body)
+        return self._network.handle_request(request)
+
+    def close(self) -> None:
+        self._network.close()
+
+
+def test_a_value_close_did_not_take_is_reported_not_converged(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @contextmanager
+    def client() -> Iterator[CloseClient]:
+        with CloseClient(Settings.from_env(os.environ), transport=IgnoresLabels()) as close:
+            yield close
+
+    monkeypatch.setattr(cli_module, "close_client", client)
+
+    result = cli(emulator, "apply", "-c", str(NUMBERS_YAML), "--auto-approve")
+
+    assert_clean_failure(result)
+    assert result.stdout == ACME_PLAN + (
+        "\n"
+        "  not converged +1 650-333-4444    label, inbound_ring_duration, participants  "
+        "Close did not take every value\n"
+        '      label: Close has "Sales", wanted "Sales line"\n'
+        "  applied       +1 650-333-4445    participant_groups, voicemail_greeting_url\n"
+        "  applied       +1 650-333-4446    forward_to_enabled\n"
+        "Apply complete: 2 changed, 1 failed, 0 skipped.\n"
+    )
+    assert puts(emulator)[SALES_LINE] == {"inbound_ring_duration": 45, "participants": [ALICE, BOB]}
+
+
+# --- interrupted ------------------------------------------------------------------------------------
+
+
+@pytest.mark.time_limit(40)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_apply_reports_what_it_did_and_a_rerun_converges(
+    start_emulator: Callable[..., Emulator], tmp_path: Path, signum: signal.Signals
+) -> None:
+    seed = generate_seed(40)
+    emu = start_emulator(seed, faults=Faults(latency=0.2))
+    changed = range(30)
+    config = labels_file(tmp_path / "numbers.yaml", seed, changed)
+    desired = {number_id(i): {"label": f"New {i}"} for i in changed}
+    env = {
+        **os.environ,
+        "CLOSE_API_URL": emu.url,
+        "CLOSE_API_KEY": emu.admin_key,
+        "NO_COLOR": "1",
+    }
+    env.pop("CLOSE_ACCESS_TOKEN", None)
+    args = ["apply", "-c", config, "--auto-approve", "--force", "--concurrency", "2"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "numbersync", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        while sum(r.method == "PUT" for r in emu.requests) < 4:
+            assert process.poll() is None, "apply finished before it could be interrupted"
+            time.sleep(0.01)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=20)
+
+    assert process.returncode == 1, out + err
+    assert "Traceback" not in out + err
+    first = puts(emu)
+    applied = [line for line in out.splitlines() if line.startswith("  applied ")]
+    skipped = [line for line in out.splitlines() if line.startswith("  skipped ")]
+    assert len(applied) == len(first), out + err
+    assert len(applied) >= 4 and skipped
+    assert len(applied) + len(skipped) == 30
+    assert all(line.endswith("  label  interrupted before it was sent") for line in skipped)
+    assert out.endswith(
+        "Interrupted: numbers not yet sent were skipped; run apply again to converge.\n"
+        f"Apply complete: {len(applied)} changed, 0 failed, {len(skipped)} skipped.\n"
+    )
+    emu.reset_log()
+
+    rerun = cli(emu, "apply", "-c", config, "--auto-approve", "--force")
+
+    assert rerun.exit_code == 0, rerun.output
+    second = puts(emu)
+    assert rerun.stdout.endswith(f"Apply complete: {len(skipped)} changed, 0 failed, 0 skipped.\n")
+    assert set(first).isdisjoint(second)
+    # Each number was written once, with nothing but its desired value.
+    assert {**first, **second} == desired
+    labels = {n["id"]: n["label"] for n in emu.state.numbers()}
+    assert labels == {number_id(i): f"New {i}" if i in changed else f"Line {i}" for i in range(40)}
