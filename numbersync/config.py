@@ -88,11 +88,29 @@ def _with_phone_texts(doc: Document) -> Any:
 # --- schema -----------------------------------------------------------------------------------
 
 
-def _schema_errors(doc: Document, data: Any) -> Iterator[Diagnostic]:
+@cache
+def _validator() -> Any:
     from jsonschema import Draft202012Validator
 
-    validator = Draft202012Validator(schema())
-    for error in validator.iter_errors(data):
+    return Draft202012Validator(_inline_refs(schema(), schema()["$defs"]))
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with its local `$ref`s replaced by what they point at: jsonschema resolves a
+    reference on every use, which made validating 10,000 numbers a third slower."""
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    resolved = {k: _inline_refs(v, defs) for k, v in node.items() if k not in ("$ref", "$defs")}
+    ref = node.get("$ref", "")
+    if ref.startswith("#/$defs/"):
+        resolved = {**_inline_refs(defs[ref.removeprefix("#/$defs/")], defs), **resolved}
+    return resolved
+
+
+def _schema_errors(doc: Document, data: Any) -> Iterator[Diagnostic]:
+    for error in _validator().iter_errors(data):
         yield from _explain(doc, error)
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 
+@lru_cache(maxsize=65_536)  # the loader and the diff both normalise the same numbers
 def to_e164(text: str) -> str | None:
     """`+1 (650) 333-4444` -> `+16503334444`; None when it is not a possible number.
 

@@ -23,9 +23,15 @@ MAX_ALIAS_NODES = 100_000
 MAX_DEPTH = 50
 
 Path = tuple[str | int, ...]
+LineCol = tuple[int, int]  # 1-based; a Position is made only for the few that get reported
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _line_col(node: yaml.Node) -> LineCol:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
 @dataclass(frozen=True)
@@ -34,8 +40,8 @@ class Document:
 
     file: str
     data: Any
-    values: dict[Path, Position]
-    keys: dict[Path, Position]
+    values: dict[Path, LineCol]
+    keys: dict[Path, LineCol]
     raw_text: bytes
     # The text of plain scalars that YAML read as integers, so that an unquoted phone number
     # (`forward_to: +16505550100`, which YAML reads as 16505550100) can be taken as written.
@@ -44,10 +50,10 @@ class Document:
     def position(self, path: Path, *, key: bool = False) -> Position:
         """The position of `path` (of its key when `key`), or of its nearest known ancestor."""
         if key and path in self.keys:
-            return self.keys[path]
+            return Position(self.file, *self.keys[path])
         while path not in self.values and path:
             path = path[:-1]
-        return self.values.get(path, Position(self.file, 1, 1))
+        return Position(self.file, *self.values.get(path, (1, 1)))
 
 
 def json_path(path: Path) -> str:
@@ -135,8 +141,8 @@ class _Builder:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.values: dict[Path, Position] = {}
-        self.keys: dict[Path, Position] = {}
+        self.values: dict[Path, LineCol] = {}
+        self.keys: dict[Path, LineCol] = {}
         self.int_texts: dict[Path, str] = {}
         self.errors: list[Diagnostic] = []
         self._constructor = yaml.constructor.SafeConstructor()
@@ -146,7 +152,7 @@ class _Builder:
         self._depth = 0
 
     def _position(self, node: yaml.Node) -> Position:
-        return Position(self.file, node.start_mark.line + 1, node.start_mark.column + 1)
+        return Position(self.file, *_line_col(node))
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         if self._bomb:
@@ -172,7 +178,7 @@ class _Builder:
                 return None
         else:
             self._seen.add(id(node))
-        self.values.setdefault(path, self._position(node))
+        self.values.setdefault(path, _line_col(node))
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -182,6 +188,8 @@ class _Builder:
         return self._scalar(node, path)
 
     def _scalar(self, node: yaml.Node, path: Path) -> Any:
+        if node.tag == _STR_TAG:  # most values: no need for the constructor's dispatch
+            return node.value
         try:
             return self._constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -198,24 +206,22 @@ class _Builder:
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        first_seen: dict[str, Position] = {}
+        first_seen: dict[str, LineCol] = {}
         merged: dict[str, Any] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
                 merged.update(self._merge_sources(value_node, path))
                 continue
             key = self._key_text(key_node)
-            key_position = self._position(key_node)
             if key is None:
                 message = "mapping keys must be plain text, not a list or mapping"
-                self.errors.append(Diagnostic(key_position, json_path(path), message))
+                self.errors.append(Diagnostic(self._position(key_node), json_path(path), message))
                 continue
             if key in first_seen:
-                message = f'duplicate key "{key}" (first defined at line {first_seen[key].line})'
-                self.errors.append(Diagnostic(key_position, json_path(path), message))
+                message = f'duplicate key "{key}" (first defined at line {first_seen[key][0]})'
+                self.errors.append(Diagnostic(self._position(key_node), json_path(path), message))
                 continue
-            first_seen[key] = key_position
-            self.keys[(*path, key)] = key_position
+            first_seen[key] = self.keys[(*path, key)] = _line_col(key_node)
             result[key] = self.build(value_node, (*path, key))
         for key, value in merged.items():
             result.setdefault(key, value)
