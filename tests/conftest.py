@@ -6,6 +6,7 @@ not depend on it.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,20 @@ def emulator() -> Iterator[Emulator]:
 
     with Emulator(EMULATOR_SEED) as emu:
         yield emu
+
+
+@pytest.fixture
+def email_twins(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """Adds user_twin1 (twin@acme.example) and user_twin2 (Twin@Acme.example) to the running
+    Acme emulator: one email for two users, which its seed loader refuses (Close treats emails
+    case-insensitively), so they go straight into the served state. Returns their ids."""
+    erin = next(u for u in emulator.state.users if u.email == "erin@acme.example")
+    twins = (
+        dataclasses.replace(erin, id="user_twin1", email="twin@acme.example"),
+        dataclasses.replace(erin, id="user_twin2", email="Twin@Acme.example"),
+    )
+    monkeypatch.setattr(emulator.state, "users", (*emulator.state.users, *twins))
+    return ("user_twin1", "user_twin2")
 
 
 @pytest.fixture

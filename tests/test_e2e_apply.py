@@ -45,23 +45,7 @@ ALICE_DIRECT = "phon_demoAliceDirect00000000000000000000001"
 NIGHT_LINE = "phon_demoNightLine0000000000000000000000001"
 
 # The text plan of examples/numbers.yaml against the Acme seed.
-ACME_PLAN = """\
-  ~ +1 650-333-4444 "Sales line"
-      label:                 "Sales" -> "Sales line"
-      inbound_ring_duration: 30 -> 45
-      participants:
-        + user_bob00000000000000000000000000000000000000 (bob@acme.example)
-
-  ~ +1 650-333-4445 "Support line"
-      participant_groups:
-        + group_support000000000000000 (Support)
-      voicemail_greeting_url: null -> "https://cdn.acme.example/greetings/support.mp3"
-
-  ~ +1 650-333-4446 "Alice direct"
-      forward_to_enabled: false -> true
-
-Plan: 3 to change, 2 unchanged, 6 unmanaged.
-"""
+ACME_PLAN = (Path(__file__).parent / "data" / "e2e" / "acme-plan.txt").read_text()
 # What examples/numbers.yaml asks of the three numbers it changes: the PUT bodies.
 ACME_PUTS = {
     SALES_LINE: {"label": "Sales line", "inbound_ring_duration": 45, "participants": [ALICE, BOB]},

@@ -7,7 +7,6 @@ generated accounts, awkward labels, an empty account and emails shared by two us
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -150,17 +149,11 @@ def test_a_number_ringing_only_a_one_member_group_exports_without_participants(
     ]
 
 
+@pytest.mark.usefixtures("email_twins")
 def test_an_email_shared_by_two_users_is_exported_as_their_ids(
-    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator, tmp_path: Path
 ) -> None:
-    # The emulator's seed refuses two users with one email (case aside), so the second user is
-    # added to the served state, and made a participant behind the validation's back.
-    erin = next(u for u in emulator.state.users if u.email == "erin@acme.example")
-    twins = (
-        dataclasses.replace(erin, id="user_twin1", email="twin@acme.example"),
-        dataclasses.replace(erin, id="user_twin2", email="Twin@Acme.example"),
-    )
-    monkeypatch.setattr(emulator.state, "users", (*emulator.state.users, *twins))
+    # A twin is made a participant behind the validation's back.
     emulator.state.set_number_fields(
         "phon_demoBobDirect0000000000000000000000001",
         {"participants": ["user_bob00000000000000000000000000000000000000", "user_twin2"]},

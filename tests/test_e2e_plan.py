@@ -8,7 +8,6 @@ differently never show up as a diff.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import math
 from collections.abc import Callable
@@ -50,23 +49,7 @@ USERS = ("GET", "/user/", {"_limit": "100", "_skip": "0"})
 GROUPS = ("GET", "/group/", {"_fields": "id,name"})
 
 # The text plan of examples/numbers.yaml against the Acme seed, as a user sees it.
-ACME_PLAN = """\
-  ~ +1 650-333-4444 "Sales line"
-      label:                 "Sales" -> "Sales line"
-      inbound_ring_duration: 30 -> 45
-      participants:
-        + user_bob00000000000000000000000000000000000000 (bob@acme.example)
-
-  ~ +1 650-333-4445 "Support line"
-      participant_groups:
-        + group_support000000000000000 (Support)
-      voicemail_greeting_url: null -> "https://cdn.acme.example/greetings/support.mp3"
-
-  ~ +1 650-333-4446 "Alice direct"
-      forward_to_enabled: false -> true
-
-Plan: 3 to change, 2 unchanged, 6 unmanaged.
-"""
+ACME_PLAN = (Path(__file__).parent / "data" / "e2e" / "acme-plan.txt").read_text()
 
 
 def cli(emu: Emulator, *args: str, key: str | None = None) -> Result:
@@ -278,17 +261,10 @@ numbers:
 """
 
 
+@pytest.mark.usefixtures("email_twins")
 def test_plan_time_problems_are_reported_at_their_file_position(
-    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    emulator: Emulator, tmp_path: Path
 ) -> None:
-    # Two users whose emails differ only in case. The emulator's seed refuses that (Close
-    # treats emails case-insensitively), so the second one is added to the served state.
-    erin = next(u for u in emulator.state.users if u.email == "erin@acme.example")
-    twins = (
-        dataclasses.replace(erin, id="user_twin1", email="twin@acme.example"),
-        dataclasses.replace(erin, id="user_twin2", email="Twin@Acme.example"),
-    )
-    monkeypatch.setattr(emulator.state, "users", (*emulator.state.users, *twins))
     config = write(tmp_path / "numbers.yaml", PROBLEMS)
 
     result = cli(emulator, "plan", "-c", config)
