@@ -3,14 +3,16 @@ fields, each response verified against the wanted values, and a per-number repor
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from numbersync import phone
-from numbersync.errors import ApiError, Diagnostic, RefusedError
+from numbersync.errors import ApiError, Diagnostic, NumbersyncError, RefusedError, UsageError
 from numbersync.models import DesiredState, LiveNumber, Safety
 from numbersync.plan import (
     NumberChange,
@@ -117,8 +119,6 @@ def find_drift(plan: Plan, live: Sequence[LiveNumber]) -> list[str]:
 
 
 def _show(value: object) -> str:
-    import json
-
     return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
 
 
@@ -195,3 +195,39 @@ class Applier:
         if exc.hint:
             lines.append(f"hint: {exc.hint}")
         return lines
+
+
+def check_saved_plan(
+    client: CloseClient, plan: Plan, targets: Sequence[str] = ()
+) -> tuple[Plan, dict[str, LiveNumber], DesiredState | None]:
+    """A saved plan limited to `targets`, after re-reading Close: refused whole (RefusedError)
+    if any `before` drifted. Also the live numbers, for the safety rails, and the plan's config
+    when it is unchanged since, so that Close's field errors can still point at YAML lines."""
+    if targets:
+        wanted = {phone.to_e164(t) or t for t in targets}
+        kept = tuple(c for c in plan.changes if {c.id, c.number, c.key} & wanted)
+        if not kept:
+            raise UsageError(f"--target {', '.join(targets)}: not a change in the saved plan")
+        plan = replace(plan, changes=kept)
+    fields = sorted({c.field for change in plan.changes for c in change.fields})
+    live = client.list_phone_numbers(fields)
+    drift = find_drift(plan, live)
+    if drift:
+        raise RefusedError(
+            "the saved plan is stale, nothing was applied; Close changed since it was made:\n  "
+            + "\n  ".join(drift),
+            hint="make a new plan with `numbersync plan --out PLANFILE` and review it",
+        )
+    return plan, {n.id: n for n in live}, _unchanged_config(plan)
+
+
+def _unchanged_config(plan: Plan) -> DesiredState | None:
+    from numbersync import config
+
+    if not os.path.isfile(plan.config_path):
+        return None
+    try:
+        state = config.load(plan.config_path)
+    except NumbersyncError:
+        return None
+    return state if state.fingerprint == plan.fingerprint else None

@@ -22,7 +22,7 @@ from numbersync.errors import ApiError, InputError, NumbersyncError
 if TYPE_CHECKING:
     import threading
 
-    from numbersync.apply import ApplyReport, Outcome
+    from numbersync.apply import Outcome
     from numbersync.close import CloseClient
     from numbersync.fetch import Account
     from numbersync.models import DesiredState
@@ -269,14 +269,15 @@ def apply(
     value it saw is still what Close has: a stale plan is refused whole, writing nothing.
     """
     from numbersync import config, render
-    from numbersync.apply import Applier, refuse_if_unsafe
+    from numbersync.apply import Applier, check_saved_plan, refuse_if_unsafe
     from numbersync.output import use_color
+    from numbersync.planfile import read_plan
 
     if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("give either -c FILE or a PLANFILE, not both")
     with close_client() as client:
         if planfile:
-            plan, live, state = _saved_plan(client, planfile, targets)
+            plan, live, state = check_saved_plan(client, read_plan(planfile), targets)
         else:
             state = config.load(config_path)
             plan, account = make_plan(client, state, targets)
@@ -290,46 +291,9 @@ def apply(
         applier = Applier(client, state, concurrency, progress=_progress_printer())
         with _stop_on_signals(applier.stop):
             report = applier.run(plan.changes)
-    _print_report(report)
+    click.echo(render.render_report(report), nl=False)
     if not report.ok:
         sys.exit(1)
-
-
-def _saved_plan(
-    client: CloseClient, path: str, targets: tuple[str, ...]
-) -> tuple[Plan, dict[str, Any], DesiredState | None]:
-    """The saved plan, refused whole if stale; and its config when it is unchanged since, so that
-    Close's field errors can still point at YAML lines."""
-    from numbersync import config, phone
-    from numbersync.apply import find_drift
-    from numbersync.errors import RefusedError, UsageError
-    from numbersync.planfile import read_plan
-
-    plan = read_plan(path)
-    if targets:
-        wanted = {phone.to_e164(t) or t for t in targets}
-        kept = tuple(c for c in plan.changes if {c.id, c.number, c.key} & wanted)
-        if not kept:
-            raise UsageError(f"--target {', '.join(targets)}: not a change in {path}")
-        plan = Plan(**{**plan.__dict__, "changes": kept})
-    fields = sorted({c.field for change in plan.changes for c in change.fields})
-    live = client.list_phone_numbers(fields)
-    drift = find_drift(plan, live)
-    if drift:
-        raise RefusedError(
-            "the saved plan is stale, nothing was applied; Close changed since it was made:\n  "
-            + "\n  ".join(drift),
-            hint="make a new plan with `numbersync plan --out PLANFILE` and review it",
-        )
-    state = None
-    if os.path.isfile(plan.config_path):
-        try:
-            candidate = config.load(plan.config_path)
-        except NumbersyncError:
-            candidate = None
-        if candidate is not None and candidate.fingerprint == plan.fingerprint:
-            state = candidate
-    return plan, {n.id: n for n in live}, state
 
 
 def _confirm(auto_approve: bool) -> None:
@@ -389,23 +353,6 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _print_report(report: ApplyReport) -> None:
-    from numbersync import phone
-
-    click.echo("")
-    for outcome in report.outcomes:
-        fields = ", ".join(c.field for c in outcome.change.fields)
-        detail = f"  {outcome.detail}" if outcome.detail else ""
-        click.echo(
-            f"  {outcome.status:<13} {phone.display(outcome.change.number):<18} {fields}{detail}"
-        )
-        for line in outcome.errors:
-            click.echo(f"      {line}")
-    if report.interrupted:
-        click.echo("Interrupted: numbers not yet sent were skipped; run apply again to converge.")
-    click.echo(report.summary)
 
 
 @main.command()
