@@ -1,0 +1,95 @@
+"""`python -m benchmarks` (`make bench`): run every benchmark, print one table, and write it to
+benchmarks/results.md for the README to quote."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from benchmarks import apply_bench, plan_bench, startup
+from benchmarks.common import Row, Table
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+SECTIONS = ("plan", "apply", "startup")
+
+
+def machine() -> str:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return (
+        f"nproc {cpus}, Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"{platform.platform()}, load average {load} at start"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
+    parser.add_argument(
+        "--only", choices=SECTIONS, action="append", help="run only this section (repeatable)"
+    )
+    parser.add_argument(
+        "--thorough",
+        action="store_true",
+        help="also repeat the slow latency-bound applies (concurrency 1 and 2: 50 s and 25 s each)",
+    )
+    parser.add_argument(
+        "--no-write", action="store_true", help=f"do not write {RESULTS.name}, only print"
+    )
+    args = parser.parse_args(argv)
+    sections = [name for name in SECTIONS if name in (args.only or SECTIONS)]
+    about = machine()
+    print(f"numbersync benchmarks: {about}", flush=True)
+    table = Table()
+    started = time.perf_counter()
+    runners: dict[str, Callable[[Path], list[Row]]] = {
+        "plan": lambda workdir: plan_bench.run(workdir, args.runs),
+        "apply": lambda workdir: apply_bench.run(workdir, args.runs, thorough=args.thorough),
+        "startup": lambda workdir: startup.run(workdir, args.runs),
+    }
+    durations = []
+    with tempfile.TemporaryDirectory(prefix="numbersync-bench-") as tmp:
+        for name in sections:
+            print(f"{name} ...", flush=True)
+            section_started = time.perf_counter()
+            table.extend(runners[name](Path(tmp)))
+            durations.append(f"{name} {time.perf_counter() - section_started:.0f} s")
+    elapsed = time.perf_counter() - started
+    print()
+    print(table.text())
+    print(f"\n{about}; {elapsed:.0f} s in all ({', '.join(durations)})")
+    if not args.no_write:
+        write_results(table, about, elapsed, sections)
+        print(f"Wrote {RESULTS}")
+    return 0
+
+
+def write_results(table: Table, about: str, elapsed: float, sections: list[str]) -> None:
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    partial = "" if len(sections) == len(SECTIONS) else f" (only: {', '.join(sections)})"
+    RESULTS.write_text(
+        f"""# Benchmark results
+
+Written by `make bench` (`python -m benchmarks`){partial} on {when}, in {elapsed:.0f} s.
+Machine: {about}.
+
+Everything runs against the emulator on 127.0.0.1, served from a separate process. Each figure is
+the median of the runs with their range; ratios are taken run by run, each pair measured back to
+back, so that both sides saw the same machine load. The method is described in
+[docs/reliability.md](../docs/reliability.md#benchmarks).
+
+{table.markdown()}
+""",
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
