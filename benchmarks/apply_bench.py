@@ -16,6 +16,7 @@ from benchmarks.common import (
     desired_numbers,
     write_yaml,
 )
+from numbersync.apply import DEFAULT_CONCURRENCY
 
 CHANGES = 1_000
 RATE = 100  # PUTs allowed per window
@@ -165,7 +166,8 @@ def run(workdir: Path, runs: int, *, thorough: bool = False) -> list[Row]:
     rows.append(
         Row(
             SECTION,
-            f"fastest concurrency (median wall; CLI default 4, R={RATE}/s, {LATENCY * 1000:g} ms)",
+            f"fastest concurrency (median wall; CLI default {DEFAULT_CONCURRENCY}, "
+            f"R={RATE}/s, {LATENCY * 1000:g} ms)",
             f"{best} ({ranking})",
         )
     )

@@ -73,15 +73,21 @@ def json_path(path: Path) -> str:
 def read_file(path: str) -> bytes:
     """The file's bytes, or a UsageError saying plainly why it cannot be read."""
     try:
-        size = os.stat(path).st_size
         if os.path.isdir(path):
             raise UsageError(f"{path} is a directory, not a YAML file", "pass a file with -c FILE")
-        if size > MAX_FILE_BYTES:
-            raise UsageError(
-                f"{path} is {size:,} bytes; numbersync reads files up to {MAX_FILE_BYTES:,} bytes"
-            )
         with open(path, "rb") as handle:
-            return handle.read(MAX_FILE_BYTES + 1)
+            # Read in chunks rather than read(MAX + 1), which allocates the whole limit up front,
+            # and count what arrives: a pipe or a device has no size to check beforehand.
+            data = bytearray()
+            while chunk := handle.read(1 << 16):
+                data += chunk
+                if len(data) > MAX_FILE_BYTES:
+                    size = max(os.fstat(handle.fileno()).st_size, len(data))
+                    raise UsageError(
+                        f"{path} is {size:,} bytes; numbersync reads files up to "
+                        f"{MAX_FILE_BYTES:,} bytes"
+                    )
+            return bytes(data)
     except FileNotFoundError:
         raise UsageError(
             f"{path}: no such file", "pass the desired-state file with -c FILE"

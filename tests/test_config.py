@@ -84,11 +84,17 @@ def test_directory_given_as_the_file(tmp_path: Path) -> None:
     assert err.startswith("Error: conf is a directory, not a YAML file\n")
 
 
-def test_huge_file_is_refused_before_reading(tmp_path: Path) -> None:
+def test_huge_file_is_refused(tmp_path: Path) -> None:
     huge = tmp_path / "huge.yaml"
     huge.write_bytes(b"# " + b"x" * MAX_FILE_BYTES + b"\n")
     with pytest.raises(UsageError, match=r"numbersync reads files up to 10,485,760 bytes"):
         config.load(str(huge))
+
+
+def test_an_endless_device_is_refused_after_the_limit() -> None:
+    # /dev/zero has no size to check first: the reader must count what it reads and stop.
+    with pytest.raises(UsageError, match=r"/dev/zero is 10,5\d\d,\d\d\d bytes"):
+        config.load("/dev/zero")
 
 
 def test_validate_and_help_do_not_import_the_network_stack() -> None:
