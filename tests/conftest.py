@@ -7,6 +7,7 @@ not depend on it.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,17 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 EMULATOR_SEED = EXAMPLES / "emulator-seed.yaml"
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """-v points numbersync's logger at whatever stderr the CLI had (a CliRunner's, in-process);
+    put the logger back after each test so that no test logs into another's output."""
+    logger = logging.getLogger("numbersync")
+    handlers, level = list(logger.handlers), logger.level
+    yield
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from helpers import FakeTime
 
 import numbersync
 from numbersync.close import CloseClient, Settings
@@ -23,19 +24,6 @@ from numbersync.models import MANAGED_FIELDS
 
 KEY = "api_test.key0000"
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class Recorder:

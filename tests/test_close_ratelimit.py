@@ -9,6 +9,7 @@ import random
 from email.utils import formatdate
 
 import pytest
+from helpers import FakeTime
 
 from numbersync.close import RateLimit, parse_rate_limit, parse_retry_after
 from numbersync.close.ratelimit import (
@@ -100,19 +101,6 @@ def test_endpoint_groups() -> None:
 # --- the pacer, single-threaded in fake time -------------------------------------------------
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def bucket(time: FakeTime) -> Bucket:
     return Bucket("PUT phone_number", time.clock, time.sleep, max_wait=60.0)
 
@@ -122,7 +110,7 @@ def answer(b: Bucket, ticket: Ticket, time: FakeTime, header: str | None) -> Non
 
 
 def test_an_unmetered_server_is_not_paced() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     answer(b, b.acquire(), time, None)
     tickets = [b.acquire() for _ in range(50)]
@@ -131,7 +119,7 @@ def test_an_unmetered_server_is_not_paced() -> None:
 
 
 def test_an_empty_budget_waits_for_the_reset_then_refills() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     answer(b, b.acquire(), time, "limit=3, remaining=0, reset=2")
     ticket = b.acquire()
@@ -143,7 +131,7 @@ def test_an_empty_budget_waits_for_the_reset_then_refills() -> None:
 
 
 def test_a_low_budget_is_spread_over_the_time_left() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     answer(b, b.acquire(), time, "limit=10, remaining=4, reset=2")
     start = time.now
@@ -156,7 +144,7 @@ def test_a_low_budget_is_spread_over_the_time_left() -> None:
 
 
 def test_a_high_budget_is_sent_at_once() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     answer(b, b.acquire(), time, "limit=100, remaining=99, reset=1")
     for _ in range(45):
@@ -165,7 +153,7 @@ def test_a_high_budget_is_sent_at_once() -> None:
 
 
 def test_requests_in_flight_are_deducted_from_the_budget() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     answer(b, b.acquire(), time, "limit=5, remaining=4, reset=0.8")
     in_flight = [b.acquire() for _ in range(3)]
@@ -178,7 +166,7 @@ def test_requests_in_flight_are_deducted_from_the_budget() -> None:
 
 
 def test_an_older_answer_does_not_overwrite_a_newer_one() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     answer(b, b.acquire(), time, "limit=10, remaining=9, reset=5")
     first, second = b.acquire(), b.acquire()
@@ -189,7 +177,7 @@ def test_an_older_answer_does_not_overwrite_a_newer_one() -> None:
 
 
 def test_the_first_request_probes_alone() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     first = b.acquire()
     # A second worker would have to wait for the first answer: with a fake sleep it polls.
@@ -205,7 +193,7 @@ def test_the_first_request_probes_alone() -> None:
 
 
 def test_a_429_holds_the_bucket_then_probes() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     answer(b, b.acquire(), time, "limit=10, remaining=9, reset=1")
     b.throttled(time.now + 3.0)
@@ -214,7 +202,7 @@ def test_a_429_holds_the_bucket_then_probes() -> None:
 
 
 def test_a_wait_beyond_the_budget_is_not_taken() -> None:
-    time = FakeTime()
+    time = FakeTime(100.0)
     b = bucket(time)
     answer(b, b.acquire(), time, "limit=10, remaining=0, reset=3600")
     b.acquire()  # sent anyway: the 429 path reports the server's hour-long wait

@@ -20,10 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from helpers import cli
 
 from numbersync import cli as cli_module
-from numbersync.cli import main
 from numbersync.close import CloseClient, Settings
 from numbersync.emulator import Emulator, Faults, generate_seed
 
@@ -61,17 +61,6 @@ ACME_APPLIED = """
   applied       +1 650-333-4446    forward_to_enabled
 Apply complete: 3 changed, 0 failed, 0 skipped.
 """
-
-
-def cli(emu: Emulator, *args: str, key: str | None = None) -> Result:
-    """Run `numbersync ARGS` in-process against `emu` (stdin is not a terminal)."""
-    env: dict[str, str | None] = {
-        "CLOSE_API_URL": emu.url,
-        "CLOSE_API_KEY": key or emu.admin_key,
-        "CLOSE_ACCESS_TOKEN": None,
-        "NO_COLOR": "1",
-    }
-    return CliRunner().invoke(main, list(args), env=env)
 
 
 def puts(emu: Emulator) -> dict[str, Any]:

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from helpers import cli
 
-from numbersync.cli import main
 from numbersync.emulator import Emulator, generate_seed
 
 pytestmark = pytest.mark.usefixtures("time_limit")
@@ -36,16 +35,6 @@ HEADER = re.compile(
     r"# Exported from (?P<url>\S+) on \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ by numbersync \S+\.\n"
     r"# Every number of the account is listed: delete the ones you do not want to manage\.\n"
 )
-
-
-def cli(emu: Emulator, *args: str, key: str | None = None) -> Result:
-    env: dict[str, str | None] = {
-        "CLOSE_API_URL": emu.url,
-        "CLOSE_API_KEY": key or emu.admin_key,
-        "CLOSE_ACCESS_TOKEN": None,
-        "NO_COLOR": "1",
-    }
-    return CliRunner().invoke(main, list(args), env=env)
 
 
 def export_and_replan(emu: Emulator, path: Path, count: int) -> str:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from helpers import cli
 
-from numbersync.cli import main
 from numbersync.emulator import Emulator, generate_seed
 
 pytestmark = pytest.mark.usefixtures("time_limit")
@@ -50,17 +50,6 @@ GROUPS = ("GET", "/group/", {"_fields": "id,name"})
 
 # The text plan of examples/numbers.yaml against the Acme seed, as a user sees it.
 ACME_PLAN = (Path(__file__).parent / "data" / "e2e" / "acme-plan.txt").read_text()
-
-
-def cli(emu: Emulator, *args: str, key: str | None = None) -> Result:
-    """Run `numbersync ARGS` in-process against `emu`, with the admin key unless `key`."""
-    env: dict[str, str | None] = {
-        "CLOSE_API_URL": emu.url,
-        "CLOSE_API_KEY": key or emu.admin_key,
-        "CLOSE_ACCESS_TOKEN": None,
-        "NO_COLOR": "1",
-    }
-    return CliRunner().invoke(main, list(args), env=env)
 
 
 def calls(emu: Emulator) -> list[tuple[str, str, dict[str, str]]]:

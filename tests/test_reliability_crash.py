@@ -5,14 +5,13 @@ wanted, and the next apply converges to the desired state.
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +26,6 @@ pytestmark = [pytest.mark.usefixtures("time_limit"), pytest.mark.time_limit(60)]
 SIZE = 200
 TRIALS = 10
 SEED = generate_seed(SIZE, users=3, groups=1)
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    logger = logging.getLogger("numbersync")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 def desired(trial: int) -> dict[str, dict[str, Any]]:

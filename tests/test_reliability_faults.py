@@ -7,10 +7,9 @@ passes through a state the plan did not show, and each retry is visible with -v.
 from __future__ import annotations
 
 import json
-import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +26,6 @@ pytestmark = [pytest.mark.usefixtures("time_limit"), pytest.mark.time_limit(40)]
 MANAGED = 12  # numbers the file manages: the first 10 change, the last 2 already match
 CHANGED = 10
 SEED = generate_seed(16, users=4, groups=2)  # 4 numbers stay unmanaged
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """-v points numbersync's logger at the CliRunner's stderr; put it back after each test."""
-    logger = logging.getLogger("numbersync")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 def number_id(i: int) -> str:

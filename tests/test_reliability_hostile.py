@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import logging
 import threading
 import time
 import tracemalloc
@@ -161,15 +160,6 @@ CASES: dict[str, tuple[Behaviour, str]] = {
         "GET /phone_number/ (200): the response is not JSON",
     ),
 }
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    logger = logging.getLogger("numbersync")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 @pytest.fixture

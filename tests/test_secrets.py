@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import http.server
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -71,15 +70,6 @@ def config_text(*, unknown_participant: bool = False) -> str:
             fields.append("participant_groups: [Group 1]")
         lines.append(f'  "{entry["number"]}": {{{", ".join(fields)}}}')
     return "\n".join(lines) + "\n"
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    logger = logging.getLogger("numbersync")
-    handlers, level = list(logger.handlers), logger.level
-    yield
-    logger.handlers[:] = handlers
-    logger.setLevel(level)
 
 
 class Outputs:

@@ -1,0 +1,39 @@
+"""Helpers shared by several test modules (pytest puts tests/ on sys.path)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from click.testing import CliRunner, Result
+
+from numbersync.cli import main
+
+if TYPE_CHECKING:
+    from numbersync.emulator import Emulator
+
+
+def cli(emu: Emulator, *args: str, key: str | None = None) -> Result:
+    """Run `numbersync ARGS` in-process against `emu`, with its admin key unless `key`; stdin
+    is not a terminal and colour is off."""
+    env: dict[str, str | None] = {
+        "CLOSE_API_URL": emu.url,
+        "CLOSE_API_KEY": key or emu.admin_key,
+        "CLOSE_ACCESS_TOKEN": None,
+        "NO_COLOR": "1",
+    }
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+class FakeTime:
+    """A clock and a sleep that only move forward when slept on, recording every sleep."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
