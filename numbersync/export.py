@@ -8,10 +8,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from numbersync import __version__
+from numbersync.config import schema
 from numbersync.models import MANAGED_FIELDS, SET_FIELDS, LiveNumber
 from numbersync.plan import Directory, normalise_live
-
-SCHEMA_URL = "https://numbersync.dev/schemas/v1/numbersync.schema.json"
 
 
 def _scalar(value: Any) -> str:
@@ -30,7 +29,7 @@ def export_yaml(
     emails_taken = [u.email.casefold() for u in directory.users or ()]
     names = {g.id: g.name for g in directory.groups or ()}
     lines = [
-        f"# yaml-language-server: $schema={SCHEMA_URL}",
+        f"# yaml-language-server: $schema={schema()['$id']}",
         f"# Exported from {source} on {when} by numbersync {__version__}.",
         "# Every number of the account is listed: delete the ones you do not want to manage.",
         "version: 1",

@@ -215,13 +215,12 @@ def test_the_json_plan_format_lists_every_key(emulator: Emulator, tmp_path: Path
 
 
 def test_the_readme_names_the_marker_and_the_schema_url() -> None:
-    from numbersync.export import SCHEMA_URL
     from numbersync.render import MARKDOWN_MARKER
 
     text = readme()
-    assert json.loads(SCHEMA.read_text())["$id"] == SCHEMA_URL
-    assert f"# yaml-language-server: $schema={SCHEMA_URL}" in text
-    assert f'"{SCHEMA_URL}"' in text  # the VS Code yaml.schemas setting
+    schema_url = json.loads(SCHEMA.read_text())["$id"]
+    assert f"# yaml-language-server: $schema={schema_url}" in text
+    assert f'"{schema_url}"' in text  # the VS Code yaml.schemas setting
     assert MARKDOWN_MARKER in text
 
 
