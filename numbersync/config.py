@@ -7,7 +7,7 @@ import difflib
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -95,6 +95,30 @@ def _validator() -> Any:
     return Draft202012Validator(_inline_refs(schema(), schema()["$defs"]))
 
 
+@cache
+def _quick_check() -> Callable[[Any], Any]:
+    """The same schema compiled to Python by fastjsonschema: about twenty times faster on a
+    valid file, but it stops at the first error, so jsonschema still explains every error."""
+    import fastjsonschema
+
+    inlined = _inline_refs(schema(), schema()["$defs"])
+    # Without `$schema` it compiles as draft-07, which has every keyword this schema uses once
+    # its `$defs` are inlined; tests/test_config.py checks the two agree on every test file.
+    del inlined["$schema"]
+    check: Callable[[Any], Any] = fastjsonschema.compile(inlined)
+    return check
+
+
+def is_valid_quickly(data: Any) -> bool:
+    import fastjsonschema
+
+    try:
+        _quick_check()(data)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     """The schema with its local `$ref`s replaced by what they point at: jsonschema resolves a
     reference on every use, which made validating 10,000 numbers a third slower."""
@@ -110,6 +134,8 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
 
 
 def _schema_errors(doc: Document, data: Any) -> Iterator[Diagnostic]:
+    if is_valid_quickly(data):
+        return
     for error in _validator().iter_errors(data):
         yield from _explain(doc, error)
 

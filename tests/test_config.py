@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import assert_schema_checks_agree
 
 from numbersync import config
 from numbersync.cli import main
@@ -223,3 +224,13 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
         (4, '$.numbers["+16503334444"].label'),
         (5, '$.numbers["+16503334444"].inbound_ring_duration'),
     ]
+
+
+def _documents() -> list[Path]:
+    files = [*INVALID.glob("*.yaml"), *EXAMPLES, *(ROOT / "tests" / "data" / "e2e").glob("*.yaml")]
+    return sorted(files)
+
+
+@pytest.mark.parametrize("path", _documents(), ids=lambda p: p.name)
+def test_the_quick_schema_check_agrees_with_jsonschema(path: Path) -> None:
+    assert_schema_checks_agree(str(path))

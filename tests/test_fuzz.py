@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from helpers import assert_schema_checks_agree
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -233,6 +234,7 @@ def test_valid_documents_load(fuzz_file: Path, document: dict[str, Any], flow: b
 @example(b"version: 1\nnumbers: !!python/object:os.system {}\n")
 def test_mutated_documents_load_or_are_refused_cleanly(fuzz_file: Path, text: bytes) -> None:
     load_text(fuzz_file, text)
+    assert_schema_checks_agree(str(fuzz_file))
 
 
 @FUZZ
