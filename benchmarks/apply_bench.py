@@ -16,7 +16,7 @@ from benchmarks.common import (
     desired_numbers,
     write_yaml,
 )
-from numbersync.apply import DEFAULT_CONCURRENCY
+from numbersync.models import DEFAULT_CONCURRENCY
 
 CHANGES = 1_000
 RATE = 100  # PUTs allowed per window

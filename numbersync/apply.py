@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Literal
 
 from numbersync import phone
 from numbersync.errors import ApiError, Diagnostic, NumbersyncError, RefusedError, UsageError
-from numbersync.models import DesiredState, LiveNumber, Safety
+from numbersync.models import DEFAULT_CONCURRENCY, DesiredState, LiveNumber, Safety
 from numbersync.plan import (
     NumberChange,
     Plan,
     effective_live_fields,
     normalise_live,
     same_value,
+    select_targets,
 )
 from numbersync.yamlsource import json_path
 
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
 
 Status = Literal["applied", "failed", "not converged", "skipped"]
 RINGING_FIELDS = ("participants", "participant_groups", "phone_numbers")
-# Measured by `make bench` (benchmarks/results.md): at 50 ms a round trip, 8 workers reach a
-# 100/s limit (1.05x of the bound, no 429), 4 cannot (1.24x); 16 gains nothing over 8.
-DEFAULT_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -206,11 +204,10 @@ def check_saved_plan(
     if any `before` drifted. Also the live numbers, for the safety rails, and the plan's config
     when it is unchanged since, so that Close's field errors can still point at YAML lines."""
     if targets:
-        wanted = {phone.to_e164(t) or t for t in targets}
-        kept = tuple(c for c in plan.changes if {c.id, c.number, c.key} & wanted)
+        kept, _ = select_targets(plan.changes, targets, lambda c: (c.id, c.number, c.key))
         if not kept:
             raise UsageError(f"--target {', '.join(targets)}: not a change in the saved plan")
-        plan = replace(plan, changes=kept)
+        plan = replace(plan, changes=tuple(kept))
     fields = sorted({c.field for change in plan.changes for c in change.fields})
     live = client.list_phone_numbers(fields)
     drift = find_drift(plan, live)

@@ -18,6 +18,7 @@ import click
 
 from numbersync import __version__
 from numbersync.errors import ApiError, InputError, NumbersyncError
+from numbersync.models import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     import threading
@@ -247,7 +248,7 @@ def export(output_path: str | None) -> None:
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 16),
-    default=8,  # apply.DEFAULT_CONCURRENCY, not imported here to keep start-up light
+    default=DEFAULT_CONCURRENCY,
     show_default=True,
     help="How many numbers are updated at once (the client still paces to the rate limit).",
 )

@@ -30,6 +30,9 @@ SET_FIELDS: frozenset[str] = frozenset({"participants", "participant_groups", "p
 UNPRIVILEGED_FIELDS: frozenset[str] = frozenset(
     {"label", "voicemail_greeting_url", "forward_to", "forward_to_enabled"}
 )
+# Measured by `make bench` (benchmarks/results.md): at 50 ms a round trip, 8 workers reach a
+# 100/s limit (1.05x of the bound, no 429), 4 cannot (1.24x); 16 gains nothing over 8.
+DEFAULT_CONCURRENCY = 8
 DEFAULT_RING_DURATION = 30  # Close: "null means the default of 30 seconds is used"
 MAX_PARTICIPANT_GROUPS = 40
 

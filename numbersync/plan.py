@@ -7,9 +7,9 @@ a null ring duration read as Close's default of 30) so that no perpetual diff ca
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from numbersync import phone
 from numbersync.errors import Diagnostic, InputError, UsageError
@@ -29,6 +29,7 @@ from numbersync.models import (
 from numbersync.yamlsource import json_path
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -223,15 +224,27 @@ def _select(
     """Only the numbers named by --target (any form, or an id); all of them without targets."""
     if not targets:
         return pairs
-    wanted = {phone.to_e164(t) or t for t in targets}
-    chosen = [
-        (d, n) for d, n in pairs if {n.id, phone.to_e164(n.number) or n.number, d.key} & wanted
-    ]
-    found = {x for d, n in chosen for x in (n.id, phone.to_e164(n.number) or n.number, d.key)}
-    missing = sorted(wanted - found)
+    chosen, missing = select_targets(
+        pairs, targets, lambda pair: (pair[1].id, pair[1].number, pair[0].key)
+    )
     if missing:
         raise UsageError(f"--target {', '.join(missing)}: not a number in {state.path}")
     return chosen
+
+
+def select_targets(
+    items: Sequence[T], targets: Sequence[str], names: Callable[[T], Iterable[str]]
+) -> tuple[list[T], list[str]]:
+    """The items that one of `targets` names (a number in any form, an id or a file key), and
+    the targets that named none. `names` gives an item's id, number and key."""
+    wanted = {phone.to_e164(t) or t for t in targets}
+
+    def named(item: T) -> set[str]:
+        return {phone.to_e164(name) or name for name in names(item)}
+
+    chosen = [item for item in items if named(item) & wanted]
+    found = set().union(*(named(item) for item in chosen))
+    return chosen, sorted(wanted - found)
 
 
 def _problem(desired: DesiredNumber, name: str, message: str) -> Diagnostic:
