@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from numbersync.escape import escape
+
 
 @dataclass(frozen=True, order=True)
 class Position:
@@ -31,7 +33,9 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.position}: {self.path}: {self.message}"
+        # A key or a file name may hold a newline or an escape sequence: printed raw, it could
+        # forge a line of its own (a GitHub Actions workflow command) or recolour the terminal.
+        return escape(f"{self.position}: {self.path}: {self.message}")
 
 
 class NumbersyncError(Exception):
