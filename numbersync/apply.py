@@ -204,7 +204,7 @@ def check_saved_plan(
     if any `before` drifted. Also the live numbers, for the safety rails, and the plan's config
     when it is unchanged since, so that Close's field errors can still point at YAML lines."""
     if targets:
-        kept, _ = select_targets(plan.changes, targets, lambda c: (c.id, c.number, c.key))
+        kept, _ = select_targets(plan.changes, targets, lambda c: (c.id, c.number, c.key, c.file))
         if not kept:
             raise UsageError(f"--target {', '.join(targets)}: not a change in the saved plan")
         plan = replace(plan, changes=tuple(kept))

@@ -7,6 +7,7 @@ a null ring duration read as Close's default of 30) so that no perpetual diff ca
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -61,6 +62,7 @@ class NumberChange:
     label: str | None
     key: str  # the number's key in the file, to point errors at the right line
     fields: tuple[FieldChange, ...]
+    file: str = ""  # the config file the number is written in
 
     @property
     def body(self) -> dict[str, Any]:
@@ -85,6 +87,19 @@ class Directory:
 
 
 @dataclass(frozen=True)
+class FileSummary:
+    """One file of the config: how many of its numbers change and how many do not."""
+
+    path: str
+    changes: int
+    unchanged: int
+
+    @property
+    def managed(self) -> int:
+        return self.changes + self.unchanged
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[NumberChange, ...]
     unchanged: tuple[str, ...]
@@ -95,6 +110,9 @@ class Plan:
     config_path: str = ""
     fingerprint: str = ""
     safety: Safety = field(default_factory=Safety)
+    # Every file of the config in path order (one for a single file), with its counts; `changes`
+    # come in the same order of files, then by number.
+    files: tuple[FileSummary, ...] = ()
 
     @property
     def managed(self) -> int:
@@ -158,8 +176,9 @@ def build_plan(
             continue
         if current.id in matched:
             other = matched[current.id]
-            line = other.position.line
-            message = f"{desired.key!r} is the same Close number as {other.key!r} (line {line})"
+            where = other.position.file if other.position.file != desired.position.file else ""
+            line = f"{where}:{other.position.line}" if where else f"line {other.position.line}"
+            message = f"{desired.key!r} is the same Close number as {other.key!r} ({line})"
             problems.append(_problem(desired, "", message))
             continue
         matched[current.id] = desired
@@ -168,7 +187,13 @@ def build_plan(
 
     changes: list[NumberChange] = []
     unchanged: list[str] = []
+    files = list(state.files or (state.path,))
+    counts = {path: [0, 0] for path in files}
     for desired, current in selected:
+        file = desired.file or state.path
+        if file not in counts:  # a state made by hand, without its list of files
+            files.append(file)
+            counts[file] = [0, 0]
         wanted = resolver.resolve(desired, problems)
         have = effective_live_fields(current)
         diffs = []
@@ -179,10 +204,12 @@ def build_plan(
         if diffs:
             label = wanted.get("label", current.fields.get("label"))
             changes.append(
-                NumberChange(current.id, current.number, label, desired.key, tuple(diffs))
+                NumberChange(current.id, current.number, label, desired.key, tuple(diffs), file)
             )
+            counts[file][0] += 1
         else:
             unchanged.append(current.number)
+            counts[file][1] += 1
     if problems:
         raise InputError(
             problems, hint="fix the file, or check that the key belongs to this account"
@@ -196,7 +223,8 @@ def build_plan(
         ),
         key=lambda u: u.number,
     )
-    changes.sort(key=lambda c: c.number)
+    order = {path: i for i, path in enumerate(files)}
+    changes.sort(key=lambda c: (order[c.file], c.number))
     live_by_id = {n.id: n for n in live}
     return Plan(
         changes=tuple(changes),
@@ -208,6 +236,7 @@ def build_plan(
         config_path=state.path,
         fingerprint=state.fingerprint,
         safety=state.safety,
+        files=tuple(FileSummary(path, *counts[path]) for path in files),
     )
 
 
@@ -221,44 +250,62 @@ def same_value(name: str, a: Value, b: Value) -> bool:
 def _select(
     pairs: list[tuple[DesiredNumber, LiveNumber]], targets: Sequence[str], state: DesiredState
 ) -> list[tuple[DesiredNumber, LiveNumber]]:
-    """Only the numbers named by --target (any form, or an id); all of them without targets."""
+    """Only the numbers named by --target (any form, an id, or a config file or directory);
+    all of them without targets."""
     if not targets:
         return pairs
     chosen, missing = select_targets(
-        pairs, targets, lambda pair: (pair[1].id, pair[1].number, pair[0].key)
+        pairs, targets, lambda pair: (pair[1].id, pair[1].number, pair[0].key, pair[0].file)
     )
     if missing:
-        raise UsageError(f"--target {', '.join(missing)}: not a number in {state.path}")
+        what = "a number or a file" if len(state.files) > 1 else "a number"
+        raise UsageError(f"--target {', '.join(missing)}: not {what} in {state.path}")
     return chosen
 
 
 def select_targets(
     items: Sequence[T], targets: Sequence[str], names: Callable[[T], Iterable[str]]
 ) -> tuple[list[T], list[str]]:
-    """The items that one of `targets` names (a number in any form, an id or a file key), and
-    the targets that named none. `names` gives an item's id, number and key."""
-    wanted = {phone.to_e164(t) or t for t in targets}
+    """The items that one of `targets` names (a number in any form, an id, a file key, or the
+    config file it is in, or a directory above that file), and the targets that named none.
+    `names` gives an item's id, number, key and file."""
+    wanted = {_target_form(t) for t in targets}
 
     def named(item: T) -> set[str]:
-        return {phone.to_e164(name) or name for name in names(item)}
+        forms = set()
+        for name in names(item):
+            if _is_path(name):
+                # The file, and each directory above it: `--target numbers/support`.
+                path = os.path.normpath(name)
+                while path and path not in forms:
+                    forms.add(path)
+                    path = os.path.dirname(path)
+            elif name:
+                forms.add(phone.to_e164(name) or name)
+        return forms
 
     chosen = [item for item in items if named(item) & wanted]
     found = set().union(*(named(item) for item in chosen))
     return chosen, sorted(wanted - found)
 
 
+def _is_path(name: str) -> bool:
+    """Numbers start with `+` and ids with `phon_`; a name with a slash or a YAML suffix is
+    a config file or directory."""
+    return "/" in name or os.sep in name or name.endswith((".yaml", ".yml"))
+
+
+def _target_form(target: str) -> str:
+    if _is_path(target):
+        return os.path.normpath(target)
+    return phone.to_e164(target) or target
+
+
 def _problem(desired: DesiredNumber, name: str, message: str) -> Diagnostic:
-    path = json_path(("numbers", desired.key, *_split(name)))
+    """A problem with the key (""), a field, or a list item ("participants[2]", the file's
+    index), at the place and JSON path where it was written (the number, or its defaults)."""
+    path = json_path(desired.path_of(name))
     return Diagnostic(desired.position_of(name) if name else desired.position, path, message)
-
-
-def _split(name: str) -> tuple[str | int, ...]:
-    if not name:
-        return ()
-    if "[" in name:
-        base, index = name[:-1].split("[")
-        return (base, int(index))
-    return (name,)
 
 
 class _Resolver:
@@ -288,10 +335,11 @@ class _Resolver:
         self, desired: DesiredNumber, name: str, problems: list[Diagnostic], lookup: Any
     ) -> tuple[str, ...]:
         resolved: list[str] = []
-        for i, ref in enumerate(desired.fields[name]):
+        for n, ref in enumerate(desired.fields[name]):
             found, error = lookup(ref)
             if error:
-                problems.append(_problem(desired, f"{name}[{i}]", error))
+                index = desired.file_index(name, n)
+                problems.append(_problem(desired, f"{name}[{index}]", error))
             elif found not in resolved:
                 resolved.append(found)
         return tuple(resolved)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,21 @@ def make_plan(tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | Non
     state = config.load(str(path))
     plan = build_plan(state, numbers, DIRECTORY, me=me)
     # Golden files must not depend on the temporary directory.
-    return Plan(**{**plan.__dict__, "config_path": "numbers.yaml"})
+    return relative_to(plan, tmp_path)
+
+
+def relative_to(plan: Plan, base: Path) -> Plan:
+    """The plan with its file names relative to `base`."""
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, base)
+
+    return replace(
+        plan,
+        config_path=rel(plan.config_path),
+        changes=tuple(replace(c, file=rel(c.file)) for c in plan.changes),
+        files=tuple(replace(f, path=rel(f.path)) for f in plan.files),
+    )
 
 
 def plans(tmp_path: Path) -> dict[str, Plan]:
