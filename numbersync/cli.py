@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from numbersync.apply import Outcome
     from numbersync.close import CloseClient
     from numbersync.fetch import Account
-    from numbersync.models import DesiredState
+    from numbersync.models import DesiredNumber, DesiredState
     from numbersync.plan import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -117,15 +117,16 @@ config_option = click.option(
     "config_path",
     default="numbers.yaml",
     show_default=True,
-    metavar="FILE",
-    help="The desired-state file.",
+    metavar="FILE|DIR",
+    help="The desired-state file, or a directory of them (every *.yaml/*.yml below it).",
 )
 target_option = click.option(
     "--target",
     "targets",
     multiple=True,
-    metavar="NUMBER",
-    help="Only this number (any format, or its phon_ id); repeatable.",
+    metavar="NUMBER|PATH",
+    help="Only this number (any format, or its phon_ id), or every number of this config file "
+    "or directory; repeatable.",
 )
 
 
@@ -145,12 +146,14 @@ def _now() -> str:
 @config_option
 @reports_errors
 def validate(config_path: str) -> None:
-    """Check the desired-state file offline: schema, numbers, limits. No network."""
+    """Check the desired-state file (or directory) offline: schema, numbers, limits. No network."""
     from numbersync import config
 
     state = config.load(config_path)
     count = len(state.numbers)
-    click.echo(f"OK: {count} number{'s' if count != 1 else ''}")
+    files = len(state.files)
+    where = f" in {files} file{'s' if files != 1 else ''}" if os.path.isdir(config_path) else ""
+    click.echo(f"OK: {count} number{'s' if count != 1 else ''}{where}")
 
 
 def make_plan(
@@ -214,18 +217,38 @@ def plan(
 
 @main.command()
 @click.option(
-    "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
+    "-o",
+    "--output",
+    "output_path",
+    metavar="FILE|DIR",
+    help="Write to FILE instead of stdout (with --split-by: into the new directory DIR).",
+)
+@click.option(
+    "--split-by",
+    type=click.Choice(["group"]),
+    help="Write a directory: a root numbersync.yaml with shared defaults, and one file per "
+    "first participant group.",
 )
 @verbose_option
 @reports_errors
-def export(output_path: str | None) -> None:
-    """Write the account's current settings as a numbers.yaml that plans clean."""
-    from numbersync.export import export_yaml
+def export(output_path: str | None, split_by: str | None) -> None:
+    """Write the account's current settings as a numbers.yaml (or a directory) that plans clean."""
+    from numbersync.export import export_tree, export_yaml, write_tree
     from numbersync.fetch import fetch_everything
     from numbersync.output import write_atomic
 
+    if split_by and not output_path:
+        raise click.UsageError("--split-by writes a directory: give it with -o DIR")
     with close_client() as client:
         account = fetch_everything(client)
+    if split_by and output_path:
+        files = export_tree(
+            account.numbers, account.directory, source=client.settings.api_url, when=_now()
+        )
+        write_tree(output_path, files)
+        count = len(account.numbers)
+        click.echo(f"Wrote {count} numbers to {len(files)} files in {output_path}", err=True)
+        return
     text = export_yaml(
         account.numbers,
         account.directory,
@@ -237,6 +260,33 @@ def export(output_path: str | None) -> None:
         click.echo(f"Wrote {len(account.numbers)} numbers to {output_path}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("number")
+@config_option
+@click.option("--live", is_flag=True, help="Also show the value Close has now (needs a key).")
+@verbose_option
+@reports_errors
+def explain(number: str, config_path: str, live: bool) -> None:
+    """Show where each managed field of NUMBER gets its value: FILE:LINE and which layer."""
+    from numbersync import config
+    from numbersync.errors import UsageError
+    from numbersync.explain import find, live_of, render_explain
+
+    state = config.load(config_path)
+    if not live:
+        click.echo(render_explain(find(state, number)), nl=False)
+        return
+    desired: DesiredNumber | None
+    try:
+        desired = find(state, number)
+    except UsageError:
+        desired = None  # the config may name it by its phon_ id: Close's list has both
+    with close_client() as client:
+        numbers = client.list_phone_numbers(list(desired.fields) if desired else None)
+    desired = desired or find(state, number, numbers)
+    click.echo(render_explain(desired, live_of(desired, numbers)), nl=False)
 
 
 @main.command()

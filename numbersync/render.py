@@ -200,13 +200,14 @@ def _fold(details: list[str]) -> tuple[list[str], list[str]]:
 
 def _markdown_by_file(plan: Plan, head: list[str], limit: int) -> str:
     unchanged = {f.path: f.unchanged for f in plan.files}
+    grouped = by_file(plan)
     sections = []
-    for path, changes in by_file(plan):
+    for path, changes in grouped:
         summary_line = (
             f"#### {_code(path)}: {len(changes)} to change, {unchanged.get(path, 0)} unchanged"
         )
         sections.append((summary_line, changes, _details(plan, changes)))
-    changed = {path for path, _, _ in sections}
+    changed = {path for path, _ in grouped}
     quiet = [f for f in plan.files if f.path not in changed and f.unchanged]
     tail = []
     if quiet:
