@@ -143,7 +143,9 @@ class _Found:
 
 def _walk(directory: str) -> tuple[list[_Found], list[Diagnostic]]:
     """The YAML files below `directory` in sorted path order, and what could not be listed.
-    Directory symlinks are followed, each directory read once: a loop is an error, not a hang."""
+    Directory symlinks are followed, each directory read once: a loop is an error, not a hang.
+    Directories reached through a symlink come last, so that a directory is read under its own
+    name rather than a link's."""
     base = os.path.normpath(directory)
 
     def display(parts: tuple[str, ...]) -> str:
@@ -153,8 +155,13 @@ def _walk(directory: str) -> tuple[list[_Found], list[Diagnostic]]:
     errors: list[Diagnostic] = []
     read: dict[tuple[int, int], tuple[str, ...]] = {}
     pending: list[tuple[str, ...]] = [()]
-    while pending:
-        parts = pending.pop()
+    linked: list[tuple[str, ...]] = []
+    while pending or linked:
+        if pending:
+            parts = pending.pop()
+        else:
+            linked.sort()
+            parts = linked.pop(0)
         where = os.path.join(directory, *parts)
 
         def problem(message: str, at: tuple[str, ...] = parts) -> None:
@@ -187,7 +194,7 @@ def _walk(directory: str) -> tuple[list[_Found], list[Diagnostic]]:
             here = (*parts, entry.name)
             try:
                 if entry.is_dir():
-                    pending.append(here)
+                    (linked if entry.is_symlink() else pending).append(here)
                     continue
                 if not entry.name.endswith(YAML_SUFFIXES):
                     continue

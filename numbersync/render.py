@@ -22,6 +22,7 @@ FORMAT_VERSION = 1
 MARKDOWN_MARKER = "<!-- numbersync-plan -->"
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_TABLE_ROWS = 50
+_NOTICE_ROOM = 100  # the line that says how much a cut left out
 
 Style = Callable[[str, str], str]
 
@@ -234,14 +235,16 @@ def _markdown_by_file(plan: Plan, head: list[str], limit: int) -> str:
 
 
 def _section(changes: list[NumberChange], details: list[str], budget: int | None) -> list[str]:
-    """A file's table and folded details; within `budget` characters when given: a third for
-    the table, the rest for the details, cut in the middle."""
+    """A file's table and folded details; within `budget` characters when given: up to a third
+    for the table, the rest for the details, cut in the middle."""
     opening, closing = _fold(details)
     if budget is None:
         return [*_table(changes), "", *opening, *details, *closing]
-    rows = max(0, min(MARKDOWN_TABLE_ROWS, (budget // 3 - 80) // 60))
+    rows = min(MARKDOWN_TABLE_ROWS, len(changes))
+    while rows and len("\n".join(_table(changes, rows))) > budget // 3:
+        rows -= 1
     table = [*_table(changes, rows), ""]
-    room = budget - len("\n".join(table + opening + closing)) - 2
+    room = budget - len("\n".join(table + opening + closing)) - 2 - _NOTICE_ROOM
     return [*table, *opening, *_cut_middle(details, room), *closing]
 
 
