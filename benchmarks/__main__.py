@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import apply_bench, plan_bench, startup
+from benchmarks import apply_bench, load_bench, plan_bench, startup
 from benchmarks.common import Row, Table
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("plan", "apply", "startup")
+SECTIONS = ("plan", "apply", "startup", "load")
 
 
 def machine() -> str:
@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": lambda workdir: plan_bench.run(workdir, args.runs),
         "apply": lambda workdir: apply_bench.run(workdir, args.runs, thorough=args.thorough),
         "startup": lambda workdir: startup.run(workdir, args.runs),
+        "load": lambda workdir: load_bench.run(workdir, args.runs),
     }
     durations = []
     with tempfile.TemporaryDirectory(prefix="numbersync-bench-") as tmp:

@@ -493,36 +493,37 @@ def _list(value: Any) -> list[Any]:
 
 @dataclass(frozen=True)
 class _Setting:
-    """A field's normalised value as one layer writes it, with where it stands."""
+    """A field's normalised value as a layer of defaults writes it, with where it stands."""
 
     value: Value
     source: Source
     positions: dict[str, Position]
 
 
-_OWN = Source("number")
-
-
-def _setting(doc: Document, path: Path, name: str, raw: Any, layer: Layer) -> _Setting:
-    positions = {name: doc.position(path)}
+def _value(
+    doc: Document, path: Path, name: str, raw: Any, positions: dict[str, Position]
+) -> tuple[Value, tuple[int, ...] | None]:
+    """The normalised value of a field, its position (and its items') added to `positions`;
+    for a set field also the index in the file of each item kept."""
+    positions[name] = doc.position(path)
     if name in SET_FIELDS:
         kept = _unique(name, raw)
         for i, _ in kept:
             positions[f"{name}[{i}]"] = doc.position((*path, i))
-        items = tuple(i for i, _ in kept)
-        return _Setting(tuple(item for _, item in kept), Source(layer, items), positions)
-    value = phone.to_e164(raw) if name == "forward_to" else raw
-    return _Setting(value, _OWN if layer == "number" else Source(layer), positions)
+        return tuple(item for _, item in kept), tuple(i for i, _ in kept)
+    return (phone.to_e164(raw) if name == "forward_to" else raw), None
 
 
 def _defaults(checked: _Checked, layer: Layer) -> dict[str, _Setting]:
     """A file's `defaults`, normalised once for all the numbers that inherit them."""
     defaults = checked.data.get("defaults") or {}
-    return {
-        name: _setting(checked.doc, ("defaults", name), name, defaults[name], layer)
-        for name in MANAGED_FIELDS
-        if name in defaults
-    }
+    out = {}
+    for name in MANAGED_FIELDS:
+        if name in defaults:
+            positions: dict[str, Position] = {}
+            value, items = _value(checked.doc, ("defaults", name), name, defaults[name], positions)
+            out[name] = _Setting(value, Source(layer, items or ()), positions)
+    return out
 
 
 def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[DesiredNumber]:
@@ -534,18 +535,23 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
         own = own or {}
         fields: dict[str, Value] = {}
         positions = {"": doc.position(("numbers", key), key=True)}
+        # Most fields are the number's own, which is what a missing source means: only the
+        # others (and lists the file wrote with duplicates) are recorded, to keep this loop lean.
         sources: dict[str, Source] = {}
         for name in MANAGED_FIELDS:
-            setting: _Setting | None
             if name in own:
-                setting = _setting(doc, ("numbers", key, name), name, own[name], "number")
-            else:
-                setting = next((layer[name] for layer in layers if name in layer), None)
-                if setting is None:
-                    continue
-            fields[name] = setting.value
-            sources[name] = setting.source
-            positions.update(setting.positions)
+                value, items = _value(doc, ("numbers", key, name), name, own[name], positions)
+                fields[name] = value
+                if items is not None and items != tuple(range(len(items))):
+                    sources[name] = Source("number", items)
+                continue
+            for layer in layers:
+                setting = layer.get(name)
+                if setting is not None:
+                    fields[name] = setting.value
+                    sources[name] = setting.source
+                    positions.update(setting.positions)
+                    break
         is_id = not key.startswith("+")
         out.append(
             DesiredNumber(
