@@ -220,7 +220,7 @@ def _walk(directory: str) -> tuple[list[_Found], list[Diagnostic]]:
 # --- one file ---------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Checked:
     """A parsed file after its checks: its errors, and the identity (E.164 or phon_ id) of each
     valid key, worked out once for the checks across files and the normalisation."""
