@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -310,3 +311,34 @@ def test_an_export_split_by_group_refuses_a_directory_with_files_in_it(
     assert os.listdir("numbers") == ["old.yaml"]
     assert no_output.exit_code == 1
     assert no_output.stderr.endswith("Error: --split-by writes a directory: give it with -o DIR\n")
+
+
+# --- the README's "Many teams" section shows what the CLI prints --------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_many_teams_examples_print_what_the_readme_shows(
+    emulator: Emulator, in_tmp: Path
+) -> None:
+    section = README.read_text(encoding="utf-8").split("\n## Many teams\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    blocks = re.findall(r"^```(\w*)\n(.*?)^```$", section, re.M | re.S)
+    files = {}
+    for lang, body in blocks:
+        named = re.match(r"# numbers/(\S+\.yaml):", body)
+        if lang == "yaml" and named:
+            files[named[1]] = body
+    assert sorted(files) == ["numbersync.yaml", "sales.yaml", "support/emea.yaml"]
+    write_tree(in_tmp, files)
+    texts = [body for lang, body in blocks if lang == "text"]
+    plan_shown = next(t for t in texts if t.startswith("# numbers/sales.yaml"))
+    explain_shown = next(t for t in texts if t.startswith("+1 650-333-4444 in"))
+
+    validated = cli(emulator, "validate", "-c", "numbers")
+    planned = cli(emulator, "plan", "-c", "numbers")
+    explained = cli(emulator, "explain", "+16503334444", "-c", "numbers", "--live")
+
+    assert validated.stdout == "OK: 3 numbers in 3 files\n"
+    assert planned.stdout == plan_shown
+    assert explained.stdout == explain_shown
