@@ -17,7 +17,7 @@ import pytest
 from helpers import FakeTime
 
 import numbersync
-from numbersync.close import CloseClient, Settings
+from numbersync.close import CloseClient, Settings, paging
 from numbersync.close import client as client_module
 from numbersync.errors import ApiError
 from numbersync.models import MANAGED_FIELDS
@@ -179,7 +179,7 @@ def test_shifting_pages_are_deduplicated(make_client: Callable[..., CloseClient]
 def test_a_server_that_never_stops_is_cut_off(
     make_client: Callable[..., CloseClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client_module, "MAX_PAGES", 5)
+    monkeypatch.setattr(paging, "MAX_PAGES", 5)
 
     def endless(request: httpx.Request) -> httpx.Response:
         skip = int(request.url.params["_skip"])
