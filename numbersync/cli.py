@@ -18,6 +18,7 @@ import click
 
 from numbersync import __version__
 from numbersync.errors import ApiError, InputError, NumbersyncError
+from numbersync.escape import escape
 from numbersync.models import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from numbersync.fetch import Account
     from numbersync.models import DesiredState
     from numbersync.plan import Plan
+    from numbersync.stopping import Stop
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,13 +38,24 @@ def _fail(exc: NumbersyncError) -> None:
     if isinstance(exc, InputError):
         for diagnostic in exc.diagnostics:
             click.echo(str(diagnostic), err=True)
-    click.echo(f"Error: {exc.message}", err=True)
+    # Messages quote servers and files: each line is escaped, so none can forge another.
+    click.echo(escape(f"Error: {exc.message}"), err=True)
+    for line in exc.details:
+        click.echo(escape(f"  {line}"), err=True)
     if isinstance(exc, ApiError):
         for name, message in sorted(exc.field_errors.items()):
-            click.echo(f"  {name}: {message}", err=True)
+            click.echo(escape(f"  {name}: {message}"), err=True)
     if exc.hint:
-        click.echo(f"Hint: {exc.hint}", err=True)
+        click.echo(escape(f"Hint: {exc.hint}"), err=True)
     sys.exit(exc.exit_code)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`numbersync plan | head -1`): stop without a word. Python's advice:
+    point stdout at /dev/null so that flushing it at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)
 
 
 def reports_errors(func: F) -> F:
@@ -58,9 +71,11 @@ def reports_errors(func: F) -> F:
             raise  # usage errors and an aborted prompt: NumbersyncGroup.main reports them
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            sys.exit(1)
+            sys.exit(130)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except Exception as exc:  # a bug of ours: still no traceback for the user
-            click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+            click.echo(escape(f"Error: unexpected {type(exc).__name__}: {exc}"), err=True)
             click.echo("Hint: this is a numbersync bug; please report it.", err=True)
             sys.exit(1)
 
@@ -273,6 +288,7 @@ def apply(
     from numbersync.apply import Applier, check_saved_plan, refuse_if_unsafe
     from numbersync.output import use_color
     from numbersync.planfile import read_plan
+    from numbersync.report import render_report
 
     if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("give either -c FILE or a PLANFILE, not both")
@@ -289,12 +305,13 @@ def apply(
         refuse_if_unsafe(plan, live, plan.safety, force=force)
         if not planfile:
             _confirm(auto_approve)
-        applier = Applier(client, state, concurrency, progress=_progress_printer())
-        with _stop_on_signals(applier.stop):
+        applier = Applier(client, state, concurrency, progress=_progress())
+        with _stop_on_signals(client.stop, applier.abandon):
             report = applier.run(plan.changes)
-    click.echo(render.render_report(report), nl=False)
-    if not report.ok:
-        sys.exit(1)
+    # Requests still hanging after a stop are left to their (daemon) worker threads: closing
+    # the client closes their sockets, and the process does not wait for them.
+    click.echo(render_report(report), nl=False)
+    sys.exit(report.exit_code)
 
 
 def _confirm(auto_approve: bool) -> None:
@@ -314,39 +331,27 @@ def _confirm(auto_approve: bool) -> None:
         raise RefusedError("Apply cancelled.")
 
 
-def _progress_printer() -> Callable[[int, int, Outcome], None]:
-    from numbersync import phone
+def _progress() -> Callable[[int, int, Outcome], None]:
+    from numbersync.report import Progress
 
-    on_terminal = sys.stderr.isatty()
-
-    def show(done: int, total: int, outcome: Outcome) -> None:
-        if on_terminal:
-            width = 30
-            filled = width * done // total
-            bar = "#" * filled + "." * (width - filled)
-            click.echo(f"\rApplying [{bar}] {done}/{total}", err=True, nl=done == total)
-        else:
-            number = phone.display(outcome.change.number)
-            click.echo(f"[{done}/{total}] {number}: {outcome.status}", err=True)
-
-    return show
+    return Progress(sys.stderr, terminal=sys.stderr.isatty())
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C, or SIGTERM (how CI cancels a job): no new PUT starts, the requests in flight
-    finish, and the report says what was applied; a second signal interrupts at once.
+def _stop_on_signals(stop: Stop, abandon: threading.Event) -> Iterator[None]:
+    """Ctrl-C, or SIGTERM (how CI cancels a job): the first starts no new PUT and ends every
+    wait between retries, and the requests in flight get a few seconds; a second one stops
+    waiting for them, so that the report is on screen before CI's SIGKILL (GitHub sends SIGINT,
+    SIGTERM 7.5 s later, SIGKILL at 10 s).
 
-    The first signal only sets `stop`: a KeyboardInterrupt raised inside concurrent.futures'
-    wait() can break a future's lock ("release unlocked lock"), and then every remaining PUT
-    was sent with no report.
+    The handlers only set flags: a KeyboardInterrupt raised inside a waiting thread primitive can
+    break its lock, and then the report is lost.
     """
     import signal
 
     def interrupt(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
+        if not stop.set(signal.Signals(signum).name):
+            abandon.set()
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

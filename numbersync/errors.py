@@ -39,14 +39,17 @@ class Diagnostic:
 
 
 class NumbersyncError(Exception):
-    """Base of every error numbersync reports to a user; `exit_code` is what the CLI exits with."""
+    """Base of every error numbersync reports to a user; `exit_code` is what the CLI exits with.
+
+    `message` is one line; `details` are lines printed under it (e.g. each drifted field)."""
 
     exit_code = 1
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, details: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = tuple(details)
 
 
 class InputError(NumbersyncError):

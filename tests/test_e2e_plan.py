@@ -111,7 +111,9 @@ def test_plan_reads_every_number_in_pages_of_100_and_writes_nothing(
     assert result.stdout == no_changes(n, 0)
 
 
-FIELDS_OF_SALES_LINE = f"{BASE_FIELDS},participants,participant_groups"
+# The three fields a number rings come together: the safety rail needs all of them to tell
+# whether a change leaves a number ringing nothing.
+FIELDS_OF_SALES_LINE = f"{BASE_FIELDS},participants,participant_groups,phone_numbers"
 
 
 @pytest.mark.parametrize(
