@@ -378,6 +378,25 @@ def test_apply_refuses_to_leave_a_number_ringing_nobody_without_force(
     assert puts(emulator) == {target: {field: []}}
 
 
+def test_emptying_participants_of_a_number_that_still_rings_phone_numbers_is_not_refused(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # The night line rings Dave and two external numbers; the file manages only participants.
+    # The rail needs the live phone_numbers, which the plan must therefore read.
+    config = write(
+        tmp_path / "numbers.yaml", f"version: 1\nnumbers:\n  {NIGHT_LINE}:\n    participants: []\n"
+    )
+
+    result = cli(emulator, "apply", "-c", config, "--auto-approve")
+
+    assert result.exit_code == 0, result.output
+    assert puts(emulator) == {NIGHT_LINE: {"participants": []}}
+    assert (emulator.state.number(NIGHT_LINE) or {})["phone_numbers"] == [
+        "+14155550124",
+        "+14155550123",
+    ]
+
+
 # --- failures reported per number ------------------------------------------------------------------
 
 ONE_BAD_NUMBER = """\
@@ -542,7 +561,9 @@ def test_an_interrupted_apply_reports_what_it_did_and_a_rerun_converges(
     assert len(applied) == len(first), out + err
     assert len(applied) >= 4 and not_sent
     assert len(applied) + len(not_sent) == 30
-    assert all(line.endswith("  label  not sent: interrupted before it was sent") for line in not_sent)
+    assert all(
+        line.endswith("  label  not sent: interrupted before it was sent") for line in not_sent
+    )
     assert "Apply complete" not in out
     assert out.endswith(
         f"Interrupted: {len(applied)} applied, 0 failed, 0 unknown, {len(not_sent)} not sent.\n"

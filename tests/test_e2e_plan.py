@@ -438,3 +438,44 @@ def test_out_saves_the_json_plan_and_never_the_credential(
     for secret in (key, basic):
         assert secret not in saved
         assert secret not in result.output
+
+
+# --- advisory checks and readers that go away --------------------------------------------------------
+
+
+def test_a_failing_me_never_fails_a_plan(start_emulator: Callable[..., Emulator]) -> None:
+    from numbersync.emulator import Faults
+
+    # /me/ fails every attempt; the numbers list is fine.
+    emu = start_emulator(ACME_SEED, faults=Faults(schedule=["500"] * 6, match="GET /me/"))
+
+    result = cli(emu, "plan", "-c", str(NUMBERS_YAML))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ACME_PLAN
+    assert [r.status for r in emu.requests if r.path == "/me/"] == [500] * 6
+
+
+@pytest.mark.time_limit(60)
+def test_a_plan_whose_reader_went_away_exits_quietly(emulator: Emulator, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # `| true` closes the pipe before the plan is written: the first write fails for certain
+    # (with `| head -1` it depends on the pipe's size and on timing).
+    env = {**os.environ, "CLOSE_API_URL": emulator.url, "CLOSE_API_KEY": emulator.admin_key}
+    env.pop("CLOSE_ACCESS_TOKEN", None)
+    command = f"{sys.executable} -m numbersync plan -c {NUMBERS_YAML} | true"
+
+    result = subprocess.run(
+        ["bash", "-c", command + '; echo "exit=${PIPESTATUS[0]}" >&2'],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+    )
+
+    assert result.stderr == "exit=1\n"
