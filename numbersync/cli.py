@@ -143,12 +143,21 @@ target_option = click.option(
     help="Only this number (any format, or its phon_ id); repeatable.",
 )
 
+concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Requests in flight at once: list pages read, numbers updated (paced to Close's rate "
+    "limits either way).",
+)
+
 
 @contextmanager
-def close_client() -> Iterator[CloseClient]:
+def close_client(concurrency: int = DEFAULT_CONCURRENCY) -> Iterator[CloseClient]:
     from numbersync.close import CloseClient, Settings
 
-    with CloseClient(Settings.from_env(os.environ)) as client:
+    with CloseClient(Settings.from_env(os.environ), concurrency=concurrency) as client:
         yield client
 
 
@@ -197,6 +206,7 @@ def make_plan(
 )
 @target_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
+@concurrency_option
 @verbose_option
 @reports_errors
 def plan(
@@ -206,13 +216,14 @@ def plan(
     detailed_exitcode: bool,
     targets: tuple[str, ...],
     show_unmanaged: bool,
+    concurrency: int,
 ) -> None:
     """Fetch the live numbers, diff them against the file, and print the plan. Writes nothing."""
     from numbersync import config, render
     from numbersync.output import use_color, write_atomic
 
     state = config.load(config_path)
-    with close_client() as client:
+    with close_client(concurrency) as client:
         result, _ = make_plan(client, state, targets)
     if out_path:
         write_atomic(out_path, render.render_json(result))
@@ -231,15 +242,16 @@ def plan(
 @click.option(
     "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
 )
+@concurrency_option
 @verbose_option
 @reports_errors
-def export(output_path: str | None) -> None:
+def export(output_path: str | None, concurrency: int) -> None:
     """Write the account's current settings as a numbers.yaml that plans clean."""
     from numbersync.export import export_yaml
     from numbersync.fetch import fetch_everything
     from numbersync.output import write_atomic
 
-    with close_client() as client:
+    with close_client(concurrency) as client:
         account = fetch_everything(client)
     text = export_yaml(
         account.numbers,
@@ -260,13 +272,7 @@ def export(output_path: str | None) -> None:
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even when the safety rails refuse the plan.")
 @target_option
-@click.option(
-    "--concurrency",
-    type=click.IntRange(1, 16),
-    default=DEFAULT_CONCURRENCY,
-    show_default=True,
-    help="How many numbers are updated at once (the client still paces to the rate limit).",
-)
+@concurrency_option
 @verbose_option
 @click.pass_context
 @reports_errors
@@ -292,7 +298,7 @@ def apply(
 
     if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("give either -c FILE or a PLANFILE, not both")
-    with close_client() as client:
+    with close_client(concurrency) as client:
         if planfile:
             plan, live, state = check_saved_plan(client, read_plan(planfile), targets)
         else:

@@ -235,7 +235,8 @@ def test_a_repeating_list_is_refused_at_the_second_page_without_lowering_any_lim
 
     assert result.exit_code == 1
     assert "sent only items it had sent before" in result.stderr
-    assert len(requests) == 2
+    # The first page, then up to --concurrency (8) pages read ahead; the second ends it.
+    assert 2 <= len(requests) <= 1 + 8
     assert elapsed < TIME_BOUND
 
 

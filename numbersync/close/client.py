@@ -51,8 +51,10 @@ class CloseClient:
         sleep: Sleep | None = None,
         rng: random.Random | None = None,
         stop: Stop | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.settings = settings
+        self.concurrency = concurrency  # list pages read at once
         self.stats = Stats()
         self.stop = stop if stop is not None else Stop()
         scrub = scrubber(settings)
@@ -92,8 +94,11 @@ class CloseClient:
 
     # The API ---------------------------------------------------------------------------------
 
-    def list_phone_numbers(self, fields: Sequence[str] | None = None) -> list[LiveNumber]:
-        """Every phone number of the organization, with `fields` (default: all managed fields)."""
+    def list_phone_numbers(
+        self, fields: Sequence[str] | None = None, *, expect: int = 0
+    ) -> list[LiveNumber]:
+        """Every phone number of the organization, with `fields` (default: all managed fields);
+        `expect`: how many the caller knows of (sizes the first round of page requests)."""
         wanted = tuple(MANAGED_FIELDS if fields is None else fields)
         unknown = sorted(set(wanted) - set(MANAGED_FIELDS))
         if unknown:
@@ -104,7 +109,7 @@ class CloseClient:
         requested = BASE_FIELDS + tuple(
             name for name in MANAGED_FIELDS if name in wanted or name in extra
         )
-        items = self._list("/phone_number/", {"_fields": ",".join(requested)})
+        items = self._list("/phone_number/", {"_fields": ",".join(requested)}, expect=expect)
         return [_live_number(item, wanted, "GET", "/phone_number/") for item in items]
 
     def get_phone_number(self, number_id: str) -> LiveNumber:
@@ -163,9 +168,11 @@ class CloseClient:
         return result
 
     def _list(
-        self, path: str, params: Mapping[str, str], paged: bool = True
+        self, path: str, params: Mapping[str, str], paged: bool = True, expect: int = 0
     ) -> list[dict[str, Any]]:
-        return list_all(self._get, path, params, paged=paged)
+        return list_all(
+            self._get, path, params, paged=paged, concurrency=self.concurrency, expect=expect
+        )
 
     def _get(self, path: str, params: Mapping[str, str]) -> Any:
         return self._retrier.call("GET", path, params=params)
