@@ -24,7 +24,7 @@ from numbersync.models import DEFAULT_CONCURRENCY
 if TYPE_CHECKING:
     import threading
 
-    from numbersync.apply import Outcome
+    from numbersync.apply import ApplyReport, Outcome
     from numbersync.close import CloseClient
     from numbersync.fetch import Account
     from numbersync.models import DesiredState
@@ -273,6 +273,13 @@ def export(output_path: str | None, concurrency: int) -> None:
 @click.option("--force", is_flag=True, help="Apply even when the safety rails refuse the plan.")
 @target_option
 @concurrency_option
+@click.option(
+    "--report",
+    "report_path",
+    metavar="FILE",
+    help="Also write each number's outcome as JSON (written when the apply fails, is refused or "
+    "is interrupted too).",
+)
 @verbose_option
 @click.pass_context
 @reports_errors
@@ -284,6 +291,7 @@ def apply(
     force: bool,
     targets: tuple[str, ...],
     concurrency: int,
+    report_path: str | None,
 ) -> None:
     """Show the plan, ask for confirmation, and apply it; or apply a saved PLANFILE.
 
@@ -291,7 +299,7 @@ def apply(
     value it saw is still what Close has: a stale plan is refused whole, writing nothing.
     """
     from numbersync import config, render
-    from numbersync.apply import Applier, check_saved_plan, refuse_if_unsafe
+    from numbersync.apply import Applier, ApplyReport, check_saved_plan, refuse_if_unsafe
     from numbersync.output import use_color
     from numbersync.planfile import read_plan
     from numbersync.report import render_report
@@ -300,24 +308,54 @@ def apply(
         raise click.UsageError("give either -c FILE or a PLANFILE, not both")
     with close_client(concurrency) as client:
         if planfile:
-            plan, live, state = check_saved_plan(client, read_plan(planfile), targets)
+            saved = read_plan(planfile)
+            with _report_refusal(report_path, saved):
+                plan, live, state = check_saved_plan(client, saved, targets)
         else:
             state = config.load(config_path)
             plan, account = make_plan(client, state, targets)
             live = {n.id: n for n in account.numbers}
         click.echo(render.render_text(plan, color=use_color()), nl=False)
         if not plan.has_changes:
+            _save_report(report_path, ApplyReport(()), plan)
             return
-        refuse_if_unsafe(plan, live, plan.safety, force=force)
-        if not planfile:
-            _confirm(auto_approve)
+        with _report_refusal(report_path, plan):
+            refuse_if_unsafe(plan, live, plan.safety, force=force)
+            if not planfile:
+                _confirm(auto_approve)
         applier = Applier(client, state, concurrency, progress=_progress())
         with _stop_on_signals(client.stop, applier.abandon):
             report = applier.run(plan.changes)
     # Requests still hanging after a stop are left to their (daemon) worker threads: closing
     # the client closes their sockets, and the process does not wait for them.
+    _save_report(report_path, report, plan)
     click.echo(render_report(report), nl=False)
     sys.exit(report.exit_code)
+
+
+def _save_report(
+    path: str | None, report: ApplyReport, plan: Plan, refused: str | None = None
+) -> None:
+    from numbersync.output import write_atomic
+    from numbersync.report import render_report_json
+
+    if path:
+        write_atomic(path, render_report_json(report, plan, finished_at=_now(), refused=refused))
+
+
+@contextmanager
+def _report_refusal(path: str | None, plan: Plan) -> Iterator[None]:
+    """A refused plan (unsafe, stale, not confirmed) still leaves its audit record: every number
+    not sent, and why."""
+    from numbersync.apply import ApplyReport, Outcome
+    from numbersync.errors import RefusedError
+
+    try:
+        yield
+    except RefusedError as exc:
+        outcomes = tuple(Outcome(c, "not sent", "refused: " + exc.message) for c in plan.changes)
+        _save_report(path, ApplyReport(outcomes), plan, refused=exc.message)
+        raise
 
 
 def _confirm(auto_approve: bool) -> None:

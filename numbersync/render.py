@@ -169,7 +169,7 @@ def _fitting(lines: list[str], budget: int) -> list[str]:
 # --- json -------------------------------------------------------------------------------------
 
 
-def _json_value(change: FieldChange, value: Any) -> Any:
+def json_value(change: FieldChange, value: Any) -> Any:
     return list(value) if change.field in SET_FIELDS and value is not None else value
 
 
@@ -195,8 +195,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "key": change.key,
                 "label": change.label,
                 "field": c.field,
-                "before": _json_value(c, c.before),
-                "after": _json_value(c, c.after),
+                "before": json_value(c, c.before),
+                "after": json_value(c, c.after),
             }
             for change in plan.changes
             for c in change.fields

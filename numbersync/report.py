@@ -3,13 +3,16 @@ a CI log) and the report at the end, number by number, with the summary and what
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import Any, TextIO
 
-from numbersync import phone
-from numbersync.apply import ApplyReport, Outcome
+from numbersync import __version__, phone
+from numbersync.apply import STATUSES, ApplyReport, Outcome
 from numbersync.escape import escape
+from numbersync.plan import Plan
+from numbersync.render import json_value
 
 
 def render_report(report: ApplyReport) -> str:
@@ -73,3 +76,51 @@ def _duration(seconds: float) -> str:
         return f"{minutes} min {seconds:02d} s"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
+
+
+REPORT_FORMAT_VERSION = 1
+
+
+def report_document(
+    report: ApplyReport, plan: Plan, *, finished_at: str, refused: str | None = None
+) -> dict[str, Any]:
+    """The versioned JSON audit record of an apply (`apply --report FILE`): every planned number
+    with its fields (before and after), its status and Close's words. `refused` is the reason
+    when numbersync refused the whole plan (unsafe, stale), in which case nothing was sent."""
+    return {
+        "format_version": REPORT_FORMAT_VERSION,
+        "numbersync_version": __version__,
+        "finished_at": finished_at,
+        "config": {"path": plan.config_path, "fingerprint": plan.fingerprint},
+        "refused": refused,
+        "stopped": report.stopped,
+        "exit_code": 1 if refused else report.exit_code,
+        "summary": {status.replace(" ", "_"): report.count(status) for status in STATUSES},
+        "numbers": [
+            {
+                "number": outcome.change.number,
+                "id": outcome.change.id,
+                "key": outcome.change.key,
+                "label": outcome.change.label,
+                "status": outcome.status,
+                "message": outcome.detail or None,
+                "errors": list(outcome.errors),
+                "fields": [
+                    {
+                        "field": c.field,
+                        "before": json_value(c, c.before),
+                        "after": json_value(c, c.after),
+                    }
+                    for c in outcome.change.fields
+                ],
+            }
+            for outcome in report.outcomes
+        ],
+    }
+
+
+def render_report_json(
+    report: ApplyReport, plan: Plan, *, finished_at: str, refused: str | None = None
+) -> str:
+    document = report_document(report, plan, finished_at=finished_at, refused=refused)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
