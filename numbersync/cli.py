@@ -143,6 +143,14 @@ target_option = click.option(
     help="Only this number (any format, or its phon_ id); repeatable.",
 )
 
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for terminals, markdown for pull-request comments, json for machines.",
+)
 concurrency_option = click.option(
     "--concurrency",
     type=click.IntRange(1, 16),
@@ -191,14 +199,7 @@ def make_plan(
 @main.command()
 @config_option
 @click.option("--out", "out_path", metavar="PLANFILE", help="Also save the plan (JSON) for apply.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="text for terminals, markdown for pull-request comments, json for machines.",
-)
+@format_option
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -220,22 +221,42 @@ def plan(
 ) -> None:
     """Fetch the live numbers, diff them against the file, and print the plan. Writes nothing."""
     from numbersync import config, render
-    from numbersync.output import use_color, write_atomic
+    from numbersync.output import write_atomic
 
     state = config.load(config_path)
     with close_client(concurrency) as client:
         result, _ = make_plan(client, state, targets)
     if out_path:
         write_atomic(out_path, render.render_json(result))
-    if output_format == "json":
-        click.echo(render.render_json(result), nl=False)
-    elif output_format == "markdown":
-        click.echo(render.render_markdown(result))
-    else:
-        text = render.render_text(result, color=use_color(), show_unmanaged=show_unmanaged)
-        click.echo(text, nl=False)
+    _print_plan(result, output_format, show_unmanaged=show_unmanaged)
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
+
+
+def _print_plan(plan: Plan, output_format: str, *, show_unmanaged: bool = False) -> None:
+    from numbersync import render
+    from numbersync.output import use_color
+
+    if output_format == "json":
+        click.echo(render.render_json(plan), nl=False)
+    elif output_format == "markdown":
+        click.echo(render.render_markdown(plan))
+    else:
+        text = render.render_text(plan, color=use_color(), show_unmanaged=show_unmanaged)
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("planfile")
+@format_option
+@click.option("--show-unmanaged", is_flag=True, help="List the numbers the plan left alone.")
+@reports_errors
+def show(planfile: str, output_format: str, show_unmanaged: bool) -> None:
+    """Render a saved plan (`plan --out PLANFILE`) again, offline: what a reviewer or the job
+    that applies it reads."""
+    from numbersync.planfile import read_plan
+
+    _print_plan(read_plan(planfile), output_format, show_unmanaged=show_unmanaged)
 
 
 @main.command()

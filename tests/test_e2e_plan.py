@@ -487,3 +487,36 @@ def test_a_plan_whose_reader_went_away_exits_quietly(emulator: Emulator, tmp_pat
     )
 
     assert result.stderr == "exit=1\n"
+
+
+# --- show: a saved plan rendered again, offline ---------------------------------------------------
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "json"])
+def test_show_renders_a_saved_plan_as_plan_printed_it_without_a_request(
+    emulator: Emulator, tmp_path: Path, output_format: str
+) -> None:
+    saved = tmp_path / "plan.json"
+    planned = cli(
+        emulator, "plan", "-c", str(NUMBERS_YAML), "--out", str(saved), "--format", output_format
+    )
+    assert planned.exit_code == 0, planned.output
+    emulator.reset_log()
+
+    shown = cli(emulator, "show", str(saved), "--format", output_format)
+
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == planned.stdout
+    assert emulator.requests == []
+
+
+def test_show_refuses_what_is_not_a_plan(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from numbersync.cli import main
+
+    bogus = tmp_path / "plan.json"
+    bogus.write_text('{"hello": "world"}')
+    result = CliRunner().invoke(main, ["show", str(bogus)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {bogus} is not a numbersync plan file (no format_version)\n"
