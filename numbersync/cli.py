@@ -427,6 +427,24 @@ def _stop_on_signals(stop: Stop, abandon: threading.Event) -> Iterator[None]:
 
 
 @main.command()
+@click.option(
+    "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
+)
+@reports_errors
+def schema(output_path: str | None) -> None:
+    """Print the JSON Schema this version validates with, for editors (offline)."""
+    from numbersync.output import write_atomic
+    from numbersync.resources import shipped_text
+
+    text = shipped_text("schemas/numbersync.schema.json")
+    if output_path:
+        write_atomic(output_path, text)
+        click.echo(f"Wrote the schema to {output_path}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
 @reports_errors
 def demo() -> None:
     """Start the emulator with sample data and walk through validate, plan, apply, re-plan."""
