@@ -1,8 +1,8 @@
 """The emulator where the real Close is less tidy than its docs, each mode as a seed switches it on:
 users of several organizations, former members still on numbers, roles and permissions apart from
 what /me/ lists, 400-style permission errors, credentials that expire, answers without deprecated
-fields, old personal numbers and external numbers. Every test talks HTTP to a real server on
-127.0.0.1.
+fields, old personal numbers, external numbers, and the combined "wild" Acme seed. Every test talks
+HTTP to a real server on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from typing import Any
 import httpx
 import pytest
 
-from numbersync.emulator import Emulator, Faults, SeedError, load_seed
+from numbersync.emulator import Emulator, Faults, Quirks, RecordedRequest, SeedError, load_seed
 
 pytestmark = pytest.mark.usefixtures("time_limit")
 
 REPO = Path(__file__).resolve().parent.parent
+WILD_SEED = REPO / "tests" / "data" / "seeds" / "acme-wild.yaml"
+TIDY_SEED = REPO / "examples" / "emulator-seed.yaml"
 
 ACME = "orga_acme000000000000000000000000000000000000000"
 LABS = "orga_labs000000000000000000000000000000000000000"
@@ -524,3 +526,68 @@ def test_a_dump_with_derived_user_ids_is_still_a_valid_seed() -> None:
     seed["numbers"][0]["user_id"] = ALICE  # ignored: the number has participants
     emu = Emulator(seed)
     assert (emu.state.number(SHARED) or {})["user_id"] is None  # two members: derived as None
+
+
+# -- the wild Acme seed --------------------------------------------------------------------------
+
+
+WILD_EXTRAS = {"phon_wildFormerRepLine000000000000000000001", "phon_wildErinOldLine00000000000000000000001"}  # fmt: skip
+
+
+def test_the_wild_seed_serves_the_tidy_acme_plus_its_extras(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(REPO)
+    wild, tidy = Emulator("tests/data/seeds/acme-wild.yaml"), Emulator(TIDY_SEED)
+    wild_numbers, tidy_numbers = wild.state.numbers_by_id(), tidy.state.numbers_by_id()
+    assert set(wild_numbers) - set(tidy_numbers) == WILD_EXTRAS
+    for number_id, number in tidy_numbers.items():
+        assert wild_numbers[number_id] == number, number_id
+    tidy_users = {u.id: u for u in tidy.state.users}
+    for user in wild.state.users:
+        if user.id in tidy_users:
+            assert (user.email, user.first_name, user.last_name) == (
+                tidy_users[user.id].email,
+                tidy_users[user.id].first_name,
+                tidy_users[user.id].last_name,
+            )
+            assert user.can_manage_numbers == tidy_users[user.id].can_manage_numbers
+    assert wild.state.groups == tidy.state.groups
+    assert wild.state.credentials == tidy.state.credentials
+    assert wild.admin_key == tidy.admin_key
+    assert WILD_SEED.read_text().startswith("# THE KEYS")
+
+
+def test_the_wild_seed_answers_untidily(start_emulator: Callable[..., Emulator]) -> None:
+    wild = start_emulator(WILD_SEED)
+    with client(wild, wild.admin_key) as admin, client(wild, "api_demo_dave.fake0000") as dave:
+        numbers = admin.get("/phone_number/")
+        users = admin.get("/user/")
+        me = admin.get("/me/")
+        dave_users = dave.get("/user/")
+        forbidden = dave.put(
+            "/phone_number/phon_demoSalesLine0000000000000000000000001/",
+            json={"inbound_ring_duration": 45},
+        )
+    assert numbers.headers["RateLimit"] == "limit=300; remaining=299; reset=8"
+    assert users.headers["RateLimit"] == "limit=300; remaining=298; reset=8"  # both "reads"
+    assert me.headers["RateLimit"] == "limit=300; remaining=299; reset=8"  # "GET me"
+    assert len(numbers.json()["data"]) == 13
+    assert all(not DEPRECATED & set(obj) for obj in numbers.json()["data"])
+    emails = [u["email"] for u in users.json()["data"]]
+    assert "alice@acmelabs.example" in emails and "frank@acme.example" not in emails
+    assert "alice@acmelabs.example" not in [u["email"] for u in dave_users.json()["data"]]
+    assert me.json()["memberships"][1] == {
+        "organization_id": "orga_acme000000000000000000000000000000000000000",
+        "role_id": "admin",
+        "permissions_granted": ["bulk_edit", "export"],
+    }
+    assert forbidden.status_code == 400 and forbidden.json()["field-errors"] == {}
+    assert wild.quirks == Quirks(permission_error=400, deprecated_fields=False)
+    assert wild.requests[-1] == RecordedRequest(
+        "PUT",
+        "/phone_number/phon_demoSalesLine0000000000000000000000001/",
+        {},
+        {"inbound_ring_duration": 45},
+        400,
+    )
