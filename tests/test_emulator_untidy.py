@@ -558,6 +558,14 @@ def test_the_wild_seed_serves_the_tidy_acme_plus_its_extras(
     assert WILD_SEED.read_text().startswith("# THE KEYS")
 
 
+@pytest.mark.parametrize(
+    ("emulator", "unmanaged_extras"), [("tidy", 0), ("wild", 2)], indirect=["emulator"]
+)
+def test_the_emulator_fixture_serves_either_acme(emulator: Emulator, unmanaged_extras: int) -> None:
+    assert len(emulator.state) == 11 + unmanaged_extras
+    assert emulator.quirks == (Quirks(400, False) if unmanaged_extras else Quirks())
+
+
 def test_the_wild_seed_answers_untidily(start_emulator: Callable[..., Emulator]) -> None:
     wild = start_emulator(WILD_SEED)
     with client(wild, wild.admin_key) as admin, client(wild, "api_demo_dave.fake0000") as dave:
