@@ -156,12 +156,13 @@ class Emulator:
 
     @property
     def admin_key(self) -> str:
-        """The first API key of the seed whose user has the manage permission."""
+        """The first API key of the seed whose user may manage team phone numbers (by role,
+        `manage_numbers` or the permission string; see User.can_manage_numbers)."""
         for credential in self.state.api_keys:
             user = self.state.user(credential.user_id)
             if user is not None and user.can_manage_numbers:
                 return credential.secret
-        raise LookupError("the seed has no API key whose user has manage_team_phone_numbers")
+        raise LookupError("the seed has no API key whose user may manage team phone numbers")
 
     @property
     def requests(self) -> list[RecordedRequest]:
