@@ -268,8 +268,8 @@ class Applier:
 
     def _not_sent_reason(self) -> str:
         if self.stop.reason == "credential":
-            return "not sent: Close had rejected the credential"
-        return "not sent: interrupted before it was sent"
+            return "Close had rejected the credential"
+        return "interrupted before it was sent"
 
     def _one(self, change: NumberChange) -> Outcome:
         if self.stop.is_set():

@@ -638,3 +638,18 @@ def test_faults_from_a_seed(start_emulator: Callable[..., Emulator]) -> None:
         first, second = client.get("/me/"), client.get("/me/")
     assert (first.status_code, second.status_code) == (503, 200)
     assert second.headers["RateLimit"].startswith("limit=5; remaining=4; reset=")
+
+
+@pytest.mark.time_limit(30)
+def test_hang_after_write_applies_the_write_and_never_answers(
+    start_emulator: Callable[..., Emulator],
+) -> None:
+    emu, _ = make(start_emulator, faults=Faults(schedule=["hang-after-write"], match="PUT"))
+    with (
+        httpx.Client(base_url=emu.url, auth=(ADMIN_KEY, ""), timeout=0.5) as client,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        client.put(PATH, json={"label": "applied, never confirmed"})
+    assert label(emu) == "applied, never confirmed"
+    assert [(r.status, r.fault) for r in emu.requests] == [(200, "hang-after-write")]
+    emu.stop()  # releases the held request at once

@@ -162,7 +162,7 @@ class Retrier:
                     path,
                     status,
                     f"gave up after {attempt} attempts: {reason}",
-                    hint=_give_up_hint(status),
+                    hint=_give_up_hint(status, reached),
                     reached=reached,
                 )
             if waited + delay > self.max_wait:
@@ -173,7 +173,7 @@ class Retrier:
                     status,
                     f"gave up after {attempt} attempts: {reason} ({why} {delay:.1f} s more, "
                     f"beyond the {self.max_wait:.0f} s retry budget)",
-                    hint=_give_up_hint(status),
+                    hint=_give_up_hint(status, reached),
                     reached=reached,
                 )
             # Retrying is safe for every call we make: GETs read, and a PUT carries absolute
@@ -302,9 +302,14 @@ def _may_have_acted(result: Attempt) -> bool:
     return result.response.status_code in _AMBIGUOUS_STATUSES
 
 
-def _give_up_hint(status: int | None) -> str:
+def _give_up_hint(status: int | None, reached: bool) -> str:
     if status == 429:
         return "Close kept rate-limiting: wait a minute, or apply with a lower --concurrency"
+    if status is None and reached:
+        return (
+            "the answers did not arrive whole (a timeout, a dropped connection or a body that "
+            "could not be decoded): `numbersync plan` shows what Close has now"
+        )
     if status is None:
         return "Close could not be reached: check the network and CLOSE_API_URL, then retry"
     return "Close kept failing: try again later (a second apply picks up where this one stopped)"

@@ -16,7 +16,8 @@ from typing import Any
 # without a response; "slow" dribbles the normal response; "504-after-write" runs the request (a
 # PUT really changes the number) and then answers 504, like a gateway timing out;
 # "corrupt-gzip-after-write" runs it too, then sends its status with `Content-Encoding: gzip` and
-# a body that is not valid gzip, like a proxy mangling the answer.
+# a body that is not valid gzip, like a proxy mangling the answer; "hang-after-write" runs it and
+# never answers (the connection stays open until the emulator stops), like a stalled gateway.
 FAULT_NAMES: tuple[str, ...] = (
     "ok",
     "500",
@@ -29,6 +30,7 @@ FAULT_NAMES: tuple[str, ...] = (
     "slow",
     "504-after-write",
     "corrupt-gzip-after-write",
+    "hang-after-write",
 )
 DEFAULT_SLOW_SECONDS = 1.0  # what a scheduled "slow" takes when `slow_body` is 0
 

@@ -96,6 +96,8 @@ Where Close is less tidy than its docs, the seed chooses (the default is always 
 - The fault "corrupt-gzip-after-write" runs the request, then answers its status with
   `Content-Encoding: gzip` and a body that is not valid gzip; the request log records the real
   status and `fault="corrupt-gzip-after-write"`.
+- The fault "hang-after-write" runs the request, then never answers: the connection stays open
+  until the emulator stops (at most two minutes), like a gateway that stalled after the write.
 """
 
 from __future__ import annotations

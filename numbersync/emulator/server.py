@@ -33,6 +33,7 @@ from numbersync.emulator.state import Credential, State
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 1 << 20  # far above any phone number update; refuses runaway uploads
+HANG_SECONDS = 120.0  # the longest a "hang-after-write" holds a request when nobody stops it
 log = logging.getLogger("numbersync.emulator")
 
 
@@ -103,6 +104,7 @@ class Emulator:
         self._log_lock = threading.Lock()
         self._log: list[tuple[int, RecordedRequest]] = []
         self._arrivals = itertools.count()
+        self._stopping = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -111,6 +113,7 @@ class Emulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         server = _Server((self._host, self._port), self)
+        self._stopping.clear()
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.02},  # stop() returns within ~20 ms
@@ -127,6 +130,7 @@ class Emulator:
         if server is None:
             return
         self._server = self._thread = None
+        self._stopping.set()  # releases requests held by "hang-after-write"
         server.shutdown()
         # Keep-alive connections would otherwise keep answering from their handler threads.
         server.close_connections()
@@ -414,6 +418,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     response = _fault_response(504, emulator.rate_limits)
                 elif fault == "corrupt-gzip-after-write":
                     response = _corrupt_gzip(response)
+                elif fault == "hang-after-write":
+                    record(response.status, fault)
+                    emulator._stopping.wait(HANG_SECONDS)  # no answer: until the server stops
+                    self.close_connection = True
+                    return
         except Exception as exc:  # a bug or a bad fault setting: say so instead of hanging
             log.exception("emulator failure on %s %s", self.command, logged_path)
             fault = "ok"
