@@ -21,7 +21,7 @@ import numbersync
 from numbersync.close import CloseClient, Settings, paging
 from numbersync.close import client as client_module
 from numbersync.errors import Abandoned, ApiError
-from numbersync.models import MANAGED_FIELDS
+from numbersync.models import MANAGED_FIELDS, Group, Me, Membership, User
 from numbersync.stopping import Stop
 
 KEY = "api_test.key0000"
@@ -217,19 +217,21 @@ def test_users_are_paged_and_groups_fetched_by_name(
         {"id": f"user_{i}", "email": f"u{i}@example.com", "first_name": "U", "last_name": str(i)}
         for i in range(150)
     ]
+    users[7]["organizations"] = ["orga_a", "orga_b"]
     recorder = Recorder(page_server(users))
     client = make_client(recorder)
     found = client.list_users()
     assert len(found) == 150
     assert found[7].email == "u7@example.com"
     assert found[7].name == "U 7"
+    assert found[7].organizations == {"orga_a", "orga_b"}
+    assert found[8].organizations is None  # Close did not say
     assert [r.url.path for r in recorder.requests] == ["/api/v1/user/"] * 2
 
-    groups = Recorder(
-        httpx.Response(200, json={"data": [{"id": "group_1", "name": "Sales"}], "has_more": False})
-    )
-    assert [(g.id, g.name) for g in make_client(groups).list_groups()] == [("group_1", "Sales")]
-    assert dict(groups.requests[0].url.params) == {"_fields": "id,name"}
+    listed = [{"id": "group_1", "name": "Sales", "organization_id": "orga_a"}]
+    groups = Recorder(httpx.Response(200, json={"data": listed, "has_more": False}))
+    assert make_client(groups).list_groups() == [Group("group_1", "Sales", "orga_a")]
+    assert dict(groups.requests[0].url.params) == {"_fields": "id,name,organization_id"}
     assert groups.requests[0].url.path == "/api/v1/group/"
 
 
@@ -237,22 +239,38 @@ def test_users_are_paged_and_groups_fetched_by_name(
     ("memberships", "expected"),
     [
         (
-            [{"permissions_granted": ["a", "b"]}, {"permissions_granted": ["b", "c"]}],
-            frozenset({"a", "b", "c"}),
+            [
+                {"organization_id": "orga_a", "role_id": "admin", "permissions_granted": ["x"]},
+                {"organization_id": "orga_b", "role_id": "user", "permissions_granted": []},
+            ],
+            (
+                Membership("orga_a", "admin", frozenset({"x"})),
+                Membership("orga_b", "user", frozenset()),
+            ),
         ),
-        ([{"permissions_granted": []}], frozenset()),
-        ([{"role_id": "r"}], None),
-        (None, None),
+        ([{"role_id": "restricteduser"}], (Membership(None, "restricteduser", None),)),
+        ([], ()),
+        (None, ()),
+        ("not a list", ()),
     ],
+    ids=["two", "no-permissions", "empty", "missing", "malformed"],
 )
-def test_me_collects_permissions(
-    make_client: Callable[..., CloseClient], memberships: Any, expected: frozenset[str] | None
+def test_me_reads_each_membership(
+    make_client: Callable[..., CloseClient], memberships: Any, expected: tuple[Membership, ...]
 ) -> None:
     body: dict[str, Any] = {"id": "user_1", "email": "me@example.com"}
     if memberships is not None:
         body["memberships"] = memberships
     me = make_client(Recorder(httpx.Response(200, json=body))).me()
-    assert (me.user_id, me.email, me.permissions) == ("user_1", "me@example.com", expected)
+    assert me == Me("user_1", "me@example.com", expected)
+
+
+def test_a_user_is_read_by_id(make_client: Callable[..., CloseClient]) -> None:
+    answer = {"id": "user_gone", "email": "gone@example.com", "organizations": []}
+    recorder = Recorder(httpx.Response(200, json=answer))
+    user = make_client(recorder).get_user("user_gone")
+    assert user == User("user_gone", "gone@example.com", "", frozenset())
+    assert recorder.requests[0].url.path == "/api/v1/user/user_gone/"
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -26,9 +26,9 @@ ACME_EXPORT = Path(__file__).resolve().parent / "data" / "e2e" / "acme-export.ya
 NIGHT_LINE = "phon_demoNightLine0000000000000000000000001"
 NIGHT_SHIFT = "group_nightShift000000000000"
 ALL_FIELDS = (
-    "id,number,number_formatted,date_updated,user_id,label,forward_to,forward_to_enabled,"
-    "inbound_ring_duration,participants,participant_groups,phone_numbers,press_1_to_accept,"
-    "voicemail_greeting_url"
+    "id,number,number_formatted,date_updated,organization_id,type,user_id,label,forward_to,"
+    "forward_to_enabled,inbound_ring_duration,participants,participant_groups,phone_numbers,"
+    "press_1_to_accept,voicemail_greeting_url"
 )
 HEADER = re.compile(
     r"# yaml-language-server: \$schema=https://numbersync\.dev/schemas/v1/numbersync\.schema\.json\n"
@@ -90,7 +90,7 @@ def test_export_reads_every_number_in_pages_plus_users_and_groups(
     assert sorted(
         (r.method, r.path, r.query) for r in emu.requests if r.path != "/phone_number/"
     ) == [
-        ("GET", "/group/", {"_fields": "id,name"}),
+        ("GET", "/group/", {"_fields": "id,name,organization_id"}),
         ("GET", "/user/", {"_limit": "100", "_skip": "0"}),
     ]
     # Standard output and -o carry the same file.

@@ -39,14 +39,14 @@ NIGHT_LINE = "phon_demoNightLine0000000000000000000000001"
 GREETING = "https://cdn.acme.example/greetings/support.mp3"
 
 # What every phone-number list asks for besides the managed fields the file names.
-BASE_FIELDS = "id,number,number_formatted,date_updated,user_id"
+BASE_FIELDS = "id,number,number_formatted,date_updated,organization_id,type,user_id"
 ALL_FIELDS = (
     f"{BASE_FIELDS},label,forward_to,forward_to_enabled,inbound_ring_duration,participants,"
     "participant_groups,phone_numbers,press_1_to_accept,voicemail_greeting_url"
 )
 ME = ("GET", "/me/", {})
 USERS = ("GET", "/user/", {"_limit": "100", "_skip": "0"})
-GROUPS = ("GET", "/group/", {"_fields": "id,name"})
+GROUPS = ("GET", "/group/", {"_fields": "id,name,organization_id"})
 
 # The text plan of examples/numbers.yaml against the Acme seed, as a user sees it.
 ACME_PLAN = (Path(__file__).parent / "data" / "e2e" / "acme-plan.txt").read_text()

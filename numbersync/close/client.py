@@ -20,13 +20,22 @@ from numbersync.close.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT, Retri
 from numbersync.close.settings import Settings
 from numbersync.close.transport import DEFAULT_TIMEOUT, MAX_CONNECTIONS, Transport, scrubber
 from numbersync.errors import ApiError
-from numbersync.models import MANAGED_FIELDS, Group, LiveNumber, Me, User
+from numbersync.models import MANAGED_FIELDS, Group, LiveNumber, Me, Membership, User
 from numbersync.stopping import Sleep, Stop
 
 # Always requested with the managed fields: what LiveNumber needs besides them.
 # `user_id` (deprecated) is the only place older personal numbers name their owner: see
-# plan.normalise_live, which reads it when `participants` is empty.
-BASE_FIELDS = ("id", "number", "number_formatted", "date_updated", "user_id")
+# plan.normalise_live, which reads it when `participants` is empty. `organization_id` says whose
+# users may be participants; `type` tells external numbers (outbound caller id only) apart.
+BASE_FIELDS = (
+    "id",
+    "number",
+    "number_formatted",
+    "date_updated",
+    "organization_id",
+    "type",
+    "user_id",
+)
 
 
 class CloseClient:
@@ -124,35 +133,35 @@ class CloseClient:
         )
 
     def list_users(self) -> list[User]:
-        users = []
-        for item in self._list("/user/", {}):
-            name = " ".join(
-                str(item.get(key) or "").strip() for key in ("first_name", "last_name")
-            ).strip()
-            users.append(User(id=item["id"], email=str(item.get("email") or ""), name=name))
-        return users
+        """The users of every organization the caller belongs to (Close's /user/)."""
+        return [_user(item) for item in self._list("/user/", {})]
+
+    def get_user(self, user_id: str) -> User:
+        """One user by id; Close answers this for former members too."""
+        return _user(self._object("GET", f"/user/{quote(user_id, safe='')}/"))
 
     def list_groups(self) -> list[Group]:
         # The group list takes only `_fields` (no paging parameters are documented), so one
         # request; if a server ever says has_more, we follow it with _skip like other lists.
-        items = self._list("/group/", {"_fields": "id,name"}, paged=False)
-        return [Group(id=item["id"], name=str(item.get("name") or "")) for item in items]
+        items = self._list("/group/", {"_fields": "id,name,organization_id"}, paged=False)
+        return [
+            Group(
+                id=item["id"],
+                name=str(item.get("name") or ""),
+                organization_id=_text(item.get("organization_id")),
+            )
+            for item in items
+        ]
 
     def me(self) -> Me:
         body = self._object("GET", "/me/")
         memberships = body.get("memberships")
-        permissions: set[str] | None = None
-        if isinstance(memberships, list):
-            for membership in memberships:
-                granted = (
-                    membership.get("permissions_granted") if isinstance(membership, dict) else None
-                )
-                if isinstance(granted, list):
-                    permissions = (permissions or set()) | {str(p) for p in granted}
         return Me(
             user_id=str(body.get("id") or ""),
             email=str(body.get("email") or ""),
-            permissions=None if permissions is None else frozenset(permissions),
+            memberships=tuple(_membership(m) for m in memberships or () if isinstance(m, dict))
+            if isinstance(memberships, list)
+            else (),
         )
 
     # Requests ----------------------------------------------------------------------------------
@@ -195,12 +204,44 @@ def _live_number(
             method, path, 200, "a phone number without an id or number", reached=method != "GET"
         )
     formatted = item.get("number_formatted")
-    updated = item.get("date_updated")
     return LiveNumber(
         id=number_id,
         number=number,
         number_formatted=formatted if isinstance(formatted, str) and formatted else number,
-        date_updated=updated if isinstance(updated, str) else None,
+        date_updated=_text(item.get("date_updated")),
         fields={name: item[name] for name in fields if name in item},
         raw=dict(item),
+        organization_id=_text(item.get("organization_id")),
+        type=_text(item.get("type")),
     )
+
+
+def _user(item: Mapping[str, Any]) -> User:
+    if not isinstance(item.get("id"), str):
+        raise ApiError("GET", "/user/", 200, "a user without an id")
+    name = " ".join(str(item.get(key) or "").strip() for key in ("first_name", "last_name"))
+    organizations = item.get("organizations")
+    return User(
+        id=str(item["id"]),
+        email=str(item.get("email") or ""),
+        name=name.strip(),
+        # /user/ lists ids; /me/ lists {id, name} objects: accept either.
+        organizations=frozenset(
+            str(o.get("id") if isinstance(o, dict) else o) for o in organizations
+        )
+        if isinstance(organizations, list)
+        else None,
+    )
+
+
+def _membership(item: Mapping[str, Any]) -> Membership:
+    granted = item.get("permissions_granted")
+    return Membership(
+        organization_id=_text(item.get("organization_id")),
+        role_id=_text(item.get("role_id")),
+        permissions=frozenset(str(p) for p in granted) if isinstance(granted, list) else None,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
