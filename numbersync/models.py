@@ -26,6 +26,8 @@ MANAGED_FIELDS: tuple[str, ...] = (
 )
 # Lists that Close replaces whole and that are compared as sets (order and duplicates ignored).
 SET_FIELDS: frozenset[str] = frozenset({"participants", "participant_groups", "phone_numbers"})
+# What a number rings: the apply safety rail refuses a change that leaves all three empty.
+RINGING_FIELDS: tuple[str, ...] = ("participants", "participant_groups", "phone_numbers")
 # What a user without "Manage Team Phone Numbers" may still change on a number they alone belong to.
 UNPRIVILEGED_FIELDS: frozenset[str] = frozenset(
     {"label", "voicemail_greeting_url", "forward_to", "forward_to_enabled"}

@@ -750,7 +750,7 @@ def test_pull_request_plan_then_merge_apply_then_drift(runner: Runner, gh: FakeG
         f"Applying the reviewed plan of pull request #7 at its head commit {HEAD[:12]} "
         "([run](https://github.com/acme/phones/actions/runs/101)).\n"
     )
-    assert "Apply complete: 3 changed, 0 failed, 0 skipped." in summary
+    assert "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in summary
     assert gh.comments == []
 
     # Afterwards: no drift, and a new pull request plans clean.
@@ -773,7 +773,9 @@ def test_the_recipes_plan_apply_and_watch_a_directory(runner: Runner, gh: FakeGh
     runner.run_workflow("numbersync-apply.yml")
     assert not runner.failed, runner.results["Apply"].stderr
     assert runner.outputs["reviewed"]["plan"] == "reviewed/plan.json"
-    assert "Apply complete: 3 changed, 0 failed, 0 skipped." in runner.summary.read_text()
+    assert (
+        "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in runner.summary.read_text()
+    )
     assert runner.run_workflow("numbersync-drift.yml") == {"exitcode": "0"}
 
 

@@ -235,7 +235,9 @@ def test_without_a_matching_reviewed_plan_a_fresh_plan_is_applied_and_the_summar
         f"**No reviewed plan matches the merged config**: {reason}. Falling back to a fresh plan"
         " of the merged config, applied at once: nobody reviewed this plan.\n"
     )
-    assert "Apply complete: 3 changed, 0 failed, 0 skipped." in runner.summary.read_text()
+    assert (
+        "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in runner.summary.read_text()
+    )
     assert len(puts(runner.emulator)) == 3
     download = ["run", "download", "101", "--name", "numbersync-plan", "--dir", "reviewed"]
     assert (download in gh.calls) == (case == "other change")
@@ -355,7 +357,7 @@ def test_gitlab_applies_the_plan_reviewed_in_the_merge_request(
         f"Applying the reviewed plan of merge request !5 at its head commit {HEAD[:12]} "
         f"(job {JOB_URL}).\n" in result.stdout
     )
-    assert "Apply complete: 3 changed, 0 failed, 0 skipped." in result.stdout
+    assert "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in result.stdout
     assert set(puts(runner.emulator)) == {SALES_LINE, SUPPORT_LINE, ALICE_DIRECT}
     assert [(method, path) for method, path, _ in handler.requests] == [
         ("GET", f"{PROJECT}/repository/commits/{runner.github['sha']}/merge_requests"),
