@@ -175,14 +175,30 @@ def _now() -> str:
 
 @main.command()
 @config_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the number count and the config's fingerprint, which saved plans carry.",
+)
 @reports_errors
-def validate(config_path: str) -> None:
+def validate(config_path: str, output_format: str) -> None:
     """Check the desired-state file offline: schema, numbers, limits. No network."""
+    import json
+
     from numbersync import config
 
     state = config.load(config_path)
     count = len(state.numbers)
-    click.echo(f"OK: {count} number{'s' if count != 1 else ''}")
+    if output_format == "json":
+        # CI compares the fingerprint with a saved plan's `config.fingerprint` to know whether the
+        # plan was made from exactly this config. Errors still go to stderr, with exit 1.
+        summary = {"ok": True, "numbers": count, "fingerprint": state.fingerprint}
+        click.echo(json.dumps(summary))
+    else:
+        click.echo(f"OK: {count} number{'s' if count != 1 else ''}")
 
 
 def make_plan(
