@@ -106,10 +106,10 @@ def test_apply_sends_exactly_what_the_layers_imply(emulator: Emulator, in_tmp: P
     assert puts(emulator) == TREE_PUTS
     assert applied.stdout.endswith(
         "\n"
-        "  applied       +1 650-333-4444    label, inbound_ring_duration, participants\n"
-        "  applied       +1 650-333-4445    participant_groups, press_1_to_accept\n"
-        "  applied       +1 650-333-4447    press_1_to_accept\n"
-        "Apply complete: 3 changed, 0 failed, 0 skipped.\n"
+        "  applied   +1 650-333-4444    label, inbound_ring_duration, participants\n"
+        "  applied   +1 650-333-4445    participant_groups, press_1_to_accept\n"
+        "  applied   +1 650-333-4447    press_1_to_accept\n"
+        "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent.\n"
     )
 
     emulator.reset_log()
@@ -236,13 +236,18 @@ GOLDEN_TREE = {
 def test_golden_plans_of_a_tree(emulator: Emulator, in_tmp: Path, fmt: str, golden: str) -> None:
     write_tree(in_tmp, GOLDEN_TREE)
 
-    result = cli(emulator, "plan", "-c", "numbers", "--format", fmt, "--detailed-exitcode")
+    result = cli(
+        emulator, "plan", "-c", "numbers", "--format", fmt, "--detailed-exitcode", "--out", "p.json"
+    )
+    shown = cli(emulator, "show", "p.json", "--format", fmt)
 
     assert result.exit_code == 2, result.output
     path = GOLDEN / golden
     if os.environ.get("NUMBERSYNC_UPDATE_GOLDEN"):
         path.write_text(result.stdout)
     assert result.stdout == path.read_text()
+    # A saved plan renders the same, file by file, offline.
+    assert shown.stdout == result.stdout
 
 
 # --- export into a directory --------------------------------------------------------------------
