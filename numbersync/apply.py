@@ -299,7 +299,7 @@ class Applier:
         lines = []
         for name, message in sorted(exc.field_errors.items()):
             if desired is not None and name in desired.positions:
-                path = json_path(("numbers", change.key, name))
+                path = json_path(desired.path_of(name))
                 lines.append(str(Diagnostic(desired.position_of(name), path, message)))
             else:
                 lines.append(f"{name}: {message}")
@@ -335,7 +335,7 @@ def check_saved_plan(
 def _unchanged_config(plan: Plan) -> DesiredState | None:
     from numbersync import config
 
-    if not os.path.isfile(plan.config_path):
+    if not os.path.exists(plan.config_path):
         return None
     try:
         state = config.load(plan.config_path)
