@@ -143,6 +143,14 @@ target_option = click.option(
     help="Only this number (any format, or its phon_ id), or every number of this config file "
     "or directory; repeatable.",
 )
+exclude_option = click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="NUMBER|PATH",
+    help="Leave out this number (any format, or its phon_ id), or every number of this config "
+    "file or directory; repeatable.",
+)
 
 format_option = click.option(
     "--format",
@@ -205,13 +213,23 @@ def validate(config_path: str, output_format: str) -> None:
 
 
 def make_plan(
-    client: CloseClient, state: DesiredState, targets: tuple[str, ...]
+    client: CloseClient,
+    state: DesiredState,
+    targets: tuple[str, ...] = (),
+    excludes: tuple[str, ...] = (),
 ) -> tuple[Plan, Account]:
     from numbersync.fetch import fetch_for_plan
     from numbersync.plan import build_plan
 
     account = fetch_for_plan(client, state)
-    plan = build_plan(state, account.numbers, account.directory, me=account.me, targets=targets)
+    plan = build_plan(
+        state,
+        account.numbers,
+        account.directory,
+        me=account.me,
+        targets=targets,
+        excludes=excludes,
+    )
     return plan, account
 
 
@@ -225,6 +243,7 @@ def make_plan(
     help="Exit 2 when there are changes, 0 when there are none, 1 on error.",
 )
 @target_option
+@exclude_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
 @concurrency_option
 @verbose_option
@@ -235,6 +254,7 @@ def plan(
     output_format: str,
     detailed_exitcode: bool,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     show_unmanaged: bool,
     concurrency: int,
 ) -> None:
@@ -244,7 +264,7 @@ def plan(
 
     state = config.load(config_path)
     with close_client(concurrency) as client:
-        result, _ = make_plan(client, state, targets)
+        result, _ = make_plan(client, state, targets, excludes)
     if out_path:
         write_atomic(out_path, render.render_json(result))
     _print_plan(result, output_format, show_unmanaged=show_unmanaged)
@@ -359,6 +379,7 @@ def explain(number: str, config_path: str, live: bool) -> None:
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even when the safety rails refuse the plan.")
 @target_option
+@exclude_option
 @concurrency_option
 @click.option(
     "--report",
@@ -377,6 +398,7 @@ def apply(
     auto_approve: bool,
     force: bool,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     concurrency: int,
     report_path: str | None,
 ) -> None:
@@ -397,10 +419,10 @@ def apply(
         if planfile:
             saved = read_plan(planfile)
             with _report_refusal(report_path, saved):
-                plan, live, state = check_saved_plan(client, saved, targets)
+                plan, live, state = check_saved_plan(client, saved, targets, excludes)
         else:
             state = config.load(config_path)
-            plan, account = make_plan(client, state, targets)
+            plan, account = make_plan(client, state, targets, excludes)
             live = {n.id: n for n in account.numbers}
         click.echo(render.render_text(plan, color=use_color()), nl=False)
         if not plan.has_changes:

@@ -17,7 +17,7 @@ from numbersync.config import ROOT_FILE, schema
 from numbersync.errors import UsageError
 from numbersync.models import MANAGED_FIELDS, SET_FIELDS, LiveNumber, Value
 from numbersync.output import write_atomic
-from numbersync.plan import Directory, normalise_live
+from numbersync.plan import INBOUND_FIELDS, Directory, normalise_live
 
 UNASSIGNED = "unassigned"
 # Names Windows refuses for a file, whatever the extension.
@@ -53,10 +53,13 @@ class _Names:
 
     def settings(self, live: LiveNumber) -> dict[str, Value]:
         """The fields of `live` as a file writes them; label and forward_to that Close holds as
-        null are left out (the API cannot set them to null: they stay unmanaged)."""
+        null are left out (the API cannot set them to null: they stay unmanaged), and so are
+        the inbound settings of an external number, which Close never uses."""
         out: dict[str, Value] = {}
         for name in MANAGED_FIELDS:
             if name not in live.fields:
+                continue
+            if live.type == "external" and name in INBOUND_FIELDS:
                 continue
             value = normalise_live(name, live.fields[name], live.raw)
             if name == "participants":
@@ -119,7 +122,7 @@ def export_tree(
     numbers that ring no group."""
     names = _Names(directory)
     exported = [(live, names.settings(live)) for live in sorted(numbers, key=_number)]
-    defaults = _shared_defaults([settings for _, settings in exported])
+    defaults = _shared_defaults(exported)
     by_group: dict[str | None, list[tuple[str, dict[str, Value]]]] = {}
     for live, settings in exported:
         groups = normalise_live("participant_groups", live.fields.get("participant_groups"))
@@ -162,13 +165,19 @@ def _key(name: str, value: Value) -> str:
     return json.dumps(sorted(value) if name in SET_FIELDS else value)
 
 
-def _shared_defaults(all_settings: list[dict[str, Value]]) -> dict[str, Value]:
+def _shared_defaults(exported: list[tuple[LiveNumber, dict[str, Value]]]) -> dict[str, Value]:
     """The fields that every number sets and more than half of them to one value: that value.
-    (A field some number leaves out must stay out of defaults, or that number would get it.)"""
+    (A field some number leaves out must stay out of defaults, or that number would get it.
+    External numbers take no inbound setting from defaults, so they do not count for those.)"""
     defaults: dict[str, Value] = {}
     for name in MANAGED_FIELDS:
-        values = [settings[name] for settings in all_settings if name in settings]
-        if len(values) < 2 or len(values) < len(all_settings):
+        takers = [
+            settings
+            for live, settings in exported
+            if not (live.type == "external" and name in INBOUND_FIELDS)
+        ]
+        values = [settings[name] for settings in takers if name in settings]
+        if len(values) < 2 or len(values) < len(takers):
             continue
         key, count = Counter(_key(name, v) for v in values).most_common(1)[0]
         if count * 2 > len(values):

@@ -48,9 +48,16 @@ def _plan(document: dict[str, Any]) -> Plan:
         )
         # Plans saved before directories of files carry no `file`: their one file is the config.
         file = str(first.get("file", config_path))
+        updated = first.get("date_updated")
         changes.append(
             NumberChange(
-                number_id, str(first["number"]), first["label"], str(first["key"]), fields, file
+                number_id,
+                str(first["number"]),
+                first["label"],
+                str(first["key"]),
+                fields,
+                file,
+                updated if isinstance(updated, str) else None,
             )
         )
     safety = document.get("safety") or {}
@@ -75,6 +82,7 @@ def _plan(document: dict[str, Any]) -> Plan:
             int(safety.get("min_managed", Safety.min_managed)),
         ),
         files=files or _files_of(changes, config_path),
+        untargeted=int(document.get("summary", {}).get("untargeted", 0)),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from numbersync import __version__, phone
@@ -33,21 +34,49 @@ def _coloured(text: str, kind: str) -> str:
 
     if kind == "file":
         return click.style(text, bold=True)
-    colour = {"change": "yellow", "add": "green", "remove": "red", "warn": "yellow"}[kind]
-    return click.style(text, fg=colour, bold=kind == "warn")
+    colour = {"change": "yellow", "add": "green", "remove": "red", "warn": "yellow", "risk": "red"}
+    return click.style(text, fg=colour[kind], bold=kind in ("warn", "risk"))
 
 
 def summary(plan: Plan) -> str:
+    left_out = ""
+    if plan.untargeted:
+        left_out = f"; {plan.untargeted} managed left out by --target/--exclude"
     if not plan.has_changes:
+        compared = len(plan.unchanged)
         return (
-            f"No changes. {plan.managed} managed number{_s(plan.managed)} "
-            f"match{'es' if plan.managed == 1 else ''} the file{_s(len(plan.files))}; "
-            f"{len(plan.unmanaged)} unmanaged."
+            f"No changes. {compared} managed number{_s(compared)} "
+            f"match{'es' if compared == 1 else ''} the file{_s(len(plan.files))}; "
+            f"{len(plan.unmanaged)} unmanaged{left_out}."
         )
     return (
         f"Plan: {len(plan.changes)} to change, {len(plan.unchanged)} unchanged, "
-        f"{len(plan.unmanaged)} unmanaged."
+        f"{len(plan.unmanaged)} unmanaged{left_out}."
     )
+
+
+def risk_summary(plan: Plan) -> str | None:
+    """One line naming the numbers whose change shrinks who they ring or switches forwarding."""
+    risky = [c for c in plan.changes if c.risks]
+    if not risky:
+        return None
+    shown = ", ".join(phone.display(c.number) for c in risky[:5])
+    more = f" and {len(risky) - 5} more" if len(risky) > 5 else ""
+    verb = "rings fewer people or switches" if len(risky) == 1 else "ring fewer people or switch"
+    return f"{len(risky)} number{_s(len(risky))} {verb} forwarding: {shown}{more}."
+
+
+def last_changed(change: NumberChange) -> str | None:
+    """`2026-11-30 14:02 UTC`: when Close last changed the number, as a reviewer reads it."""
+    if not change.date_updated:
+        return None
+    try:
+        moment = datetime.fromisoformat(change.date_updated)
+    except ValueError:
+        return escape(change.date_updated)
+    if moment.tzinfo is None:  # Close's own examples mix naive and +00:00 timestamps
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _s(count: int) -> str:
@@ -69,12 +98,15 @@ def _by_file(plan: Plan) -> bool:
 
 
 def value_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """A value as JSON, with what JSON leaves raw (NEL, U+2028, C1 and bidi controls) escaped."""
+    return escape(json.dumps(value, ensure_ascii=False))
 
 
 def _header(change: NumberChange) -> str:
     label = f" {value_text(change.label)}" if change.label else ""
-    return f"{phone.display(change.number)}{label}"
+    when = last_changed(change)
+    changed = f"  (last changed in Close {when})" if when else ""
+    return f"{phone.display(change.number)}{label}{changed}"
 
 
 def _item(plan: Plan, name: str, item: str) -> str:
@@ -85,15 +117,19 @@ def _item(plan: Plan, name: str, item: str) -> str:
 def change_lines(
     plan: Plan, change: NumberChange, indent: str, style: Style = _plain, *, diff: bool = False
 ) -> Iterator[str]:
-    """The body of one number's block: aligned `field: old -> new`, `+`/`-` lines for sets.
-    With `diff`, the marker starts the line so that a ```diff block colours it."""
+    """The body of one number's block: its risks, then aligned `field: old -> new`, and
+    `+`/`-` lines for sets. With `diff`, the marker starts the line so that a ```diff block
+    colours it."""
+    if change.risks:
+        line = f"! risk: {', '.join(change.risks)}"
+        yield style(f"!{indent[1:]}{line[2:]}" if diff else f"{indent}{line}", "risk")
     width = max(len(c.field) for c in change.fields) + 1
     for c in change.fields:
         if c.field in SET_FIELDS:
             yield f"{indent}{c.field}:"
             for marker, kind, items in (("+", "add", c.added), ("-", "remove", c.removed)):
                 for item in items:
-                    text = _item(plan, c.field, item)
+                    text = escape(_item(plan, c.field, item))
                     line = f"{marker}{indent[1:]}  {text}" if diff else f"{indent}  {marker} {text}"
                     yield style(line, kind)
         else:
@@ -119,9 +155,12 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
             out.append(f"    {phone.display(number.number)}{label}")
         out.append("")
     for warning in plan.warnings:
-        out.append(style(f"Warning: {warning}", "warn"))
+        out.append(style(f"Warning: {escape(warning)}", "warn"))
     if plan.warnings:
         out.append("")
+    risky = risk_summary(plan)
+    if risky:
+        out.append(style(f"! {risky}", "risk"))
     out.append(summary(plan))
     return "\n".join(out) + "\n"
 
@@ -149,11 +188,14 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     directory has a section per file with changes, each headed by that file's summary line,
     which no cut removes."""
     head = [MARKDOWN_MARKER, "### numbersync plan", "", f"**{summary(plan)}**", ""]
+    risky = risk_summary(plan)
+    if risky:
+        head += [f"> [!WARNING]\n> {_cell(risky)}", ""]
     files = f", {len(plan.files)} files" if _by_file(plan) else ""
     head.append(f"Config `{_cell(plan.config_path)}` (`{plan.fingerprint[:19]}`){files}")
     head.append("")
     for warning in plan.warnings:
-        head.append(f"> **Warning:** {_cell(warning)}")
+        head.append(f"> **Warning:** {_cell(escape(warning))}")
         head.append("")
     if _by_file(plan):
         return _markdown_by_file(plan, head, limit)
@@ -168,14 +210,20 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
 
 def _table(changes: list[NumberChange] | tuple[NumberChange, ...], rows: int = -1) -> list[str]:
     rows = MARKDOWN_TABLE_ROWS if rows < 0 else rows
-    lines = ["| Number | Label | Changed fields |", "| --- | --- | --- |"]
+    lines = [
+        "| Number | Label | Changed fields | Last changed in Close |",
+        "| --- | --- | --- | --- |",
+    ]
     for change in changes[:rows]:
         fields = ", ".join(f"`{c.field}`" for c in change.fields)
-        label = _cell(change.label or "")
-        lines.append(f"| {phone.display(change.number)} | {label} | {fields} |")
+        if change.risks:
+            fields += f" ⚠️ {', '.join(change.risks)}"
+        label = _cell(escape(change.label or ""))
+        when = last_changed(change) or ""
+        lines.append(f"| {phone.display(change.number)} | {label} | {fields} | {when} |")
     hidden = len(changes) - rows
     if hidden > 0:
-        lines.append(f"| … | {hidden} more number{_s(hidden)} | see the details |")
+        lines.append(f"| … | {hidden} more number{_s(hidden)} | see the details | |")
     return lines
 
 
@@ -299,6 +347,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "change": len(plan.changes),
             "unchanged": len(plan.unchanged),
             "unmanaged": len(plan.unmanaged),
+            "untargeted": plan.untargeted,
+            "risky": plan.risky,
         },
         "files": [
             {"path": f.path, "change": f.changes, "unchanged": f.unchanged} for f in plan.files
@@ -310,9 +360,11 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "key": change.key,
                 "file": change.file,
                 "label": change.label,
+                "date_updated": change.date_updated,
                 "field": c.field,
                 "before": json_value(c, c.before),
                 "after": json_value(c, c.after),
+                "risk": c.risk,
             }
             for change in plan.changes
             for c in change.fields

@@ -399,9 +399,9 @@ def test_plan_errors_name_the_file_its_list_index_and_the_defaults_that_set_it(
     # error at the root's defaults, not one per number that inherits it.
     assert [str(d) for d in caught.value.diagnostics] == [
         "numbers/numbersync.yaml:3:18: $.defaults.participants[0]: "
-        "no user with email ghost@x.example in the organization",
+        "no active member of the organization has the email ghost@x.example",
         'numbers/sales.yaml:4:46: $.numbers["+16503334444"].participants[2]: '
-        "no user with email nobody@x.example in the organization",
+        "no active member of the organization has the email nobody@x.example",
     ]
 
 
@@ -536,16 +536,38 @@ def test_file_names_that_collide_get_a_number_and_reserved_names_are_kept_free()
     }
 
 
+def exported(*settings: dict[str, Any], external: int | None = None) -> list[Any]:
+    """(live number, exported settings) pairs; the one at index `external` is an external one."""
+    return [
+        (
+            LiveNumber(f"phon_{i}", f"+1650555{i:04d}", "", None, {}, {}, None,
+                       "external" if i == external else "internal"),
+            s,
+        )
+        for i, s in enumerate(settings)
+    ]  # fmt: skip
+
+
 def test_defaults_are_the_values_most_numbers_share_and_that_every_number_sets() -> None:
     assert _shared_defaults(
-        [
+        exported(
             {"inbound_ring_duration": 30, "participants": ["a", "b"], "label": "A"},
             {"inbound_ring_duration": 30, "participants": ["b", "a"], "label": "B"},
             {"inbound_ring_duration": 45, "participants": ["c"]},
-        ]
+        )
     ) == {"inbound_ring_duration": 30, "participants": ["a", "b"]}
     # Half is not most.
-    assert _shared_defaults([{"label": "A"}, {"label": "A"}, {"label": "B"}, {"label": "C"}]) == {}
+    labels = exported({"label": "A"}, {"label": "A"}, {"label": "B"}, {"label": "C"})
+    assert _shared_defaults(labels) == {}
+    # An external number takes no inbound setting from defaults: it does not stand in the way.
+    assert _shared_defaults(
+        exported(
+            {"inbound_ring_duration": 30, "label": "A"},
+            {"label": "Caller ID"},
+            {"inbound_ring_duration": 30, "label": "B"},
+            external=1,
+        )
+    ) == {"inbound_ring_duration": 30}
 
 
 def test_an_exported_tree_loads_and_each_number_keeps_its_values(tmp_path: Path) -> None:

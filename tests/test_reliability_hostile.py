@@ -235,8 +235,9 @@ def test_a_repeating_list_is_refused_at_the_second_page_without_lowering_any_lim
 
     assert result.exit_code == 1
     assert "sent only items it had sent before" in result.stderr
-    # The first page, then up to --concurrency (8) pages read ahead; the second ends it.
-    assert 2 <= len(requests) <= 1 + 8
+    # The first page, then pages read ahead, --concurrency (8) at a time: the second page ends
+    # it as soon as it is checked; the others may have freed their place for one more each.
+    assert 2 <= len(requests) <= 1 + 2 * 8
     assert elapsed < TIME_BOUND
 
 

@@ -28,7 +28,9 @@ DIRECTORY = Directory(
 
 def live(number: str, **fields: Any) -> LiveNumber:
     id = "phon_" + number.lstrip("+")
-    return LiveNumber(id, number, number, None, fields, fields)
+    # Close's own examples mix timestamps with an offset and naive ones (UTC): both render.
+    updated = "2026-11-30T14:02:11.5+00:00" if number.endswith("4") else "2026-10-01T08:00:00"
+    return LiveNumber(id, number, number, updated, fields, fields)
 
 
 def make_plan(tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | None = None) -> Plan:
