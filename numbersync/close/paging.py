@@ -78,10 +78,12 @@ class _Reader:
         pool = ThreadPoolExecutor(concurrency, thread_name_prefix="numbersync-page")
         try:
             while True:
-                # Past the expected pages only once the last of them said there are more.
+                # Past the expected pages only once the last of them said there are more; and
+                # never more than `concurrency` past the last page checked, or pages past the end
+                # that answer while the last one is slow would each send another.
                 last = expected_pages - 1
                 ahead = len(pages) > last or (last in done and done[last][1])
-                limit = issued + concurrency if ahead else expected_pages
+                limit = len(pages) + concurrency if ahead else expected_pages
                 while len(in_flight) < concurrency and issued < min(limit, MAX_PAGES):
                     future = pool.submit(self._fetch, issued * PAGE_SIZE, issued == 0)
                     in_flight[future] = issued
