@@ -343,6 +343,45 @@ def _say_warnings(warnings: tuple[str, ...]) -> None:
 
 
 @main.command()
+@click.argument("directory", default=".", metavar="[DIR]")
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab"]),
+    help="Also write the CI recipes: GitHub Actions workflows, or a .gitlab-ci.yml.",
+)
+@click.option(
+    "--split-by",
+    type=click.Choice(["group"]),
+    help="Write the directory numbers/ (one file per first participant group) instead of "
+    "numbers.yaml.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+@concurrency_option
+@verbose_option
+@reports_errors
+def init(
+    directory: str, ci: str | None, split_by: str | None, force: bool, concurrency: int
+) -> None:
+    """Start a repository from the live account: the numbers, the schema, CI and pre-commit."""
+    from numbersync import scaffold
+    from numbersync.export import Export, write_files
+    from numbersync.fetch import fetch_everything
+
+    layout = scaffold.Layout(split=bool(split_by), ci=ci)
+    # Refused before reading the account, and again once its files are known (a directory's).
+    scaffold.refuse_existing(directory, layout, force=force)
+    with close_client(concurrency) as client:
+        account = fetch_everything(client)
+    exported = Export(account.numbers, account.directory)
+    files = scaffold.files(exported, layout, source=client.settings.api_url, when=_now())
+    scaffold.refuse_existing(directory, layout, force=force, written=files)
+    write_files(directory, files)
+    for line in scaffold.summary(directory, files, layout, len(account.numbers)):
+        click.echo(escape(line))
+    _say_warnings(exported.warnings)
+
+
+@main.command()
 @click.argument("number")
 @config_option
 @click.option("--live", is_flag=True, help="Also show the value Close has now (needs a key).")
