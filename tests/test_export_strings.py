@@ -179,3 +179,14 @@ def test_names_in_comments_never_break_the_file(name: str, email: str) -> None:
     state = load_back(export([number], directory).yaml(source="test", when="now"))
     assert state.numbers[0].fields["participants"] == ("user_a",)
     assert state.numbers[0].fields["participant_groups"] == ("group_a", "group_b")
+
+
+def test_a_number_no_yaml_file_can_hold_is_keyed_by_its_id() -> None:
+    fields = {"label": "Odd"}
+    odd = LiveNumber("phon_odd1", "+1650333\udc004444", "", None, fields, fields)
+
+    text = export([odd]).yaml(source="test", when="now")
+
+    assert '  "phon_odd1":\n    label: "Odd"\n' in text
+    state = load_back(text)
+    assert build_plan(state, [odd]).changes == ()
