@@ -206,8 +206,8 @@ class _Entry:
 
     def own(self, defaults: Mapping[str, Value]) -> dict[str, Value]:
         """The fields the number's own entry writes under `defaults`. An external number writes
-        its label, and only where it differs from a default (which it cannot escape) more:
-        Close does not use its inbound settings, and a plan would say so about each."""
+        only its label, plus any field where it differs from a default (which applies to it too):
+        Close does not use its inbound settings, and a plan would say so about each one."""
         return {
             name: value
             for name, value in self.settings.items()
@@ -219,10 +219,11 @@ class _Entry:
         lines = list(self.warnings)
         if self.external:
             inbound = sorted(set(own) - {"label"})
-            also = f" (and {', '.join(inbound)}: not as the defaults say)" if inbound else ""
+            differ = "differ" if len(inbound) > 1 else "differs"
+            also = f"; {', '.join(inbound)} {differ} from the defaults, which apply to it too"
             lines.append(
-                f"external: Close uses it only as outbound caller ID, so only its label{also} "
-                "is managed"
+                "external: Close uses it only as outbound caller ID, so only its label is managed"
+                + (also if inbound else "")
             )
         return lines
 
