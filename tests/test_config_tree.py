@@ -13,7 +13,7 @@ import pytest
 
 from numbersync import config, render
 from numbersync.errors import InputError, UsageError
-from numbersync.export import _file_stems, _shared_defaults, export_tree, file_safe
+from numbersync.export import _Entry, _file_stems, _shared_defaults, export_tree, file_safe
 from numbersync.models import DesiredState, Group, LiveNumber, Safety, User
 from numbersync.plan import Directory, FieldChange, FileSummary, NumberChange, Plan, build_plan
 from numbersync.planfile import read_plan
@@ -537,12 +537,14 @@ def test_file_names_that_collide_get_a_number_and_reserved_names_are_kept_free()
 
 
 def exported(*settings: dict[str, Any], external: int | None = None) -> list[Any]:
-    """(live number, exported settings) pairs; the one at index `external` is an external one."""
+    """Exported entries with these settings; the one at index `external` is an external one."""
     return [
-        (
+        _Entry(
             LiveNumber(f"phon_{i}", f"+1650555{i:04d}", "", None, {}, {}, None,
                        "external" if i == external else "internal"),
+            f"+1650555{i:04d}",
             s,
+            (),
         )
         for i, s in enumerate(settings)
     ]  # fmt: skip

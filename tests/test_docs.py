@@ -224,13 +224,18 @@ def test_the_json_plan_format_lists_every_key(emulator: Emulator, tmp_path: Path
     assert f"`format_version`: {document['format_version']}" in section
 
 
-def test_the_readme_names_the_marker_and_the_schema_url() -> None:
+def test_the_readme_names_the_marker_and_the_schema_file() -> None:
+    from numbersync.modeline import MODELINE, SCHEMA_FILE
     from numbersync.render import MARKDOWN_MARKER
 
     text = readme()
-    schema_url = json.loads(SCHEMA.read_text())["$id"]
-    assert f"# yaml-language-server: $schema={schema_url}" in text
-    assert f'"{schema_url}"' in text  # the VS Code yaml.schemas setting
+    editor = text.split("### Editor support\n", 1)[1].split("\n## ", 1)[0]
+    # The modeline export and init write, pointing at a file beside the config (a URL would
+    # need the network, and numbersync.dev serves nothing).
+    assert f"{MODELINE}{SCHEMA_FILE}" in editor
+    assert f"numbersync schema -o {SCHEMA_FILE}" in editor
+    assert f'"./{SCHEMA_FILE}"' in editor  # the VS Code yaml.schemas setting
+    assert "https://" not in editor
     assert MARKDOWN_MARKER in text
 
 
