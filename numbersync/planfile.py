@@ -9,6 +9,7 @@ import difflib
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -111,8 +112,8 @@ class _Repeated(dict[str, Any]):
 
     def __init__(self, found: dict[str, Any], items: list[tuple[str, Any]]) -> None:
         super().__init__(found)
-        names = [name for name, _ in items]
-        self.repeated = sorted({name for name in names if names.count(name) > 1})
+        counts = Counter(name for name, _ in items)
+        self.repeated = sorted(name for name, count in counts.items() if count > 1)
 
 
 def _not_json(constant: str) -> Any:
