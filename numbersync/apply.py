@@ -42,6 +42,8 @@ from numbersync.yamlsource import json_path
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
+    from numbersync.fetch import Account
+    from numbersync.plan import FieldChange
 
 # What happened to one number: Close took the change (and its answer says so), refused it or
 # answered something else, the request went out but no readable answer came back (re-plan to see),
@@ -307,13 +309,30 @@ class Applier:
         return lines
 
 
+def _unsaid(line: str) -> None:
+    pass
+
+
 def check_saved_plan(
-    client: CloseClient, plan: Plan, targets: Sequence[str] = (), excludes: Sequence[str] = ()
+    client: CloseClient,
+    plan: Plan,
+    targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+    *,
+    note: Callable[[str], None] = _unsaid,
 ) -> tuple[Plan, dict[str, LiveNumber], DesiredState | None]:
     """A saved plan limited by `targets` and `excludes`, after re-reading Close: refused whole
-    (RefusedError) if any `before` drifted. Also the live numbers, for the safety rails, and the
-    plan's config when it is unchanged since, so that Close's field errors can still point at
-    YAML lines."""
+    (RefusedError), writing nothing, if any `before` drifted (stale) or, when the config it names
+    is here unchanged, if it is not what that config asks of the live numbers. Also the live
+    numbers, for the safety rails, and that config, so that Close's field errors can still point
+    at YAML lines. A plan whose config is absent or changed is applied on its type checks alone,
+    which `note` is told in one line."""
+    state, why = _unchanged_config(plan)
+    if state is None:
+        note(
+            f"Note: {why}; the saved plan is applied on its own checks (types and staleness), "
+            "not compared with its config."
+        )
     if targets or excludes:
         kept = choose(
             plan.changes,
@@ -324,9 +343,28 @@ def check_saved_plan(
         )
         left_out = len(plan.changes) - len(kept)
         plan = replace(plan, changes=tuple(kept), untargeted=plan.untargeted + left_out)
-    live = client.list_phone_numbers(
-        fields_to_fetch(c.field for ch in plan.changes for c in ch.fields), expect=plan.managed
-    )
+    if state is None:
+        live = client.list_phone_numbers(
+            fields_to_fetch(c.field for ch in plan.changes for c in ch.fields), expect=plan.managed
+        )
+        _refuse_if_stale(plan, live)
+    else:
+        from numbersync.fetch import fetch_for_plan
+
+        # The fresh plan reads only the fields the config manages: a change of any other could
+        # be checked for staleness by nothing.
+        _refuse_unreviewed(state, _unmanaged_fields(plan, state))
+        account = fetch_for_plan(client, state)
+        live = list(account.numbers)
+        _refuse_if_stale(plan, live)
+        fresh = _fresh_plan(state, account)
+        _refuse_unreviewed(state, find_unreviewed(plan, fresh))
+        # The names shown beside ids are Close's, not whatever the plan file says they are.
+        plan = replace(plan, emails=fresh.emails, group_names=fresh.group_names)
+    return plan, {n.id: n for n in live}, state
+
+
+def _refuse_if_stale(plan: Plan, live: Sequence[LiveNumber]) -> None:
     drift = find_drift(plan, live)
     if drift:
         raise RefusedError(
@@ -334,16 +372,94 @@ def check_saved_plan(
             hint="make a new plan with `numbersync plan --out PLANFILE` and review it",
             details=drift,
         )
-    return plan, {n.id: n for n in live}, _unchanged_config(plan)
 
 
-def _unchanged_config(plan: Plan) -> DesiredState | None:
+def find_unreviewed(plan: Plan, fresh: Plan) -> list[str]:
+    """What `plan` would do that `fresh` (a plan made now from the same config against the same
+    live numbers) does not ask for: another `after`, a change it does not make, other rails."""
+    wanted = {(c.id, f.field): f.after for c in fresh.changes for f in c.fields}
+    found = []
+    if plan.safety != fresh.safety:
+        found.append(
+            f"safety: {_rails(plan.safety)} in the plan, {_rails(fresh.safety)} in the config"
+        )
+    if plan.managed != fresh.managed:
+        found.append(
+            f"the plan counts {plan.managed} managed numbers, the config manages {fresh.managed}"
+        )
+    for change in plan.changes:
+        where = phone.display(change.number)
+        for c in change.fields:
+            key = (change.id, c.field)
+            if key not in wanted:
+                found.append(_not_asked(change, c))
+            elif not same_value(c.field, c.after, wanted[key]):
+                found.append(
+                    f"{where}: {c.field} is {_show(c.after)} in the plan, the config asks for "
+                    f"{_show(wanted[key])}"
+                )
+    return found
+
+
+def _unmanaged_fields(plan: Plan, state: DesiredState) -> list[str]:
+    managed = {name for number in state.numbers for name in number.fields}
+    return [
+        _not_asked(change, c)
+        for change in plan.changes
+        for c in change.fields
+        if c.field not in managed
+    ]
+
+
+def _not_asked(change: NumberChange, c: FieldChange) -> str:
+    where = phone.display(change.number)
+    return f"{where}: {c.field} {_show(c.after)} is not a change the config asks for"
+
+
+def _rails(safety: Safety) -> str:
+    return f"max_change_percent {safety.max_change_percent:g}, min_managed {safety.min_managed}"
+
+
+def _refuse_unreviewed(state: DesiredState, found: list[str]) -> None:
+    if found:
+        raise RefusedError(
+            f"the saved plan is not what its config asks, nothing was applied; {state.path} is "
+            "unchanged since the plan was made, and asks otherwise:",
+            hint="make a new plan with `numbersync plan --out PLANFILE` and review it; a plan "
+            "file is not edited by hand",
+            details=found,
+        )
+
+
+def _fresh_plan(state: DesiredState, account: Account) -> Plan:
+    """The plan the config makes now; users and groups resolved with Close's own, so that no
+    name map in a plan file can stand in for them."""
+    from numbersync.errors import InputError
+    from numbersync.plan import build_plan
+
+    try:
+        return build_plan(state, account.numbers, account.directory)
+    except InputError as exc:
+        raise RefusedError(
+            f"the saved plan cannot be checked against its config, nothing was applied; "
+            f"{state.path} no longer plans against Close:",
+            hint="fix the config, then make a new plan with `numbersync plan --out PLANFILE`",
+            details=[str(d) for d in exc.diagnostics],
+        ) from None
+
+
+def _unchanged_config(plan: Plan) -> tuple[DesiredState | None, str]:
+    """The config the plan names when it is here with the plan's fingerprint; else None and
+    why not."""
     from numbersync import config
 
+    where = f"the plan's config {plan.config_path}"
     if not os.path.exists(plan.config_path):
-        return None
+        return None, f"{where} is not here"
     try:
         state = config.load(plan.config_path)
-    except NumbersyncError:
-        return None
-    return state if state.fingerprint == plan.fingerprint else None
+    except NumbersyncError as exc:
+        return None, f"{where} does not load ({exc.message})"
+    if state.fingerprint != plan.fingerprint:
+        return None, f"{where} changed since the plan was made"
+    return state, ""

@@ -1,89 +1,381 @@
-"""Read a saved plan (`plan --out PLANFILE`) back into a Plan, refusing anything malformed."""
+"""Read a saved plan (`plan --out PLANFILE`) back into a Plan. Every file is checked against
+schemas/plan.schema.json first, each problem reported at its JSON path, so that a hand-edited plan
+can never send a key or a value the plan format could not hold."""
 
 from __future__ import annotations
 
+import copy
+import difflib
 import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from numbersync.errors import UsageError
-from numbersync.models import MANAGED_FIELDS, SET_FIELDS, Safety
+from numbersync.errors import Diagnostic, InputError, Position, UsageError
+from numbersync.escape import escape
+from numbersync.models import SET_FIELDS, Safety
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
 from numbersync.render import FORMAT_VERSION
-from numbersync.yamlsource import read_file
+from numbersync.resources import shipped_text
+from numbersync.yamlsource import Path, UnreadableError, json_path, read_file
+
+# A plan grows with what it changes, not with the config: one changed field on each of 100,000
+# numbers makes 36 MB, every field of them 350 MB (measured). 1 GiB holds that with room for long
+# lists of participants, and still stops a device or a pipe that never ends.
+MAX_PLAN_BYTES = 1 << 30
+HINT = (
+    "make the plan again with `numbersync plan --out PLANFILE`; a plan file is not edited by hand"
+)
+_END = re.compile(r"(?<!\\)\$")  # a `$` that ends a pattern, not an escaped one
+
+
+@dataclass(frozen=True)
+class PlanProblem(Diagnostic):
+    """A problem of a plan file, printed `PLANFILE: $.changes[3].after: message`: JSON keeps no
+    lines to point at, so the path says where. Problems sort in the order of the file."""
+
+    where: tuple[tuple[int, int | str], ...] = ()
+
+    def __str__(self) -> str:
+        return escape(f"{self.position.file}: {self.path}: {self.message}")
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, PlanProblem):
+            return NotImplemented
+        return (self.where, self.message) < (other.where, other.message)
 
 
 def read_plan(path: str) -> Plan:
-    raw = read_file(path)
+    """The plan saved at `path`. UsageError when the file is no plan at all or of another format
+    version; InputError with every problem when it does not match the plan's schema."""
+    document, repeated = _load(path)
+    found = [*repeated, *schema_problems(document)]
+    if not found:
+        found = list(_disagreements(document))
+    if found:
+        problems = (
+            PlanProblem(Position(path, 0, 0), json_path(at), message, _order(at))
+            for at, message in found
+        )
+        raise InputError(problems, hint=HINT)
+    return _plan(document)
+
+
+def _load(path: str) -> tuple[Any, list[tuple[Path, str]]]:
+    """The file's JSON, and each key that an object of it names twice."""
+    if os.path.isdir(path):
+        raise UsageError(f"{path} is a directory, not a plan file")
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raw = read_file(path, MAX_PLAN_BYTES)
+    except UnreadableError as exc:
+        hint = (
+            "save one with `numbersync plan --out PLANFILE`"
+            if exc.reason == "no such file"
+            else None
+        )
+        raise UsageError(exc.message, hint) from None
+    twice: list[bool] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        found = dict(items)
+        if len(found) == len(items):
+            return found
+        twice.append(True)
+        return _Repeated(found, items)
+
+    try:
+        document = json.loads(
+            raw.decode("utf-8"), object_pairs_hook=pairs, parse_constant=_not_json
+        )
+    except (UnicodeDecodeError, ValueError) as exc:  # json's errors are ValueErrors
         raise UsageError(f"{path} is not a numbersync plan file ({exc})") from None
+    except RecursionError:
+        raise UsageError(f"{path} is not a numbersync plan file (nested too deeply)") from None
     if not isinstance(document, dict) or "format_version" not in document:
         raise UsageError(f"{path} is not a numbersync plan file (no format_version)")
-    if document["format_version"] != FORMAT_VERSION:
+    version = document["format_version"]
+    if version != FORMAT_VERSION or isinstance(version, bool):
         raise UsageError(
-            f"{path} has plan format {document['format_version']!r}; this numbersync reads "
-            f"{FORMAT_VERSION}",
+            f"{path} has plan format {version!r}; this numbersync reads {FORMAT_VERSION}",
             hint="make the plan again with this version of numbersync",
         )
+    return document, list(_repeated_keys(document)) if twice else []
+
+
+class _Repeated(dict[str, Any]):
+    """A JSON object that names a key twice: json keeps the last value, a reader may see the
+    first, so the file is refused."""
+
+    def __init__(self, found: dict[str, Any], items: list[tuple[str, Any]]) -> None:
+        super().__init__(found)
+        counts = Counter(name for name, _ in items)
+        self.repeated = sorted(name for name, count in counts.items() if count > 1)
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _repeated_keys(document: Any) -> Iterator[tuple[Path, str]]:
+    pending: list[tuple[Path, Any]] = [((), document)]
+    while pending:  # not recursive: the file's nesting is not ours to choose
+        path, node = pending.pop()
+        if isinstance(node, dict):
+            for name in getattr(node, "repeated", ()):
+                yield (*path, name), "written twice in one object; a plan names each key once"
+            pending.extend(((*path, key), value) for key, value in node.items())
+        elif isinstance(node, list):
+            pending.extend(((*path, i), value) for i, value in enumerate(node))
+
+
+def _order(path: Path) -> tuple[tuple[int, int | str], ...]:
+    return tuple((0, part) if isinstance(part, int) else (1, part) for part in path)
+
+
+# --- the schema ----------------------------------------------------------------------------------
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The plan's JSON Schema: shipped inside the package, or read from the source tree."""
+    loaded: dict[str, Any] = json.loads(shipped_text("schemas/plan.schema.json"))
+    return loaded
+
+
+def schema_problems(document: Any) -> list[tuple[Path, str]]:
+    """Every place where `document` differs from the plan's schema, with what is wrong there."""
+    failure = _quick_failure(document)
+    if failure is None:
+        return []
+    found: dict[tuple[Path, str], None] = {}
+    for error in _validator().iter_errors(document):
+        found.update(dict.fromkeys(_explain(error)))
+    # The two validators are held to agree by the tests; should they not, the file still fails.
+    return list(found) or [((), failure)]
+
+
+@cache
+def _quick_checks() -> tuple[Callable[[Any], Any], dict[str, Callable[[Any], Any]]]:
+    """The schema compiled to Python by fastjsonschema, in two parts: the document without the
+    per-field rules of a change, and those rules by field. Whole, its eight failing `if`s per
+    change took three quarters of the time of a large plan."""
+    import fastjsonschema
+
+    whole = copy.deepcopy(schema())
+    # Without `$schema` it compiles as draft-07, which has every keyword this schema uses.
+    del whole["$schema"]
+    rules = whole["$defs"]["change"].pop("allOf")
+    by_field = {
+        rule["if"]["properties"]["field"]["const"]: fastjsonschema.compile(rule["then"])
+        for rule in rules
+    }
+    return fastjsonschema.compile(whole), by_field
+
+
+def _quick_failure(document: Any) -> str | None:
+    """None when the document is valid; else the first problem fastjsonschema met (it stops
+    there: jsonschema then explains them all)."""
+    import fastjsonschema
+
+    whole, by_field = _quick_checks()
     try:
-        return _plan(document)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise UsageError(f"{path} is not a valid numbersync plan file ({exc!r})") from None
+        whole(document)
+        for change in document["changes"]:
+            by_field[change["field"]](change)
+    except fastjsonschema.JsonSchemaException as exc:
+        return str(exc)
+    return None
+
+
+@cache
+def _validator() -> Any:
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(Draft202012Validator, {"pattern": _pattern})(schema())
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, subschema: Any) -> Iterator[Any]:
+    """`pattern` as JSON Schema means it: `$` ends the string. Python's `$` also matches before
+    a final newline ("phon_1\\n"), which fastjsonschema corrects the same way."""
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not re.search(_END.sub(r"\\Z", pattern), instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_TYPE_NAMES = {
+    "object": "an object",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _explain(error: Any) -> Iterator[tuple[Path, str]]:
+    path: Path = tuple(error.absolute_path)
+    kind, value, sub = error.validator, error.instance, error.schema
+    if kind == "additionalProperties":
+        known = list(sub.get("properties", {}))
+        for name in value:
+            if name not in known:
+                yield (*path, name), f"unknown key {name!r}{_guess(name, known)}"
+    elif kind == "required":
+        for name in error.validator_value:
+            if name not in value:
+                yield path, f"missing required key {name!r}"
+    elif "x-error" in sub:
+        yield path, f"{sub['x-error']}, got {_got(kind, value, sub)}"
+    elif kind == "type":
+        expected = error.validator_value
+        expected = expected if isinstance(expected, list) else [expected]
+        wanted = " or ".join(_TYPE_NAMES[name] for name in expected)
+        yield path, f"must be {wanted}, got {_describe(value)}"
+    elif kind in ("minimum", "maximum") and "minimum" in sub and "maximum" in sub:
+        yield path, f"must be from {sub['minimum']} to {sub['maximum']}, got {_describe(value)}"
+    elif kind == "minimum":
+        yield path, f"must be at least {sub['minimum']}, got {_describe(value)}"
+    elif kind == "minLength":
+        yield path, "must not be empty"
+    else:
+        yield path, str(error.message)
+
+
+def _got(kind: str, value: Any, sub: dict[str, Any]) -> str:
+    if kind == "maxItems":
+        return f"{len(value)}"
+    if kind == "uniqueItems":
+        seen: set[str] = set()
+        for item in value:
+            key = json.dumps(item, sort_keys=True)
+            if key in seen:
+                return f"{_describe(item)} twice"
+            seen.add(key)
+    if kind == "enum" and isinstance(value, str):
+        return _describe(value) + _guess(value, [v for v in sub["enum"] if isinstance(v, str)])
+    return _describe(value)
+
+
+def _guess(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str) and len(value) > 60:
+        value = value[:57] + "..."
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --- what the schema cannot say ------------------------------------------------------------------
+
+
+def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
+    """In a document the schema accepts: each number's changes agree on the number and change a
+    field once; each risk and count is the one the changes make."""
+    changes = document["changes"]
+    first: dict[str, int] = {}
+    fields: dict[tuple[str, str], int] = {}
+    risky: set[str] = set()
+    for i, row in enumerate(changes):
+        number_id, name = row["id"], row["field"]
+        j = first.setdefault(number_id, i)
+        for key in ("number", "key", "file", "label", "date_updated"):
+            if row.get(key) != changes[j].get(key):
+                yield (
+                    ("changes", i, key),
+                    f"differs from $.changes[{j}].{key}, the first change of {number_id}",
+                )
+        j = fields.setdefault((number_id, name), i)
+        if j != i:
+            message = f"a second change of {name} for {number_id} (the first is $.changes[{j}])"
+            yield ("changes", i, "field"), message
+        risk = _field_change(row).risk
+        risky.update([number_id] if risk else [])
+        if "risk" in row and row["risk"] != risk:
+            message = f"must be {_describe(risk)} for this change, got {_describe(row['risk'])}"
+            yield ("changes", i, "risk"), message
+    summary = document["summary"]
+    counts = {
+        "change": (len(first), "the numbers the changes name"),
+        "unchanged": (len(document["unchanged"]), "the length of $.unchanged"),
+        "unmanaged": (len(document["unmanaged"]), "the length of $.unmanaged"),
+        "risky": (len(risky), "the numbers with a risky change"),
+    }
+    for name, (count, what) in counts.items():
+        if name in summary and summary[name] != count:
+            yield ("summary", name), f"must be {count} ({what}), got {summary[name]}"
+
+
+# --- the Plan ------------------------------------------------------------------------------------
 
 
 def _plan(document: dict[str, Any]) -> Plan:
-    config_path = str(document["config"]["path"])
+    """The Plan of a document the schema accepts: only checked values reach a NumberChange, and
+    so the body of a PUT."""
+    config_path = document["config"]["path"]
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in document["changes"]:
-        if row["field"] not in MANAGED_FIELDS:
-            raise ValueError(f"unknown field {row['field']}")
-        grouped.setdefault(str(row["id"]), []).append(row)
+        grouped.setdefault(row["id"], []).append(row)
     changes = []
     for number_id, rows in grouped.items():
         first = rows[0]
-        fields = tuple(
-            FieldChange(r["field"], _value(r["field"], r["before"]), _value(r["field"], r["after"]))
-            for r in rows
-        )
-        # Plans saved before directories of files carry no `file`: their one file is the config.
-        file = str(first.get("file", config_path))
-        updated = first.get("date_updated")
         changes.append(
             NumberChange(
                 number_id,
-                str(first["number"]),
+                first["number"],
                 first["label"],
-                str(first["key"]),
-                fields,
-                file,
-                updated if isinstance(updated, str) else None,
+                first["key"],
+                tuple(_field_change(row) for row in rows),
+                # Plans of numbersync 0.1 carry no `file`: their one file is the config.
+                first.get("file", config_path),
+                first.get("date_updated"),
             )
         )
-    safety = document.get("safety") or {}
+    safety = document["safety"]
     files = tuple(
-        FileSummary(str(f["path"]), int(f["change"]), int(f["unchanged"]))
+        FileSummary(f["path"], int(f["change"]), int(f["unchanged"]))
         for f in document.get("files", ())
     )
     return Plan(
         changes=tuple(changes),
-        unchanged=tuple(str(n) for n in document["unchanged"]),
+        unchanged=tuple(document["unchanged"]),
         unmanaged=tuple(
-            UnmanagedNumber(str(n["id"]), str(n["number"]), n["label"])
-            for n in document["unmanaged"]
+            UnmanagedNumber(n["id"], n["number"], n["label"]) for n in document["unmanaged"]
         ),
-        warnings=tuple(str(w) for w in document.get("warnings", ())),
-        emails=dict(document.get("users", {})),
-        group_names=dict(document.get("groups", {})),
+        warnings=tuple(document["warnings"]),
+        emails=dict(document["users"]),
+        group_names=dict(document["groups"]),
         config_path=config_path,
-        fingerprint=str(document["config"]["fingerprint"]),
-        safety=Safety(
-            float(safety.get("max_change_percent", Safety.max_change_percent)),
-            int(safety.get("min_managed", Safety.min_managed)),
-        ),
+        fingerprint=document["config"]["fingerprint"],
+        safety=Safety(float(safety["max_change_percent"]), int(safety["min_managed"])),
         files=files or _files_of(changes, config_path),
-        untargeted=int(document.get("summary", {}).get("untargeted", 0)),
+        untargeted=int(document["summary"].get("untargeted", 0)),
     )
+
+
+def _field_change(row: dict[str, Any]) -> FieldChange:
+    name = row["field"]
+    return FieldChange(name, _value(name, row["before"]), _value(name, row["after"]))
+
+
+def _value(name: str, value: Any) -> Any:
+    if name in SET_FIELDS:
+        return tuple(value)
+    if name == "inbound_ring_duration":
+        # JSON Schema counts 45.0 as the integer 45: Close is sent 45, as the plan meant.
+        return int(value)
+    return value
 
 
 def _files_of(changes: list[NumberChange], config_path: str) -> tuple[FileSummary, ...]:
@@ -94,11 +386,3 @@ def _files_of(changes: list[NumberChange], config_path: str) -> tuple[FileSummar
     return tuple(FileSummary(path, n, 0) for path, n in counts.items()) or (
         FileSummary(config_path, 0, 0),
     )
-
-
-def _value(name: str, value: Any) -> Any:
-    if name in SET_FIELDS:
-        if not isinstance(value, list):
-            raise ValueError(f"{name} must be a list")
-        return tuple(str(item) for item in value)
-    return value

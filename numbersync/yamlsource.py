@@ -78,8 +78,9 @@ class UnreadableError(UsageError):
         self.reason = reason
 
 
-def read_file(path: str) -> bytes:
-    """The file's bytes, or an UnreadableError saying plainly why it cannot be read."""
+def read_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, or an UnreadableError saying plainly why it cannot be read (one over
+    `limit` bytes too: a pipe or a device may never end)."""
     try:
         if os.path.isdir(path):
             reason = "a directory, not a YAML file"
@@ -90,10 +91,10 @@ def read_file(path: str) -> bytes:
             data = bytearray()
             while chunk := handle.read(1 << 16):
                 data += chunk
-                if len(data) > MAX_FILE_BYTES:
+                if len(data) > limit:
                     size = max(os.fstat(handle.fileno()).st_size, len(data))
-                    limit = f"{size:,} bytes; numbersync reads files up to {MAX_FILE_BYTES:,} bytes"
-                    raise UnreadableError(f"{path} is {limit}", f"the file is {limit}")
+                    too_big = f"{size:,} bytes; numbersync reads files up to {limit:,} bytes"
+                    raise UnreadableError(f"{path} is {too_big}", f"the file is {too_big}")
             return bytes(data)
     except FileNotFoundError:
         raise UnreadableError(

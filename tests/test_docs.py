@@ -228,6 +228,33 @@ def test_the_json_plan_format_lists_every_key(emulator: Emulator, tmp_path: Path
     assert f"`format_version`: {document['format_version']}" in section
 
 
+def _property_names(schema: Any) -> Iterator[str]:
+    if isinstance(schema, dict):
+        yield from schema.get("properties", {})
+        for value in schema.values():
+            yield from _property_names(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _property_names(item)
+
+
+def test_the_json_plan_section_names_its_schema_every_key_of_it_and_what_apply_checks() -> None:
+    from numbersync import planfile
+    from numbersync.models import MANAGED_FIELDS
+
+    section = readme().split("## The JSON plan", 1)[1].split("\n## ", 1)[0]
+    assert "[`schemas/plan.schema.json`](schemas/plan.schema.json)" in section
+    missing = sorted({k for k in _property_names(planfile.schema()) if f"`{k}`" not in section})
+    assert not missing, (
+        f"keys of the plan schema missing from README's JSON plan section: {missing}"
+    )
+    checks = section.split("### What `apply PLANFILE` checks", 1)[1]
+    assert [name for name in MANAGED_FIELDS if f"`{name}`" not in checks] == []
+    assert f"Hint: {planfile.HINT}" in checks
+    assert planfile.MAX_PLAN_BYTES == 1 << 30
+    assert "(up to 1 GiB" in checks
+
+
 def test_the_readme_names_the_marker_and_the_schema_file() -> None:
     from numbersync.modeline import MODELINE, SCHEMA_FILE
     from numbersync.render import MARKDOWN_MARKER

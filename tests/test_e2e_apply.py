@@ -247,10 +247,15 @@ def test_a_fresh_saved_plan_is_applied_without_asking(emulator: Emulator, tmp_pa
 
     assert result.exit_code == 0, result.output
     assert result.stdout == acme_plan(emulator) + ACME_APPLIED
+    assert "Note:" not in result.stderr
     assert puts(emulator) == ACME_PUTS
-    # Re-reading the live numbers for the stale check is the only other request.
-    assert [(r.method, r.path) for r in emulator.requests if r.method == "GET"] == [
-        ("GET", "/phone_number/")
+    # Its config is here, unchanged: the plan is checked against a fresh plan of it, made from
+    # the numbers (which the stale check reads too), users and groups read at the same time.
+    assert sorted((r.method, r.path) for r in emulator.requests if r.method == "GET") == [
+        ("GET", "/group/"),
+        ("GET", "/me/"),
+        ("GET", "/phone_number/"),
+        ("GET", "/user/"),
     ]
 
 
@@ -278,6 +283,180 @@ def test_a_stale_saved_plan_is_refused_whole_naming_each_drifted_field(
         '  +1 650-333-4444: label was "Sales" in the plan, now "Sales (renamed in Close)"\n'
         "  +1 650-333-4446: forward_to_enabled was false in the plan, now true\n"
         "Hint: make a new plan with `numbersync plan --out PLANFILE` and review it\n"
+    )
+    assert puts(emulator) == {}
+
+
+def saved_acme_plan(emulator: Emulator, path: Path, config: Path = NUMBERS_YAML) -> dict[str, Any]:
+    """Save the plan of `config` against the emulator at `path`, forget the requests it made,
+    and return the saved document, to edit."""
+    assert cli(emulator, "plan", "-c", str(config), "--out", str(path)).exit_code == 0
+    emulator.reset_log()
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
+def forge_forward_to(document: dict[str, Any]) -> None:
+    """A well-typed change of a field the config leaves alone on the sales line."""
+    row = {**document["changes"][0], "field": "forward_to", "before": None}
+    document["changes"].insert(1, {**row, "after": "+16505550666", "risk": None})
+
+
+def forge_unmanaged(document: dict[str, Any]) -> None:
+    """A well-typed change of a number the config does not name: Bob's direct line."""
+    document["changes"].append(
+        {
+            **document["changes"][0],
+            "id": "phon_demoBobDirect0000000000000000000000001",
+            "number": "+16503334448",
+            "key": "+16503334448",
+            "label": "Forged",
+            "date_updated": None,
+            "before": "Bob direct",
+            "after": "Forged",
+        }
+    )
+    document["summary"]["change"] += 1
+
+
+def forge_participants(document: dict[str, Any]) -> None:
+    """Carol instead of Bob, and the plan's name map calling Carol bob@acme.example."""
+    document["changes"][2]["after"] = [ALICE, CAROL]
+    document["users"][CAROL] = "bob@acme.example"
+
+
+UNREVIEWED: dict[str, tuple[Callable[[dict[str, Any]], None], list[str]]] = {
+    "an after the config does not ask for": (
+        lambda d: d["changes"][0].update(after="Sales (forged)"),
+        [
+            '+1 650-333-4444: label is "Sales (forged)" in the plan, the config asks for "Sales line"'
+        ],
+    ),
+    "an id the users map launders": (
+        forge_participants,
+        [
+            f'+1 650-333-4444: participants is ["{ALICE}", "{CAROL}"] in the plan, the config '
+            f'asks for ["{ALICE}", "{BOB}"]'
+        ],
+    ),
+    "a field the config leaves alone on that number": (
+        forge_forward_to,
+        ['+1 650-333-4444: forward_to "+16505550666" is not a change the config asks for'],
+    ),
+    "a number the config does not name": (
+        forge_unmanaged,
+        [
+            "the plan counts 6 managed numbers, the config manages 5",
+            '+1 650-333-4448: label "Forged" is not a change the config asks for',
+        ],
+    ),
+    "looser rails": (
+        lambda d: d["safety"].update(max_change_percent=100),
+        [
+            "safety: max_change_percent 100, min_managed 10 in the plan, max_change_percent "
+            "30, min_managed 10 in the config"
+        ],
+    ),
+    "numbers said to be left out by --target": (
+        lambda d: d["summary"].update(untargeted=100),
+        ["the plan counts 105 managed numbers, the config manages 5"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREVIEWED))
+def test_a_saved_plan_that_is_not_what_its_unchanged_config_asks_is_refused_whole(
+    case: str, emulator: Emulator, tmp_path: Path
+) -> None:
+    # Well-typed and with the config's own fingerprint: only what the config asks can tell.
+    forge, details = UNREVIEWED[case]
+    planfile = tmp_path / "plan.json"
+    document = saved_acme_plan(emulator, planfile)
+    forge(document)
+    planfile.write_text(json.dumps(document))
+
+    result = cli(emulator, "apply", str(planfile), "--auto-approve")
+
+    assert_clean_failure(result)
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: the saved plan is not what its config asks, nothing was applied; "
+        f"{NUMBERS_YAML} is unchanged since the plan was made, and asks otherwise:\n"
+        + "".join(f"  {line}\n" for line in details)
+        + "Hint: make a new plan with `numbersync plan --out PLANFILE` and review it; a plan "
+        "file is not edited by hand\n"
+    )
+    assert puts(emulator) == {}
+
+
+def test_a_saved_change_of_a_field_its_config_never_manages_is_refused_before_any_request(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    config = tmp_path / "numbers.yaml"
+    config.write_text('version: 1\nnumbers:\n  "+16503334444": {label: Sales line}\n')
+    planfile = tmp_path / "plan.json"
+    document = saved_acme_plan(emulator, planfile, config)
+    row = {**document["changes"][0], "field": "press_1_to_accept", "before": False}
+    document["changes"].append({**row, "after": True})
+    planfile.write_text(json.dumps(document))
+
+    result = cli(emulator, "apply", str(planfile), "--auto-approve")
+
+    assert_clean_failure(result)
+    assert result.stderr.splitlines()[:2] == [
+        "Error: the saved plan is not what its config asks, nothing was applied; "
+        f"{config} is unchanged since the plan was made, and asks otherwise:",
+        "  +1 650-333-4444: press_1_to_accept true is not a change the config asks for",
+    ]
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("what", ["changed since the plan was made", "is not here"])
+def test_a_saved_plan_whose_config_changed_or_is_gone_is_applied_on_its_own_checks_saying_so(
+    what: str, emulator: Emulator, tmp_path: Path
+) -> None:
+    config = tmp_path / "numbers.yaml"
+    config.write_text(NUMBERS_YAML.read_text())
+    planfile = tmp_path / "plan.json"
+    saved_acme_plan(emulator, planfile, config)
+    if what == "is not here":
+        config.unlink()
+    else:
+        config.write_text(config.read_text() + "# reviewed\n")
+
+    result = cli(emulator, "apply", str(planfile))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == acme_plan(emulator) + ACME_APPLIED
+    assert result.stderr.splitlines()[0] == (
+        f"Note: the plan's config {config} {what}; the saved plan is applied on its own checks "
+        "(types and staleness), not compared with its config."
+    )
+    assert result.stderr.count("Note:") == 1
+    assert puts(emulator) == ACME_PUTS
+    assert [(r.method, r.path) for r in emulator.requests if r.method == "GET"] == [
+        ("GET", "/phone_number/")
+    ]
+
+
+def test_a_saved_plan_whose_unchanged_config_no_longer_plans_is_refused(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planfile = tmp_path / "plan.json"
+    saved_acme_plan(emulator, planfile)
+    # Bob leaves the organization after the review: the config's bob@acme.example names nobody.
+    users = tuple(u for u in emulator.state.users if u.id != BOB)
+    monkeypatch.setattr(emulator.state, "users", users)
+
+    result = cli(emulator, "apply", str(planfile), "--auto-approve")
+
+    assert_clean_failure(result)
+    assert result.stderr == (
+        "Error: the saved plan cannot be checked against its config, nothing was applied; "
+        f"{NUMBERS_YAML} no longer plans against Close:\n"
+        f'  {NUMBERS_YAML}:13:40: $.numbers["+1 650-333-4444"].participants[1]: no active '
+        "member of the organization has the email bob@acme.example\n"
+        "Hint: fix the config, then make a new plan with `numbersync plan --out PLANFILE`\n"
     )
     assert puts(emulator) == {}
 

@@ -22,6 +22,7 @@ from numbersync.cli.common import (
     reports_errors,
     target_option,
 )
+from numbersync.escape import escape
 
 if TYPE_CHECKING:
     from numbersync.apply import ApplyReport, Outcome
@@ -75,7 +76,13 @@ def apply(
         if planfile:
             saved = read_plan(planfile)
             with _report_refusal(report_path, saved):
-                plan, live, state = check_saved_plan(client, saved, targets, excludes)
+                plan, live, state = check_saved_plan(
+                    client,
+                    saved,
+                    targets,
+                    excludes,
+                    note=lambda line: click.echo(escape(line), err=True),
+                )
         else:
             state = config.load(config_path)
             plan, account = make_plan(client, state, targets, excludes)
