@@ -12,13 +12,8 @@ import pytest
 from helpers import FakeTime
 
 from numbersync.close import RateLimit, parse_rate_limit, parse_retry_after
-from numbersync.close.ratelimit import (
-    Bucket,
-    Ticket,
-    backoff_delay,
-    endpoint_group,
-    rate_limit_from_headers,
-)
+from numbersync.close.pacer import Bucket, Ticket
+from numbersync.close.ratelimit import backoff_delay, endpoint_group, rate_limit_from_headers
 
 
 @pytest.mark.parametrize(

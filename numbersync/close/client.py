@@ -21,10 +21,8 @@ from urllib.parse import quote, unquote, urlencode
 import httpx
 
 from numbersync import __version__
+from numbersync.close.pacer import Bucket, Pacer, Ticket
 from numbersync.close.ratelimit import (
-    Bucket,
-    Pacer,
-    Ticket,
     backoff_delay,
     endpoint_group,
     header,
