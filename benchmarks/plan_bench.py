@@ -67,7 +67,8 @@ def bare_fetch(url: str, key: str) -> int:
     JSON and nothing else. Returns the number of items read."""
     import httpx
 
-    from numbersync.close.client import BASE_FIELDS, PAGE_SIZE
+    from numbersync.close.client import BASE_FIELDS
+    from numbersync.close.paging import PAGE_SIZE
     from numbersync.models import MANAGED_FIELDS
 
     fields = ",".join(BASE_FIELDS + tuple(f for f in MANAGED_FIELDS if f in WANTED))

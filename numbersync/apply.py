@@ -3,17 +3,33 @@ fields, each response verified against the wanted values, and a per-number repor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 from numbersync import phone
-from numbersync.errors import ApiError, Diagnostic, NumbersyncError, RefusedError, UsageError
-from numbersync.models import DEFAULT_CONCURRENCY, DesiredState, LiveNumber, Safety
+from numbersync.errors import (
+    Abandoned,
+    ApiError,
+    Diagnostic,
+    NumbersyncError,
+    RefusedError,
+    UsageError,
+)
+from numbersync.fetch import fields_to_fetch
+from numbersync.models import (
+    DEFAULT_CONCURRENCY,
+    RINGING_FIELDS,
+    DesiredState,
+    LiveNumber,
+    Safety,
+)
 from numbersync.plan import (
     NumberChange,
     Plan,
@@ -22,13 +38,18 @@ from numbersync.plan import (
     same_value,
     select_targets,
 )
+from numbersync.stopping import Stop
 from numbersync.yamlsource import json_path
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
 
-Status = Literal["applied", "failed", "not converged", "skipped"]
-RINGING_FIELDS = ("participants", "participant_groups", "phone_numbers")
+# What happened to one number: Close took the change (and its answer says so), refused it or
+# answered something else, the request went out but no readable answer came back (re-plan to see),
+# or it was never sent.
+Status = Literal["applied", "failed", "unknown", "not sent"]
+STATUSES: tuple[Status, ...] = ("applied", "failed", "unknown", "not sent")
+IN_FLIGHT_GRACE = 5.0  # seconds requests in flight get after a stop (CI kills at 10 s)
 
 
 @dataclass(frozen=True)
@@ -41,23 +62,59 @@ class Outcome:
 
 @dataclass(frozen=True)
 class ApplyReport:
+    """Every number's outcome, in plan order, and why the run stopped early if it did: the Stop's
+    reason ("SIGINT", "SIGTERM", "credential"), or None when it ran to the end."""
+
     outcomes: tuple[Outcome, ...]
-    interrupted: bool = False
+    stopped: str | None = None
+    credential_name: str = "the credential"
 
     def count(self, *statuses: Status) -> int:
         return sum(o.status in statuses for o in self.outcomes)
 
     @property
+    def interrupted(self) -> bool:
+        return self.stopped in ("SIGINT", "SIGTERM")
+
+    @property
     def ok(self) -> bool:
-        return not self.interrupted and all(o.status == "applied" for o in self.outcomes)
+        return self.stopped is None and all(o.status == "applied" for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """130 after Ctrl-C, 143 after SIGTERM (as a shell reports a process those signals
+        ended), 0 when every change was applied, else 1."""
+        if self.stopped == "SIGINT":
+            return 130
+        if self.stopped == "SIGTERM":
+            return 143
+        return 0 if self.ok else 1
 
     @property
     def summary(self) -> str:
-        failed = self.count("failed", "not converged")
-        return (
-            f"Apply complete: {self.count('applied')} changed, {failed} failed, "
-            f"{self.count('skipped')} skipped."
-        )
+        counts = ", ".join(f"{self.count(status)} {status}" for status in STATUSES)
+        if self.interrupted:
+            return f"Interrupted: {counts}."
+        if self.stopped is not None:
+            return f"Stopped: {counts}."
+        return f"Apply complete: {counts}."
+
+    @property
+    def hint(self) -> str | None:
+        if self.stopped == "credential":
+            return (
+                f"Close rejected {self.credential_name} partway through the apply (an OAuth "
+                "access token may have expired), so no further change was sent. Renew it and "
+                "run apply again: it converges."
+            )
+        if self.count("unknown"):
+            return (
+                "numbers marked unknown were sent but no readable answer came back: "
+                "`numbersync plan` shows whether Close took them, and apply again converges."
+            )
+        if self.interrupted or self.count("not sent"):
+            return "run apply again to converge: it sends only what is still different."
+        return None
 
 
 def check_safety(plan: Plan, live: Mapping[str, LiveNumber], safety: Safety) -> list[str]:
@@ -139,46 +196,100 @@ def _quiet(done: int, total: int, outcome: Outcome) -> None:
 
 @dataclass
 class Applier:
+    """Applies changes with `concurrency` workers. Whatever happens to one number becomes its
+    Outcome; nothing escapes a worker. The client's stop flag (set by the first Ctrl-C or SIGTERM,
+    or here by a 401 on a write) lets no new PUT start; requests in flight then get `grace`
+    seconds, or none once `abandon` is set (a second signal), before they count as unknown."""
+
     client: CloseClient
     state: DesiredState | None = None  # to point Close's field errors at YAML lines
     concurrency: int = DEFAULT_CONCURRENCY
     progress: Callable[[int, int, Outcome], None] = _quiet  # told of each finished number
-    stop: threading.Event = field(default_factory=threading.Event)
+    grace: float = IN_FLIGHT_GRACE
+    abandon: threading.Event = field(default_factory=threading.Event)
+    clock: Callable[[], float] = time.monotonic
+
+    @property
+    def stop(self) -> Stop:
+        return self.client.stop
 
     def run(self, changes: Sequence[NumberChange]) -> ApplyReport:
-        """Apply every change; keeps going after a failure. On KeyboardInterrupt (Ctrl-C, or
-        SIGTERM turned into one by the CLI) no new PUT starts, requests in flight finish, and
-        the report says what was applied."""
+        """Apply every change and report each; returns early only when stopped."""
         outcomes: dict[int, Outcome] = {}
-        interrupted = False
-        with ThreadPoolExecutor(max_workers=max(1, self.concurrency)) as pool:
-            pending: dict[Future[Outcome], int] = {
-                pool.submit(self._one, change): i for i, change in enumerate(changes)
-            }
-            while pending:
-                try:
-                    done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                except KeyboardInterrupt:
-                    interrupted = True
-                    self.stop.set()
-                    continue
-                for future in done:
-                    index = pending.pop(future)
-                    outcomes[index] = future.result()
-                    self.progress(len(outcomes), len(changes), outcomes[index])
-        ordered = tuple(outcomes[i] for i in range(len(changes)))
-        return ApplyReport(ordered, interrupted or self.stop.is_set())
+        finished: queue.Queue[tuple[int, Outcome]] = queue.Queue()
+        pending = iter(range(len(changes)))
+        started: set[int] = set()
+        closed = False  # set when the report is made: workers still running take nothing more
+        lock = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with lock:
+                    index = None if closed else next(pending, None)
+                    if index is None:
+                        return
+                    started.add(index)
+                finished.put((index, self._one(changes[index])))
+
+        # Daemon threads: a request that hangs past the grace period must not keep the process
+        # (and the report) from ending.
+        for n in range(min(max(1, self.concurrency), len(changes))):
+            threading.Thread(target=work, name=f"numbersync-apply-{n}", daemon=True).start()
+        deadline: float | None = None
+        while len(outcomes) < len(changes):
+            if self.stop.is_set() and deadline is None:
+                deadline = self.clock() + self.grace
+            try:
+                index, outcome = finished.get(timeout=0.05)
+            except queue.Empty:
+                if self.abandon.is_set() or (deadline is not None and self.clock() >= deadline):
+                    break
+                continue
+            outcomes[index] = outcome
+            self._tell(len(outcomes), len(changes), outcome)
+        with lock:
+            closed = True
+            for index, change in enumerate(changes):
+                if index not in outcomes:
+                    outcomes[index] = (
+                        Outcome(change, "unknown", "sent, but no answer came before stopping")
+                        if index in started
+                        else Outcome(change, "not sent", self._not_sent_reason())
+                    )
+        return ApplyReport(
+            tuple(outcomes[i] for i in range(len(changes))),
+            self.stop.reason,
+            self.client.settings.credential_name,
+        )
+
+    def _tell(self, done: int, total: int, outcome: Outcome) -> None:
+        with contextlib.suppress(OSError):  # a closed stderr must not lose the report
+            self.progress(done, total, outcome)
+
+    def _not_sent_reason(self) -> str:
+        if self.stop.reason == "credential":
+            return "Close had rejected the credential"
+        return "interrupted before it was sent"
 
     def _one(self, change: NumberChange) -> Outcome:
         if self.stop.is_set():
-            return Outcome(change, "skipped", "interrupted before it was sent")
+            return Outcome(change, "not sent", self._not_sent_reason())
         try:
             response = self.client.update_phone_number(change.id, change.body)
+            wrong = verify(change, response)
+        except Abandoned as exc:
+            status: Status = "unknown" if exc.reached else "not sent"
+            return Outcome(change, status, exc.detail)
         except ApiError as exc:
-            return Outcome(change, "failed", exc.message, tuple(self._field_errors(change, exc)))
-        wrong = verify(change, response)
+            if exc.status == 401 and exc.method == "PUT":
+                self.stop.set("credential")
+            status = "unknown" if exc.reached else "failed"
+            return Outcome(change, status, exc.message, tuple(self._field_errors(change, exc)))
+        except Exception as exc:  # a bug of ours: still this number's outcome, never a crash
+            detail = f"unexpected {type(exc).__name__}: {exc} (a numbersync bug; please report it)"
+            return Outcome(change, "unknown", detail)
         if wrong:
-            return Outcome(change, "not converged", "Close did not take every value", tuple(wrong))
+            return Outcome(change, "failed", "Close did not take every value", tuple(wrong))
         return Outcome(change, "applied")
 
     def _field_errors(self, change: NumberChange, exc: ApiError) -> list[str]:
@@ -208,14 +319,15 @@ def check_saved_plan(
         if not kept:
             raise UsageError(f"--target {', '.join(targets)}: not a change in the saved plan")
         plan = replace(plan, changes=tuple(kept))
-    fields = sorted({c.field for change in plan.changes for c in change.fields})
-    live = client.list_phone_numbers(fields)
+    live = client.list_phone_numbers(
+        fields_to_fetch(c.field for ch in plan.changes for c in ch.fields)
+    )
     drift = find_drift(plan, live)
     if drift:
         raise RefusedError(
-            "the saved plan is stale, nothing was applied; Close changed since it was made:\n  "
-            + "\n  ".join(drift),
+            "the saved plan is stale, nothing was applied; Close changed since it was made:",
             hint="make a new plan with `numbersync plan --out PLANFILE` and review it",
+            details=drift,
         )
     return plan, {n.id: n for n in live}, _unchanged_config(plan)
 

@@ -18,16 +18,18 @@ import click
 
 from numbersync import __version__
 from numbersync.errors import ApiError, InputError, NumbersyncError
+from numbersync.escape import escape
 from numbersync.models import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
     import threading
 
-    from numbersync.apply import Outcome
+    from numbersync.apply import ApplyReport, Outcome
     from numbersync.close import CloseClient
     from numbersync.fetch import Account
     from numbersync.models import DesiredState
     from numbersync.plan import Plan
+    from numbersync.stopping import Stop
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,13 +38,24 @@ def _fail(exc: NumbersyncError) -> None:
     if isinstance(exc, InputError):
         for diagnostic in exc.diagnostics:
             click.echo(str(diagnostic), err=True)
-    click.echo(f"Error: {exc.message}", err=True)
+    # Messages quote servers and files: each line is escaped, so none can forge another.
+    click.echo(escape(f"Error: {exc.message}"), err=True)
+    for line in exc.details:
+        click.echo(escape(f"  {line}"), err=True)
     if isinstance(exc, ApiError):
         for name, message in sorted(exc.field_errors.items()):
-            click.echo(f"  {name}: {message}", err=True)
+            click.echo(escape(f"  {name}: {message}"), err=True)
     if exc.hint:
-        click.echo(f"Hint: {exc.hint}", err=True)
+        click.echo(escape(f"Hint: {exc.hint}"), err=True)
     sys.exit(exc.exit_code)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`numbersync plan | head -1`): stop without a word. Python's advice:
+    point stdout at /dev/null so that flushing it at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)
 
 
 def reports_errors(func: F) -> F:
@@ -58,9 +71,11 @@ def reports_errors(func: F) -> F:
             raise  # usage errors and an aborted prompt: NumbersyncGroup.main reports them
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
-            sys.exit(1)
+            sys.exit(130)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         except Exception as exc:  # a bug of ours: still no traceback for the user
-            click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+            click.echo(escape(f"Error: unexpected {type(exc).__name__}: {exc}"), err=True)
             click.echo("Hint: this is a numbersync bug; please report it.", err=True)
             sys.exit(1)
 
@@ -128,12 +143,29 @@ target_option = click.option(
     help="Only this number (any format, or its phon_ id); repeatable.",
 )
 
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for terminals, markdown for pull-request comments, json for machines.",
+)
+concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Requests in flight at once: list pages read, numbers updated (paced to Close's rate "
+    "limits either way).",
+)
+
 
 @contextmanager
-def close_client() -> Iterator[CloseClient]:
+def close_client(concurrency: int = DEFAULT_CONCURRENCY) -> Iterator[CloseClient]:
     from numbersync.close import CloseClient, Settings
 
-    with CloseClient(Settings.from_env(os.environ)) as client:
+    with CloseClient(Settings.from_env(os.environ), concurrency=concurrency) as client:
         yield client
 
 
@@ -167,14 +199,7 @@ def make_plan(
 @main.command()
 @config_option
 @click.option("--out", "out_path", metavar="PLANFILE", help="Also save the plan (JSON) for apply.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="text for terminals, markdown for pull-request comments, json for machines.",
-)
+@format_option
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -182,6 +207,7 @@ def make_plan(
 )
 @target_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
+@concurrency_option
 @verbose_option
 @reports_errors
 def plan(
@@ -191,40 +217,62 @@ def plan(
     detailed_exitcode: bool,
     targets: tuple[str, ...],
     show_unmanaged: bool,
+    concurrency: int,
 ) -> None:
     """Fetch the live numbers, diff them against the file, and print the plan. Writes nothing."""
     from numbersync import config, render
-    from numbersync.output import use_color, write_atomic
+    from numbersync.output import write_atomic
 
     state = config.load(config_path)
-    with close_client() as client:
+    with close_client(concurrency) as client:
         result, _ = make_plan(client, state, targets)
     if out_path:
         write_atomic(out_path, render.render_json(result))
-    if output_format == "json":
-        click.echo(render.render_json(result), nl=False)
-    elif output_format == "markdown":
-        click.echo(render.render_markdown(result))
-    else:
-        text = render.render_text(result, color=use_color(), show_unmanaged=show_unmanaged)
-        click.echo(text, nl=False)
+    _print_plan(result, output_format, show_unmanaged=show_unmanaged)
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
+
+
+def _print_plan(plan: Plan, output_format: str, *, show_unmanaged: bool = False) -> None:
+    from numbersync import render
+    from numbersync.output import use_color
+
+    if output_format == "json":
+        click.echo(render.render_json(plan), nl=False)
+    elif output_format == "markdown":
+        click.echo(render.render_markdown(plan))
+    else:
+        text = render.render_text(plan, color=use_color(), show_unmanaged=show_unmanaged)
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("planfile")
+@format_option
+@click.option("--show-unmanaged", is_flag=True, help="List the numbers the plan left alone.")
+@reports_errors
+def show(planfile: str, output_format: str, show_unmanaged: bool) -> None:
+    """Render a saved plan (`plan --out PLANFILE`) again, offline: what a reviewer or the job
+    that applies it reads."""
+    from numbersync.planfile import read_plan
+
+    _print_plan(read_plan(planfile), output_format, show_unmanaged=show_unmanaged)
 
 
 @main.command()
 @click.option(
     "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
 )
+@concurrency_option
 @verbose_option
 @reports_errors
-def export(output_path: str | None) -> None:
+def export(output_path: str | None, concurrency: int) -> None:
     """Write the account's current settings as a numbers.yaml that plans clean."""
     from numbersync.export import export_yaml
     from numbersync.fetch import fetch_everything
     from numbersync.output import write_atomic
 
-    with close_client() as client:
+    with close_client(concurrency) as client:
         account = fetch_everything(client)
     text = export_yaml(
         account.numbers,
@@ -245,12 +293,13 @@ def export(output_path: str | None) -> None:
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even when the safety rails refuse the plan.")
 @target_option
+@concurrency_option
 @click.option(
-    "--concurrency",
-    type=click.IntRange(1, 16),
-    default=DEFAULT_CONCURRENCY,
-    show_default=True,
-    help="How many numbers are updated at once (the client still paces to the rate limit).",
+    "--report",
+    "report_path",
+    metavar="FILE",
+    help="Also write each number's outcome as JSON (written when the apply fails, is refused or "
+    "is interrupted too).",
 )
 @verbose_option
 @click.pass_context
@@ -263,6 +312,7 @@ def apply(
     force: bool,
     targets: tuple[str, ...],
     concurrency: int,
+    report_path: str | None,
 ) -> None:
     """Show the plan, ask for confirmation, and apply it; or apply a saved PLANFILE.
 
@@ -270,31 +320,63 @@ def apply(
     value it saw is still what Close has: a stale plan is refused whole, writing nothing.
     """
     from numbersync import config, render
-    from numbersync.apply import Applier, check_saved_plan, refuse_if_unsafe
+    from numbersync.apply import Applier, ApplyReport, check_saved_plan, refuse_if_unsafe
     from numbersync.output import use_color
     from numbersync.planfile import read_plan
+    from numbersync.report import render_report
 
     if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("give either -c FILE or a PLANFILE, not both")
-    with close_client() as client:
+    with close_client(concurrency) as client:
         if planfile:
-            plan, live, state = check_saved_plan(client, read_plan(planfile), targets)
+            saved = read_plan(planfile)
+            with _report_refusal(report_path, saved):
+                plan, live, state = check_saved_plan(client, saved, targets)
         else:
             state = config.load(config_path)
             plan, account = make_plan(client, state, targets)
             live = {n.id: n for n in account.numbers}
         click.echo(render.render_text(plan, color=use_color()), nl=False)
         if not plan.has_changes:
+            _save_report(report_path, ApplyReport(()), plan)
             return
-        refuse_if_unsafe(plan, live, plan.safety, force=force)
-        if not planfile:
-            _confirm(auto_approve)
-        applier = Applier(client, state, concurrency, progress=_progress_printer())
-        with _stop_on_signals(applier.stop):
+        with _report_refusal(report_path, plan):
+            refuse_if_unsafe(plan, live, plan.safety, force=force)
+            if not planfile:
+                _confirm(auto_approve)
+        applier = Applier(client, state, concurrency, progress=_progress())
+        with _stop_on_signals(client.stop, applier.abandon):
             report = applier.run(plan.changes)
-    click.echo(render.render_report(report), nl=False)
-    if not report.ok:
-        sys.exit(1)
+    # Requests still hanging after a stop are left to their (daemon) worker threads: closing
+    # the client closes their sockets, and the process does not wait for them.
+    _save_report(report_path, report, plan)
+    click.echo(render_report(report), nl=False)
+    sys.exit(report.exit_code)
+
+
+def _save_report(
+    path: str | None, report: ApplyReport, plan: Plan, refused: str | None = None
+) -> None:
+    from numbersync.output import write_atomic
+    from numbersync.report import render_report_json
+
+    if path:
+        write_atomic(path, render_report_json(report, plan, finished_at=_now(), refused=refused))
+
+
+@contextmanager
+def _report_refusal(path: str | None, plan: Plan) -> Iterator[None]:
+    """A refused plan (unsafe, stale, not confirmed) still leaves its audit record: every number
+    not sent, and why."""
+    from numbersync.apply import ApplyReport, Outcome
+    from numbersync.errors import RefusedError
+
+    try:
+        yield
+    except RefusedError as exc:
+        outcomes = tuple(Outcome(c, "not sent", "refused: " + exc.message) for c in plan.changes)
+        _save_report(path, ApplyReport(outcomes), plan, refused=exc.message)
+        raise
 
 
 def _confirm(auto_approve: bool) -> None:
@@ -314,39 +396,27 @@ def _confirm(auto_approve: bool) -> None:
         raise RefusedError("Apply cancelled.")
 
 
-def _progress_printer() -> Callable[[int, int, Outcome], None]:
-    from numbersync import phone
+def _progress() -> Callable[[int, int, Outcome], None]:
+    from numbersync.report import Progress
 
-    on_terminal = sys.stderr.isatty()
-
-    def show(done: int, total: int, outcome: Outcome) -> None:
-        if on_terminal:
-            width = 30
-            filled = width * done // total
-            bar = "#" * filled + "." * (width - filled)
-            click.echo(f"\rApplying [{bar}] {done}/{total}", err=True, nl=done == total)
-        else:
-            number = phone.display(outcome.change.number)
-            click.echo(f"[{done}/{total}] {number}: {outcome.status}", err=True)
-
-    return show
+    return Progress(sys.stderr, terminal=sys.stderr.isatty())
 
 
 @contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C, or SIGTERM (how CI cancels a job): no new PUT starts, the requests in flight
-    finish, and the report says what was applied; a second signal interrupts at once.
+def _stop_on_signals(stop: Stop, abandon: threading.Event) -> Iterator[None]:
+    """Ctrl-C, or SIGTERM (how CI cancels a job): the first starts no new PUT and ends every
+    wait between retries, and the requests in flight get a few seconds; a second one stops
+    waiting for them, so that the report is on screen before CI's SIGKILL (GitHub sends SIGINT,
+    SIGTERM 7.5 s later, SIGKILL at 10 s).
 
-    The first signal only sets `stop`: a KeyboardInterrupt raised inside concurrent.futures'
-    wait() can break a future's lock ("release unlocked lock"), and then every remaining PUT
-    was sent with no report.
+    The handlers only set flags: a KeyboardInterrupt raised inside a waiting thread primitive can
+    break its lock, and then the report is lost.
     """
     import signal
 
     def interrupt(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
+        if not stop.set(signal.Signals(signum).name):
+            abandon.set()
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -354,6 +424,24 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@main.command()
+@click.option(
+    "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
+)
+@reports_errors
+def schema(output_path: str | None) -> None:
+    """Print the JSON Schema this version validates with, for editors (offline)."""
+    from numbersync.output import write_atomic
+    from numbersync.resources import shipped_text
+
+    text = shipped_text("schemas/numbersync.schema.json")
+    if output_path:
+        write_atomic(output_path, text)
+        click.echo(f"Wrote the schema to {output_path}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command()

@@ -39,14 +39,17 @@ class Diagnostic:
 
 
 class NumbersyncError(Exception):
-    """Base of every error numbersync reports to a user; `exit_code` is what the CLI exits with."""
+    """Base of every error numbersync reports to a user; `exit_code` is what the CLI exits with.
+
+    `message` is one line; `details` are lines printed under it (e.g. each drifted field)."""
 
     exit_code = 1
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    def __init__(self, message: str, hint: str | None = None, details: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.details = tuple(details)
 
 
 class InputError(NumbersyncError):
@@ -66,6 +69,8 @@ class ApiError(NumbersyncError):
     """Close answered with an error, or could not be reached after every retry.
 
     `field_errors` keeps Close's `field-errors` per field, so callers can point at the YAML line.
+    `reached` says whether the request (any of its attempts) may have reached Close: a write that
+    failed with `reached` may still have been applied, one without it was not.
     """
 
     def __init__(
@@ -76,14 +81,22 @@ class ApiError(NumbersyncError):
         detail: str,
         field_errors: Mapping[str, str] | None = None,
         hint: str | None = None,
+        *,
+        reached: bool = False,
     ) -> None:
         self.method = method
         self.path = path
         self.status = status
         self.detail = detail
         self.field_errors = dict(field_errors or {})
+        self.reached = reached
         code = f" ({status})" if status is not None else ""
         super().__init__(f"{method} {path}{code}: {detail}", hint)
+
+
+class Abandoned(ApiError):
+    """The run was stopped while this request waited (for a retry, or for rate-limit budget);
+    `reached` says whether an earlier attempt may have reached Close."""
 
 
 class RefusedError(NumbersyncError):

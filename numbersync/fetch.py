@@ -1,17 +1,25 @@
-"""Read what the plan needs from Close, and nothing more: every number in ceil(N/100) list calls,
-users and groups only when the file names them by email or name, and /me/ for the advisory check."""
+"""Read what the plan needs from Close, and nothing more, all at once: the numbers (pages read
+concurrently), users and groups only when the file names them by email or name, and /me/ for the
+advisory permission check."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from numbersync.models import LiveNumber, Me
+from numbersync.errors import ApiError
+from numbersync.models import RINGING_FIELDS, LiveNumber, Me
 from numbersync.plan import Directory, needs_directory
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
     from numbersync.models import DesiredState
+
+
+log = logging.getLogger("numbersync.fetch")
 
 
 @dataclass(frozen=True)
@@ -21,19 +29,54 @@ class Account:
     me: Me | None
 
 
+def fields_to_fetch(managed: Iterable[str]) -> list[str]:
+    """The fields to read for these managed ones: a file that manages one of the fields a number
+    rings also needs the other two, or the safety rail could not tell that a number it empties
+    still rings something else (or nothing)."""
+    wanted = set(managed)
+    if wanted & set(RINGING_FIELDS):
+        wanted |= set(RINGING_FIELDS)
+    return sorted(wanted)
+
+
 def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
-    fields = sorted({name for number in state.numbers for name in number.fields})
-    numbers = client.list_phone_numbers(fields)
+    """The numbers with the fields the file manages, the users and groups when the file names
+    them by email or name, and /me/: all four read at the same time."""
+    fields = fields_to_fetch(name for number in state.numbers for name in number.fields)
     want_users, want_groups = needs_directory(state)
-    directory = Directory(
-        users=tuple(client.list_users()) if want_users else None,
-        groups=tuple(client.list_groups()) if want_groups else None,
+    numbers, users, groups, me = _together(
+        lambda: client.list_phone_numbers(fields, expect=len(state.numbers)),
+        lambda: tuple(client.list_users()) if want_users else None,
+        lambda: tuple(client.list_groups()) if want_groups else None,
+        lambda: _advisory_me(client),
     )
-    return Account(tuple(numbers), directory, client.me())
+    return Account(tuple(numbers), Directory(users=users, groups=groups), me)
 
 
 def fetch_everything(client: CloseClient) -> Account:
     """All numbers with every managed field, users and groups: what export writes out."""
-    numbers = client.list_phone_numbers()
-    directory = Directory(users=tuple(client.list_users()), groups=tuple(client.list_groups()))
-    return Account(tuple(numbers), directory, None)
+    numbers, users, groups = _together(
+        client.list_phone_numbers,
+        lambda: tuple(client.list_users()),
+        lambda: tuple(client.list_groups()),
+    )
+    return Account(tuple(numbers), Directory(users=users, groups=groups), None)
+
+
+def _together(*calls: Callable[[], Any]) -> list[Any]:
+    """Run each call in its own thread; their results in order, or the first call's error."""
+    pool = ThreadPoolExecutor(len(calls), thread_name_prefix="numbersync-fetch")
+    try:
+        futures = [pool.submit(call) for call in calls]
+        return [future.result() for future in futures]
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _advisory_me(client: CloseClient) -> Me | None:
+    """/me/ only feeds an advisory warning: when it fails, the plan goes on without it."""
+    try:
+        return client.me()
+    except ApiError as exc:
+        log.info("GET /me/ failed, so the plan has no permission check: %s", exc.message)
+        return None

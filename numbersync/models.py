@@ -26,6 +26,8 @@ MANAGED_FIELDS: tuple[str, ...] = (
 )
 # Lists that Close replaces whole and that are compared as sets (order and duplicates ignored).
 SET_FIELDS: frozenset[str] = frozenset({"participants", "participant_groups", "phone_numbers"})
+# What a number rings: the apply safety rail refuses a change that leaves all three empty.
+RINGING_FIELDS: tuple[str, ...] = ("participants", "participant_groups", "phone_numbers")
 # What a user without "Manage Team Phone Numbers" may still change on a number they alone belong to.
 UNPRIVILEGED_FIELDS: frozenset[str] = frozenset(
     {"label", "voicemail_greeting_url", "forward_to", "forward_to_enabled"}
@@ -89,7 +91,9 @@ class DesiredState:
 @dataclass(frozen=True)
 class LiveNumber:
     """One phone number as Close returned it. `fields` holds the managed fields present in the
-    response, raw (not normalised); `raw` keeps the whole object for export and debugging."""
+    response, raw (not normalised); `raw` keeps the whole object for export and debugging.
+    `organization_id` and `type` (internal, external, virtual) are None when Close left them out.
+    """
 
     id: str
     number: str
@@ -97,25 +101,53 @@ class LiveNumber:
     date_updated: str | None
     fields: Mapping[str, Value]
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    organization_id: str | None = None
+    type: str | None = None
 
 
 @dataclass(frozen=True)
 class User:
+    """A user /user/ lists: of every organization the caller belongs to. `organizations` holds
+    the ids of those the user is an active member of (None when Close does not say)."""
+
     id: str
     email: str
     name: str = ""
+    organizations: frozenset[str] | None = None
+
+    def member_of(self, organization_id: str | None) -> bool:
+        if organization_id is None or self.organizations is None:
+            return True
+        return organization_id in self.organizations
 
 
 @dataclass(frozen=True)
 class Group:
     id: str
     name: str
+    organization_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """The caller's role in one organization. `permissions` is None when /me/ does not list them
+    (their names are undocumented, so numbersync only ever reads them as a hint)."""
+
+    organization_id: str | None
+    role_id: str | None
+    permissions: frozenset[str] | None
 
 
 @dataclass(frozen=True)
 class Me:
-    """The user the credential belongs to. `permissions` is None when /me/ does not list them."""
+    """The user the credential belongs to, and their memberships."""
 
     user_id: str
     email: str
-    permissions: frozenset[str] | None
+    memberships: tuple[Membership, ...] = ()
+
+    def membership(self, organization_id: str | None) -> Membership | None:
+        """The membership in `organization_id`; when that is unknown, the only one there is."""
+        if organization_id is None:
+            return self.memberships[0] if len(self.memberships) == 1 else None
+        return next((m for m in self.memberships if m.organization_id == organization_id), None)

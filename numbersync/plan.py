@@ -338,26 +338,41 @@ def needs_directory(state: DesiredState) -> tuple[bool, bool]:
 
 
 def _permission_warnings(
-    changes: Iterable[NumberChange], live: Mapping[str, LiveNumber], me: Me | None
+    changes: Sequence[NumberChange], live: Mapping[str, LiveNumber], me: Me | None
 ) -> list[str]:
-    """Advisory only: Close does not document how /me/ names the permission, so this warns when
-    /me/ lists permissions and none of them is about phone numbers; the server decides."""
-    if me is None or me.permissions is None:
+    """At most one advisory line, worded as a possibility: Close does not document how /me/
+    names the permission (its own example admin lists only `bulk_edit, export`), so a caller
+    whose role is `admin` is never warned, nor one with any permission about phone numbers; and
+    the server decides in the end."""
+    if me is None or not changes:
         return []
-    if any("phone_number" in p for p in me.permissions):
+    membership = me.membership(_organization(live.values()))
+    if membership is None or membership.permissions is None or membership.role_id == "admin":
         return []
-    warnings = []
-    for change in changes:
-        participants = set(effective_live_fields(live[change.id]).get("participants", ()))
-        restricted = sorted(c.field for c in change.fields if c.field not in UNPRIVILEGED_FIELDS)
-        if restricted:
-            reason = f"changing {', '.join(restricted)}"
-        elif participants != {me.user_id}:
-            reason = f"{me.email} is not the sole participant, so changing it"
-        else:
-            continue
-        warnings.append(
-            f"{phone.display(change.number)}: {reason} needs the {PERMISSION_NAME!r} permission, "
-            f"which /me/ does not list for {me.email}. Close may refuse it at apply."
-        )
-    return warnings
+    if any("phone_number" in p for p in membership.permissions):
+        return []
+    needing = [change for change in changes if _needs_permission(change, live[change.id], me)]
+    if not needing:
+        return []
+    shown = ", ".join(phone.display(c.number) for c in needing[:3])
+    more = f" and {len(needing) - 3} more" if len(needing) > 3 else ""
+    count = f"{len(needing)} change{'s' if len(needing) != 1 else ''}"
+    return [
+        f"{count} ({shown}{more}) may need the {PERMISSION_NAME!r} permission, and /me/ does "
+        f"not show it for {me.email} (role {membership.role_id or 'unknown'}); if Close refuses "
+        "one, apply reports it and goes on with the others."
+    ]
+
+
+def _needs_permission(change: NumberChange, live: LiveNumber, me: Me) -> bool:
+    """Whether Close requires the permission for this change: anything beyond label, greeting
+    and forwarding, or any change to a number the caller is not the sole member of."""
+    if any(c.field not in UNPRIVILEGED_FIELDS for c in change.fields):
+        return True
+    return set(effective_live_fields(live).get("participants", ())) != {me.user_id}
+
+
+def _organization(live: Iterable[LiveNumber]) -> str | None:
+    """The organization that owns the numbers, as they say themselves."""
+    owners = {n.organization_id for n in live if n.organization_id}
+    return owners.pop() if len(owners) == 1 else None

@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from numbersync import __version__, phone
 from numbersync.models import SET_FIELDS
 from numbersync.plan import FieldChange, NumberChange, Plan
-
-if TYPE_CHECKING:
-    from numbersync.apply import ApplyReport
 
 FORMAT_VERSION = 1
 MARKDOWN_MARKER = "<!-- numbersync-plan -->"
@@ -172,7 +169,7 @@ def _fitting(lines: list[str], budget: int) -> list[str]:
 # --- json -------------------------------------------------------------------------------------
 
 
-def _json_value(change: FieldChange, value: Any) -> Any:
+def json_value(change: FieldChange, value: Any) -> Any:
     return list(value) if change.field in SET_FIELDS and value is not None else value
 
 
@@ -198,8 +195,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "key": change.key,
                 "label": change.label,
                 "field": c.field,
-                "before": _json_value(c, c.before),
-                "after": _json_value(c, c.after),
+                "before": json_value(c, c.before),
+                "after": json_value(c, c.after),
             }
             for change in plan.changes
             for c in change.fields
@@ -214,19 +211,3 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 def render_json(plan: Plan) -> str:
     return json.dumps(plan_document(plan), indent=2, ensure_ascii=False) + "\n"
-
-
-def render_report(report: ApplyReport) -> str:
-    """What apply did, number by number (applied, failed with Close's message at the YAML line,
-    not converged, skipped), then the summary line."""
-    out = [""]
-    for outcome in report.outcomes:
-        fields = ", ".join(c.field for c in outcome.change.fields)
-        detail = f"  {outcome.detail}" if outcome.detail else ""
-        number = phone.display(outcome.change.number)
-        out.append(f"  {outcome.status:<13} {number:<18} {fields}{detail}")
-        out.extend(f"      {line}" for line in outcome.errors)
-    if report.interrupted:
-        out.append("Interrupted: numbers not yet sent were skipped; run apply again to converge.")
-    out.append(report.summary)
-    return "\n".join(out) + "\n"

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 EMULATOR_SEED = EXAMPLES / "emulator-seed.yaml"
+# The Acme seed with every untidy mode on (see its header); same plan, more to cope with.
+WILD_SEED = REPO / "tests" / "data" / "seeds" / "acme-wild.yaml"
+ACME_SEEDS = {"tidy": EMULATOR_SEED, "wild": WILD_SEED}
 
 
 @pytest.fixture(autouse=True)
@@ -36,11 +39,14 @@ def restore_logging() -> Iterator[None]:
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A running emulator serving the Acme seed (examples/emulator-seed.yaml), fresh per test."""
+def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """A running emulator serving the Acme seed (examples/emulator-seed.yaml), fresh per test.
+
+    `@pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)` runs a test against
+    both the tidy seed and tests/data/seeds/acme-wild.yaml."""
     from numbersync.emulator import Emulator
 
-    with Emulator(EMULATOR_SEED) as emu:
+    with Emulator(ACME_SEEDS[getattr(request, "param", "tidy")]) as emu:
         yield emu
 
 

@@ -382,7 +382,9 @@ def test_pull_request_plan_then_merge_apply_then_drift(runner: Runner) -> None:
     runner.run_workflow("numbersync-apply.yml")
     assert not runner.failed, runner.results["Apply"].stderr
     assert "[3/3]" in runner.results["Apply"].stderr  # progress on stderr, the report on stdout
-    assert "Apply complete: 3 changed, 0 failed, 0 skipped." in runner.summary.read_text()
+    assert (
+        "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in runner.summary.read_text()
+    )
 
     # Afterwards: no drift, and a new pull request plans clean.
     assert runner.run_workflow("numbersync-drift.yml") == {"exitcode": "0"}

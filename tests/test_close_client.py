@@ -8,6 +8,7 @@ import json
 import logging
 import random
 import ssl
+import threading
 from collections.abc import Callable, Iterator
 from email.utils import formatdate
 from typing import Any
@@ -17,10 +18,11 @@ import pytest
 from helpers import FakeTime
 
 import numbersync
-from numbersync.close import CloseClient, Settings
+from numbersync.close import CloseClient, Settings, paging
 from numbersync.close import client as client_module
-from numbersync.errors import ApiError
-from numbersync.models import MANAGED_FIELDS
+from numbersync.errors import Abandoned, ApiError
+from numbersync.models import MANAGED_FIELDS, Group, Me, Membership, User
+from numbersync.stopping import Stop
 
 KEY = "api_test.key0000"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -54,14 +56,13 @@ def make_client(fake_time: FakeTime) -> Iterator[Callable[..., CloseClient]]:
 
     def make(handler: Handler, env: dict[str, str] | None = None, **kwargs: Any) -> CloseClient:
         settings = Settings.from_env(env or {"CLOSE_API_KEY": KEY})
-        client = CloseClient(
-            settings,
-            transport=httpx.MockTransport(handler),
-            clock=fake_time.clock,
-            sleep=fake_time.sleep,
-            rng=random.Random(0),
+        options: dict[str, Any] = {
+            "clock": fake_time.clock,
+            "sleep": fake_time.sleep,
+            "rng": random.Random(0),
             **kwargs,
-        )
+        }
+        client = CloseClient(settings, transport=httpx.MockTransport(handler), **options)
         made.append(client)
         return client
 
@@ -179,7 +180,7 @@ def test_shifting_pages_are_deduplicated(make_client: Callable[..., CloseClient]
 def test_a_server_that_never_stops_is_cut_off(
     make_client: Callable[..., CloseClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(client_module, "MAX_PAGES", 5)
+    monkeypatch.setattr(paging, "MAX_PAGES", 5)
 
     def endless(request: httpx.Request) -> httpx.Response:
         skip = int(request.url.params["_skip"])
@@ -216,19 +217,21 @@ def test_users_are_paged_and_groups_fetched_by_name(
         {"id": f"user_{i}", "email": f"u{i}@example.com", "first_name": "U", "last_name": str(i)}
         for i in range(150)
     ]
+    users[7]["organizations"] = ["orga_a", "orga_b"]
     recorder = Recorder(page_server(users))
     client = make_client(recorder)
     found = client.list_users()
     assert len(found) == 150
     assert found[7].email == "u7@example.com"
     assert found[7].name == "U 7"
+    assert found[7].organizations == {"orga_a", "orga_b"}
+    assert found[8].organizations is None  # Close did not say
     assert [r.url.path for r in recorder.requests] == ["/api/v1/user/"] * 2
 
-    groups = Recorder(
-        httpx.Response(200, json={"data": [{"id": "group_1", "name": "Sales"}], "has_more": False})
-    )
-    assert [(g.id, g.name) for g in make_client(groups).list_groups()] == [("group_1", "Sales")]
-    assert dict(groups.requests[0].url.params) == {"_fields": "id,name"}
+    listed = [{"id": "group_1", "name": "Sales", "organization_id": "orga_a"}]
+    groups = Recorder(httpx.Response(200, json={"data": listed, "has_more": False}))
+    assert make_client(groups).list_groups() == [Group("group_1", "Sales", "orga_a")]
+    assert dict(groups.requests[0].url.params) == {"_fields": "id,name,organization_id"}
     assert groups.requests[0].url.path == "/api/v1/group/"
 
 
@@ -236,22 +239,38 @@ def test_users_are_paged_and_groups_fetched_by_name(
     ("memberships", "expected"),
     [
         (
-            [{"permissions_granted": ["a", "b"]}, {"permissions_granted": ["b", "c"]}],
-            frozenset({"a", "b", "c"}),
+            [
+                {"organization_id": "orga_a", "role_id": "admin", "permissions_granted": ["x"]},
+                {"organization_id": "orga_b", "role_id": "user", "permissions_granted": []},
+            ],
+            (
+                Membership("orga_a", "admin", frozenset({"x"})),
+                Membership("orga_b", "user", frozenset()),
+            ),
         ),
-        ([{"permissions_granted": []}], frozenset()),
-        ([{"role_id": "r"}], None),
-        (None, None),
+        ([{"role_id": "restricteduser"}], (Membership(None, "restricteduser", None),)),
+        ([], ()),
+        (None, ()),
+        ("not a list", ()),
     ],
+    ids=["two", "no-permissions", "empty", "missing", "malformed"],
 )
-def test_me_collects_permissions(
-    make_client: Callable[..., CloseClient], memberships: Any, expected: frozenset[str] | None
+def test_me_reads_each_membership(
+    make_client: Callable[..., CloseClient], memberships: Any, expected: tuple[Membership, ...]
 ) -> None:
     body: dict[str, Any] = {"id": "user_1", "email": "me@example.com"}
     if memberships is not None:
         body["memberships"] = memberships
     me = make_client(Recorder(httpx.Response(200, json=body))).me()
-    assert (me.user_id, me.email, me.permissions) == ("user_1", "me@example.com", expected)
+    assert me == Me("user_1", "me@example.com", expected)
+
+
+def test_a_user_is_read_by_id(make_client: Callable[..., CloseClient]) -> None:
+    answer = {"id": "user_gone", "email": "gone@example.com", "organizations": []}
+    recorder = Recorder(httpx.Response(200, json=answer))
+    user = make_client(recorder).get_user("user_gone")
+    assert user == User("user_gone", "gone@example.com", "", frozenset())
+    assert recorder.requests[0].url.path == "/api/v1/user/user_gone/"
 
 
 # --- errors ------------------------------------------------------------------------------------
@@ -587,3 +606,127 @@ def test_configure_logging_installs_one_stderr_handler() -> None:
         for handler in [h for h in logger.handlers if h not in before]:
             logger.removeHandler(handler)
         logger.setLevel(logging.NOTSET)
+
+
+# --- what a failed write may have done, and stopping ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answers", "reached"),
+    [
+        # Turned away every time: Close never acted on it.
+        ([httpx.Response(429)] * 6, False),
+        ([httpx.Response(503)] * 6, False),
+        ([httpx.ConnectError("refused")] * 6, False),
+        # A gateway that gave up, a server error, a connection dropped after sending: unknown.
+        ([httpx.Response(504)] * 6, True),
+        ([httpx.Response(500)] * 6, True),
+        ([httpx.ReadTimeout("no answer")] * 6, True),
+        ([httpx.RemoteProtocolError("dropped")] * 6, True),
+        # An ambiguous attempt followed by refusals stays ambiguous.
+        ([httpx.Response(502), *[httpx.Response(429)] * 5], True),
+        # A definite refusal after a dropped attempt: the first may have been applied.
+        ([httpx.ReadError("reset"), httpx.Response(404)], True),
+        ([httpx.Response(400, json={"errors": ["No."]})], False),
+    ],
+    ids=[
+        "429s",
+        "503s",
+        "connect-errors",
+        "504s",
+        "500s",
+        "read-timeouts",
+        "dropped",
+        "502-then-429s",
+        "dropped-then-404",
+        "400",
+    ],
+)
+def test_a_failed_write_says_whether_it_may_have_reached_close(
+    make_client: Callable[..., CloseClient], answers: list[Any], reached: bool
+) -> None:
+    client = make_client(Recorder(*answers), max_wait=1000)
+    with pytest.raises(ApiError) as caught:
+        client.update_phone_number("phon_1", {"label": "x"})
+    assert caught.value.reached is reached
+
+
+def test_an_answer_that_cannot_be_decoded_is_that_requests_failure(
+    make_client: Callable[..., CloseClient],
+) -> None:
+    def corrupt(request: httpx.Request) -> httpx.Response:
+        body = httpx.ByteStream(b"not gzip at all")
+        return httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=body)
+
+    recorder = Recorder(corrupt)
+    client = make_client(recorder, max_attempts=2)
+    with pytest.raises(ApiError) as caught:
+        client.update_phone_number("phon_1", {"label": "x"})
+    assert caught.value.reached is True
+    assert "the answer could not be decoded: DecodingError" in caught.value.message
+    assert len(recorder.requests) == 2  # decoding errors are retried like dropped connections
+
+
+def test_a_stop_during_a_retry_wait_abandons_the_call_at_once(
+    make_client: Callable[..., CloseClient], fake_time: FakeTime
+) -> None:
+    stop = Stop()
+
+    def signal_arrives(seconds: float) -> None:
+        fake_time.sleep(seconds)
+        stop.set("SIGINT")
+
+    recorder = Recorder(httpx.Response(503, headers={"Retry-After": "30"}))
+    client = make_client(recorder, stop=stop, sleep=signal_arrives)
+    with pytest.raises(Abandoned) as caught:
+        client.update_phone_number("phon_1", {"label": "x"})
+    assert len(recorder.requests) == 1
+    assert caught.value.reached is False  # the only attempt was turned away
+    assert caught.value.detail == "interrupted before it could be sent again"
+
+
+def test_no_request_starts_once_stopped(make_client: Callable[..., CloseClient]) -> None:
+    stop = Stop()
+    stop.set("credential")
+    recorder = Recorder(OK)
+    with pytest.raises(Abandoned) as caught:
+        make_client(recorder, stop=stop).me()
+    assert recorder.requests == []
+    assert caught.value.reached is False
+
+
+@pytest.mark.time_limit(30)
+def test_a_real_wait_ends_when_the_stop_is_set(make_client: Callable[..., CloseClient]) -> None:
+    # Retry-After asks for an hour: only the stop can end this call before the time limit.
+    stop = Stop()
+    recorder = Recorder(httpx.Response(429, headers={"Retry-After": "3600"}))
+    client = make_client(recorder, stop=stop, sleep=None, max_wait=7200, pace=False)
+    timer = threading.Timer(0.2, stop.set, args=("SIGTERM",))
+    timer.start()
+    with pytest.raises(Abandoned) as caught:
+        client.me()
+    timer.join()
+    assert caught.value.detail == "terminated before it could be sent again"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(403, json={"error": 'You need the "Manage Team Phone Numbers" permission.'}),
+        httpx.Response(
+            400,
+            json={
+                "errors": ['You need the "Manage Team Phone Numbers" permission.'],
+                "field-errors": {},
+            },
+        ),
+    ],
+    ids=["403", "400-errors-list"],
+)
+def test_a_permission_refusal_reads_the_same_as_403_or_400(
+    make_client: Callable[..., CloseClient], answer: httpx.Response
+) -> None:
+    error = fail(answer, make_client)
+    assert error.detail == 'not allowed: You need the "Manage Team Phone Numbers" permission.'
+    assert error.hint is not None and "Manage Team Phone Numbers permission" in error.hint
+    assert error.field_errors == {}

@@ -77,9 +77,11 @@ def test_users_groups_and_me(start_emulator: Start) -> None:
     assert len(calls(emu, "GET", "/user/")) == 2
     assert [g.name for g in groups] == ["Group 0", "Group 1", "Group 2"]
     (group_call,) = calls(emu, "GET", "/group/")
-    assert group_call.query == {"_fields": "id,name"}
+    assert group_call.query == {"_fields": "id,name,organization_id"}
     assert me.email == "admin@gen.example"
-    assert me.permissions is not None and MANAGE_PERMISSION in me.permissions
+    (membership,) = me.memberships
+    assert membership.permissions is not None and MANAGE_PERMISSION in membership.permissions
+    assert all(u.member_of(membership.organization_id) for u in users)
 
 
 def test_an_access_token_works_too(start_emulator: Start) -> None:

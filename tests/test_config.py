@@ -3,6 +3,7 @@ and valid files normalise to the state the diff expects."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -234,3 +235,19 @@ def _documents() -> list[Path]:
 @pytest.mark.parametrize("path", _documents(), ids=lambda p: p.name)
 def test_the_quick_schema_check_agrees_with_jsonschema(path: Path) -> None:
     assert_schema_checks_agree(str(path))
+
+
+def test_the_schema_command_prints_and_writes_the_packaged_schema(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from numbersync.cli import main
+
+    shown = CliRunner().invoke(main, ["schema"])
+    assert shown.exit_code == 0
+    assert json.loads(shown.stdout) == config.schema()
+
+    target = tmp_path / "numbersync.schema.json"
+    written = CliRunner().invoke(main, ["schema", "-o", str(target)])
+    assert written.exit_code == 0
+    assert written.stderr == f"Wrote the schema to {target}\n"
+    assert target.read_text() == shown.stdout

@@ -25,7 +25,7 @@ def test_demo_runs_every_step_and_ends_with_no_changes() -> None:
     # The text plan, the markdown summary, and the plan apply shows before applying.
     assert out.count("Plan: 3 to change, 2 unchanged, 6 unmanaged.") == 3
     assert "<!-- numbersync-plan -->" in out
-    assert "Apply complete: 3 changed, 0 failed, 0 skipped." in out
+    assert "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in out
     last_step = out.split("== 5.")[1]
     assert "No changes. 5 managed numbers match the file; 6 unmanaged." in last_step
     assert "Traceback" not in out + result.stderr

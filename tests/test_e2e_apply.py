@@ -56,10 +56,10 @@ ACME_PUTS = {
     ALICE_DIRECT: {"forward_to_enabled": True},
 }
 ACME_APPLIED = """
-  applied       +1 650-333-4444    label, inbound_ring_duration, participants
-  applied       +1 650-333-4445    participant_groups, voicemail_greeting_url
-  applied       +1 650-333-4446    forward_to_enabled
-Apply complete: 3 changed, 0 failed, 0 skipped.
+  applied   +1 650-333-4444    label, inbound_ring_duration, participants
+  applied   +1 650-333-4445    participant_groups, voicemail_greeting_url
+  applied   +1 650-333-4446    forward_to_enabled
+Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent.
 """
 
 
@@ -154,11 +154,11 @@ def test_apply_sends_one_put_per_changed_number_with_only_the_changed_fields(
     }
     assert result.stdout.endswith(
         "\n"
-        "  applied       +1 650-333-4444    label, forward_to, forward_to_enabled, "
+        "  applied   +1 650-333-4444    label, forward_to, forward_to_enabled, "
         "inbound_ring_duration, participants, participant_groups, phone_numbers, "
         "press_1_to_accept, voicemail_greeting_url\n"
-        "  applied       +1 650-333-4446    forward_to_enabled\n"
-        "Apply complete: 2 changed, 0 failed, 0 skipped.\n"
+        "  applied   +1 650-333-4446    forward_to_enabled\n"
+        "Apply complete: 2 applied, 0 failed, 0 unknown, 0 not sent.\n"
     )
     assert result.stderr == ("[1/2] +1 650-333-4444: applied\n[2/2] +1 650-333-4446: applied\n")
     sales = emulator.state.number(SALES_LINE)
@@ -179,11 +179,12 @@ def test_a_second_apply_sends_nothing(emulator: Emulator) -> None:
     assert second.exit_code == 0, second.output
     assert second.stdout == "No changes. 5 managed numbers match the file; 6 unmanaged.\n"
     assert second.stderr == ""
-    assert [(r.method, r.path) for r in emulator.requests] == [
-        ("GET", "/phone_number/"),
-        ("GET", "/user/"),
+    # Read at the same time, so in any order.
+    assert sorted((r.method, r.path) for r in emulator.requests) == [
         ("GET", "/group/"),
         ("GET", "/me/"),
+        ("GET", "/phone_number/"),
+        ("GET", "/user/"),
     ]
 
 
@@ -204,8 +205,8 @@ def test_moving_a_number_from_its_member_to_a_one_member_group_converges(
 
     assert first.exit_code == 0, first.output
     assert first.stdout.endswith(
-        "  applied       +1 650-333-4447    participants, participant_groups\n"
-        "Apply complete: 1 changed, 0 failed, 0 skipped.\n"
+        "  applied   +1 650-333-4447    participants, participant_groups\n"
+        "Apply complete: 1 applied, 0 failed, 0 unknown, 0 not sent.\n"
     )
     assert puts(emulator) == {NIGHT_LINE: {"participants": [], "participant_groups": [NIGHT_SHIFT]}}
     assert second.exit_code == 0, second.output
@@ -378,6 +379,25 @@ def test_apply_refuses_to_leave_a_number_ringing_nobody_without_force(
     assert puts(emulator) == {target: {field: []}}
 
 
+def test_emptying_participants_of_a_number_that_still_rings_phone_numbers_is_not_refused(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # The night line rings Dave and two external numbers; the file manages only participants.
+    # The rail needs the live phone_numbers, which the plan must therefore read.
+    config = write(
+        tmp_path / "numbers.yaml", f"version: 1\nnumbers:\n  {NIGHT_LINE}:\n    participants: []\n"
+    )
+
+    result = cli(emulator, "apply", "-c", config, "--auto-approve")
+
+    assert result.exit_code == 0, result.output
+    assert puts(emulator) == {NIGHT_LINE: {"participants": []}}
+    assert (emulator.state.number(NIGHT_LINE) or {})["phone_numbers"] == [
+        "+14155550124",
+        "+14155550123",
+    ]
+
+
 # --- failures reported per number ------------------------------------------------------------------
 
 ONE_BAD_NUMBER = """\
@@ -405,14 +425,14 @@ def test_a_rejected_number_points_at_its_yaml_line_and_the_others_are_applied(
     assert_clean_failure(result)
     assert result.stdout.endswith(
         "\n"
-        "  failed        +1 650-333-4444    label, participants  "
+        "  failed    +1 650-333-4444    label, participants  "
         f"PUT /phone_number/{SALES_LINE}/ (400): Close rejected the request: "
         "participants: Not a user of this organization: user_ghost.\n"
         f'      {config}:5:19: $.numbers["+16503334444"].participants: '
         "Not a user of this organization: user_ghost.\n"
-        "  applied       +1 650-333-4446    forward_to_enabled\n"
-        "  applied       +1 650-333-4447    label\n"
-        "Apply complete: 2 changed, 1 failed, 0 skipped.\n"
+        "  applied   +1 650-333-4446    forward_to_enabled\n"
+        "  applied   +1 650-333-4447    label\n"
+        "Apply complete: 2 applied, 1 failed, 0 unknown, 0 not sent.\n"
     )
     assert puts(emulator) == {
         SALES_LINE: {"label": "Sales line", "participants": [ALICE, "user_ghost"]},
@@ -442,14 +462,14 @@ def test_a_key_without_the_permission_gets_403_naming_it(
     assert_clean_failure(result)
     assert result.stdout.endswith(
         "\n"
-        "  failed        +1 650-333-4444    inbound_ring_duration  "
+        "  failed    +1 650-333-4444    inbound_ring_duration  "
         f"PUT /phone_number/{SALES_LINE}/ (403): not allowed: You need the "
         '"Manage Team Phone Numbers" permission to change inbound_ring_duration.\n'
         "      hint: changing members, groups or ring settings needs the Manage Team Phone "
         "Numbers permission; without it a user may change only label, greeting and forwarding "
         "of numbers where they are the sole member\n"
-        "  applied       +1 650-333-4447    label\n"
-        "Apply complete: 1 changed, 1 failed, 0 skipped.\n"
+        "  applied   +1 650-333-4447    label\n"
+        "Apply complete: 1 applied, 1 failed, 0 unknown, 0 not sent.\n"
     )
     assert (emulator.state.number(NIGHT_LINE) or {})["label"] == "Dave's line"
     assert (emulator.state.number(SALES_LINE) or {})["inbound_ring_duration"] == 30
@@ -478,7 +498,7 @@ def test_a_value_close_did_not_take_is_reported_not_converged(
     emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     @contextmanager
-    def client() -> Iterator[CloseClient]:
+    def client(*args: Any) -> Iterator[CloseClient]:
         with CloseClient(Settings.from_env(os.environ), transport=IgnoresLabels()) as close:
             yield close
 
@@ -489,12 +509,12 @@ def test_a_value_close_did_not_take_is_reported_not_converged(
     assert_clean_failure(result)
     assert result.stdout == ACME_PLAN + (
         "\n"
-        "  not converged +1 650-333-4444    label, inbound_ring_duration, participants  "
+        "  failed    +1 650-333-4444    label, inbound_ring_duration, participants  "
         "Close did not take every value\n"
         '      label: Close has "Sales", wanted "Sales line"\n'
-        "  applied       +1 650-333-4445    participant_groups, voicemail_greeting_url\n"
-        "  applied       +1 650-333-4446    forward_to_enabled\n"
-        "Apply complete: 2 changed, 1 failed, 0 skipped.\n"
+        "  applied   +1 650-333-4445    participant_groups, voicemail_greeting_url\n"
+        "  applied   +1 650-333-4446    forward_to_enabled\n"
+        "Apply complete: 2 applied, 1 failed, 0 unknown, 0 not sent.\n"
     )
     assert puts(emulator)[SALES_LINE] == {"inbound_ring_duration": 45, "participants": [ALICE, BOB]}
 
@@ -534,18 +554,19 @@ def test_an_interrupted_apply_reports_what_it_did_and_a_rerun_converges(
         process.send_signal(signum)
         out, err = process.communicate(timeout=20)
 
-    assert process.returncode == 1, out + err
+    assert process.returncode == 128 + signum, out + err
     assert "Traceback" not in out + err
     first = puts(emu)
     applied = [line for line in out.splitlines() if line.startswith("  applied ")]
-    skipped = [line for line in out.splitlines() if line.startswith("  skipped ")]
+    not_sent = [line for line in out.splitlines() if line.startswith("  not sent ")]
     assert len(applied) == len(first), out + err
-    assert len(applied) >= 4 and skipped
-    assert len(applied) + len(skipped) == 30
-    assert all(line.endswith("  label  interrupted before it was sent") for line in skipped)
+    assert len(applied) >= 4 and not_sent
+    assert len(applied) + len(not_sent) == 30
+    assert all(line.endswith("  label  interrupted before it was sent") for line in not_sent)
+    assert "Apply complete" not in out
     assert out.endswith(
-        "Interrupted: numbers not yet sent were skipped; run apply again to converge.\n"
-        f"Apply complete: {len(applied)} changed, 0 failed, {len(skipped)} skipped.\n"
+        f"Interrupted: {len(applied)} applied, 0 failed, 0 unknown, {len(not_sent)} not sent.\n"
+        "Hint: run apply again to converge: it sends only what is still different.\n"
     )
     emu.reset_log()
 
@@ -553,7 +574,9 @@ def test_an_interrupted_apply_reports_what_it_did_and_a_rerun_converges(
 
     assert rerun.exit_code == 0, rerun.output
     second = puts(emu)
-    assert rerun.stdout.endswith(f"Apply complete: {len(skipped)} changed, 0 failed, 0 skipped.\n")
+    assert rerun.stdout.endswith(
+        f"Apply complete: {len(not_sent)} applied, 0 failed, 0 unknown, 0 not sent.\n"
+    )
     assert set(first).isdisjoint(second)
     # Each number was written once, with nothing but its desired value.
     assert {**first, **second} == desired

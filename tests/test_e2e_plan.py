@@ -39,21 +39,29 @@ NIGHT_LINE = "phon_demoNightLine0000000000000000000000001"
 GREETING = "https://cdn.acme.example/greetings/support.mp3"
 
 # What every phone-number list asks for besides the managed fields the file names.
-BASE_FIELDS = "id,number,number_formatted,date_updated,user_id"
+BASE_FIELDS = "id,number,number_formatted,date_updated,organization_id,type,user_id"
 ALL_FIELDS = (
     f"{BASE_FIELDS},label,forward_to,forward_to_enabled,inbound_ring_duration,participants,"
     "participant_groups,phone_numbers,press_1_to_accept,voicemail_greeting_url"
 )
 ME = ("GET", "/me/", {})
 USERS = ("GET", "/user/", {"_limit": "100", "_skip": "0"})
-GROUPS = ("GET", "/group/", {"_fields": "id,name"})
+GROUPS = ("GET", "/group/", {"_fields": "id,name,organization_id"})
 
 # The text plan of examples/numbers.yaml against the Acme seed, as a user sees it.
 ACME_PLAN = (Path(__file__).parent / "data" / "e2e" / "acme-plan.txt").read_text()
 
 
 def calls(emu: Emulator) -> list[tuple[str, str, dict[str, str]]]:
-    return [(r.method, r.path, r.query) for r in emu.requests]
+    """The requests the emulator received, in a fixed order: a plan reads its pages, the users,
+    the groups and /me/ at the same time, so they arrive in any order."""
+    return ordered([(r.method, r.path, r.query) for r in emu.requests])
+
+
+def ordered(
+    requests: list[tuple[str, str, dict[str, str]]],
+) -> list[tuple[str, str, dict[str, str]]]:
+    return sorted(requests, key=repr)
 
 
 def list_calls(count: int, fields: str) -> list[tuple[str, str, dict[str, str]]]:
@@ -107,11 +115,13 @@ def test_plan_reads_every_number_in_pages_of_100_and_writes_nothing(
     # An empty account still takes one request to learn that it is empty.
     assert pages == max(1, math.ceil(n / 100))
     fields = f"{BASE_FIELDS},label" if n else BASE_FIELDS
-    assert calls(emu) == [*list_calls(pages, fields), ME]
+    assert calls(emu) == ordered([*list_calls(pages, fields), ME])
     assert result.stdout == no_changes(n, 0)
 
 
-FIELDS_OF_SALES_LINE = f"{BASE_FIELDS},participants,participant_groups"
+# The three fields a number rings come together: the safety rail needs all of them to tell
+# whether a change leaves a number ringing nothing.
+FIELDS_OF_SALES_LINE = f"{BASE_FIELDS},participants,participant_groups,phone_numbers"
 
 
 @pytest.mark.parametrize(
@@ -160,7 +170,7 @@ def test_users_and_groups_are_read_only_when_the_file_names_them(
 
     assert result.exit_code == 0, result.output
     assert result.stdout == no_changes(1, 10)
-    assert calls(emulator) == [*list_calls(1, fields), *directory, ME]
+    assert calls(emulator) == ordered([*list_calls(1, fields), *directory, ME])
 
 
 @pytest.mark.time_limit(60)
@@ -179,7 +189,7 @@ def test_a_plan_over_10000_numbers_makes_100_list_requests(
     assert '  ~ +1 650-200-5000 "Renamed 5000"\n      label: "Line 5000" -> "Renamed 5000"\n' in (
         result.stdout
     )
-    assert calls(emu) == [*list_calls(100, f"{BASE_FIELDS},label"), ME]
+    assert calls(emu) == ordered([*list_calls(100, f"{BASE_FIELDS},label"), ME])
 
 
 # --- no perpetual diff -----------------------------------------------------------------------------
@@ -436,3 +446,77 @@ def test_out_saves_the_json_plan_and_never_the_credential(
     for secret in (key, basic):
         assert secret not in saved
         assert secret not in result.output
+
+
+# --- advisory checks and readers that go away --------------------------------------------------------
+
+
+def test_a_failing_me_never_fails_a_plan(start_emulator: Callable[..., Emulator]) -> None:
+    from numbersync.emulator import Faults
+
+    # /me/ fails every attempt; the numbers list is fine.
+    emu = start_emulator(ACME_SEED, faults=Faults(schedule=["500"] * 6, match="GET /me/"))
+
+    result = cli(emu, "plan", "-c", str(NUMBERS_YAML))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ACME_PLAN
+    assert [r.status for r in emu.requests if r.path == "/me/"] == [500] * 6
+
+
+@pytest.mark.time_limit(60)
+def test_a_plan_whose_reader_went_away_exits_quietly(emulator: Emulator, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    # `| true` closes the pipe before the plan is written: the first write fails for certain
+    # (with `| head -1` it depends on the pipe's size and on timing).
+    env = {**os.environ, "CLOSE_API_URL": emulator.url, "CLOSE_API_KEY": emulator.admin_key}
+    env.pop("CLOSE_ACCESS_TOKEN", None)
+    command = f"{sys.executable} -m numbersync plan -c {NUMBERS_YAML} | true"
+
+    result = subprocess.run(
+        ["bash", "-c", command + '; echo "exit=${PIPESTATUS[0]}" >&2'],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=50,
+        check=False,
+    )
+
+    assert result.stderr == "exit=1\n"
+
+
+# --- show: a saved plan rendered again, offline ---------------------------------------------------
+
+
+@pytest.mark.parametrize("output_format", ["text", "markdown", "json"])
+def test_show_renders_a_saved_plan_as_plan_printed_it_without_a_request(
+    emulator: Emulator, tmp_path: Path, output_format: str
+) -> None:
+    saved = tmp_path / "plan.json"
+    planned = cli(
+        emulator, "plan", "-c", str(NUMBERS_YAML), "--out", str(saved), "--format", output_format
+    )
+    assert planned.exit_code == 0, planned.output
+    emulator.reset_log()
+
+    shown = cli(emulator, "show", str(saved), "--format", output_format)
+
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout == planned.stdout
+    assert emulator.requests == []
+
+
+def test_show_refuses_what_is_not_a_plan(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from numbersync.cli import main
+
+    bogus = tmp_path / "plan.json"
+    bogus.write_text('{"hello": "world"}')
+    result = CliRunner().invoke(main, ["show", str(bogus)])
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: {bogus} is not a numbersync plan file (no format_version)\n"

@@ -14,12 +14,14 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
 from closeio_api import API, ValidationError
+from helpers import FakeTime
 
 from numbersync.cli import main
 from numbersync.emulator import Emulator, RateLimits, generate_seed
@@ -54,21 +56,22 @@ def test_official_client_lists_reads_and_updates(emulator: Emulator) -> None:
 
 @pytest.mark.parametrize("separator", [", ", "; "], ids=["commas", "semicolons"])
 def test_official_client_waits_out_a_429_and_retries(
-    start_emulator: Callable[..., Emulator], separator: str
+    start_emulator: Callable[..., Emulator], separator: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # closeio 2.1 reads `reset` from the RateLimit header when it has commas, and falls back to
-    # Retry-After for the semicolon variant seen live; either way it sleeps about a second.
-    limits = RateLimits(groups={"PUT phone_number": (1, 1.0)}, separator=separator)
-    emu = start_emulator(generate_seed(2, users=1, groups=0), rate_limits=limits)
+    # Retry-After for the semicolon variant seen live; either way it sleeps the 8 s left. Its
+    # sleep and the emulator's windows both run on fake time.
+    fake = FakeTime()
+    monkeypatch.setattr("closeio_api.time", SimpleNamespace(sleep=fake.sleep))
+    limits = RateLimits(groups={"PUT phone_number": (1, 8.0)}, separator=separator)
+    emu = start_emulator(generate_seed(2, users=1, groups=0), rate_limits=limits, clock=fake.clock)
     api = API(emu.url + "/", api_key=emu.admin_key)
     number = "phon_gen" + "0" * 40
-    started = time.perf_counter()
     api.put(f"phone_number/{number}", {"label": "first"})
     second = api.put(f"phone_number/{number}", {"label": "second"})
-    elapsed = time.perf_counter() - started
     assert second["label"] == "second"
     assert [r.status for r in emu.requests] == [200, 429, 200]
-    assert 0.8 <= elapsed < 4.0
+    assert fake.sleeps == [8.0]
 
 
 # -- concurrency ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 
 from numbersync import config
 from numbersync.errors import InputError, UsageError
-from numbersync.models import Group, LiveNumber, Me, User
+from numbersync.models import Group, LiveNumber, Me, Membership, User
 from numbersync.plan import Directory, FieldChange, build_plan
 
 USERS = (
@@ -222,7 +222,11 @@ def test_targets_limit_the_plan(tmp_path: Path) -> None:
         build_plan(desired, numbers, targets=("+16500000000",))
 
 
-def test_permission_warning_is_advisory(tmp_path: Path) -> None:
+def membership(role: str | None, *permissions: str, org: str | None = "orga_acme") -> Membership:
+    return Membership(org, role, frozenset(permissions))
+
+
+def test_permission_warning_is_advisory_and_said_once(tmp_path: Path) -> None:
     desired = state(
         tmp_path,
         "  '+16503334444': {label: A, inbound_ring_duration: 45}\n"
@@ -234,17 +238,35 @@ def test_permission_warning_is_advisory(tmp_path: Path) -> None:
         live("+16503334445", participants=["user_alice"]),
         live("+16503334446", participants=["user_alice", "user_bob"]),
     ]
-    restricted = Me("user_alice", "alice@acme.example", frozenset({"view_all_leads"}))
+    restricted = Me("user_alice", "alice@acme.example", (membership("user", "view_all_leads"),))
     plan = build_plan(desired, numbers, me=restricted)
     assert len(plan.changes) == 3
+    # +1 650-333-4445 only changes the label of a number Alice alone belongs to: no permission.
     assert plan.warnings == (
-        "+1 650-333-4444: changing inbound_ring_duration needs the 'Manage Team Phone Numbers' "
-        "permission, which /me/ does not list for alice@acme.example. Close may refuse it at apply.",
-        "+1 650-333-4446: alice@acme.example is not the sole participant, so changing it "
-        "needs the 'Manage Team Phone Numbers' permission, which /me/ does not list for "
-        "alice@acme.example. Close may refuse it at apply.",
+        "2 changes (+1 650-333-4444, +1 650-333-4446) may need the 'Manage Team Phone Numbers' "
+        "permission, and /me/ does not show it for alice@acme.example (role user); if Close "
+        "refuses one, apply reports it and goes on with the others.",
     )
-    admin = Me("user_alice", "alice@acme.example", frozenset({"manage_team_phone_numbers"}))
-    assert build_plan(desired, numbers, me=admin).warnings == ()
-    unknown = Me("user_alice", "alice@acme.example", None)
-    assert build_plan(desired, numbers, me=unknown).warnings == ()
+
+
+@pytest.mark.parametrize(
+    "memberships",
+    [
+        # Close's own example admin lists no phone-number permission at all.
+        (membership("admin", "bulk_edit", "export"),),
+        (membership("user", "manage_team_phone_numbers"),),
+        (membership("user", "manage_group_phone_numbers"),),
+        (Membership("orga_acme", "user", None),),  # /me/ lists no permissions
+        (),  # no membership at all
+        # Two memberships and numbers that do not say whose they are: no guess.
+        (membership("user", org="orga_a"), membership("user", org="orga_b")),
+    ],
+    ids=["admin", "team-permission", "group-permission", "unlisted", "none", "ambiguous"],
+)
+def test_permission_warning_is_never_given_without_reason(
+    tmp_path: Path, memberships: tuple[Membership, ...]
+) -> None:
+    desired = state(tmp_path, "  '+16503334444': {inbound_ring_duration: 45}\n")
+    numbers = [live("+16503334444", participants=["user_bob"])]
+    me = Me("user_alice", "alice@acme.example", memberships)
+    assert build_plan(desired, numbers, me=me).warnings == ()

@@ -171,7 +171,9 @@ def test_apply_converges_through_faults(
 
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
-    assert result.stdout.endswith(f"Apply complete: {CHANGED} changed, 0 failed, 0 skipped.\n")
+    assert result.stdout.endswith(
+        f"Apply complete: {CHANGED} applied, 0 failed, 0 unknown, 0 not sent.\n"
+    )
     assert emu.faults.schedule == [], "the schedule was not used up: the test proved less"
     puts = [r for r in emu.requests if r.method == "PUT"]
     check_converged(before, managed_state(emu), plan, puts)
@@ -232,7 +234,9 @@ def test_apply_converges_across_a_server_restart(
 
     assert len(servers) == 2, "the apply ended before the server could be restarted"
     assert result.exit_code == 0, result.output
-    assert result.stdout.endswith(f"Apply complete: {CHANGED} changed, 0 failed, 0 skipped.\n")
+    assert result.stdout.endswith(
+        f"Apply complete: {CHANGED} applied, 0 failed, 0 unknown, 0 not sent.\n"
+    )
     puts = [r for s in servers for r in s.requests if r.method == "PUT"]
     check_converged(before, managed_state(servers[1]), plan, puts)
     assert retries_logged(result.stderr, "PUT") >= 1

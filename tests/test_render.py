@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from numbersync import config, render
-from numbersync.models import Group, LiveNumber, Me, User
+from numbersync.models import Group, LiveNumber, Me, Membership, User
 from numbersync.plan import Directory, Plan, build_plan
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -87,7 +87,11 @@ def plans(tmp_path: Path) -> dict[str, Plan]:
                     voicemail_greeting_url=None,
                 )
             ],
-            me=Me("user_bob", "bob@acme.example", frozenset({"view_all_leads"})),
+            me=Me(
+                "user_bob",
+                "bob@acme.example",
+                (Membership(None, "user", frozenset({"view_all_leads"})),),
+            ),
         ),
         "set_changes": make_plan(
             tmp_path,

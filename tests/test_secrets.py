@@ -24,7 +24,7 @@ from click.testing import CliRunner
 
 from numbersync import fetch
 from numbersync.cli import main
-from numbersync.close import client as client_module
+from numbersync.close import retry
 from numbersync.emulator import Emulator, Faults, generate_seed
 
 pytestmark = [pytest.mark.usefixtures("time_limit"), pytest.mark.time_limit(60)]
@@ -171,7 +171,7 @@ def test_no_command_and_no_failure_prints_the_credential(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     # Retries without waiting: what is printed is the same, the test just does not sleep.
-    monkeypatch.setattr(client_module, "backoff_delay", lambda attempt, rng: 0.0)
+    monkeypatch.setattr(retry, "backoff_delay", lambda attempt, rng: 0.0)
     config = tmp_path / "numbers.yaml"
     config.write_text(config_text())
     rejected = tmp_path / "rejected.yaml"

@@ -1,9 +1,11 @@
 """A local Close API for tests, benchmarks and the demo: a real HTTP server on loopback with the
 documented phone number, user, /me/ and group endpoints, validation, permissions, rate limits,
-fault injection and a request log. The seed format is described in seed.py.
+fault injection, switchable departures from the docs (quirks) and a request log. The seed format,
+and each way the emulator can be less tidy than Close's docs, are described in seed.py.
 """
 
 from numbersync.emulator.faults import FAULT_NAMES, Faults
+from numbersync.emulator.quirks import Quirks
 from numbersync.emulator.ratelimit import RateLimits
 from numbersync.emulator.seed import (
     MINIMAL_SEED,
@@ -21,6 +23,7 @@ __all__ = [
     "MINIMAL_SEED",
     "Emulator",
     "Faults",
+    "Quirks",
     "RateLimits",
     "RecordedRequest",
     "SeedError",

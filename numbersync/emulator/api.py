@@ -1,5 +1,6 @@
 """The Close endpoints the emulator serves: routing, query parameters and the JSON shapes of
-phone numbers, users, /me/ and groups. Pure functions from a request to a Response.
+phone numbers, users, /me/ and groups, as the quirks in force shape them. Pure functions from a
+request to a Response.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from numbersync.emulator.quirks import DEPRECATED_FIELDS, Quirks
 from numbersync.emulator.state import (
     NotFoundError,
     PermissionDenied,
@@ -47,14 +49,22 @@ def field_errors(errors: list[str], by_field: Mapping[str, str]) -> Response:
     return Response.json(400, {"errors": errors, "field-errors": dict(by_field)})
 
 
-Handler = Callable[[State, User, str | None, Query, bytes], Response]
+@dataclass(frozen=True)
+class Call:
+    """What an endpoint works with: the organization, the authenticated caller and the quirks."""
+
+    state: State
+    user: User
+    quirks: Quirks
+
+
+Handler = Callable[[Call, str | None, Query, bytes], Response]
 
 
 @dataclass(frozen=True)
 class Route:
-    """A matched endpoint: its rate-limit family, its handler and its path parameter."""
+    """A matched endpoint: its handler and its path parameter."""
 
-    family: str
     handler: Handler
     param: str | None
 
@@ -76,14 +86,14 @@ def resolve(method: str, path: str) -> Route | Response:
     matched = _match(path)
     if matched is None:
         return error(404, "Not found.")
-    (family, _), methods, param = matched
+    _, methods, param = matched
     handler = methods.get(method)
     if handler is None:
         allowed = ", ".join(sorted(methods))
         return error(405, f"Method {method} not allowed; use {allowed}.").with_headers(
             ("Allow", allowed)
         )
-    return Route(family, handler, param)
+    return Route(handler, param)
 
 
 def _match(path: str) -> tuple[tuple[str, bool], dict[str, Handler], str | None] | None:
@@ -164,37 +174,49 @@ def _bad_query(exc: BadQuery) -> Response:
     return field_errors([f"Invalid query parameter {exc.name}."], {exc.name: str(exc)})
 
 
+def _served(quirks: Quirks, obj: dict[str, Any]) -> dict[str, Any]:
+    """A phone number as answered: without the deprecated fields once Close has dropped them."""
+    if not quirks.deprecated_fields:
+        for name in DEPRECATED_FIELDS:
+            obj.pop(name, None)
+    return obj
+
+
 # -- phone numbers -------------------------------------------------------------------------------
 
 
 @_route("phone_number", False, "GET")
-def list_numbers(state: State, user: User, _: str | None, query: Query, body: bytes) -> Response:
+def list_numbers(call: Call, _: str | None, query: Query, body: bytes) -> Response:
+    # The deprecated filters are still served while the deprecated fields are; once those are
+    # gone the filters are ignored like any unknown parameter (so they silently match all).
+    deprecated = call.quirks.deprecated_fields
     try:
         skip, limit = _paging(query)
-        data, has_more = state.query_numbers(
+        data, has_more = call.state.query_numbers(
             skip=skip,
             limit=limit,
             fields=_fields(query),
             number=query.get("number") or None,
             participant_user_id=query.get("participant_user_id") or None,
-            user_id=query.get("user_id") or None,  # deprecated filter, still served
-            is_group_number=_boolean(query, "is_group_number"),  # deprecated too
+            user_id=(query.get("user_id") or None) if deprecated else None,
+            is_group_number=_boolean(query, "is_group_number") if deprecated else None,
         )
     except BadQuery as exc:
         return _bad_query(exc)
-    return _page(data, has_more)
+    return _page([_served(call.quirks, obj) for obj in data], has_more)
 
 
 @_route("phone_number", True, "GET")
-def get_number(state: State, user: User, number_id: str | None, query: Query, _: bytes) -> Response:
-    obj = state.number(number_id or "")
+def get_number(call: Call, number_id: str | None, query: Query, _: bytes) -> Response:
+    obj = call.state.number(number_id or "")
     if obj is None:
         return error(404, f"No phone number with id {number_id}.")
-    return Response.json(200, project(obj, _fields(query)))
+    return Response.json(200, _served(call.quirks, project(obj, _fields(query))))
 
 
 @_route("phone_number", True, "PUT")
-def put_number(state: State, user: User, number_id: str | None, _: Query, body: bytes) -> Response:
+def put_number(call: Call, number_id: str | None, _: Query, body: bytes) -> Response:
+    state = call.state
     try:
         payload = json.loads(body) if body.strip() else None
     except ValueError:
@@ -204,13 +226,16 @@ def put_number(state: State, user: User, number_id: str | None, _: Query, body: 
     if payload is _INVALID:
         return field_errors(["The request body is not valid JSON."], {})
     try:
-        return Response.json(200, state.update_number(number_id or "", payload, user=user))
+        updated = state.update_number(number_id or "", payload, user=call.user)
     except NotFoundError as exc:  # the number vanished between the two lookups (never, today)
         return error(404, str(exc))
     except ValidationFailed as exc:
         return field_errors(exc.errors, exc.field_errors)
     except PermissionDenied as exc:
+        if call.quirks.permission_error == 400:
+            return field_errors([str(exc)], {})
         return error(403, str(exc))
+    return Response.json(200, _served(call.quirks, updated))
 
 
 _INVALID = object()
@@ -219,14 +244,14 @@ _INVALID = object()
 # -- users ---------------------------------------------------------------------------------------
 
 
-def user_object(state: State, user: User) -> dict[str, Any]:
+def user_object(user: User) -> dict[str, Any]:
     return {
         "id": user.id,
         "email": user.email,
         "first_name": user.first_name,
         "last_name": user.last_name,
         "image": user.image,
-        "organizations": [state.organization.id],
+        "organizations": list(user.organizations),  # active memberships only
         "date_created": user.date_created,
         "date_updated": user.date_updated,
     }
@@ -239,12 +264,14 @@ _ORDERINGS: dict[str, Callable[[User], tuple[str, ...]]] = {
 
 
 @_route("user", False, "GET")
-def list_users(state: State, user: User, _: str | None, query: Query, body: bytes) -> Response:
+def list_users(call: Call, _: str | None, query: Query, body: bytes) -> Response:
     try:
         skip, limit = _paging(query)
     except BadQuery as exc:
         return _bad_query(exc)
-    users = list(state.users)
+    # Documented: "all the users who are members of the same organizations as you are", so
+    # members of the caller's other organizations too, and never former members.
+    users = call.state.users_seen_by(call.user)
     order = query.get("_order_by")
     if order:
         key = _ORDERINGS.get(order)
@@ -252,52 +279,61 @@ def list_users(state: State, user: User, _: str | None, query: Query, body: byte
             return _bad_query(BadQuery("_order_by", f"Must be one of {', '.join(_ORDERINGS)}."))
         users.sort(key=key)
     page = users[skip : skip + limit]
-    data = [project(user_object(state, u), _fields(query)) for u in page]
+    data = [project(user_object(u), _fields(query)) for u in page]
     return _page(data, skip + len(page) < len(users))
 
 
 @_route("user", True, "GET")
-def get_user(state: State, user: User, user_id: str | None, query: Query, _: bytes) -> Response:
-    found = state.user(user_id or "")
+def get_user(call: Call, user_id: str | None, query: Query, _: bytes) -> Response:
+    found = call.state.user_seen_by(call.user, user_id or "")
     if found is None:
         return error(404, f"No user with id {user_id}.")
-    return Response.json(200, project(user_object(state, found), _fields(query)))
+    return Response.json(200, project(user_object(found), _fields(query)))
 
 
 @_route("me", False, "GET")
-def get_me(state: State, user: User, _: str | None, query: Query, body: bytes) -> Response:
-    me = user_object(state, user)
-    me["organizations"] = [{"id": state.organization.id, "name": state.organization.name}]
-    me["memberships"] = [
-        {
-            "organization_id": state.organization.id,
-            "role_id": user.role_id,
-            # snake_case like the Roles API; the phone permission's string is undocumented
-            "permissions_granted": sorted(user.permissions),
-        }
-    ]
-    me["phone_numbers"] = state.numbers_of(user.id)
+def get_me(call: Call, _: str | None, query: Query, body: bytes) -> Response:
+    state, user = call.state, call.user
+    me = user_object(user)
+    organizations = [state.organization_by_id(org_id) for org_id in user.organizations]
+    me["organizations"] = [{"id": o.id, "name": o.name} for o in organizations if o]
+    me["memberships"] = [_membership(state, user, org_id) for org_id in user.organizations]
+    me["phone_numbers"] = [_served(call.quirks, obj) for obj in state.numbers_of(user.id)]
     return Response.json(200, project(me, _fields(query)))
+
+
+def _membership(state: State, user: User, organization_id: str) -> dict[str, Any]:
+    """One /me/ membership. The emulator models roles in its own organization only: in any other
+    the user is a plain `user` with no permissions granted."""
+    if organization_id != state.organization.id:
+        return {"organization_id": organization_id, "role_id": "user", "permissions_granted": []}
+    return {
+        "organization_id": organization_id,
+        "role_id": user.role_id,
+        # snake_case like the Roles API; the phone permission's string is undocumented, and what
+        # /me/ lists is set apart from who may really manage numbers (User.can_manage_numbers)
+        "permissions_granted": sorted(user.permissions),
+    }
 
 
 # -- groups --------------------------------------------------------------------------------------
 
 
 @_route("group", False, "GET")
-def list_groups(state: State, user: User, _: str | None, query: Query, body: bytes) -> Response:
+def list_groups(call: Call, _: str | None, query: Query, body: bytes) -> Response:
     # Documented: the list never carries members, and takes no paging parameters.
     fields = [f for f in _fields(query) or ["id", "name", "organization_id"] if f != "members"]
-    data = [project(_group_object(state, g.id), fields) for g in state.groups]
+    data = [project(_group_object(call.state, g.id), fields) for g in call.state.groups]
     return _page(data, False)
 
 
 @_route("group", True, "GET")
-def get_group(state: State, user: User, group_id: str | None, query: Query, _: bytes) -> Response:
-    if state.group(group_id or "") is None:
+def get_group(call: Call, group_id: str | None, query: Query, _: bytes) -> Response:
+    if call.state.group(group_id or "") is None:
         return error(404, f"No group with id {group_id}.")
     # Documented: members are returned only when `_fields` asks for them.
     fields = _fields(query) or ["id", "name", "organization_id"]
-    return Response.json(200, project(_group_object(state, group_id or ""), fields))
+    return Response.json(200, project(_group_object(call.state, group_id or ""), fields))
 
 
 def _group_object(state: State, group_id: str) -> dict[str, Any]:

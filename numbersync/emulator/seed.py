@@ -3,14 +3,24 @@ deterministic ones for tests and benchmarks.
 
 Seed format (every key optional unless marked; unknown keys are refused)::
 
-    organization: {id: orga_..., name: Acme}        # default: a fixed id, name "Emulator"
-    users:                                          # the organization's members
+    organization: {id: orga_..., name: Acme}        # the primary organization: every credential
+                                                    # acts in it, the numbers and groups are its
+                                                    # default: a fixed id, name "Emulator"
+    other_organizations:                            # organizations some users also belong to
+      - {id: orga_..., name: Acme Labs}             # id default: derived from the name
+    users:                                          # the users of every organization
       - id: user_...                                # default: derived from the email
         email: alice@acme.example                   # required, unique (case-insensitive)
         first_name: Alice
         last_name: Archer
-        permissions: [manage_team_phone_numbers]    # snake_case, as /me/ reports them
-        role_id: admin                              # default: admin with the permission, else user
+        organizations: [orga_..., orga_...]         # ids; default: [the primary organization]
+        active: true                                # false: membership of the primary inactive
+        role_id: admin                              # admin, superuser, user, restricteduser or
+                                                    # role_...; default: admin with the
+                                                    # permission below, else user
+        permissions: [manage_team_phone_numbers]    # what /me/ reports, nothing more
+        manage_numbers: true                        # may manage team phone numbers; default:
+                                                    # role admin or superuser, or the permission
         image: null
         date_created: "2024-01-01T00:00:00+00:00"   # and date_updated
     groups:
@@ -20,21 +30,74 @@ Seed format (every key optional unless marked; unknown keys are refused)::
     api_keys:                                       # HTTP Basic, key as username
       - {key: api_..., user: admin@acme.example}    # user: an id or an email
     oauth_tokens:                                   # Authorization: Bearer
-      - {token: oauth_..., user: user_...}
+      - {token: oauth_..., user: user_..., expires_after: 50}
     numbers:                                        # served in this order (creation order)
       - number: "+16503334444"                      # required, E.164, unique
         id: phon_...                                # default: derived from the number
+        type: internal                              # or external, virtual
         label: Sales                                # ... any documented field of a phone number;
         participants: [alice@acme.example]          #     participants by id or email,
         participant_groups: [Sales EMEA]            #     groups by id or name
-    rate_limits: {limit: 1000, window: 1, groups: {"PUT phone_number": [5, 1]}, separator: ", ",
-                  reset_format: int, retry_after: true, body_on_429: true}     # see RateLimits
+        user_id: bob@acme.example                   # only with no participants and no groups
+    rate_limits:                                    # see RateLimits
+      limit: 40                                     # per credential and endpoint group, per window
+      window: 8                                     # seconds
+      organization: {limit: 120, window: 8}         # per organization and endpoint group
+      endpoint_groups:                              # name -> "METHOD /path/" (* = one segment)
+        reads: ["GET /phone_number/", "GET /phone_number/*/", "GET /user/", "GET /group/"]
+        writes: ["PUT /phone_number/*/"]
+      groups: {"writes": [5, 1]}                    # per-credential (limit, window) of a group
+      separator: "; "                               # and reset_format, retry_after, body_on_429
     faults: {latency: 0, error_rate: 0, schedule: ["503", ok], match: PUT}     # see Faults
+    quirks: {permission_error: 400, deprecated_fields: false}                   # see Quirks
 
 Writable fields are validated as PUT validates them (except that label, forward_to and
 inbound_ring_duration may be null, as on a real account); missing fields get the defaults of a
 freshly rented number; derived fields (the *_formatted ones, user_id, is_group_number) are
 recomputed. At least one API key or OAuth token is required.
+
+Where Close is less tidy than its docs, the seed chooses (the default is always the tidy case):
+
+- Users of several organizations. `GET /user/` lists every user who shares an active membership
+  with the caller (users of the caller's other organizations included), each with
+  `organizations`: the ids of their active memberships. `/me/` lists the caller's organizations
+  and one membership each; the emulator models roles in the primary organization only, so in any
+  other the caller is a plain `user` with no permissions granted. A participant, a group member
+  and a credential's user must be a member of the primary organization.
+- Former members (`active: false`): no longer in `GET /user/` nor in their own `organizations`,
+  but `GET /user/{id}/` still answers them to users of the primary organization, and a number
+  may still list them as participants. A PUT that adds one (or a user of another organization)
+  gets a 400 field error on `participants`; one that keeps a former member already on the
+  number is accepted (Close's behaviour is undocumented; refusing would make such a number
+  uneditable until someone removed them). A credential needs an active member.
+- Who may manage team phone numbers is `manage_numbers`, else the role (admin and superuser may;
+  a superuser is assumed to be an admin here), else the string manage_team_phone_numbers in
+  `permissions` (older seeds). /me/ shows `permissions` whatever that truth is, since Close's
+  own example admin has `permissions_granted: [bulk_edit, export]`. `quirks.permission_error`
+  picks how a forbidden PUT is refused: 403 `{"error": ...}` or 400
+  `{"errors": ["You need the ..."], "field-errors": {}}`.
+- `expires_after: N` on a key or token: its first N requests are served (whatever they answer,
+  429s included; requests faulted before authentication do not count), every later one gets the
+  same 401 as an unknown credential. `Emulator.credential_uses_left` holds what is left.
+- Rate limits per credential and per organization, in fixed windows opened by a group's first
+  request; the `RateLimit` header describes the limit with the fewest requests remaining (the
+  credential's on a tie), so its numbers may jump between answers; a 429 describes the used-up
+  limit that resets last, with remaining=0. The fault "429-bare" (scheduled, or the share
+  `rate_429_bare`) is a 429 from the edge: no body, no RateLimit, no Retry-After.
+- `quirks.deprecated_fields: false`: no answer carries `user_id` or `is_group_number`, and the
+  list filters of the same names are ignored.
+- The old personal-number shape: `user_id` (an id or email of a member, current or former) on a
+  number with no participants and no participant_groups makes it that user's personal number:
+  served with `participants: []` and that `user_id`, and its owner counts as its sole member
+  (for the permission rule, /me/ and participant_user_id). A PUT that writes participants or
+  participant_groups turns it into the current shape. Elsewhere a seed's `user_id` is ignored.
+- External numbers (`type: external`, outbound caller id only) take inbound settings in seeds
+  and PUTs like any number; Close does not use them for calls, and the emulator does not judge.
+- The fault "corrupt-gzip-after-write" runs the request, then answers its status with
+  `Content-Encoding: gzip` and a body that is not valid gzip; the request log records the real
+  status and `fault="corrupt-gzip-after-write"`.
+- The fault "hang-after-write" runs the request, then never answers: the connection stays open
+  until the emulator stops (at most two minutes), like a gateway that stalled after the write.
 """
 
 from __future__ import annotations
@@ -52,8 +115,11 @@ from typing import Any, Literal
 import yaml
 
 from numbersync.emulator.faults import Faults
+from numbersync.emulator.quirks import Quirks
 from numbersync.emulator.ratelimit import RateLimits
+from numbersync.emulator.settings import SettingsError
 from numbersync.emulator.state import (
+    BUILT_IN_ROLES,
     DERIVED_FIELDS,
     E164,
     MANAGE_PERMISSION,
@@ -73,12 +139,12 @@ from numbersync.errors import UsageError
 DEFAULT_SEED_NAME = "default_seed.yaml"
 _EPOCH = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)  # fixed, so seeds build identically every time
 _TOP_KEYS = frozenset(
-    {"organization", "users", "groups", "api_keys", "oauth_tokens", "numbers"}
-    | {"rate_limits", "faults"}
+    {"organization", "other_organizations", "users", "groups", "api_keys", "oauth_tokens"}
+    | {"numbers", "rate_limits", "faults", "quirks"}
 )
 _USER_KEYS = frozenset(
     {"id", "email", "first_name", "last_name", "permissions", "role_id", "image"}
-    | {"date_created", "date_updated"}
+    | {"date_created", "date_updated", "organizations", "active", "manage_numbers"}
 )
 
 # An empty organization with one admin and its key: what Emulator(None) serves.
@@ -112,11 +178,13 @@ class SeedError(UsageError):
 
 @dataclass(frozen=True)
 class BuiltSeed:
-    """A validated seed: the state to serve and the fault and rate-limit settings it asks for."""
+    """A validated seed: the state to serve and the fault, rate-limit and quirk settings it asks
+    for."""
 
     state: State
     faults: Faults
     rate_limits: RateLimits
+    quirks: Quirks
 
 
 def default_seed_path() -> Path:
@@ -160,6 +228,7 @@ def build_seed(data: Any, *, name: str = "(dict)") -> BuiltSeed:
     for key in sorted(set(data) - _TOP_KEYS, key=str):
         problems.append(f"{key}: unknown key; expected some of {', '.join(sorted(_TOP_KEYS))}")
     organization = builder.organization(data.get("organization"))
+    others = builder.other_organizations(data.get("other_organizations"))
     users = builder.users(data.get("users"))
     groups = builder.groups(data.get("groups"))
     credentials = builder.credentials("api_keys", "key", data.get("api_keys"))
@@ -169,6 +238,7 @@ def build_seed(data: Any, *, name: str = "(dict)") -> BuiltSeed:
     numbers = builder.numbers(organization, data.get("numbers"))
     faults = Faults()
     rate_limits = RateLimits()
+    quirks = Quirks()
     try:
         faults = Faults.from_mapping(builder.mapping("faults", data.get("faults")))
     except (TypeError, ValueError) as exc:
@@ -177,12 +247,20 @@ def build_seed(data: Any, *, name: str = "(dict)") -> BuiltSeed:
         rate_limits = RateLimits.from_mapping(
             builder.mapping("rate_limits", data.get("rate_limits"))
         )
+    except SettingsError as exc:
+        problems += [f"rate_limits.{problem}" for problem in exc.problems]
     except (TypeError, ValueError) as exc:
         problems.append(f"rate_limits: {exc}")
+    try:
+        quirks = Quirks.from_mapping(builder.mapping("quirks", data.get("quirks")))
+    except SettingsError as exc:
+        problems += [f"quirks.{problem}" for problem in exc.problems]
+    except (TypeError, ValueError) as exc:
+        problems.append(f"quirks: {exc}")
     if problems:
         raise SeedError(name, problems)
-    state = State(organization, users, groups, credentials, numbers)
-    return BuiltSeed(state, faults, rate_limits)
+    state = State(organization, users, groups, credentials, numbers, other_organizations=others)
+    return BuiltSeed(state, faults, rate_limits, quirks)
 
 
 class _Builder:
@@ -191,6 +269,8 @@ class _Builder:
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
+        self.primary = ""  # the organization's id, once read
+        self.organization_ids: list[str] = []
         self.users_by_id: dict[str, User] = {}
         self.user_ids_by_email: dict[str, str] = {}
         self.groups_by_id: dict[str, Group] = {}
@@ -236,7 +316,58 @@ class _Builder:
         entry = self.mapping("organization", value)
         self.unknown("organization", entry, frozenset({"id", "name"}))
         name = self.text("organization", entry, "name", "Emulator")
-        return Organization(self.text("organization", entry, "id", make_id("orga", name)), name)
+        organization = Organization(
+            self.text("organization", entry, "id", make_id("orga", name)), name
+        )
+        self.primary = organization.id
+        self.organization_ids.append(organization.id)
+        return organization
+
+    def other_organizations(self, value: Any) -> list[Organization]:
+        found = []
+        for path, entry in self.entries("other_organizations", value):
+            self.unknown(path, entry, frozenset({"id", "name"}))
+            name = self.text(path, entry, "name", None)
+            org_id = self.text(path, entry, "id", make_id("orga", name))
+            if org_id and not org_id.startswith("orga_"):
+                self.problems.append(f"{path}.id: an organization id starts with orga_")
+            if org_id in self.organization_ids:
+                self.problems.append(f"{path}.id: duplicate organization id {org_id}")
+                continue
+            self.organization_ids.append(org_id)
+            found.append(Organization(org_id, name))
+        return found
+
+    def memberships(self, path: str, entry: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+        """A user's active and former organization ids, from `organizations` and `active`."""
+        value = entry.get("organizations", [self.primary])
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(item, str) for item in value)
+        ):
+            self.problems.append(f"{path}.organizations: expected a non-empty list of ids")
+            value = [self.primary]
+        unknown = [item for item in value if item not in self.organization_ids]
+        if unknown:
+            self.problems.append(
+                f"{path}.organizations: {', '.join(unknown)} is neither the organization nor "
+                "one of other_organizations"
+            )
+        if len(set(value)) != len(value):
+            self.problems.append(f"{path}.organizations: an organization is listed twice")
+        active = entry.get("active", True)
+        if not isinstance(active, bool):
+            self.problems.append(f"{path}.active: expected true or false")
+            active = True
+        if active:
+            return list(dict.fromkeys(value)), []
+        if self.primary not in value:
+            self.problems.append(
+                f"{path}.active: false means the membership of the organization "
+                f"{self.primary} is inactive, so organizations must list it"
+            )
+        return [item for item in dict.fromkeys(value) if item != self.primary], [self.primary]
 
     def users(self, value: Any) -> list[User]:
         for path, entry in self.entries("users", value):
@@ -252,6 +383,17 @@ class _Builder:
                 self.problems.append(f"{path}.permissions: expected a list of strings")
                 permissions = []
             default_role = "admin" if MANAGE_PERMISSION in permissions else "user"
+            role_id = self.text(path, entry, "role_id", default_role)
+            if role_id and role_id not in BUILT_IN_ROLES and not role_id.startswith("role_"):
+                self.problems.append(
+                    f"{path}.role_id: expected {', '.join(BUILT_IN_ROLES)} or a Role id "
+                    f"(role_...), got {role_id!r}"
+                )
+            manage = entry.get("manage_numbers")
+            if manage is not None and not isinstance(manage, bool):
+                self.problems.append(f"{path}.manage_numbers: expected true or false")
+                manage = None
+            active, former = self.memberships(path, entry)
             created = entry.get("date_created", iso(_EPOCH))
             for key in ("first_name", "last_name", "image"):
                 if entry.get(key) is not None and not isinstance(entry[key], str):
@@ -269,24 +411,46 @@ class _Builder:
                 first_name=str(entry.get("first_name") or ""),
                 last_name=str(entry.get("last_name") or ""),
                 permissions=frozenset(permissions),
-                role_id=self.text(path, entry, "role_id", default_role),
+                role_id=role_id,
                 image=entry.get("image"),
                 date_created=str(created),
                 date_updated=str(entry.get("date_updated", created)),
+                organizations=tuple(active),
+                former_organizations=tuple(former),
+                manage_numbers=manage,
             )
             self.users_by_id.setdefault(user_id, user)
             self.user_ids_by_email.setdefault(email.casefold(), user_id)
         return list(self.users_by_id.values())
 
-    def user_ref(self, path: str, ref: Any) -> str | None:
-        """A user id, or an email resolved to one; None (and a problem) when neither."""
+    def user_ref(self, path: str, ref: Any, *, active: bool = False) -> str | None:
+        """A user id, or an email resolved to one, of a member of the organization (an active
+        one when `active`); None (and a problem) otherwise."""
+        user_id: str | None = None
         if isinstance(ref, str):
             if ref in self.users_by_id:
-                return ref
-            if ref.casefold() in self.user_ids_by_email:
-                return self.user_ids_by_email[ref.casefold()]
-        self.problems.append(f"{path}: {ref!r} is neither a user id nor the email of a user")
+                user_id = ref
+            elif ref.casefold() in self.user_ids_by_email:
+                user_id = self.user_ids_by_email[ref.casefold()]
+        if user_id is None:
+            self.problems.append(f"{path}: {ref!r} is neither a user id nor the email of a user")
+            return None
+        user = self.users_by_id[user_id]
+        if self.primary in user.organizations:
+            return user_id
+        if self.primary in user.former_organizations and not active:
+            return user_id
+        which = "an active member" if self.primary in user.former_organizations else "a member"
+        self.problems.append(f"{path}: {ref!r} is not {which} of the organization {self.primary}")
         return None
+
+    def member_ids(self) -> set[str]:
+        """Users who may be seeded as participants: current and former members."""
+        return {
+            u.id
+            for u in self.users_by_id.values()
+            if self.primary in u.organizations or self.primary in u.former_organizations
+        }
 
     def groups(self, value: Any) -> list[Group]:
         for path, entry in self.entries("groups", value):
@@ -316,15 +480,26 @@ class _Builder:
         found: list[Credential] = []
         seen: set[str] = set()
         for entry_path, entry in self.entries(path, value):
-            self.unknown(entry_path, entry, frozenset({secret_key, "user"}))
+            self.unknown(entry_path, entry, frozenset({secret_key, "user", "expires_after"}))
             secret = self.text(entry_path, entry, secret_key, None)
-            user_id = self.user_ref(f"{entry_path}.user", entry.get("user"))
+            # A credential acts in the organization, so its user must be an active member.
+            user_id = self.user_ref(f"{entry_path}.user", entry.get("user"), active=True)
+            expires = entry.get("expires_after")
+            if expires is not None and (
+                not isinstance(expires, int) or isinstance(expires, bool) or expires < 0
+            ):
+                self.problems.append(
+                    f"{entry_path}.expires_after: expected a number of requests (0 or more), "
+                    f"got {expires!r}"
+                )
+                expires = None
             if secret in seen:
                 # Not echoing the secret: seeds hold fake keys, but the habit matters.
                 self.problems.append(f"{entry_path}.{secret_key}: duplicate {secret_key}")
             seen.add(secret)
             if secret and user_id:
-                found.append(Credential(kind, secret, user_id, f"{kind} {len(found) + 1}"))
+                label = f"{kind} {len(found) + 1}"
+                found.append(Credential(kind, secret, user_id, label, expires))
         return found
 
     def numbers(self, organization: Organization, value: Any) -> list[dict[str, Any]]:
@@ -352,7 +527,11 @@ class _Builder:
                         for item in items
                     ]
             changes, errors = validate_fields(
-                fields, user_ids=self.users_by_id, group_ids=self.groups_by_id, seeding=True
+                fields,
+                user_ids=self.member_ids(),
+                group_ids=self.groups_by_id,
+                seeding=True,
+                other_user_ids=self.users_by_id,
             )
             for key, message in errors.items():
                 self.problems.append(f"{path}.{key}: {message}")
@@ -364,6 +543,10 @@ class _Builder:
             if "date_created" in changes and "date_updated" not in changes:
                 obj["date_updated"] = changes["date_created"]
             obj.update((k, v) for k, v in changes.items() if k not in DERIVED_FIELDS)
+            personal = not obj["participants"] and not obj["participant_groups"]
+            if personal and entry.get("user_id") is not None:
+                # The old personal shape: here user_id is data, not derived.
+                obj["user_id"] = self.user_ref(f"{path}.user_id", entry["user_id"])
             if number in seen_numbers:
                 self.problems.append(f"{path}.number: duplicate number {number}")
             if obj["id"] in found:

@@ -1,5 +1,6 @@
 """The emulator's HTTP side: a threaded HTTP/1.1 server on loopback that injects faults,
-authenticates, rate-limits and logs every request, and hands the rest to the endpoints in api.py.
+authenticates (credentials may expire), rate-limits and logs every request, and hands the rest to
+the endpoints in api.py.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import gzip
 import http.server
 import itertools
 import json
@@ -22,14 +24,16 @@ from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from numbersync.emulator.api import Response, error, resolve
+from numbersync.emulator.api import Call, Response, error, resolve
 from numbersync.emulator.faults import DEFAULT_SLOW_SECONDS, Faults
+from numbersync.emulator.quirks import Quirks
 from numbersync.emulator.ratelimit import RateLimiter, RateLimits, Verdict
 from numbersync.emulator.seed import build_seed, read_seed
 from numbersync.emulator.state import Credential, State
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 1 << 20  # far above any phone number update; refuses runaway uploads
+HANG_SECONDS = 120.0  # the longest a "hang-after-write" holds a request when nobody stops it
 log = logging.getLogger("numbersync.emulator")
 
 
@@ -38,7 +42,10 @@ class RecordedRequest:
     """One request as the emulator saw it, without any header (so never a credential).
 
     `path` is the part after /api/v1 (the full path for requests outside it); `body` is the parsed
-    JSON or None; `status` is what was answered, 0 when the connection was dropped.
+    JSON or None; `status` is what was answered, 0 when the connection was dropped; `fault` is the
+    injected fault that shaped the answer, None when there was none. With "504-after-write" and
+    "corrupt-gzip-after-write" the request did run (a PUT changed the number) whatever the client
+    could read of the answer.
     """
 
     method: str
@@ -46,6 +53,7 @@ class RecordedRequest:
     query: dict[str, str]
     body: Any | None
     status: int
+    fault: str | None = None
 
 
 SeedSource = Mapping[str, Any] | str | os.PathLike[str] | None
@@ -54,9 +62,13 @@ SeedSource = Mapping[str, Any] | str | os.PathLike[str] | None
 class Emulator:
     """A local Close API over real sockets; see the package docstring and seed.py for the seed.
 
-    Use as a context manager, or call start() and stop(). `faults` and `rate_limits` default to
-    those of the seed (or none and generous ones); both may be changed while the server runs.
-    `on_request`, when given, is called with every RecordedRequest (the CLI prints them).
+    Use as a context manager, or call start() and stop(). `faults`, `rate_limits` and `quirks`
+    default to those of the seed (or none, generous ones and the tidy API); each may be changed
+    while the server runs. `credential_uses_left` maps a key or token to the number of requests it
+    is still served for (from the seed's `expires_after`); a test may set or delete entries while
+    the server runs. `clock` is the monotonic clock rate-limit windows are measured on (give a
+    fake one to test windows without waiting). `on_request`, when given, is called with every
+    RecordedRequest (the CLI prints them).
     """
 
     def __init__(
@@ -67,6 +79,8 @@ class Emulator:
         port: int = 0,
         faults: Faults | None = None,
         rate_limits: RateLimits | None = None,
+        quirks: Quirks | None = None,
+        clock: Callable[[], float] = time.monotonic,
         on_request: Callable[[RecordedRequest], None] | None = None,
     ) -> None:
         data, name = read_seed(seed)
@@ -74,16 +88,23 @@ class Emulator:
         self.state: State = built.state
         self.faults: Faults = faults if faults is not None else built.faults
         self.rate_limits: RateLimits = rate_limits if rate_limits is not None else built.rate_limits
+        self.quirks: Quirks = quirks if quirks is not None else built.quirks
+        self.credential_uses_left: dict[str, int] = {
+            c.secret: c.expires_after for c in self.state.credentials if c.expires_after is not None
+        }
+        self.clock = clock
         self.on_request = on_request
         self._host = host
         self._port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._limiter = RateLimiter()
+        self._uses_lock = threading.Lock()
         self._fault_lock = threading.Lock()
         self._log_lock = threading.Lock()
         self._log: list[tuple[int, RecordedRequest]] = []
         self._arrivals = itertools.count()
+        self._stopping = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -92,6 +113,7 @@ class Emulator:
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         server = _Server((self._host, self._port), self)
+        self._stopping.clear()
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.02},  # stop() returns within ~20 ms
@@ -108,6 +130,7 @@ class Emulator:
         if server is None:
             return
         self._server = self._thread = None
+        self._stopping.set()  # releases requests held by "hang-after-write"
         server.shutdown()
         # Keep-alive connections would otherwise keep answering from their handler threads.
         server.close_connections()
@@ -137,12 +160,13 @@ class Emulator:
 
     @property
     def admin_key(self) -> str:
-        """The first API key of the seed whose user has the manage permission."""
+        """The first API key of the seed whose user may manage team phone numbers (by role,
+        `manage_numbers` or the permission string; see User.can_manage_numbers)."""
         for credential in self.state.api_keys:
             user = self.state.user(credential.user_id)
             if user is not None and user.can_manage_numbers:
                 return credential.secret
-        raise LookupError("the seed has no API key whose user has manage_team_phone_numbers")
+        raise LookupError("the seed has no API key whose user may manage team phone numbers")
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -182,19 +206,31 @@ class Emulator:
         credential = self._authenticate(headers.get("Authorization"))
         if isinstance(credential, Response):
             return credential
+        if not self._use(credential):
+            return _rejected(credential.kind)
         user = self.state.user(credential.user_id)
         assert user is not None  # the seed guarantees every credential's user exists
         limits = self.rate_limits
-        verdict = self._limiter.hit(
-            limits, credential.label, f"{method} {route.family}", time.monotonic()
-        )
+        group = limits.group_of(method, path)
+        verdict = self._limiter.hit(limits, credential.label, group, self.clock())
         if verdict is not None and not verdict.allowed:
             return _too_many(limits, verdict)
-        response = route.handler(self.state, user, route.param, query, body)
+        response = route.handler(Call(self.state, user, self.quirks), route.param, query, body)
         if verdict is not None:
             header = limits.header(verdict.limit, verdict.remaining, verdict.reset)
             response = response.with_headers(("RateLimit", header))
         return response
+
+    def _use(self, credential: Credential) -> bool:
+        """Count one request against a credential that expires; False once it has expired."""
+        with self._uses_lock:
+            left = self.credential_uses_left.get(credential.secret)
+            if left is None:
+                return True
+            if left <= 0:
+                return False
+            self.credential_uses_left[credential.secret] = left - 1
+            return True
 
     def _authenticate(self, authorization: str | None) -> Credential | Response:
         # Messages never include what was sent: a wrong key is still a secret someone typed.
@@ -213,19 +249,23 @@ class Emulator:
             # Close takes the key as the username; the password is ignored, as curl users send
             # "key:" and some libraries "key:X".
             credential = self.state.credential("key", decoded.partition(":")[0])
-            if credential is None:
-                return _unauthorized("Invalid API key.")
-            return credential
+            return _rejected("key") if credential is None else credential
         if scheme.lower() == "bearer":
             credential = self.state.credential("token", value.strip())
-            if credential is None:
-                return _unauthorized("Invalid or expired OAuth access token.")
-            return credential
+            return _rejected("token") if credential is None else credential
         return _unauthorized("Unsupported authorization scheme; use Basic or Bearer.")
 
 
 def _unauthorized(message: str) -> Response:
     return error(401, message).with_headers(("WWW-Authenticate", 'Basic realm="Close API"'))
+
+
+def _rejected(kind: str) -> Response:
+    """401 for an unknown or expired key or token, with the same words for both, as a server that
+    does not say which secrets exist would answer."""
+    if kind == "token":
+        return _unauthorized("Invalid or expired OAuth access token.")
+    return _unauthorized("Invalid API key.")
 
 
 def _too_many(limits: RateLimits, verdict: Verdict) -> Response:
@@ -244,6 +284,13 @@ def _too_many(limits: RateLimits, verdict: Verdict) -> Response:
         }
     }
     return Response.json(429, payload).with_headers(*headers)
+
+
+def _corrupt_gzip(response: Response) -> Response:
+    """`response` with `Content-Encoding: gzip` and a body no gzip reader accepts: a valid gzip
+    header followed by a deflate block of the reserved type 3."""
+    body = gzip.compress(response.body, mtime=0)[:10] + b"\xff" * 16
+    return Response(response.status, body, (*response.headers, ("Content-Encoding", "gzip")))
 
 
 def _fault_response(status: int, limits: RateLimits) -> Response:
@@ -342,29 +389,45 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._write(response, 0.0)
             return
 
-        def record(status: int) -> None:
-            entry = RecordedRequest(self.command, logged_path, query, _parse_json(body), status)
+        def record(status: int, fault: str) -> None:
+            entry = RecordedRequest(
+                self.command,
+                logged_path,
+                query,
+                _parse_json(body),
+                status,
+                None if fault == "ok" else fault,
+            )
             emulator._record(sequence, entry)
 
         faults = emulator.faults
         try:
             fault = emulator._decide_fault(self.command, logged_path)
             if fault == "drop":
-                record(0)
+                record(0, fault)
                 _pause(faults.latency)
                 self.close_connection = True  # no response at all; the socket just closes
                 return
             if fault.isdigit():
                 response = _fault_response(int(fault), emulator.rate_limits)
+            elif fault == "429-bare":
+                response = Response(429)  # from the edge: no body, no RateLimit, no Retry-After
             else:
                 response = emulator._respond(self.command, api_path, query, body, self.headers)
                 if fault == "504-after-write":
                     response = _fault_response(504, emulator.rate_limits)
+                elif fault == "corrupt-gzip-after-write":
+                    response = _corrupt_gzip(response)
+                elif fault == "hang-after-write":
+                    record(response.status, fault)
+                    emulator._stopping.wait(HANG_SECONDS)  # no answer: until the server stops
+                    self.close_connection = True
+                    return
         except Exception as exc:  # a bug or a bad fault setting: say so instead of hanging
             log.exception("emulator failure on %s %s", self.command, logged_path)
             fault = "ok"
             response = error(500, f"Emulator failure: {type(exc).__name__}: {exc}")
-        record(response.status)
+        record(response.status, fault)
         _pause(faults.latency)
         slow = faults.slow_body or (DEFAULT_SLOW_SECONDS if fault == "slow" else 0.0)
         self._write(response, slow)

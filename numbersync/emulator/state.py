@@ -1,5 +1,6 @@
-"""The emulated organization: users, groups, credentials and phone numbers, with Close's documented
-PUT validation, derived fields and permission rule. Thread-safe; knows nothing about HTTP.
+"""The emulated organization: its users (and the other organizations they belong to), groups,
+credentials and phone numbers, with Close's documented PUT validation, derived fields and
+permission rule. Thread-safe; knows nothing about HTTP.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ import phonenumbers
 # the client's idea of the API does.
 MANAGE_PERMISSION = "manage_team_phone_numbers"
 MANAGE_PERMISSION_TITLE = "Manage Team Phone Numbers"
+# Close's built-in roles (a custom Role's id starts with "role_"). Which of them may manage team
+# phone numbers is not documented; admins can, and a superuser is taken to be an admin.
+BUILT_IN_ROLES = ("admin", "superuser", "user", "restricteduser")
+MANAGING_ROLES = frozenset({"admin", "superuser"})
 WRITABLE_FIELDS: tuple[str, ...] = (
     "label",
     "forward_to",
@@ -147,6 +152,11 @@ class Organization:
 
 @dataclass(frozen=True)
 class User:
+    """A Close user. `organizations` are the ids of the organizations they are an active member
+    of (the primary one first unless the seed orders them otherwise); `former_organizations`
+    those whose membership became inactive (the user left or was removed). `permissions` is only
+    what /me/ reports; whether they may manage team phone numbers is `can_manage_numbers`."""
+
     id: str
     email: str
     first_name: str
@@ -156,10 +166,17 @@ class User:
     image: str | None
     date_created: str
     date_updated: str
+    organizations: tuple[str, ...]
+    former_organizations: tuple[str, ...] = ()
+    manage_numbers: bool | None = None  # None: decided by the role and the permission string
 
     @property
     def can_manage_numbers(self) -> bool:
-        return MANAGE_PERMISSION in self.permissions
+        """The truth the permission rule uses in the primary organization: the seed's explicit
+        `manage_numbers`, else an admin role, else the permission string (older seeds)."""
+        if self.manage_numbers is not None:
+            return self.manage_numbers
+        return self.role_id in MANAGING_ROLES or MANAGE_PERMISSION in self.permissions
 
 
 @dataclass(frozen=True)
@@ -180,6 +197,7 @@ class Credential:
     secret: str = field(repr=False)
     user_id: str
     label: str  # safe to show: "key 1", "token 2"
+    expires_after: int | None = None  # requests it is served for; None: never expires
 
 
 class StateError(Exception):
@@ -209,12 +227,14 @@ def validate_fields(
     user_ids: Collection[str],
     group_ids: Collection[str],
     seeding: bool = False,
+    other_user_ids: Collection[str] = (),
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Check a PUT body (or a seed entry when `seeding`) against the documented update schema.
 
-    Returns the normalised changes and every field error at once. A seed may also set read-only
-    fields and the nulls a real account can hold (label, forward_to, inbound_ring_duration), which
-    PUT refuses.
+    `user_ids` may be participants; `other_user_ids` are users who exist but may not be (not an
+    active member of this organization), which gets its own message. Returns the normalised
+    changes and every field error at once. A seed may also set read-only fields and the nulls a
+    real account can hold (label, forward_to, inbound_ring_duration), which PUT refuses.
     """
     changes: dict[str, Any] = {}
     errors: dict[str, str] = {}
@@ -235,7 +255,7 @@ def validate_fields(
         if value is None and not _nullable(key, seeding):
             errors[key] = "This field may not be null."
             continue
-        normalised, error = _check_writable(key, value, user_ids, group_ids)
+        normalised, error = _check_writable(key, value, user_ids, group_ids, other_user_ids)
         if error is None:
             changes[key] = normalised
         else:
@@ -250,7 +270,7 @@ def _nullable(key: str, seeding: bool) -> bool:
 
 
 def _check_writable(
-    key: str, value: Any, users: Collection[str], groups: Collection[str]
+    key: str, value: Any, users: Collection[str], groups: Collection[str], others: Collection[str]
 ) -> tuple[Any, str | None]:
     if value is None:
         return None, None
@@ -285,9 +305,15 @@ def _check_writable(
         return value, "Each item must be a string."
     items = list(dict.fromkeys(value))
     if key == "participants":
-        unknown = [item for item in items if item not in users]
+        unknown = [item for item in items if item not in users and item not in others]
+        inactive = [item for item in items if item not in users and item in others]
+        messages = []
         if unknown:
-            return items, f"Not a user of this organization: {', '.join(unknown)}."
+            messages.append(f"Not a user of this organization: {', '.join(unknown)}.")
+        if inactive:
+            messages.append(f"Not an active member of this organization: {', '.join(inactive)}.")
+        if messages:
+            return items, " ".join(messages)
     elif key == "participant_groups":
         unknown = [item for item in items if item not in groups]
         if unknown:
@@ -376,7 +402,12 @@ def number_defaults(
 
 
 class State:
-    """The live organization. Users, groups and credentials are fixed at seed time; numbers change.
+    """The live organization (the primary one: the credentials act in it, the numbers and groups
+    belong to it). Users, groups and credentials are fixed at seed time; numbers change.
+
+    A number may be in the old personal shape: `participants: []`, no groups, and an owner served
+    as `user_id` who counts as its sole member. Any write of participants or participant_groups
+    turns it into the current shape (the owner is dropped).
 
     Every public method takes the one lock, so a PUT is atomic against other requests, and returns
     copies, so a caller can never mutate the state behind the lock's back.
@@ -389,23 +420,32 @@ class State:
         groups: Iterable[Group],
         credentials: Iterable[Credential],
         numbers: Iterable[Mapping[str, Any]],
+        *,
+        other_organizations: Iterable[Organization] = (),
     ) -> None:
         self.organization = organization
+        self.organizations: tuple[Organization, ...] = (organization, *other_organizations)
         self.users: tuple[User, ...] = tuple(users)
         self.groups: tuple[Group, ...] = tuple(groups)
         self.credentials: tuple[Credential, ...] = tuple(credentials)
         self._users = {user.id: user for user in self.users}
+        # Who may be named as a participant: active members of the organization.
+        self._member_ids = frozenset(u.id for u in self.users if organization.id in u.organizations)
         self._groups = {group.id: group for group in self.groups}
         self._secrets = {(c.kind, c.secret): c for c in self.credentials}
         self._lock = threading.RLock()
         self._last_stamp = datetime.min.replace(tzinfo=UTC)
         self._numbers: dict[str, dict[str, Any]] = {}
         self._by_number: dict[str, str] = {}
+        self._owners: dict[str, str] = {}  # old personal numbers: number id -> owner's user id
         for entry in numbers:
             obj = {name: entry.get(name) for name in NUMBER_FIELDS}
+            number_id = str(obj["id"])
+            if entry.get("user_id") and not obj["participants"] and not obj["participant_groups"]:
+                self._owners[number_id] = str(entry["user_id"])
             self._derive(obj)
-            self._numbers[str(obj["id"])] = obj
-            self._by_number[str(obj["number"])] = str(obj["id"])
+            self._numbers[number_id] = obj
+            self._by_number[str(obj["number"])] = number_id
 
     # -- reads -----------------------------------------------------------------------------------
 
@@ -419,6 +459,26 @@ class State:
 
     def user(self, user_id: str) -> User | None:
         return self._users.get(user_id)
+
+    def organization_by_id(self, organization_id: str) -> Organization | None:
+        return next((o for o in self.organizations if o.id == organization_id), None)
+
+    def users_seen_by(self, caller: User) -> list[User]:
+        """`GET /user/`: every user who is an active member of an organization the caller is an
+        active member of, in seed order (the caller included)."""
+        mine = set(caller.organizations)
+        return [u for u in self.users if mine.intersection(u.organizations)]
+
+    def user_seen_by(self, caller: User, user_id: str) -> User | None:
+        """`GET /user/{id}/`: a user the caller shares an organization with, or a former member
+        of one of the caller's organizations (Close keeps inactive memberships); else None."""
+        user = self._users.get(user_id)
+        if user is None:
+            return None
+        mine = set(caller.organizations)
+        if mine.intersection(user.organizations) or mine.intersection(user.former_organizations):
+            return user
+        return None
 
     def user_by_email(self, email: str) -> User | None:
         wanted = email.casefold()
@@ -497,7 +557,10 @@ class State:
         """`PUT /phone_number/{id}/` as `user`: 404, then 400 (every error), then 403, then apply.
 
         Validation comes before the permission check so that a malformed request is reported as
-        such whoever sends it.
+        such whoever sends it. A participant must be an active member of the organization, except
+        that one already on the number may stay after leaving it: refusing every later PUT that
+        lists the number's current participants would make the number uneditable until someone
+        removes them (the emulator's choice; Close's behaviour here is undocumented).
         """
         with self._lock:
             current = self._numbers.get(number_id)
@@ -505,11 +568,16 @@ class State:
                 raise NotFoundError(f"No phone number with id {number_id}.")
             if not isinstance(body, dict):
                 raise ValidationFailed(["The request body must be a JSON object."], {})
-            changes, errors = validate_fields(body, user_ids=self._users, group_ids=self._groups)
+            allowed = self._member_ids.union(current["participants"])
+            changes, errors = validate_fields(
+                body, user_ids=allowed, group_ids=self._groups, other_user_ids=self._users
+            )
             if errors:
                 raise ValidationFailed([], errors)
             if not user.can_manage_numbers:
                 self._check_unprivileged(current, changes, user)
+            if "participants" in changes or "participant_groups" in changes:
+                self._owners.pop(number_id, None)  # the old personal shape ends with this write
             current.update(changes)
             self._derive(current)
             current["date_updated"] = self._next_stamp(current["date_updated"])
@@ -517,12 +585,21 @@ class State:
 
     def set_number_fields(self, number_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Change any fields of a number without validation or permission checks, as someone
-        editing in the Close app would; for tests that need the account to drift under them."""
+        editing in the Close app would; for tests that need the account to drift under them.
+
+        `user_id` sets the owner of the old personal shape (None removes it); the owner counts as
+        the sole member only while participants and participant_groups are empty."""
         with self._lock:
             current = self._numbers[number_id]
             unknown = set(changes) - set(NUMBER_FIELDS)
             if unknown:
                 raise KeyError(f"not phone number fields: {sorted(unknown)}")
+            if "user_id" in changes:
+                owner = changes["user_id"]
+                if owner:
+                    self._owners[number_id] = str(owner)
+                else:
+                    self._owners.pop(number_id, None)
             current.update({k: list(v) if isinstance(v, list) else v for k, v in changes.items()})
             self._derive(current)
             if "date_updated" not in changes:
@@ -547,12 +624,17 @@ class State:
             )
 
     def _members(self, obj: Mapping[str, Any]) -> set[str]:
-        """The users a number rings: its participants plus the members of its groups."""
+        """The users a number rings: its participants plus the members of its groups, or the
+        owner of a number in the old personal shape."""
         members = set(obj["participants"])
         for group_id in obj["participant_groups"]:
             group = self._groups.get(group_id)
             if group is not None:
                 members.update(group.members)
+        if not obj["participants"] and not obj["participant_groups"]:
+            owner = self._owners.get(str(obj["id"]))
+            if owner is not None:
+                members.add(owner)
         return members
 
     def _derive(self, obj: dict[str, Any]) -> None:

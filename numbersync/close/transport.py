@@ -1,0 +1,245 @@
+"""The HTTP seam: one request sent once, its answer read whole up to a size cap, or the reason
+there is none. It adds the credential at send time, never follows redirects, keeps loopback
+traffic away from proxies, and says whether a failed request may have reached Close."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import ssl
+from collections.abc import Callable, Generator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from numbersync import __version__
+from numbersync.close.settings import Secret, Settings, is_loopback
+
+log = logging.getLogger("numbersync.http")
+
+# Connect fails fast (a wrong URL or a dead network); a read may wait for a busy server.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+MAX_CONNECTIONS = 16  # the applier's largest --concurrency
+# A page of 100 numbers with every field is ~150 kB: a body past this is not the Close API, and
+# reading it whole could exhaust memory. Counted after decompression (a gzip bomb is refused too).
+MAX_RESPONSE_BYTES = 16 * 2**20
+EXCERPT_CHARS = 200
+Scrub = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a request got no usable answer, reduced to what we report. The exception itself is not
+    kept, so that no frame of ours holds text a proxy or server may have filled with headers.
+
+    `retryable`: another try may succeed. `reached`: the request may have reached Close (and a
+    write may have been applied), as opposed to failing before anything was sent."""
+
+    description: str
+    retryable: bool
+    reached: bool
+    hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One try: the whole response, or the failure that prevented one."""
+
+    response: httpx.Response | None
+    failure: Failure | None
+
+
+class _TooLarge(Exception):
+    """A response body past MAX_RESPONSE_BYTES."""
+
+
+class _CredentialAuth(httpx.Auth):
+    """Adds the Authorization header at send time, so that it is held only by the Secret and
+    never sits in the client's default headers or in a local variable of ours."""
+
+    def __init__(self, credential: Secret, scheme: str) -> None:
+        self._credential = credential
+        self._scheme = scheme
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = authorization(self._credential, self._scheme)
+        yield request
+
+    def __repr__(self) -> str:
+        return f"<_CredentialAuth {self._scheme} ****>"
+
+
+def authorization(credential: Secret, scheme: str) -> str:
+    if scheme == "bearer":
+        return "Bearer " + credential.reveal()
+    # An API key is the Basic user name, with an empty password.
+    return "Basic " + base64.b64encode(f"{credential.reveal()}:".encode()).decode("ascii")
+
+
+def scrubber(settings: Settings) -> Scrub:
+    """Remove the credential (raw and in its Basic form) from text a server sent back: a
+    misbehaving proxy or server that echoes the request must not make us print it."""
+    secrets = [settings.credential.reveal(), authorization(settings.credential, "basic")[6:]]
+    secrets = [s for s in secrets if len(s) >= 4]
+
+    def scrub(text: str) -> str:
+        for secret in secrets:
+            text = text.replace(secret, "****")
+        return text
+
+    return scrub
+
+
+class Transport:
+    """Sends requests to the Close API at `settings.api_url`; safe to share between threads.
+
+    `transport` replaces the network (httpx.MockTransport in tests).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        scrub: Scrub,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
+    ) -> None:
+        self._scrub = scrub
+        host = httpx.URL(settings.api_url).host
+        # HTTP_PROXY and friends apply to the real API (https through a proxy is a CONNECT
+        # tunnel: the proxy sees the host name, never the credential). Loopback traffic (the
+        # emulator, a CI service) is never sent to a proxy: over plain http the proxy would read
+        # the Authorization header.
+        mounts: dict[str, httpx.BaseTransport | None] = (
+            {f"all://{host}": None} if is_loopback(host) else {}
+        )
+        # TLS verification stays on (httpx's default `verify=True`). With trust_env (the default)
+        # httpx builds its SSL context from SSL_CERT_FILE or SSL_CERT_DIR when set, else from
+        # certifi's bundle: a corporate CA is configured with SSL_CERT_FILE=/path/to/ca.pem.
+        self._http = httpx.Client(
+            base_url=settings.api_url,
+            auth=_CredentialAuth(settings.credential, settings.scheme),
+            headers={"User-Agent": f"numbersync/{__version__}", "Accept": "application/json"},
+            timeout=timeout,
+            limits=httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            ),
+            transport=transport,
+            mounts=mounts,
+            # A redirect would be a misconfigured CLOSE_API_URL: report it, don't follow it.
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> Attempt:
+        """Send once. Never raises for anything the network or the server does."""
+        try:
+            return Attempt(self._read_capped(method, path, params, body), None)
+        except _TooLarge:
+            failure = Failure(
+                f"the response is over {MAX_RESPONSE_BYTES // 2**20} MiB; stopped reading it",
+                retryable=False,
+                reached=True,
+                hint="check that CLOSE_API_URL points at the Close API (…/api/v1)",
+            )
+        except httpx.DecodingError as exc:
+            # An answer came but cannot be read (a corrupt gzip body, a bad charset): Close
+            # may well have acted on the request.
+            failure = Failure(
+                "the answer could not be decoded: " + describe(exc, self._scrub),
+                retryable=True,
+                reached=True,
+            )
+        except httpx.TransportError as exc:
+            failure = Failure(
+                describe(exc, self._scrub),
+                retryable=_retryable(exc),
+                reached=_may_have_reached(exc),
+                hint=_hint(exc),
+            )
+        return Attempt(None, failure)
+
+    def _read_capped(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+    ) -> httpx.Response:
+        """Send and read the whole response, but raise _TooLarge past MAX_RESPONSE_BYTES."""
+        with self._http.stream(method, path, params=params, json=body) as streamed:
+            declared = streamed.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+                raise _TooLarge
+            chunks, size = [], 0
+            for chunk in streamed.iter_bytes():
+                size += len(chunk)
+                if size > MAX_RESPONSE_BYTES:
+                    raise _TooLarge
+                chunks.append(chunk)
+        # The body is decoded already: drop the headers that describe its encoding on the wire.
+        wire = {b"content-encoding", b"content-length", b"transfer-encoding"}
+        return httpx.Response(
+            streamed.status_code,
+            headers=[(k, v) for k, v in streamed.headers.raw if k.lower() not in wire],
+            content=b"".join(chunks),
+            request=streamed.request,
+            extensions=streamed.extensions,
+        )
+
+
+# Transport failures worth another try: the server may not have seen the request, or it dropped
+# the connection, or it was slow. (UnsupportedProtocol, proxy and local protocol errors are
+# configuration problems that a retry won't fix.)
+_RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# Failures that happen before the request leaves: nothing can have been applied.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
+
+
+def _retryable(exc: httpx.TransportError) -> bool:
+    return isinstance(exc, _RETRY_EXCEPTIONS) and not _is_certificate_error(exc)
+
+
+def _may_have_reached(exc: httpx.TransportError) -> bool:
+    return not isinstance(exc, (*_NOT_SENT, httpx.UnsupportedProtocol))
+
+
+def _is_certificate_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def describe(exc: Exception, scrub: Scrub) -> str:
+    message = excerpt(str(exc), scrub)
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def excerpt(text: str, scrub: Scrub) -> str:
+    """A server's text for a message: whitespace collapsed, cut at ~200 characters."""
+    flat = " ".join(scrub(text).split())
+    return flat if len(flat) <= EXCERPT_CHARS else flat[:EXCERPT_CHARS] + "…"
+
+
+def _hint(exc: httpx.TransportError) -> str | None:
+    if _is_certificate_error(exc):
+        return (
+            "the server's TLS certificate was not trusted; behind a proxy that re-signs TLS, "
+            "point SSL_CERT_FILE at its CA bundle"
+        )
+    return "check CLOSE_API_URL"

@@ -1,0 +1,126 @@
+"""What apply tells its user: progress while it runs (a bar on a terminal, one line per number in
+a CI log) and the report at the end, number by number, with the summary and what to do next."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from numbersync import __version__, phone
+from numbersync.apply import STATUSES, ApplyReport, Outcome
+from numbersync.escape import escape
+from numbersync.plan import Plan
+from numbersync.render import json_value
+
+
+def render_report(report: ApplyReport) -> str:
+    """Each number's status, its changed fields and Close's words (at the YAML line where it
+    names a field), then the summary line and, where there is one, the hint."""
+    out = [""]
+    for outcome in report.outcomes:
+        fields = ", ".join(c.field for c in outcome.change.fields)
+        detail = f"  {escape(outcome.detail)}" if outcome.detail else ""
+        number = phone.display(outcome.change.number)
+        out.append(f"  {outcome.status:<9} {number:<18} {fields}{detail}")
+        out.extend(f"      {escape(line)}" for line in outcome.errors)
+    out.append(report.summary)
+    if report.hint:
+        out.append(f"Hint: {report.hint}")
+    return "\n".join(out) + "\n"
+
+
+class Progress:
+    """Told of each finished number. On a terminal: one bar redrawn in place with the rate and
+    the time left; elsewhere (a CI log): one line per number, which reads well when scrolled."""
+
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        terminal: bool,
+        clock: Callable[[], float] = time.monotonic,
+        width: int = 30,
+    ) -> None:
+        self._stream = stream
+        self._terminal = terminal
+        self._clock = clock
+        self._width = width
+        self._started = clock()
+
+    def __call__(self, done: int, total: int, outcome: Outcome) -> None:
+        if not self._terminal:
+            number = phone.display(outcome.change.number)
+            self._stream.write(f"[{done}/{total}] {number}: {outcome.status}\n")
+            self._stream.flush()
+            return
+        filled = self._width * done // total
+        bar = "#" * filled + "." * (self._width - filled)
+        elapsed = self._clock() - self._started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = f", {_duration((total - done) / rate)} left" if rate and done < total else ""
+        speed = f"  {rate:.1f}/s{left}" if rate else ""
+        end = "\n" if done == total else ""
+        # \x1b[K clears what a longer previous line left behind.
+        self._stream.write(f"\rApplying [{bar}] {done}/{total}{speed}\x1b[K{end}")
+        self._stream.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+REPORT_FORMAT_VERSION = 1
+
+
+def report_document(
+    report: ApplyReport, plan: Plan, *, finished_at: str, refused: str | None = None
+) -> dict[str, Any]:
+    """The versioned JSON audit record of an apply (`apply --report FILE`): every planned number
+    with its fields (before and after), its status and Close's words. `refused` is the reason
+    when numbersync refused the whole plan (unsafe, stale), in which case nothing was sent."""
+    return {
+        "format_version": REPORT_FORMAT_VERSION,
+        "numbersync_version": __version__,
+        "finished_at": finished_at,
+        "config": {"path": plan.config_path, "fingerprint": plan.fingerprint},
+        "refused": refused,
+        "stopped": report.stopped,
+        "exit_code": 1 if refused else report.exit_code,
+        "summary": {status.replace(" ", "_"): report.count(status) for status in STATUSES},
+        "numbers": [
+            {
+                "number": outcome.change.number,
+                "id": outcome.change.id,
+                "key": outcome.change.key,
+                "label": outcome.change.label,
+                "status": outcome.status,
+                "message": outcome.detail or None,
+                "errors": list(outcome.errors),
+                "fields": [
+                    {
+                        "field": c.field,
+                        "before": json_value(c, c.before),
+                        "after": json_value(c, c.after),
+                    }
+                    for c in outcome.change.fields
+                ],
+            }
+            for outcome in report.outcomes
+        ],
+    }
+
+
+def render_report_json(
+    report: ApplyReport, plan: Plan, *, finished_at: str, refused: str | None = None
+) -> str:
+    document = report_document(report, plan, finished_at=finished_at, refused=refused)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
