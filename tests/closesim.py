@@ -265,7 +265,7 @@ class Simulation:
                 self._next(client)
                 return
             delay = self._delay(attempt, rate.reset if rate is not None else None, headers)
-            bucket.throttled(self.now + delay)
+            bucket.throttled(self.now + delay, ticket)
             self.at(
                 self.now + delay,
                 lambda: self._acquire(client, method, path, attempt + 1),

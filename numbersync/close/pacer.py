@@ -19,6 +19,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 _POLL = 0.01  # seconds between checks while only an answer in flight can tell us more
+_REFUSALS_KEPT = 64  # failed requests remembered for throttled(), the latest ones
 _STOP_POLL = 0.1  # with a real clock, a waiting acquire looks at the stop flag this often
 # How much later than the header says a window may end when `reset` is a whole number. Close's
 # rounding is undocumented: we assume it rounds up (then the header is never early); a 429 just
@@ -119,8 +120,8 @@ class Bucket:
         self._next_slot = 0.0
         self._blocked_until = 0.0
         self._probe_from: int | None = None  # after a 429: one at a time until an answer
-        # The send time and header of the last request refused (or otherwise failed).
-        self._refused: tuple[float, RateLimit | None] | None = None
+        # The send time and header of the latest requests that failed, by seq, for throttled().
+        self._refused: dict[int, tuple[float, RateLimit | None]] = {}
         self._late = 0.0  # see _LATE_STEP
         self._trust_jumps = True  # see _place
         self._rtt = 0.0  # smoothed round trip of this bucket's requests, seconds
@@ -278,7 +279,9 @@ class Bucket:
             rtt = received_at - sent_at
             self._rtt = rtt if not self._rtt else 0.8 * self._rtt + 0.2 * rtt
             if not success:
-                self._refused = (sent_at, rate)
+                self._refused[ticket.seq] = (sent_at, rate)
+                if len(self._refused) > _REFUSALS_KEPT:
+                    del self._refused[next(iter(self._refused))]
             if rate is None:
                 if success and self._metered is None:
                     self._metered = False  # a server without rate-limit headers: don't pace
@@ -399,16 +402,20 @@ class Bucket:
         floor = min(lows, default=math.inf)
         self._sent = {s: t for s, t in self._sent.items() if s in self._in_flight or t >= floor}
 
-    def throttled(self, until: float) -> None:
-        """A 429 came back: hold every request of this bucket until `until`, then probe one at
-        a time, since our estimate of the budget was evidently wrong. The limit it names (the
-        one closest to exhaustion, when it names none) is spent until its window ends."""
+    def throttled(self, until: float, ticket: Ticket | None = None) -> None:
+        """A 429 came back (for `ticket`, completed already; by default the latest request that
+        failed): hold every request of this bucket until `until`, then probe one at a time,
+        since our estimate of the budget was evidently wrong. The limit the 429 names (the one
+        closest to exhaustion, when it names none) is spent until its window ends."""
         with self._cond:
             self._blocked_until = max(self._blocked_until, until)
             if self._metered is False:
                 return
             self._probe_from = self._next_seq
-            refused = self._refused
+            if ticket is not None:
+                refused = self._refused.get(ticket.seq)
+            else:
+                refused = self._refused[next(reversed(self._refused))] if self._refused else None
             named = None if refused is None or refused[1] is None else refused[1].limit
             window = self._windows.get(named) if named in self._windows else None
             if window is None:
