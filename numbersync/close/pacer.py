@@ -84,15 +84,18 @@ class Bucket:
     known window has budget, and takes one from each. An answer re-derives its window's budget as
     `remaining - requests in flight`, taking the lowest value shown within a window: a higher one
     was counted earlier, or by a counter the server keeps apart (groups finer than our bucket).
-    Since the header shows the closest limit, every other window has at least that much left.
+    Since the header shows the closest limit, a window we lost track of has at least as much.
 
     A window's end is bracketed: `sent_at + reset - g <= end <= received_at + reset`, where g is
     the rounding of `reset` (1 s for integers); the answers that lower the budget narrow the
-    bracket. Only the upper bound lets us assume a refill, so a refill is never assumed early;
-    then every request in flight or sent after the lower bound may already count in the new
-    window, and is deducted from the fresh budget. While the budget is high, requests go at once;
-    below half, they are spread over the time left; at 0, they wait. After a 429 one request at
-    a time goes until an answer tells us the budget again.
+    bracket. The upper bound lets us assume a refill, never early; then every request in flight
+    or sent after the lower bound may already count in the new window, and is deducted from the
+    fresh budget. An answer showing far more than the window's lowest after its lower bound shows
+    the refill sooner (1-second windows with whole-second resets); once that led to a 429, the
+    server's groups are finer than the bucket and only the bracket counts. A 429 just after a
+    refill we assumed means `reset` is not rounded up: later ends are allowed for. While the
+    budget is high, requests go at once; below half, they are spread over the time left; at 0,
+    they wait. After a 429 one request at a time goes until an answer tells us the budget again.
     """
 
     def __init__(
@@ -365,9 +368,9 @@ class Bucket:
             and lo is not None
             and hi is not None
         ):
-            # More than the window ever showed, by more than answers overtaking each other
-            # could explain, after its earliest end: the window has ended and this request
-            # counted in the next (short windows end well before their bracket's upper bound).
+            # Above the window's lowest by more than answers overtaking each other could explain,
+            # after its earliest end: the window has ended and this request counted in the next
+            # (short windows end well before their bracket's upper bound).
             self._open(window, seq, remaining, lo, hi, received_at)
             return True
         # Counted before the answer that showed `low` (overtaken on the way back), or not in
