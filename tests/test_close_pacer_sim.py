@@ -50,6 +50,7 @@ class Scenario:
     warm_up: float = 8.0
     latency: tuple[float, float] = (0.025, 0.025)
     shows: frozenset[int] = field(default_factory=frozenset)  # limits the headers must show
+    spent_before: int = 0  # PUTs an earlier run made with key "a" half a second before the start
 
 
 N = 400
@@ -191,6 +192,25 @@ SCENARIOS: dict[str, Scenario] = {
         300 / 40 * 8,
         1.01,
     ),
+    # An earlier run spent the key's budget half a second ago: the first requests are refused.
+    # With a header, its reset says when to come back; bare, the bucket holds longer after each
+    # refused probe, so that no request runs out of attempts.
+    "budget-spent-before-the-start": Scenario(
+        lambda: Server([key(40, 8)]),
+        [("a", puts(N), 8)],
+        7.5 + N / 40 * 8,
+        1.01,
+        max_429=4,
+        spent_before=40,
+    ),
+    "budget-spent-before-the-start-bare-429s": Scenario(
+        lambda: Server([key(40, 8)], bare_429=True),
+        [("a", puts(N), 8)],
+        7.5 + N / 40 * 8,
+        1.09,  # blind, the first wait may overshoot the window's end by up to its length
+        max_429=8,
+        spent_before=40,
+    ),
     # Two numbersync processes with their own keys on one organization (adversarial: neither
     # sees the other's requests in flight): about one refusal per organization window, where
     # both take the last request, and no storm.
@@ -218,6 +238,9 @@ def test_pacing_against_closes_limits(name: str) -> None:
     scenario = SCENARIOS[name]
     server = scenario.server()
     sim = Simulation(server, scenario.latency)
+    for _ in range(scenario.spent_before):
+        server.hit("a", "PUT", "/phone_number/x/", sim.now - 0.5)
+    server.log.clear()
     clients = [
         Client(k, requests, workers, sim.pacer()) for k, requests, workers in scenario.clients
     ]

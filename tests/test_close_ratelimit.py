@@ -175,16 +175,17 @@ def test_an_older_answer_does_not_overwrite_a_newer_one() -> None:
     assert sum(time.sleeps) == pytest.approx(5.0)
 
 
-def test_the_first_request_probes_alone() -> None:
+def test_the_first_requests_probe_a_few_at_a_time() -> None:
     time = FakeTime(100.0)
     b = bucket(time)
-    first = b.acquire()
-    # A second worker would have to wait for the first answer: with a fake sleep it polls.
+    first = [b.acquire() for _ in range(4)]  # a command's first reads go together
+    assert time.sleeps == []
+    # A fifth worker has to wait for an answer: with a fake sleep it polls.
     polls: list[float] = []
 
     def sleep(seconds: float) -> None:
         polls.append(seconds)
-        answer(b, first, time, "limit=10, remaining=9, reset=1")
+        answer(b, first[0], time, "limit=10, remaining=9, reset=1")
 
     b._sleep = sleep
     b.acquire()

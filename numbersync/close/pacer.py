@@ -19,8 +19,11 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 _POLL = 0.01  # seconds between checks while only an answer in flight can tell us more
+_FIRST_PROBES = 4  # requests sent at once before any answer told us a budget
 _REFUSALS_KEPT = 64  # failed requests remembered for throttled(), the latest ones
-_STOP_POLL = 0.1  # with a real clock, a waiting acquire looks at the stop flag this often
+_STOP_POLL = 0.1
+_BLIND_HOLD = 0.5  # seconds a bucket holds after a 429 that tells nothing, doubling in a row
+_BLIND_HOLD_MAX = 10.0  # with a real clock, a waiting acquire looks at the stop flag this often
 # How much later than the header says a window may end when `reset` is a whole number. Close's
 # rounding is undocumented: we assume it rounds up (then the header is never early); a 429 just
 # after a window we thought over shows otherwise, and each one adds a step, up to a second.
@@ -95,7 +98,8 @@ class Bucket:
     server's groups are finer than the bucket and only the bracket counts. A 429 just after a
     refill we assumed means `reset` is not rounded up: later ends are allowed for. While the
     budget is high, requests go at once; below half, they are spread over the time left; at 0,
-    they wait. After a 429 one request at a time goes until an answer tells us the budget again.
+    they wait. Before any answer a few requests go at once; after a 429, one at a time, until an
+    answer tells us the budget.
     """
 
     def __init__(
@@ -126,6 +130,8 @@ class Bucket:
         # The send time and header of the latest requests that failed, by seq, for throttled().
         self._refused: dict[int, tuple[float, RateLimit | None]] = {}
         self._late = 0.0  # see _LATE_STEP
+        self._refusals_in_a_row = 0  # 429 events since the last success, for blind holds
+        self._throttled_seq = 0  # first seq sent after the last 429
         self._trust_jumps = True  # see _place
         self._rtt = 0.0  # smoothed round trip of this bucket's requests, seconds
 
@@ -187,10 +193,14 @@ class Bucket:
             if window.end_hi is not None and now >= window.end_hi:
                 self._roll_over(window, now)
         known = [w for w in self._windows.values() if w.remaining is not None]
-        if self._probe_from is not None or not known:
-            # After a 429, or before any answer told us a budget: one request at a time, so
-            # that 16 workers don't start (or restart) with a burst.
+        if self._probe_from is not None:
+            # After a 429: one request at a time until an answer tells us the budget again.
             return _POLL if self._in_flight else self._exhausted_wait(known, now)
+        if not known:
+            # Before any answer told us a budget: a few requests at once (a command's first
+            # reads, of different paths, go together), so that 16 workers don't start with a
+            # burst into a budget another run may have spent.
+            return _POLL if len(self._in_flight) >= _FIRST_PROBES else None
         spent = [w for w in known if w.remaining is not None and w.remaining <= 0]
         if spent:
             return self._exhausted_wait(spent, now)
@@ -281,7 +291,9 @@ class Bucket:
             sent_at = self._sent.get(ticket.seq, received_at)
             rtt = received_at - sent_at
             self._rtt = rtt if not self._rtt else 0.8 * self._rtt + 0.2 * rtt
-            if not success:
+            if success:
+                self._refusals_in_a_row = 0
+            else:
                 self._refused[ticket.seq] = (sent_at, rate)
                 if len(self._refused) > _REFUSALS_KEPT:
                     del self._refused[next(iter(self._refused))]
@@ -419,10 +431,24 @@ class Bucket:
                 refused = self._refused.get(ticket.seq)
             else:
                 refused = self._refused[next(reversed(self._refused))] if self._refused else None
+            seq = ticket.seq if ticket is not None else max(self._refused, default=-1)
+            if seq >= self._throttled_seq:
+                # Sent after the last 429 (a probe, not one of a burst refused together).
+                self._refusals_in_a_row += 1
+            self._throttled_seq = self._next_seq
             named = None if refused is None or refused[1] is None else refused[1].limit
             window = self._windows.get(named) if named in self._windows else None
             if window is None:
+                # No header: the 429 does not say which limit, nor when it returns.
                 known = [w for w in self._windows.values() if w.remaining is not None]
+                if self._refusals_in_a_row >= 3 and not any(w.end_hi is not None for w in known):
+                    # Nor do we know any window's end, and probes keep being refused: hold the
+                    # whole bucket, twice longer each time, so that the waiting happens here
+                    # rather than in the callers' retries (each counts against its request's
+                    # attempts, and one probing request could run out of them).
+                    blind = _BLIND_HOLD * 2 ** min(self._refusals_in_a_row - 1, 8)
+                    hold = self._clock() + min(_BLIND_HOLD_MAX, blind)
+                    self._blocked_until = max(self._blocked_until, hold)
                 if not known:
                     return
                 window = min(known, key=_budget)
