@@ -13,19 +13,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import apply_bench, plan_bench, startup
+from benchmarks import apply_bench, load_bench, plan_bench, plan_phases, startup
 from benchmarks.common import Row, Table
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("plan", "apply", "limits", "startup")
+SECTIONS = ("plan", "phases", "apply", "limits", "startup", "load")
+
+
+def load_average() -> str:
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 
 
 def machine() -> str:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = " / ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     return (
         f"nproc {cpus}, Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"{platform.platform()}, load average {load} at start"
+        f"{platform.platform()}, load average {load_average()} at start"
     )
 
 
@@ -51,11 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     runners: dict[str, Callable[[Path], list[Row]]] = {
         "plan": lambda workdir: plan_bench.run(workdir, args.runs),
+        "phases": lambda workdir: plan_phases.run(workdir, args.runs),
         "apply": lambda workdir: apply_bench.run(workdir, args.runs, thorough=args.thorough),
         "limits": lambda workdir: apply_bench.run_limits(
             workdir, args.runs, thorough=args.thorough
         ),
         "startup": lambda workdir: startup.run(workdir, args.runs),
+        "load": lambda workdir: load_bench.run(workdir, args.runs),
     }
     durations = []
     with tempfile.TemporaryDirectory(prefix="numbersync-bench-") as tmp:
@@ -65,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             table.extend(runners[name](Path(tmp)))
             durations.append(f"{name} {time.perf_counter() - section_started:.0f} s")
     elapsed = time.perf_counter() - started
+    # The load at the end too: a figure measured while other work ran says so.
+    about += f", {load_average()} at the end"
     print()
     print(table.text())
     print(f"\n{about}; {elapsed:.0f} s in all ({', '.join(durations)})")
@@ -83,9 +90,10 @@ def write_results(table: Table, about: str, elapsed: float, sections: list[str])
 Written by `make bench` (`python -m benchmarks`){partial} on {when}, in {elapsed:.0f} s.
 Machine: {about}.
 
-Everything runs against the emulator on 127.0.0.1, served from a separate process. Each figure is
-the median of the runs with their range; ratios are taken run by run, each pair measured back to
-back, so that both sides saw the same machine load. The method is described in
+Everything runs against the emulator on 127.0.0.1, served from a separate process; `plan`,
+`export`, the bare fetches and the start-up rows are whole processes, as users run them. Each
+figure is the median of the runs with their range; ratios are taken run by run, each pair measured
+in the same round, so that both sides saw the same machine load. The method is described in
 [docs/reliability.md](../docs/reliability.md#benchmarks).
 
 {table.markdown()}

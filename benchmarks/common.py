@@ -1,5 +1,6 @@
 """What every benchmark shares: samples summarised as a median with their spread, the result table,
-an emulator served from a child process, and generated desired-state files."""
+an emulator served from a child process (with its request counts), commands timed as whole
+processes, and generated desired-state files."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +102,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def serve_from_argv() -> None:
-    """The child's side: serve the seed argv asks for, print the URL and key, stop at EOF."""
+    """The child's side: serve the seed argv asks for, print the URL and key, then answer the
+    parent's commands, one a line on stdin, until EOF: `requests` (what was logged since the last
+    `requests`, as JSON) and `faults {...}` (replace the faults; answers `ok`)."""
     from numbersync.emulator import Emulator, Faults, RateLimits, generate_seed
 
     options = json.loads(sys.argv[1])
@@ -111,13 +115,60 @@ def serve_from_argv() -> None:
     )
     with emu:
         print(json.dumps([emu.url, emu.admin_key]), flush=True)
-        sys.stdin.read()  # the parent closes our stdin to stop us
+        reported = 0  # a cursor, not reset_log(): a request logged meanwhile is never lost
+        for line in sys.stdin:  # the parent closes our stdin to stop us
+            command, _, argument = line.strip().partition(" ")
+            if command == "requests":
+                log = emu.requests
+                tally = Counter(
+                    (entry.method, entry.path, entry.status, entry.query.get("_fields", ""))
+                    for entry in log[reported:]
+                )
+                reported = len(log)
+                print(json.dumps([[*key, n] for key, n in sorted(tally.items())]), flush=True)
+            elif command == "faults":
+                emu.faults = Faults.from_mapping(json.loads(argument))
+                print("ok", flush=True)
+            else:
+                print(json.dumps({"error": f"unknown command {command!r}"}), flush=True)
+
+
+@dataclass(frozen=True)
+class Requests:
+    """What the emulator logged over a stretch of time: how many requests of each
+    (method, path after /api/v1, status answered, `_fields` asked for)."""
+
+    counts: tuple[tuple[str, str, int, str, int], ...]
+
+    def count(
+        self, method: str | None = None, path: str | None = None, status: int | None = None
+    ) -> int:
+        """How many matched every criterion given."""
+        return sum(
+            n
+            for m, p, s, _, n in self.counts
+            if (method is None or m == method)
+            and (path is None or p == path)
+            and (status is None or s == status)
+        )
+
+    def fields(self, method: str, path: str) -> set[str]:
+        """The distinct `_fields` values of these requests ("" when none was sent)."""
+        return {f for m, p, _, f, _ in self.counts if (m, p) == (method, path)}
+
+    def by_path(self) -> str:
+        """`GET /me/: 1, GET /user/: 1`: the counts per method and path, whatever the status."""
+        paths: Counter[str] = Counter()
+        for method, path, _, _, n in self.counts:
+            paths[f"{method} {path}"] += n
+        return ", ".join(f"{name}: {n}" for name, n in sorted(paths.items()))
 
 
 class RemoteEmulator:
     """An emulator serving `generate_seed(n_numbers)` from a child process, so that the server's
     work does not compete for this process's GIL with the code being measured. `faults` and
-    `rate_limits` are mappings as in a seed's `faults:` and `rate_limits:`."""
+    `rate_limits` are mappings as in a seed's `faults:` and `rate_limits:`; take_requests() and
+    set_faults() talk to the child between measurements."""
 
     def __init__(
         self,
@@ -142,6 +193,25 @@ class RemoteEmulator:
             raise RuntimeError("the emulator did not start")
         self.url, self.admin_key = json.loads(line)
 
+    def take_requests(self) -> Requests:
+        """The requests the emulator logged since the last call (or since it started). Call it
+        once the client is done: a request is logged before its answer is written."""
+        line = self._ask("requests")
+        return Requests(tuple((m, p, int(s), f, int(n)) for m, p, s, f, n in json.loads(line)))
+
+    def set_faults(self, faults: dict[str, Any]) -> None:
+        """Replace the faults (a mapping as in a seed's `faults:`) from the next request on."""
+        self._ask("faults " + json.dumps(faults))
+
+    def _ask(self, command: str) -> str:
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write(command + "\n")
+        self._process.stdin.flush()
+        answer = self._process.stdout.readline()
+        if not answer or answer.startswith('{"error"'):
+            raise RuntimeError(f"the emulator did not answer {command.split()[0]!r}: {answer!r}")
+        return answer
+
     def stop(self) -> None:
         if self._process.stdin is not None:
             self._process.stdin.close()
@@ -158,6 +228,26 @@ class RemoteEmulator:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+# Whole processes ---------------------------------------------------------------------------------
+
+
+def numbersync_command() -> list[str]:
+    """The console script installed next to this Python, as users run it."""
+    script = Path(sys.executable).with_name("numbersync")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "numbersync"]
+
+
+def run_timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    """Run a command to its end as a user would; its wall time (start to exit, seen from here)
+    and its standard output. A failure raises, with the command's stderr."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=REPO, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"{argv[:3]} exited {done.returncode}: {done.stderr.strip()[-2000:]}")
+    return elapsed, done.stdout
 
 
 # Desired-state files ------------------------------------------------------------------------------

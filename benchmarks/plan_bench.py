@@ -1,238 +1,349 @@
-"""`plan` against the emulator: its wall time over a bare paginated fetch of the same pages, the
-requests it makes, the CPU time of diff + render, and peak memory (also at 100,000 numbers, diff
-only, with no server)."""
+"""`numbersync plan` and `numbersync export` run as whole processes, as users run them, against
+the emulator answering after 0, 50 and 150 ms, over 100, 1,000 and 10,000 numbers: their wall
+time over a bare sequential fetch of the same pages, and over a bare concurrent fetch plus the
+file load (what is physically possible); the list requests and 429s of each; the same against a
+rate-limited emulator; and plan's wall time at each --concurrency, which chose the default."""
 
 from __future__ import annotations
 
-import gc
 import math
+import os
+import sys
 import time
-import tracemalloc
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import (
     RemoteEmulator,
+    Requests,
     Row,
     Sample,
     check,
     desired_numbers,
+    numbersync_command,
     ratios,
+    run_timed,
     write_yaml,
 )
+from numbersync.models import DEFAULT_CONCURRENCY
 
-SIZES = (100, 1_000, 10_000)
-DIFF_ONLY_SIZE = 100_000
-PLAN_RATIO_TARGET = 1.5
 SECTION = "plan"
-# The fields desired_numbers() manages, hence the ones the client asks Close for.
-WANTED = ("label", "participants", "inbound_ring_duration", "forward_to", "forward_to_enabled")
+SIZES = (100, 1_000, 10_000)
+LATENCIES = (0.0, 0.05, 0.15)  # seconds the emulator waits before each answer
+# Issue 14's targets for plan / bare sequential fetch, by (latency, size).
+SEQUENTIAL_TARGETS = {(0.15, 10_000): 0.4, (0.15, 1_000): 0.6, (0.05, 10_000): 0.8}
+POSSIBLE_TARGET = 1.3  # plan / (bare concurrent fetch + file load), at every size and latency
+# A bare sequential read expected to take longer than this (100 pages at 150 ms: 15 s) runs in
+# the first round only: it is set by the latency and repeats closely from run to run.
+SLOW_SEQUENTIAL = 10.0
+SWEEP = (1, 2, 4, 8, 16)
+SWEEP_SLOW = (1, 2)  # latency-bound (18 s and 10 s): one run each
+SWEEP_SIZE, SWEEP_LATENCY = 10_000, 0.15
+# 40 requests per 1-second window for every endpoint group and key, as in the issue.
+LIMITED_SIZE, LIMITED_LATENCY, LIMIT, WINDOW = 10_000, 0.05, 40, 1.0
+# A file managing only some of the account's numbers: plan reads past the pages it expected.
+PARTIAL_SIZE, PARTIAL_MANAGED, PARTIAL_LATENCY = 10_000, 1_000, 0.0
+LIST = ("GET", "/phone_number/")
+BARE_SCRIPT = Path(__file__).resolve().parent / "bare_fetch.py"
+# Run with `python -c`: the seconds of importing numbersync.config (YAML, JSON Schema, phone
+# numbers) and loading the file, measured inside the process. The interpreter's own start is
+# counted once already, in the bare fetch's process.
+LOAD_CODE = """import sys, time
+started = time.perf_counter()
+from numbersync import config
+config.load(sys.argv[1])
+print(time.perf_counter() - started)
+"""
 
 
-def plan_once(url: str, key: str, config_path: str) -> dict[str, Any]:
-    """What `numbersync plan -c FILE` does, through the same library calls as cli.plan; returns
-    the wall time of each phase, the CPU time of diff + render and the requests made."""
-    from numbersync import config, render
-    from numbersync.close import CloseClient, Secret, Settings
-    from numbersync.fetch import fetch_for_plan
-    from numbersync.plan import build_plan
-
-    clock = time.perf_counter
-    started = clock()
-    state = config.load(config_path)
-    loaded = clock()
-    with CloseClient(Settings(url, Secret(key))) as client:
-        account = fetch_for_plan(client, state)
-        fetched = clock()
-        cpu = time.process_time()
-        plan = build_plan(state, account.numbers, account.directory, me=account.me)
-        text = render.render_text(plan)
-        cpu = time.process_time() - cpu
-        requests = dict(client.stats.requests)
-    done = clock()
-    assert text.endswith("\n") and plan.changes
-    return {
-        "wall": done - started,
-        "load": loaded - started,
-        "fetch": fetched - loaded,
-        "diff": done - fetched,
-        "diff_cpu": cpu,
-        "requests": requests,
-    }
+def desired_file(seed: dict[str, Any]) -> dict[str, Any]:
+    """desired_numbers() managing every field, as a file written by `numbersync export` does:
+    then plan asks for the same `_fields` as export, and one bare fetch stands for both."""
+    data = desired_numbers(seed)
+    for entry, settings in zip(seed["numbers"], data["numbers"].values(), strict=True):
+        settings["press_1_to_accept"] = bool(entry.get("press_1_to_accept"))
+        settings["voicemail_greeting_url"] = entry.get("voicemail_greeting_url")
+    return data
 
 
-def bare_fetch(url: str, key: str) -> int:
-    """The floor: a plain httpx loop over the same pages, asking for the same fields, parsing the
-    JSON and nothing else. Returns the number of items read."""
-    import httpx
-
-    from numbersync.close.client import BASE_FIELDS
-    from numbersync.close.paging import PAGE_SIZE
-    from numbersync.models import MANAGED_FIELDS
-
-    fields = ",".join(BASE_FIELDS + tuple(f for f in MANAGED_FIELDS if f in WANTED))
-    count = 0
-    with httpx.Client(base_url=url, auth=(key, "")) as http:
-        skip = 0
-        while True:
-            params = {"_fields": fields, "_limit": str(PAGE_SIZE), "_skip": str(skip)}
-            body = http.get("/phone_number/", params=params).raise_for_status().json()
-            count += len(body["data"])
-            skip += len(body["data"])
-            if not body["has_more"]:
-                return count
+def list_bound(size: int, concurrency: int) -> int:
+    """SPEC section 6: the most phone-number list requests a read of `size` numbers may make."""
+    return math.ceil(size / 100) + concurrency - 1
 
 
-def peak_memory(func: Callable[[], Any]) -> float:
-    """Peak bytes traced by tracemalloc while `func` runs (objects it allocates and keeps too)."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        func()
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak
+def only_fields(run: Run) -> str:
+    """The one `_fields` value a command's phone-number list requests carried."""
+    asked = run.requests.fields(*LIST)
+    if len(asked) != 1:
+        raise RuntimeError(f"expected one `_fields` in the list requests, got {sorted(asked)}")
+    return asked.pop()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One process: its wall time and the requests the emulator logged for it."""
+
+    wall: float
+    requests: Requests
+
+
+class Commands:
+    """The processes measured, against one emulator serving `size` numbers."""
+
+    def __init__(self, emu: RemoteEmulator, size: int, config_path: Path, workdir: Path) -> None:
+        self.emu = emu
+        self.size = size
+        self.config_path = str(config_path)
+        self.export_path = str(workdir / f"export-{size}.yaml")
+        self.env = {k: v for k, v in os.environ.items() if k != "CLOSE_ACCESS_TOKEN"}
+        self.env.update(CLOSE_API_URL=emu.url, CLOSE_API_KEY=emu.admin_key)
+
+    def _run(self, argv: list[str]) -> tuple[Run, str]:
+        wall, out = run_timed(argv, self.env)
+        return Run(wall, self.emu.take_requests()), out
+
+    def plan(self, concurrency: int | None = None, config_path: Path | None = None) -> Run:
+        """`numbersync plan -c FILE` (with --concurrency only when given)."""
+        flag = [] if concurrency is None else ["--concurrency", str(concurrency)]
+        path = str(config_path or self.config_path)
+        return self._run([*numbersync_command(), "plan", "-c", path, *flag])[0]
+
+    def export(self) -> Run:
+        return self._run([*numbersync_command(), "export", "-o", self.export_path])[0]
+
+    def bare(self, fields: str, concurrency: int) -> Run:
+        run, out = self._run([sys.executable, str(BARE_SCRIPT), fields, str(concurrency)])
+        if int(out) != self.size:
+            raise RuntimeError(f"the bare fetch read {out.strip()} numbers, not {self.size}")
+        return run
+
+    def load(self) -> float:
+        """Seconds of the file load alone, in its own process (imports included)."""
+        return float(run_timed([sys.executable, "-c", LOAD_CODE, self.config_path])[1])
 
 
 def run(workdir: Path, runs: int) -> list[Row]:
     from numbersync.emulator import generate_seed
 
-    rows: list[Row] = []
+    cells: dict[tuple[float, int], list[Row]] = {}
     for size in SIZES:
         seed = generate_seed(size)
-        path = str(write_yaml(workdir / f"plan-{size}.yaml", desired_numbers(seed)))
+        path = write_yaml(workdir / f"plan-{size}.yaml", desired_file(seed))
         with RemoteEmulator(size) as emu:
-            if size == SIZES[0]:  # warm up once: imports, the schema, the SSL context
-                plan_once(emu.url, emu.admin_key, path)
-                bare_fetch(emu.url, emu.admin_key)
-            runs_info: list[dict[str, Any]] = []
-            bare_times = []
-            for _ in range(runs):
-                # Alternate, so that both see the same stretch of machine load.
-                runs_info.append(plan_once(emu.url, emu.admin_key, path))
-                started = time.perf_counter()
-                assert bare_fetch(emu.url, emu.admin_key) == size
-                bare_times.append(time.perf_counter() - started)
-            memory = peak_memory(lambda: plan_once(emu.url, emu.admin_key, path))  # noqa: B023
-
-        def phase(name: str) -> Sample:
-            return Sample(tuple(info[name] for info in runs_info))  # noqa: B023
-
-        plan_s, bare_s, cpu = phase("wall"), Sample(tuple(bare_times)), phase("diff_cpu")
-        info = runs_info[-1]
-        ratio = ratios(plan_s, bare_s)
-        name = f"{size:,} numbers"
-        rows.append(Row(SECTION, f"{name}: plan wall time", plan_s.show(unit=" s")))
-        phases = ", ".join(f"{what} {phase(what).median:.3g}" for what in ("load", "fetch", "diff"))
-        rows.append(
-            Row(SECTION, f"{name}: plan phases, median s (config.load, fetch, diff+render)", phases)
-        )
-        rows.append(Row(SECTION, f"{name}: bare paginated fetch", bare_s.show(unit=" s")))
-        rows.append(
-            Row(
-                SECTION,
-                f"{name}: plan / bare fetch",
-                ratio.show(unit="x"),
-                f"<= {PLAN_RATIO_TARGET}x",
-                check(ratio.median <= PLAN_RATIO_TARGET),
-            )
-        )
-        # Where the difference lies: the client's reading of the same pages against the bare loop.
-        fetch_ratio = ratios(phase("fetch"), bare_s)
-        rows.append(
-            Row(
-                SECTION,
-                f"{name}: client fetch phase / bare fetch (users and /me/ included)",
-                fetch_ratio.show(unit="x"),
-            )
-        )
-        requests = info["requests"]
-        lists = requests.get(("GET", "phone_number"), 0)
-        minimum = math.ceil(size / 100)
-        others = ", ".join(
-            f"{method} /{group}/: {n}"
-            for (method, group), n in sorted(requests.items())
-            if (method, group) != ("GET", "phone_number")
-        )
-        rows.append(
-            Row(
-                SECTION,
-                f"{name}: phone-number list requests",
-                f"{lists} (+ {others})",
-                f"= ceil(N/100) = {minimum}",
-                check(lists == minimum),
-            )
-        )
-        rows.append(Row(SECTION, f"{name}: diff + render CPU", cpu.show(unit=" s")))
-        rows.append(Row(SECTION, f"{name}: peak memory (whole plan)", f"{memory / 2**20:.1f} MiB"))
-    rows.extend(diff_only(DIFF_ONLY_SIZE, runs))
+            commands = Commands(emu, size, path, workdir)
+            if size == SIZES[0]:  # warm the file cache and the .pyc files, not timed
+                commands.load()
+                commands.plan()
+                commands.export()
+            for latency in LATENCIES:
+                emu.set_faults({"latency": latency})
+                sweep = Sweep(commands) if (size, latency) == (SWEEP_SIZE, SWEEP_LATENCY) else None
+                cells[(latency, size)] = cell(commands, latency, runs, sweep)
+                if (size, latency) == (PARTIAL_SIZE, PARTIAL_LATENCY):
+                    cells[(latency, size)] += partial_file(commands, seed, workdir, runs)
+    rows = [row for key in sorted(cells) for row in cells[key]]
+    rows.extend(rate_limited(workdir))
     return rows
 
 
-def diff_only(size: int, runs: int) -> list[Row]:
-    """build_plan + render_text over in-memory inputs shaped like the client's: no file, no
-    server. Memory is what the diff and render allocate at their peak, over the inputs."""
-    from numbersync import render
-    from numbersync.errors import Position
-    from numbersync.models import MANAGED_FIELDS, DesiredNumber, DesiredState, LiveNumber, User
-    from numbersync.plan import Directory, build_plan
+def cell(commands: Commands, latency: float, runs: int, sweep: Sweep | None) -> list[Row]:
+    """Both commands and both bare fetches, in rounds: each ratio pairs runs of the same round.
+    The bare fetches ask for the `_fields` plan asked for (export must ask for the same)."""
+    size, concurrency = commands.size, DEFAULT_CONCURRENCY
+    pages = math.ceil(size / 100)
+    sequential_runs = 1 if pages * latency > SLOW_SEQUENTIAL else runs
+    plans, exports, sequentials, concurrents, loads = [], [], [], [], []
+    for n in range(runs):
+        plans.append(commands.plan())
+        fields = only_fields(plans[0])
+        if n < sequential_runs:
+            sequentials.append(commands.bare(fields, 1))
+        concurrents.append(commands.bare(fields, concurrency))
+        loads.append(commands.load())
+        exports.append(commands.export())
+        if only_fields(exports[0]) != fields:
+            raise RuntimeError(f"export asks for other fields than plan: {only_fields(exports[0])}")
+        if sweep is not None:
+            sweep.round(n)
 
-    def inputs() -> tuple[DesiredState, list[LiveNumber], Directory]:
-        from numbersync.emulator import generate_seed
+    def wall(sample: list[Run]) -> Sample:
+        return Sample(tuple(r.wall for r in sample))
 
-        seed = generate_seed(size)
-        desired = desired_numbers(seed)["numbers"]
-        live = [
-            LiveNumber(
-                id=entry["id"],
-                number=entry["number"],
-                number_formatted=entry["number"],
-                date_updated="2024-01-15T09:00:00+00:00",
-                # As the client returns them: only the fields the file manages.
-                fields={name: entry.get(name) for name in MANAGED_FIELDS if name in WANTED},
-                raw=entry,
-            )
-            for entry in seed["numbers"]
-        ]
-        numbers = tuple(
-            DesiredNumber(
-                key=key,
-                number=key,
-                id=None,
-                fields={**settings, "participants": tuple(settings["participants"])},
-                positions={"": Position("numbers.yaml", 4 + 4 * i, 3)},
-            )
-            for i, (key, settings) in enumerate(desired.items())
-        )
-        users = tuple(User(u["id"], u["email"]) for u in seed["users"])
-        return DesiredState("numbers.yaml", 1, numbers), live, Directory(users=users)
-
-    def diff(state: DesiredState, live: list[LiveNumber], directory: Directory) -> str:
-        return render.render_text(build_plan(state, live, directory))
-
-    # Inputs first (not traced: tracing their construction would take most of a minute), then
-    # the diff's own peak under tracemalloc, then the timed runs on the same inputs without it.
-    state, live, directory = inputs()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        diff(state, live, directory)
-        _, memory = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    cpu = []
-    for _ in range(runs):
-        started = time.process_time()
-        diff(state, live, directory)
-        cpu.append(time.process_time() - started)
-    name = f"{size:,} numbers"
-    return [
-        Row(SECTION, f"{name}: diff + render CPU (no server)", Sample(tuple(cpu)).show(unit=" s")),
+    plan, export, sequential = wall(plans), wall(exports), wall(sequentials)
+    bare = wall(concurrents)
+    possible = Sample(tuple(c + f for c, f in zip(bare.values, loads, strict=True)))
+    first = Sample(plan.values[:sequential_runs])  # the runs paired with a sequential fetch
+    name = f"{latency * 1000:g} ms, {size:,} numbers"
+    fewer = "" if sequential_runs == runs else ", first round only: latency-bound"
+    target = SEQUENTIAL_TARGETS.get((latency, size))
+    by_sequential = ratios(first, sequential)
+    by_possible = ratios(plan, possible)
+    rows = [
+        Row(SECTION, f"{name}: bare sequential fetch{fewer}", sequential.show(unit=" s")),
         Row(
             SECTION,
-            f"{name}: peak memory of diff + render (inputs not counted)",
-            f"{memory / 2**20:.0f} MiB",
+            f"{name}: bare concurrent fetch ({concurrency} threads) + file load",
+            f"{possible.show(unit=' s')}: fetch {bare.median:.3g} + load "
+            f"{Sample(tuple(loads)).median:.3g}",
         ),
+        Row(SECTION, f"{name}: numbersync plan", plan.show(unit=" s")),
+        Row(
+            SECTION,
+            f"{name}: plan / bare sequential",
+            by_sequential.show(unit="x"),
+            "" if target is None else f"<= {target}x",
+            "" if target is None else check(by_sequential.median <= target),
+        ),
+        Row(
+            SECTION,
+            f"{name}: plan / (bare concurrent + load)",
+            by_possible.show(unit="x"),
+            f"<= {POSSIBLE_TARGET}x",
+            check(by_possible.median <= POSSIBLE_TARGET),
+        ),
+        Row(SECTION, f"{name}: numbersync export", export.show(unit=" s")),
+        Row(
+            SECTION,
+            f"{name}: export / bare sequential; export / bare concurrent",
+            f"{ratios(Sample(export.values[:sequential_runs]), sequential).show(unit='x')}; "
+            f"{ratios(export, bare).show(unit='x')}",
+        ),
+        requests_row(name, size, plans, exports, concurrency),
     ]
+    return rows if sweep is None else rows + sweep.rows(plans)
+
+
+def requests_row(
+    name: str, size: int, plans: list[Run], exports: list[Run], concurrency: int
+) -> Row:
+    """The list requests of every run of each command, against the bound, and every 429."""
+    bound = list_bound(size, concurrency)
+    lists = {
+        command: [r.requests.count(*LIST) for r in runs]
+        for command, runs in (("plan", plans), ("export", exports))
+    }
+    throttled = sum(r.requests.count(status=429) for r in plans + exports)
+    shown = "; ".join(f"{command} {', '.join(map(str, n))}" for command, n in lists.items())
+    return Row(
+        SECTION,
+        f"{name}: list requests, each run; 429s",
+        f"{shown}; {throttled} 429s",
+        f"<= ceil(N/100) + {concurrency} - 1 = {bound}; 0",
+        check(max(lists["plan"] + lists["export"]) <= bound and throttled == 0),
+    )
+
+
+def partial_file(commands: Commands, seed: dict[str, Any], workdir: Path, runs: int) -> list[Row]:
+    """plan of a file that manages PARTIAL_MANAGED of the account's numbers, the usual case: it
+    expects fewer pages than there are, and reads on `concurrency` pages ahead."""
+    data = desired_file(seed)
+    kept = dict(list(data["numbers"].items())[:PARTIAL_MANAGED])
+    path = write_yaml(workdir / "partial.yaml", {**data, "numbers": kept})
+    plans = [commands.plan(config_path=path) for _ in range(runs)]
+    lists = [r.requests.count(*LIST) for r in plans]
+    throttled = sum(r.requests.count(status=429) for r in plans)
+    bound = list_bound(commands.size, DEFAULT_CONCURRENCY)
+    name = (
+        f"{PARTIAL_LATENCY * 1000:g} ms, a file managing {PARTIAL_MANAGED:,} of "
+        f"{commands.size:,} numbers"
+    )
+    return [
+        Row(
+            SECTION,
+            f"{name}: plan list requests, each run; 429s",
+            f"{', '.join(map(str, lists))}; {throttled} 429s",
+            f"<= ceil(N/100) + {DEFAULT_CONCURRENCY} - 1 = {bound}; 0",
+            check(max(lists) <= bound and throttled == 0),
+        )
+    ]
+
+
+class Sweep:
+    """plan at each --concurrency of SWEEP, run at the end of each round of a cell, whose own plan
+    runs stand for the default; the latency-bound low ones in the first round only."""
+
+    def __init__(self, commands: Commands) -> None:
+        self.commands = commands
+        self.runs: dict[int, list[Run]] = {c: [] for c in SWEEP if c != DEFAULT_CONCURRENCY}
+
+    def round(self, n: int) -> None:
+        for concurrency, runs in self.runs.items():
+            if n == 0 or concurrency not in SWEEP_SLOW:
+                runs.append(self.commands.plan(concurrency))
+
+    def rows(self, default: list[Run]) -> list[Row]:
+        name = f"{SWEEP_LATENCY * 1000:g} ms, {self.commands.size:,} numbers"
+        rows = []
+        medians = {}
+        for concurrency in SWEEP:
+            plans = self.runs.get(concurrency, default)
+            wall = Sample(tuple(r.wall for r in plans))
+            medians[concurrency] = wall.median
+            lists = max(r.requests.count(*LIST) for r in plans)
+            throttled = sum(r.requests.count(status=429) for r in plans)
+            bound = list_bound(self.commands.size, concurrency)
+            how = " (the default: the runs above)" if concurrency == DEFAULT_CONCURRENCY else ""
+            rows.append(
+                Row(
+                    SECTION,
+                    f"{name}: plan --concurrency {concurrency}{how}; list requests; 429s",
+                    f"{wall.show(unit=' s')}; {lists}; {throttled}",
+                    f"<= {bound}; 0",
+                    check(lists <= bound and throttled == 0),
+                )
+            )
+        best = min(medians, key=lambda c: medians[c])
+        ranking = ", ".join(f"{c}: {medians[c]:.3g} s" for c in SWEEP)
+        rows.append(
+            Row(
+                SECTION,
+                f"{name}: fastest plan --concurrency (median wall; default {DEFAULT_CONCURRENCY})",
+                f"{best} ({ranking})",
+            )
+        )
+        return rows
+
+
+def rate_limited(workdir: Path) -> list[Row]:
+    """plan and export, once each, against an emulator allowing LIMIT requests per WINDOW for
+    each endpoint group: the requests they make and the 429s they get."""
+    from numbersync.emulator import generate_seed
+
+    size = LIMITED_SIZE
+    path = write_yaml(workdir / f"limited-{size}.yaml", desired_file(generate_seed(size)))
+    limits = {"limit": LIMIT, "window": WINDOW}
+    faults = {"latency": LIMITED_LATENCY}
+    name = (
+        f"{LIMIT} requests per {WINDOW:g} s per group, {LIMITED_LATENCY * 1000:g} ms, "
+        f"{size:,} numbers"
+    )
+    pages = math.ceil(size / 100)
+    fastest = (math.ceil(pages / LIMIT) - 1) * WINDOW + LIMITED_LATENCY
+    rows = []
+    with RemoteEmulator(size, faults=faults, rate_limits=limits) as emu:
+        commands = Commands(emu, size, path, workdir)
+        for command, measure in (("plan", commands.plan), ("export", commands.export)):
+            time.sleep(WINDOW + 0.1)  # every command starts with its windows fresh
+            result = measure()
+            lists = result.requests.count(*LIST)
+            throttled = result.requests.count(status=429)
+            bound = list_bound(size, DEFAULT_CONCURRENCY)
+            rows.append(
+                Row(
+                    SECTION,
+                    f"{name}: {command} (1 run; the limit alone keeps {pages} pages to "
+                    f">= {fastest:.3g} s)",
+                    f"{result.wall:.3g} s",
+                )
+            )
+            rows.append(
+                Row(
+                    SECTION,
+                    f"{name}: {command} requests; 429s",
+                    f"{result.requests.by_path()}; {throttled}",
+                    f"list <= {bound}; 0",
+                    check(lists <= bound and throttled == 0),
+                )
+            )
+    return rows

@@ -20,7 +20,6 @@ from numbersync.errors import (
     Diagnostic,
     NumbersyncError,
     RefusedError,
-    UsageError,
 )
 from numbersync.fetch import fields_to_fetch
 from numbersync.models import (
@@ -33,10 +32,10 @@ from numbersync.models import (
 from numbersync.plan import (
     NumberChange,
     Plan,
+    choose,
     effective_live_fields,
     normalise_live,
     same_value,
-    select_targets,
 )
 from numbersync.stopping import Stop
 from numbersync.yamlsource import json_path
@@ -299,7 +298,7 @@ class Applier:
         lines = []
         for name, message in sorted(exc.field_errors.items()):
             if desired is not None and name in desired.positions:
-                path = json_path(("numbers", change.key, name))
+                path = json_path(desired.path_of(name))
                 lines.append(str(Diagnostic(desired.position_of(name), path, message)))
             else:
                 lines.append(f"{name}: {message}")
@@ -309,18 +308,24 @@ class Applier:
 
 
 def check_saved_plan(
-    client: CloseClient, plan: Plan, targets: Sequence[str] = ()
+    client: CloseClient, plan: Plan, targets: Sequence[str] = (), excludes: Sequence[str] = ()
 ) -> tuple[Plan, dict[str, LiveNumber], DesiredState | None]:
-    """A saved plan limited to `targets`, after re-reading Close: refused whole (RefusedError)
-    if any `before` drifted. Also the live numbers, for the safety rails, and the plan's config
-    when it is unchanged since, so that Close's field errors can still point at YAML lines."""
-    if targets:
-        kept, _ = select_targets(plan.changes, targets, lambda c: (c.id, c.number, c.key))
-        if not kept:
-            raise UsageError(f"--target {', '.join(targets)}: not a change in the saved plan")
-        plan = replace(plan, changes=tuple(kept))
+    """A saved plan limited by `targets` and `excludes`, after re-reading Close: refused whole
+    (RefusedError) if any `before` drifted. Also the live numbers, for the safety rails, and the
+    plan's config when it is unchanged since, so that Close's field errors can still point at
+    YAML lines."""
+    if targets or excludes:
+        kept = choose(
+            plan.changes,
+            targets,
+            excludes,
+            lambda c: (c.id, c.number, c.key, c.file),
+            "not a change in the saved plan",
+        )
+        left_out = len(plan.changes) - len(kept)
+        plan = replace(plan, changes=tuple(kept), untargeted=plan.untargeted + left_out)
     live = client.list_phone_numbers(
-        fields_to_fetch(c.field for ch in plan.changes for c in ch.fields)
+        fields_to_fetch(c.field for ch in plan.changes for c in ch.fields), expect=plan.managed
     )
     drift = find_drift(plan, live)
     if drift:
@@ -335,7 +340,7 @@ def check_saved_plan(
 def _unchanged_config(plan: Plan) -> DesiredState | None:
     from numbersync import config
 
-    if not os.path.isfile(plan.config_path):
+    if not os.path.exists(plan.config_path):
         return None
     try:
         state = config.load(plan.config_path)

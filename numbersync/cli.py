@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from numbersync.apply import ApplyReport, Outcome
     from numbersync.close import CloseClient
     from numbersync.fetch import Account
-    from numbersync.models import DesiredState
+    from numbersync.models import DesiredNumber, DesiredState
     from numbersync.plan import Plan
     from numbersync.stopping import Stop
 
@@ -132,15 +132,24 @@ config_option = click.option(
     "config_path",
     default="numbers.yaml",
     show_default=True,
-    metavar="FILE",
-    help="The desired-state file.",
+    metavar="FILE|DIR",
+    help="The desired-state file, or a directory of them (every *.yaml/*.yml below it).",
 )
 target_option = click.option(
     "--target",
     "targets",
     multiple=True,
-    metavar="NUMBER",
-    help="Only this number (any format, or its phon_ id); repeatable.",
+    metavar="NUMBER|PATH",
+    help="Only this number (any format, or its phon_ id), or every number of this config file "
+    "or directory; repeatable.",
+)
+exclude_option = click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="NUMBER|PATH",
+    help="Leave out this number (any format, or its phon_ id), or every number of this config "
+    "file or directory; repeatable.",
 )
 
 format_option = click.option(
@@ -175,24 +184,52 @@ def _now() -> str:
 
 @main.command()
 @config_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the number count and the config's fingerprint, which saved plans carry.",
+)
 @reports_errors
-def validate(config_path: str) -> None:
-    """Check the desired-state file offline: schema, numbers, limits. No network."""
+def validate(config_path: str, output_format: str) -> None:
+    """Check the desired-state file (or directory) offline: schema, numbers, limits. No network."""
+    import json
+
     from numbersync import config
 
     state = config.load(config_path)
     count = len(state.numbers)
-    click.echo(f"OK: {count} number{'s' if count != 1 else ''}")
+    if output_format == "json":
+        # CI compares the fingerprint with a saved plan's `config.fingerprint` to know whether the
+        # plan was made from exactly this config. Errors still go to stderr, with exit 1.
+        summary = {"ok": True, "numbers": count, "fingerprint": state.fingerprint}
+        click.echo(json.dumps(summary))
+    else:
+        files = len(state.files)
+        where = f" in {files} file{'s' if files != 1 else ''}" if os.path.isdir(config_path) else ""
+        click.echo(f"OK: {count} number{'s' if count != 1 else ''}{where}")
 
 
 def make_plan(
-    client: CloseClient, state: DesiredState, targets: tuple[str, ...]
+    client: CloseClient,
+    state: DesiredState,
+    targets: tuple[str, ...] = (),
+    excludes: tuple[str, ...] = (),
 ) -> tuple[Plan, Account]:
     from numbersync.fetch import fetch_for_plan
     from numbersync.plan import build_plan
 
     account = fetch_for_plan(client, state)
-    plan = build_plan(state, account.numbers, account.directory, me=account.me, targets=targets)
+    plan = build_plan(
+        state,
+        account.numbers,
+        account.directory,
+        me=account.me,
+        targets=targets,
+        excludes=excludes,
+    )
     return plan, account
 
 
@@ -206,6 +243,7 @@ def make_plan(
     help="Exit 2 when there are changes, 0 when there are none, 1 on error.",
 )
 @target_option
+@exclude_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
 @concurrency_option
 @verbose_option
@@ -216,6 +254,7 @@ def plan(
     output_format: str,
     detailed_exitcode: bool,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     show_unmanaged: bool,
     concurrency: int,
 ) -> None:
@@ -225,7 +264,7 @@ def plan(
 
     state = config.load(config_path)
     with close_client(concurrency) as client:
-        result, _ = make_plan(client, state, targets)
+        result, _ = make_plan(client, state, targets, excludes)
     if out_path:
         write_atomic(out_path, render.render_json(result))
     _print_plan(result, output_format, show_unmanaged=show_unmanaged)
@@ -261,30 +300,132 @@ def show(planfile: str, output_format: str, show_unmanaged: bool) -> None:
 
 @main.command()
 @click.option(
-    "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
+    "-o",
+    "--output",
+    "output_path",
+    metavar="FILE|DIR",
+    help="Write to FILE instead of stdout (with --split-by: into the new directory DIR), and "
+    "point its modeline at a numbersync.schema.json there or above (written beside it if none).",
+)
+@click.option(
+    "--split-by",
+    type=click.Choice(["group"]),
+    help="Write a directory: a root numbersync.yaml with shared defaults, and one file per "
+    "first participant group.",
 )
 @concurrency_option
 @verbose_option
 @reports_errors
-def export(output_path: str | None, concurrency: int) -> None:
-    """Write the account's current settings as a numbers.yaml that plans clean."""
-    from numbersync.export import export_yaml
+def export(output_path: str | None, split_by: str | None, concurrency: int) -> None:
+    """Write the account's current settings as a numbers.yaml (or a directory) that plans clean."""
+    from numbersync.export import Export, write_tree
     from numbersync.fetch import fetch_everything
+    from numbersync.modeline import SCHEMA_FILE, find_schema, relative_to, write_schema
     from numbersync.output import write_atomic
 
+    if split_by and not output_path:
+        raise click.UsageError("--split-by writes a directory: give it with -o DIR")
     with close_client(concurrency) as client:
         account = fetch_everything(client)
-    text = export_yaml(
-        account.numbers,
-        account.directory,
-        source=client.settings.api_url,
-        when=_now(),
-    )
-    if output_path:
-        write_atomic(output_path, text)
-        click.echo(f"Wrote {len(account.numbers)} numbers to {output_path}", err=True)
+    exported = Export(account.numbers, account.directory)
+    source, when, count = client.settings.api_url, _now(), len(account.numbers)
+    if not output_path:
+        # Only a schema file in the current directory can be named: where stdout goes is unknown.
+        schema = SCHEMA_FILE if os.path.isfile(SCHEMA_FILE) else None
+        click.echo(exported.yaml(source=source, when=when, schema=schema), nl=False)
+        _say_warnings(exported.warnings)
+        return
+    # The schema beside the output: the file's directory, or the one holding DIR.
+    found = find_schema(os.path.dirname(os.path.abspath(output_path)))
+    if split_by:
+        schema = relative_to(found.path, output_path)
+        files = exported.tree(source=source, when=when, schema=schema)
+        write_tree(output_path, files)
+        written = f"{count} numbers to {len(files)} files in {output_path}"
     else:
-        click.echo(text, nl=False)
+        schema = relative_to(found.path, os.path.dirname(os.path.abspath(output_path)))
+        write_atomic(output_path, exported.yaml(source=source, when=when, schema=schema))
+        written = f"{count} numbers to {output_path}"
+    click.echo(escape(f"Wrote {written}"), err=True)
+    if not found.exists:
+        write_schema(found.path)
+        shown = os.path.join(os.path.dirname(output_path.rstrip("/" + os.sep)), SCHEMA_FILE)
+        click.echo(
+            escape(f"Wrote the schema to {shown}, for editors (the modeline points at it)"),
+            err=True,
+        )
+    _say_warnings(exported.warnings)
+
+
+def _say_warnings(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        click.echo(escape(f"Warning: {warning}"), err=True)
+
+
+@main.command()
+@click.argument("directory", default=".", metavar="[DIR]")
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab"]),
+    help="Also write the CI recipes: GitHub Actions workflows, or a .gitlab-ci.yml.",
+)
+@click.option(
+    "--split-by",
+    type=click.Choice(["group"]),
+    help="Write the directory numbers/ (one file per first participant group) instead of "
+    "numbers.yaml.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+@concurrency_option
+@verbose_option
+@reports_errors
+def init(
+    directory: str, ci: str | None, split_by: str | None, force: bool, concurrency: int
+) -> None:
+    """Start a repository from the live account: the numbers, the schema, CI and pre-commit."""
+    from numbersync import scaffold
+    from numbersync.export import Export, write_files
+    from numbersync.fetch import fetch_everything
+
+    layout = scaffold.Layout(split=bool(split_by), ci=ci)
+    # Refused before reading the account, and again once its files are known (a directory's).
+    scaffold.refuse_existing(directory, layout, force=force)
+    with close_client(concurrency) as client:
+        account = fetch_everything(client)
+    exported = Export(account.numbers, account.directory)
+    files = scaffold.files(exported, layout, source=client.settings.api_url, when=_now())
+    scaffold.refuse_existing(directory, layout, force=force, written=files)
+    write_files(directory, files)
+    for line in scaffold.summary(directory, files, layout, len(account.numbers)):
+        click.echo(escape(line))
+    _say_warnings(exported.warnings)
+
+
+@main.command()
+@click.argument("number")
+@config_option
+@click.option("--live", is_flag=True, help="Also show the value Close has now (needs a key).")
+@verbose_option
+@reports_errors
+def explain(number: str, config_path: str, live: bool) -> None:
+    """Show where each managed field of NUMBER gets its value: FILE:LINE and which layer."""
+    from numbersync import config
+    from numbersync.errors import UsageError
+    from numbersync.explain import find, live_of, render_explain
+
+    state = config.load(config_path)
+    if not live:
+        click.echo(render_explain(find(state, number)), nl=False)
+        return
+    desired: DesiredNumber | None
+    try:
+        desired = find(state, number)
+    except UsageError:
+        desired = None  # the config may name it by its phon_ id: Close's list has both
+    with close_client() as client:
+        numbers = client.list_phone_numbers(list(desired.fields) if desired else None)
+    desired = desired or find(state, number, numbers)
+    click.echo(render_explain(desired, live_of(desired, numbers)), nl=False)
 
 
 @main.command()
@@ -293,6 +434,7 @@ def export(output_path: str | None, concurrency: int) -> None:
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even when the safety rails refuse the plan.")
 @target_option
+@exclude_option
 @concurrency_option
 @click.option(
     "--report",
@@ -311,6 +453,7 @@ def apply(
     auto_approve: bool,
     force: bool,
     targets: tuple[str, ...],
+    excludes: tuple[str, ...],
     concurrency: int,
     report_path: str | None,
 ) -> None:
@@ -331,10 +474,10 @@ def apply(
         if planfile:
             saved = read_plan(planfile)
             with _report_refusal(report_path, saved):
-                plan, live, state = check_saved_plan(client, saved, targets)
+                plan, live, state = check_saved_plan(client, saved, targets, excludes)
         else:
             state = config.load(config_path)
-            plan, account = make_plan(client, state, targets)
+            plan, account = make_plan(client, state, targets, excludes)
             live = {n.id: n for n in account.numbers}
         click.echo(render.render_text(plan, color=use_color()), nl=False)
         if not plan.has_changes:

@@ -1,23 +1,41 @@
-"""Load the desired-state file: parse, check against the JSON Schema and the semantic rules, and
-normalise it into a DesiredState. Every problem is collected and raised at once as an InputError."""
+"""Load the desired state: one file, or a directory of files (one per team) over an optional root
+numbersync.yaml. Parse, check against the JSON Schema and the semantic rules, layer the defaults and
+normalise into a DesiredState. Every problem of every file is collected and raised at once.
+"""
 
 from __future__ import annotations
 
 import difflib
 import hashlib
 import json
+import os
 import re
-from collections.abc import Callable, Iterator
+import stat
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from numbersync import phone
-from numbersync.errors import Diagnostic, InputError
-from numbersync.models import MANAGED_FIELDS, SET_FIELDS, DesiredNumber, DesiredState, Safety
+from numbersync.errors import Diagnostic, InputError, Position, UsageError
+from numbersync.models import (
+    MANAGED_FIELDS,
+    SET_FIELDS,
+    DesiredNumber,
+    DesiredState,
+    Layer,
+    Safety,
+    Source,
+    Value,
+)
 from numbersync.resources import shipped_text
-from numbersync.yamlsource import Document, Path, json_path, parse, read_file
+from numbersync.yamlsource import Document, Path, UnreadableError, json_path, parse, read_file
 
+ROOT_FILE = "numbersync.yaml"  # in a directory: version, defaults and safety for the whole tree
+YAML_SUFFIXES = (".yaml", ".yml")
+# A single file is a team file that may also hold `safety`; the root needs no `numbers`.
+Role = Literal["single", "root", "team"]
 PHONE_ID = re.compile(r"^phon_[A-Za-z0-9]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TYPE_NAMES = {
@@ -39,23 +57,213 @@ def schema() -> dict[str, Any]:
 
 
 def load(path: str) -> DesiredState:
-    """Read, validate and normalise the desired-state file at `path`."""
+    """Read, validate and normalise the desired-state file at `path`, or the directory of files."""
+    if os.path.isdir(path):
+        return load_tree(path)
     raw = read_file(path)
     return load_document(parse(path, raw))
 
 
 def load_document(doc: Document) -> DesiredState:
-    if doc.data is None:
-        raise InputError(
-            [_diag(doc, (), "the file is empty; expected a mapping with 'version' and 'numbers'")]
+    """A single desired-state file: its `defaults` are the only layer under its numbers."""
+    checked = _check(doc, "single")
+    if checked.errors:
+        raise InputError(checked.errors)
+    numbers = _numbers(checked, [_defaults(checked, "file")])
+    return DesiredState(
+        path=doc.file,
+        version=checked.data["version"],
+        numbers=_sorted(numbers),
+        safety=_safety(checked.data),
+        fingerprint="sha256:" + hashlib.sha256(doc.raw_text).hexdigest(),
+        files=(doc.file,),
+    )
+
+
+def load_tree(directory: str) -> DesiredState:
+    """Every *.yaml/*.yml below `directory`, in sorted path order, names starting with a dot
+    skipped: the root numbersync.yaml (optional) gives version, defaults and safety; each other
+    file its own defaults and numbers, a number belonging to exactly one file."""
+    found, errors = _walk(directory)
+    if not found and not errors:
+        raise UsageError(
+            f"{directory}: no *.yaml or *.yml file in this directory or below it",
+            hint="a directory config holds one file per team; "
+            "`numbersync export -o DIR --split-by group` writes one",
         )
+    # The fingerprint covers every path and its bytes, so that a renamed, added or removed file
+    # makes a saved plan's config differ too.
+    digest = hashlib.sha256()
+    checked: list[_Checked] = []
+    for entry in found:
+        try:
+            raw = read_file(entry.path)
+        except UnreadableError as exc:
+            errors.append(Diagnostic(Position(entry.display, 1, 1), "$", exc.reason))
+            continue
+        name = entry.relative.encode("utf-8", "surrogateescape")
+        digest.update(b"%d:%s%d:" % (len(name), name, len(raw)) + raw)
+        try:
+            doc = parse(entry.display, raw)
+        except InputError as exc:
+            errors.extend(exc.diagnostics)
+            continue
+        checked.append(_check(doc, "root" if entry.relative == ROOT_FILE else "team"))
+    for one in checked:
+        errors.extend(one.errors)
+    errors.extend(_in_two_files(checked))
+    if errors:
+        raise InputError(errors)
+    root = next((one for one in checked if one.role == "root"), None)
+    root_defaults = _defaults(root, "root") if root else {}
+    numbers: list[DesiredNumber] = []
+    for one in checked:
+        layers = [root_defaults] if one is root else [_defaults(one, "file"), root_defaults]
+        numbers.extend(_numbers(one, layers))
+    return DesiredState(
+        path=directory,
+        version=root.data["version"] if root else checked[0].data["version"],
+        numbers=_sorted(numbers),
+        safety=_safety(root.data if root else {}),
+        fingerprint="sha256:" + digest.hexdigest(),
+        files=tuple(entry.display for entry in found),
+        root=root.doc.file if root else None,
+    )
+
+
+# --- the files of a directory -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Found:
+    relative: str  # below the directory, with "/" on every system: what the fingerprint covers
+    path: str  # to open
+    display: str  # as errors and plans name it
+
+
+def _walk(directory: str) -> tuple[list[_Found], list[Diagnostic]]:
+    """The YAML files below `directory` in sorted path order, and what could not be listed.
+    Directory symlinks are followed, each directory read once: a loop is an error, not a hang.
+    Directories reached through a symlink come last, so that a directory is read under its own
+    name rather than a link's."""
+    base = os.path.normpath(directory)
+
+    def display(parts: tuple[str, ...]) -> str:
+        return os.path.join(*parts) if base == "." and parts else os.path.join(base, *parts)
+
+    files: list[tuple[str, ...]] = []
+    errors: list[Diagnostic] = []
+    read: dict[tuple[int, int], tuple[str, ...]] = {}
+    pending: list[tuple[str, ...]] = [()]
+    linked: list[tuple[str, ...]] = []
+    while pending or linked:
+        if pending:
+            parts = pending.pop()
+        else:
+            linked.sort()
+            parts = linked.pop(0)
+        where = os.path.join(directory, *parts)
+
+        def problem(message: str, at: tuple[str, ...] = parts) -> None:
+            errors.append(Diagnostic(Position(display(at), 1, 1), "$", message))
+
+        try:
+            info = os.stat(where)
+            identity = (info.st_dev, info.st_ino)
+            if identity in read:
+                first = read[identity]
+                if parts[: len(first)] == first:
+                    problem(f"a symlink loop: this is {display(first)} again; not read")
+                else:
+                    problem(f"the same directory as {display(first)} (a symlink); read only there")
+                continue
+            read[identity] = parts
+            with os.scandir(where) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            if not parts:
+                message = f"{directory}: cannot list the directory ({exc.strerror})"
+                raise UsageError(message) from None
+            problem(f"cannot list the directory ({exc.strerror})")
+            continue
+        # Depth first in name order, so that which of two ways into a directory is "first" does
+        # not depend on the order the system lists them in.
+        for entry in sorted(entries, key=lambda e: e.name, reverse=True):
+            if entry.name.startswith("."):
+                continue
+            here = (*parts, entry.name)
+            try:
+                if entry.is_dir():
+                    (linked if entry.is_symlink() else pending).append(here)
+                    continue
+                if not entry.name.endswith(YAML_SUFFIXES):
+                    continue
+                mode = entry.stat().st_mode
+            except FileNotFoundError:
+                if entry.name.endswith(YAML_SUFFIXES):
+                    problem("a symlink to a file that does not exist", here)
+                continue
+            except OSError as exc:
+                problem(f"cannot be read ({exc.strerror})", here)
+                continue
+            if stat.S_ISREG(mode):
+                files.append(here)
+            else:
+                problem("not a regular file; not read", here)
+    files.sort()
+    found = [
+        _Found("/".join(parts), os.path.join(directory, *parts), display(parts)) for parts in files
+    ]
+    return found, errors
+
+
+# --- one file ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A parsed file after its checks: its errors, and the identity (E.164 or phon_ id) of each
+    valid key, worked out once for the checks across files and the normalisation."""
+
+    doc: Document
+    role: Role
+    data: Any
+    errors: list[Diagnostic]
+    identities: dict[str, str]
+
+
+def _check(doc: Document, role: Role) -> _Checked:
+    if doc.data is None:
+        wanted = "'version' and 'numbers'"
+        if role == "root":
+            wanted = "'version', and 'defaults' or 'safety'"
+        empty = _diag(doc, (), f"the file is empty; expected a mapping with {wanted}")
+        return _Checked(doc, role, None, [empty], {})
     data = _with_phone_texts(doc)
     errors = list(_schema_errors(doc, data))
     failed = {e.path for e in errors}
-    errors.extend(_semantic_errors(doc, data, failed))
-    if errors:
-        raise InputError(errors)
-    return _normalise(doc, data)
+    identities: dict[str, str] = {}
+    errors.extend(_semantic_errors(doc, data, failed, role, identities))
+    return _Checked(doc, role, data, errors, identities)
+
+
+def _in_two_files(checked: list[_Checked]) -> Iterator[Diagnostic]:
+    """A number belongs to exactly one file: each later key naming a number (or phon_ id) that
+    an earlier file has, with both places."""
+    first: dict[str, tuple[_Checked, str]] = {}
+    for one in checked:
+        for key, identity in one.identities.items():
+            earlier = first.setdefault(identity, (one, key))
+            if earlier[0] is one:
+                continue  # the same file: _semantic_errors reports a second key for a number
+            other, other_key = earlier
+            line = other.doc.position(("numbers", other_key), key=True).line
+            written = "" if other_key == key else f' (as "{other_key}")'
+            message = (
+                f'"{key}" is also in {other.doc.file}:{line}{written}; '
+                "a number belongs to exactly one file"
+            )
+            yield _diag(one.doc, ("numbers", key), message, key=True)
 
 
 def _diag(doc: Document, path: Path, message: str, *, key: bool = False) -> Diagnostic:
@@ -196,9 +404,21 @@ def _describe(value: Any) -> str:
 # --- semantic rules ---------------------------------------------------------------------------
 
 
-def _semantic_errors(doc: Document, data: Any, failed: set[str]) -> Iterator[Diagnostic]:
+def _semantic_errors(
+    doc: Document, data: Any, failed: set[str], role: Role, identities: dict[str, str]
+) -> Iterator[Diagnostic]:
+    """The rules the schema cannot say; fills `identities` with the E.164 number or phon_ id of
+    each valid key."""
     if not isinstance(data, dict):
         return
+    if role != "root" and "numbers" not in data:
+        yield _diag(doc, (), "missing required key 'numbers'")
+    if role == "team" and "safety" in data:
+        message = (
+            "safety is allowed only in the directory's root numbersync.yaml, "
+            "where it covers every file"
+        )
+        yield _diag(doc, ("safety",), message, key=True)
     defaults = data.get("defaults")
     if isinstance(defaults, dict):
         yield from _settings_errors(doc, ("defaults",), defaults, failed)
@@ -208,16 +428,20 @@ def _semantic_errors(doc: Document, data: Any, failed: set[str]) -> Iterator[Dia
     seen: dict[str, str] = {}
     for key, settings in numbers.items():
         path: Path = ("numbers", key)
+        identity = None
         if key.startswith("+"):
-            e164 = phone.to_e164(key)
-            if e164 is None:
+            identity = phone.to_e164(key)
+            if identity is None:
                 yield _diag(doc, path, f'"{key}" is not a valid phone number', key=True)
-            elif e164 in seen:
-                first = doc.position(("numbers", seen[e164]), key=True)
-                message = f'"{key}" is the same number as "{seen[e164]}" (line {first.line})'
-                yield _diag(doc, path, message, key=True)
-            else:
-                seen[e164] = key
+        elif PHONE_ID.match(key):
+            identity = key
+        if identity is not None and identity in seen:
+            first = doc.position(("numbers", seen[identity]), key=True)
+            message = f'"{key}" is the same number as "{seen[identity]}" (line {first.line})'
+            yield _diag(doc, path, message, key=True)
+        elif identity is not None:
+            seen[identity] = key
+            identities[key] = identity
         if isinstance(settings, dict):
             yield from _settings_errors(doc, path, settings, failed)
 
@@ -264,56 +488,94 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-# --- normalisation ----------------------------------------------------------------------------
+# --- normalisation ---------------------------------------------------------------------------
 
 
-def _normalise(doc: Document, data: dict[str, Any]) -> DesiredState:
-    defaults: dict[str, Any] = data.get("defaults") or {}
-    numbers: list[DesiredNumber] = []
-    for key, own in data["numbers"].items():
+@dataclass(frozen=True)
+class _Setting:
+    """A field's normalised value as a layer of defaults writes it, with where it stands."""
+
+    value: Value
+    source: Source
+    positions: dict[str, Position]
+
+
+def _value(
+    doc: Document, path: Path, name: str, raw: Any, positions: dict[str, Position]
+) -> tuple[Value, tuple[int, ...] | None]:
+    """The normalised value of a field, its position (and its items') added to `positions`;
+    for a set field also the index in the file of each item kept."""
+    positions[name] = doc.position(path)
+    if name in SET_FIELDS:
+        kept = _unique(name, raw)
+        for i, _ in kept:
+            positions[f"{name}[{i}]"] = doc.position((*path, i))
+        return tuple(item for _, item in kept), tuple(i for i, _ in kept)
+    return (phone.to_e164(raw) if name == "forward_to" else raw), None
+
+
+def _defaults(checked: _Checked, layer: Layer) -> dict[str, _Setting]:
+    """A file's `defaults`, normalised once for all the numbers that inherit them."""
+    defaults = checked.data.get("defaults") or {}
+    out = {}
+    for name in MANAGED_FIELDS:
+        if name in defaults:
+            positions: dict[str, Position] = {}
+            value, items = _value(checked.doc, ("defaults", name), name, defaults[name], positions)
+            out[name] = _Setting(value, Source(layer, items or ()), positions)
+    return out
+
+
+def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[DesiredNumber]:
+    """The file's numbers, each field from the number itself, else the first layer of
+    defaults that sets it (the file's, then the root's)."""
+    doc, numbers = checked.doc, checked.data.get("numbers") or {}
+    out = []
+    for key, own in numbers.items():
         own = own or {}
-        fields: dict[str, Any] = {}
+        fields: dict[str, Value] = {}
         positions = {"": doc.position(("numbers", key), key=True)}
+        # Most fields are the number's own, which is what a missing source means: only the
+        # others (and lists the file wrote with duplicates) are recorded, to keep this loop lean.
+        sources: dict[str, Source] = {}
         for name in MANAGED_FIELDS:
             if name in own:
-                source: Path = ("numbers", key, name)
-                value = own[name]
-            elif name in defaults:
-                source, value = ("defaults", name), defaults[name]
-            else:
-                continue
-            positions[name] = doc.position(source)
-            if name in SET_FIELDS:
-                items = _unique(name, value)
-                fields[name] = tuple(item for _, item in items)
-                for n, (i, _) in enumerate(items):
-                    positions[f"{name}[{n}]"] = doc.position((*source, i))
-            elif name == "forward_to":
-                fields[name] = phone.to_e164(value)
-            else:
+                value, items = _value(doc, ("numbers", key, name), name, own[name], positions)
                 fields[name] = value
-        is_id = bool(PHONE_ID.match(key))
-        numbers.append(
+                if items is not None and items != tuple(range(len(items))):
+                    sources[name] = Source("number", items)
+                continue
+            for layer in layers:
+                setting = layer.get(name)
+                if setting is not None:
+                    fields[name] = setting.value
+                    sources[name] = setting.source
+                    positions.update(setting.positions)
+                    break
+        is_id = not key.startswith("+")
+        out.append(
             DesiredNumber(
                 key=key,
-                number=None if is_id else phone.to_e164(key),
+                number=None if is_id else checked.identities[key],
                 id=key if is_id else None,
                 fields=fields,
                 positions=positions,
+                file=doc.file,
+                sources=sources,
             )
         )
-    numbers.sort(key=lambda n: (n.number is None, n.number or n.id or ""))
-    safety_data = data.get("safety") or {}
-    safety = Safety(
-        max_change_percent=float(safety_data.get("max_change_percent", Safety.max_change_percent)),
-        min_managed=int(safety_data.get("min_managed", Safety.min_managed)),
-    )
-    return DesiredState(
-        path=doc.file,
-        version=data["version"],
-        numbers=tuple(numbers),
-        safety=safety,
-        fingerprint="sha256:" + hashlib.sha256(doc.raw_text).hexdigest(),
+    return out
+
+
+def _sorted(numbers: list[DesiredNumber]) -> tuple[DesiredNumber, ...]:
+    return tuple(sorted(numbers, key=lambda n: (n.number is None, n.number or n.id or "")))
+
+
+def _safety(data: Mapping[str, Any]) -> Safety:
+    safety = data.get("safety") or {}
+    return Safety(
+        max_change_percent=float(safety.get("max_change_percent", Safety.max_change_percent)),
+        min_managed=int(safety.get("min_managed", Safety.min_managed)),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from numbersync.errors import Position
 
@@ -51,6 +51,20 @@ class Safety:
     min_managed: int = 10
 
 
+# Where a managed value was set: the number's own entry, its file's `defaults`, or the `defaults`
+# of the root numbersync.yaml of a directory (a single file's defaults are "file").
+Layer = Literal["number", "file", "root"]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one field of a number was set. `items` is, for a set field, the index in the file of
+    each item kept (duplicates are dropped), so that errors name the item the file has there."""
+
+    layer: Layer
+    items: tuple[int, ...] = ()
+
+
 @dataclass(frozen=True)
 class DesiredNumber:
     """One number as the file wants it, after `defaults` were merged and values normalised.
@@ -58,8 +72,10 @@ class DesiredNumber:
     `number` is E.164 when the key is a number, `id` is set when the key is a `phon_...` id.
     Set fields hold a tuple of references in file order without duplicates: user ids or emails
     (participants), group ids or names (participant_groups), E.164 numbers (phone_numbers).
-    `positions` maps "" (the key) and each field name, and "field[i]" for list items, to the place
-    in the file where it was written (for a value from `defaults`, the place in `defaults`).
+    `file` is the config file the number is written in. `positions` maps "" (the key) and each
+    field name, and "field[i]" for list items (i: the item's index in the file), to the place
+    where it was written (for a value from `defaults`, the place in those defaults, which may be
+    another file: the root's). `sources` says which layer set each field.
     """
 
     key: str
@@ -67,6 +83,8 @@ class DesiredNumber:
     id: str | None
     fields: Mapping[str, Value]
     positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
+    file: str = ""
+    sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
 
     @property
     def position(self) -> Position:
@@ -76,16 +94,42 @@ class DesiredNumber:
         """The position of a field (or list item), falling back to the number's key."""
         return self.positions.get(name) or self.positions.get(name.split("[")[0]) or self.position
 
+    def layer_of(self, name: str) -> Layer:
+        source = self.sources.get(name)
+        return source.layer if source else "number"
+
+    def file_index(self, name: str, n: int) -> int:
+        """The index in the file of item `n` of the set field `name` (as kept in `fields`)."""
+        source = self.sources.get(name)
+        return source.items[n] if source and n < len(source.items) else n
+
+    def path_of(self, name: str = "") -> tuple[str | int, ...]:
+        """The JSON path of the key (""), a field or a list item ("participants[2]", the file's
+        index) where it was written: under the number, or under the `defaults` that set it."""
+        base, _, index = name.partition("[")
+        if not base:
+            return ("numbers", self.key)
+        if self.layer_of(base) == "number":
+            path: tuple[str | int, ...] = ("numbers", self.key, base)
+        else:
+            path = ("defaults", base)
+        return (*path, int(index[:-1])) if index else path
+
 
 @dataclass(frozen=True)
 class DesiredState:
-    """The whole desired-state file, validated and normalised."""
+    """The whole desired state, validated and normalised: one file, or a directory of them.
+
+    `path` is what was given (a file or a directory); `files` every file read, in sorted path
+    order; `root` the directory's numbersync.yaml, when it has one."""
 
     path: str
     version: int
     numbers: tuple[DesiredNumber, ...]
     safety: Safety = field(default_factory=Safety)
-    fingerprint: str = ""  # sha256 of the file's bytes, carried into saved plans
+    fingerprint: str = ""  # sha256 of the file's bytes (of every path and bytes, for a directory)
+    files: tuple[str, ...] = ()
+    root: str | None = None
 
 
 @dataclass(frozen=True)

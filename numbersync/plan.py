@@ -7,8 +7,9 @@ a null ring duration read as Close's default of 30) so that no perpetual diff ca
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from numbersync import phone
@@ -51,6 +52,23 @@ class FieldChange:
         after = set(self.after or ())
         return tuple(item for item in self.before or () if item not in after)
 
+    @property
+    def risk(self) -> str | None:
+        """Why this change may leave callers unanswered (it shrinks who the number rings, or
+        switches forwarding), for reviewers and CI labels; None when it does not."""
+        if self.field in _RISKY_REMOVALS and self.removed:
+            return _RISKY_REMOVALS[self.field]
+        if self.field == "forward_to_enabled" and bool(self.before) != bool(self.after):
+            return "switches forwarding on" if self.after else "switches forwarding off"
+        return None
+
+
+_RISKY_REMOVALS = {
+    "participants": "removes participants",
+    "participant_groups": "removes groups",
+    "phone_numbers": "removes phone numbers",
+}
+
 
 @dataclass(frozen=True)
 class NumberChange:
@@ -61,6 +79,12 @@ class NumberChange:
     label: str | None
     key: str  # the number's key in the file, to point errors at the right line
     fields: tuple[FieldChange, ...]
+    file: str = ""  # the config file the number is written in
+    date_updated: str | None = None  # when Close last changed the number
+
+    @property
+    def risks(self) -> tuple[str, ...]:
+        return tuple(c.risk for c in self.fields if c.risk)
 
     @property
     def body(self) -> dict[str, Any]:
@@ -85,6 +109,19 @@ class Directory:
 
 
 @dataclass(frozen=True)
+class FileSummary:
+    """One file of the config: how many of its numbers change and how many do not."""
+
+    path: str
+    changes: int
+    unchanged: int
+
+    @property
+    def managed(self) -> int:
+        return self.changes + self.unchanged
+
+
+@dataclass(frozen=True)
 class Plan:
     changes: tuple[NumberChange, ...]
     unchanged: tuple[str, ...]
@@ -95,10 +132,21 @@ class Plan:
     config_path: str = ""
     fingerprint: str = ""
     safety: Safety = field(default_factory=Safety)
+    # Every file of the config in path order (one for a single file), with its counts; `changes`
+    # come in the same order of files, then by number.
+    files: tuple[FileSummary, ...] = ()
+    # Managed numbers that --target or --exclude left out of this plan: counted, not compared.
+    untargeted: int = 0
 
     @property
     def managed(self) -> int:
-        return len(self.changes) + len(self.unchanged)
+        """Every number the config manages, in this plan or left out of it by --target."""
+        return len(self.changes) + len(self.unchanged) + self.untargeted
+
+    @property
+    def risky(self) -> int:
+        """How many numbers have a change that shrinks who they ring or switches forwarding."""
+        return sum(bool(c.risks) for c in self.changes)
 
     @property
     def has_changes(self) -> bool:
@@ -140,11 +188,15 @@ def build_plan(
     *,
     me: Me | None = None,
     targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
 ) -> Plan:
     """Diff the desired state against the live numbers; raises InputError with every plan-time
-    problem (unknown number, email or group) at its file position, and produces no plan then."""
+    problem (unknown number, email or group) at its file position, and produces no plan then.
+    `targets` and `excludes` (numbers, ids, keys, config files or directories) limit the numbers
+    compared; the others still count as managed, for the summary and the safety rail."""
     problems: list[Diagnostic] = []
-    resolver = _Resolver(directory)
+    notes: list[str] = []
+    resolver = _Resolver(directory, _organization(live))
     by_number = {phone.to_e164(n.number) or n.number: n for n in live}
     by_id = {n.id: n for n in live}
     matched: dict[str, DesiredNumber] = {}
@@ -158,19 +210,28 @@ def build_plan(
             continue
         if current.id in matched:
             other = matched[current.id]
-            line = other.position.line
-            message = f"{desired.key!r} is the same Close number as {other.key!r} (line {line})"
+            where = other.position.file if other.position.file != desired.position.file else ""
+            line = f"{where}:{other.position.line}" if where else f"line {other.position.line}"
+            message = f"{desired.key!r} is the same Close number as {other.key!r} ({line})"
             problems.append(_problem(desired, "", message))
             continue
         matched[current.id] = desired
         pairs.append((desired, current))
-    selected = _select(pairs, targets, state)
+    selected = _select(pairs, targets, excludes, state)
 
     changes: list[NumberChange] = []
     unchanged: list[str] = []
+    files = list(state.files or (state.path,))
+    counts = {path: [0, 0] for path in files}
     for desired, current in selected:
-        wanted = resolver.resolve(desired, problems)
+        file = desired.file or state.path
+        if file not in counts:  # a state made by hand, without its list of files
+            files.append(file)
+            counts[file] = [0, 0]
+        desired = _applicable(desired, current)
+        notes.extend(_unused_settings(desired, current))
         have = effective_live_fields(current)
+        wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
         diffs = []
         for name, after in wanted.items():
             before = have.get(name, normalise_live(name, None))
@@ -179,10 +240,20 @@ def build_plan(
         if diffs:
             label = wanted.get("label", current.fields.get("label"))
             changes.append(
-                NumberChange(current.id, current.number, label, desired.key, tuple(diffs))
+                NumberChange(
+                    current.id,
+                    current.number,
+                    label,
+                    desired.key,
+                    tuple(diffs),
+                    file,
+                    current.date_updated,
+                )
             )
+            counts[file][0] += 1
         else:
             unchanged.append(current.number)
+            counts[file][1] += 1
     if problems:
         raise InputError(
             problems, hint="fix the file, or check that the key belongs to this account"
@@ -196,19 +267,65 @@ def build_plan(
         ),
         key=lambda u: u.number,
     )
-    changes.sort(key=lambda c: c.number)
+    order = {path: i for i, path in enumerate(files)}
+    changes.sort(key=lambda c: (order[c.file], c.number))
     live_by_id = {n.id: n for n in live}
     return Plan(
         changes=tuple(changes),
         unchanged=tuple(sorted(unchanged)),
         unmanaged=tuple(unmanaged),
-        warnings=tuple(_permission_warnings(changes, live_by_id, me)),
+        warnings=(*_permission_warnings(changes, live_by_id, me), *notes),
         emails=resolver.emails,
         group_names=resolver.group_names,
         config_path=state.path,
         fingerprint=state.fingerprint,
         safety=state.safety,
+        files=tuple(FileSummary(path, *counts[path]) for path in files),
+        untargeted=len(pairs) - len(selected),
     )
+
+
+# Settings Close uses only for calls that come in: an external number (a number of yours that
+# Close uses as outbound caller ID only) never receives them.
+INBOUND_FIELDS = (
+    "forward_to",
+    "forward_to_enabled",
+    "inbound_ring_duration",
+    "participants",
+    "participant_groups",
+    "phone_numbers",
+    "press_1_to_accept",
+    "voicemail_greeting_url",
+)
+
+
+def _applicable(desired: DesiredNumber, current: LiveNumber) -> DesiredNumber:
+    """The settings that apply to this number: an external number takes no inbound setting
+    from `defaults` (they are meant for the numbers that ring), only those written on it."""
+    if current.type != "external":
+        return desired
+    inherited = {
+        n for n in INBOUND_FIELDS if n in desired.fields and desired.layer_of(n) != "number"
+    }
+    if not inherited:
+        return desired
+    fields = {k: v for k, v in desired.fields.items() if k not in inherited}
+    return replace(desired, fields=fields)
+
+
+def _unused_settings(desired: DesiredNumber, current: LiveNumber) -> list[str]:
+    """A note, at the number's position, when the file sets inbound settings on an external
+    number: Close accepts them but never uses them."""
+    if current.type != "external":
+        return []
+    unused = [name for name in INBOUND_FIELDS if name in desired.fields]
+    if not unused:
+        return []
+    message = (
+        f"{phone.display(current.number)} is an external number (Close uses it only as "
+        f"outbound caller ID): Close does not use its {', '.join(unused)}"
+    )
+    return [str(_problem(desired, "", message))]
 
 
 def same_value(name: str, a: Value, b: Value) -> bool:
@@ -219,121 +336,207 @@ def same_value(name: str, a: Value, b: Value) -> bool:
 
 
 def _select(
-    pairs: list[tuple[DesiredNumber, LiveNumber]], targets: Sequence[str], state: DesiredState
+    pairs: list[tuple[DesiredNumber, LiveNumber]],
+    targets: Sequence[str],
+    excludes: Sequence[str],
+    state: DesiredState,
 ) -> list[tuple[DesiredNumber, LiveNumber]]:
-    """Only the numbers named by --target (any form, or an id); all of them without targets."""
-    if not targets:
-        return pairs
-    chosen, missing = select_targets(
-        pairs, targets, lambda pair: (pair[1].id, pair[1].number, pair[0].key)
+    what = "a number or a file" if len(state.files) > 1 else "a number"
+    return choose(
+        pairs,
+        targets,
+        excludes,
+        lambda pair: (pair[1].id, pair[1].number, pair[0].key, pair[0].file),
+        f"not {what} in {state.path}",
     )
-    if missing:
-        raise UsageError(f"--target {', '.join(missing)}: not a number in {state.path}")
+
+
+def choose(
+    items: Sequence[T],
+    targets: Sequence[str],
+    excludes: Sequence[str],
+    names: Callable[[T], Iterable[str]],
+    missing_means: str,
+) -> list[T]:
+    """The items named by --target (all of them without targets), less those named by
+    --exclude. A name that matches nothing is a UsageError ("--target X: `missing_means`"), so
+    that a typo never silently widens or narrows a plan."""
+    chosen = list(items)
+    for flag, given in (("--target", targets), ("--exclude", excludes)):
+        if not given:
+            continue
+        matching, missing = select_targets(items, given, names)
+        if missing:
+            raise UsageError(f"{flag} {', '.join(missing)}: {missing_means}")
+        named = {id(item) for item in matching}
+        keep = flag == "--target"
+        chosen = [item for item in chosen if (id(item) in named) == keep]
     return chosen
 
 
 def select_targets(
     items: Sequence[T], targets: Sequence[str], names: Callable[[T], Iterable[str]]
 ) -> tuple[list[T], list[str]]:
-    """The items that one of `targets` names (a number in any form, an id or a file key), and
-    the targets that named none. `names` gives an item's id, number and key."""
-    wanted = {phone.to_e164(t) or t for t in targets}
+    """The items that one of `targets` names (a number in any form, an id, a file key, or the
+    config file it is in, or a directory above that file), and the targets that named none.
+    `names` gives an item's id, number, key and file."""
+    wanted = {_target_form(t) for t in targets}
 
     def named(item: T) -> set[str]:
-        return {phone.to_e164(name) or name for name in names(item)}
+        forms = set()
+        for name in names(item):
+            if _is_path(name):
+                # The file, and each directory above it: `--target numbers/support`.
+                path = os.path.normpath(name)
+                while path and path not in forms:
+                    forms.add(path)
+                    path = os.path.dirname(path)
+            elif name:
+                forms.add(phone.to_e164(name) or name)
+        return forms
 
     chosen = [item for item in items if named(item) & wanted]
     found = set().union(*(named(item) for item in chosen))
     return chosen, sorted(wanted - found)
 
 
+def _is_path(name: str) -> bool:
+    """Numbers start with `+` and ids with `phon_`; a name with a slash or a YAML suffix is
+    a config file or directory."""
+    return "/" in name or os.sep in name or name.endswith((".yaml", ".yml"))
+
+
+def _target_form(target: str) -> str:
+    if _is_path(target):
+        return os.path.normpath(target)
+    return phone.to_e164(target) or target
+
+
 def _problem(desired: DesiredNumber, name: str, message: str) -> Diagnostic:
-    path = json_path(("numbers", desired.key, *_split(name)))
+    """A problem with the key (""), a field, or a list item ("participants[2]", the file's
+    index), at the place and JSON path where it was written (the number, or its defaults)."""
+    path = json_path(desired.path_of(name))
     return Diagnostic(desired.position_of(name) if name else desired.position, path, message)
 
 
-def _split(name: str) -> tuple[str | int, ...]:
-    if not name:
-        return ()
-    if "[" in name:
-        base, index = name[:-1].split("[")
-        return (base, int(index))
-    return (name,)
-
-
 class _Resolver:
-    """Emails to user ids (case-insensitive) and group names to group ids (exact)."""
+    """Emails (case-insensitive) and user ids to active members of the organization that owns
+    the numbers; group names (exact) and ids to its groups. /user/ lists the users of every
+    organization the caller belongs to: a user of another one is never a participant here."""
 
-    def __init__(self, directory: Directory) -> None:
+    def __init__(self, directory: Directory, organization: str | None) -> None:
         self.users = directory.users
         self.groups = directory.groups
-        self.emails = {u.id: u.email for u in directory.users or ()}
-        self.group_names = {g.id: g.name for g in directory.groups or ()}
+        users = directory.users or ()
+        self._members = {u.id: u for u in users if u.member_of(organization)}
+        self._others = {u.id: u for u in users if not u.member_of(organization)}
+        self.emails = {u.id: u.email for u in users}
         self._by_email: dict[str, list[User]] = {}
-        for user in directory.users or ():
+        for user in self._members.values():
             self._by_email.setdefault(user.email.casefold(), []).append(user)
-        self._by_name = {g.name: g for g in directory.groups or ()}
+        self._other_by_email = {u.email.casefold(): u for u in self._others.values()}
+        groups = [g for g in directory.groups or () if g.organization_id in (None, organization)]
+        self.group_names = {g.id: g.name for g in groups}
+        self._by_name: dict[str, list[Group]] = {}
+        for group in groups:
+            self._by_name.setdefault(group.name, []).append(group)
 
-    def resolve(self, desired: DesiredNumber, problems: list[Diagnostic]) -> dict[str, Value]:
+    def resolve(
+        self,
+        desired: DesiredNumber,
+        participants: Sequence[str],
+        problems: list[Diagnostic],
+        notes: list[str],
+    ) -> dict[str, Value]:
+        """The number's wanted fields with references resolved to ids; `participants` are the
+        ones Close has now, since a former member may stay where they already are."""
         wanted = dict(desired.fields)
-        if "participants" in wanted:
-            wanted["participants"] = self._refs(desired, "participants", problems, self._user)
-        if "participant_groups" in wanted:
-            wanted["participant_groups"] = self._refs(
-                desired, "participant_groups", problems, self._group
-            )
+        for name, lookup in (("participants", self._user), ("participant_groups", self._group)):
+            if name not in wanted:
+                continue
+            resolved: list[str] = []
+            for n, ref in enumerate(desired.fields[name]):
+                found, error, note = lookup(ref, participants)
+                where = f"{name}[{desired.file_index(name, n)}]"
+                if error:
+                    problems.append(_problem(desired, where, error))
+                    continue
+                if note:
+                    notes.append(str(_problem(desired, where, note)))
+                if found not in resolved:
+                    resolved.append(found)
+            wanted[name] = tuple(resolved)
         return wanted
 
-    def _refs(
-        self, desired: DesiredNumber, name: str, problems: list[Diagnostic], lookup: Any
-    ) -> tuple[str, ...]:
-        resolved: list[str] = []
-        for i, ref in enumerate(desired.fields[name]):
-            found, error = lookup(ref)
-            if error:
-                problems.append(_problem(desired, f"{name}[{i}]", error))
-            elif found not in resolved:
-                resolved.append(found)
-        return tuple(resolved)
-
-    def _user(self, ref: str) -> tuple[str | None, str | None]:
+    def _user(self, ref: str, participants: Sequence[str]) -> tuple[str, str | None, str | None]:
+        """(user id, error, note) for an email or a user id."""
+        if self.users is None:
+            return ref, None, None  # not read: Close will judge
         if ref.startswith("user_"):
-            if self.users is not None and ref not in self.emails:
-                return None, f"no user with id {ref} in the organization"
-            return ref, None
+            if ref in self._members:
+                return ref, None, None
+            if ref in self._others:
+                return ref, f"{ref} ({self._others[ref].email}) is {_ANOTHER}", None
+            if ref in participants:
+                # Close lists them on the number, but /user/ no longer does: their membership
+                # was deactivated or removed. Keeping them changes nothing.
+                note = f"{ref} is a participant in Close but not an active member of the "
+                note += "organization (deactivated or removed); it stays as it is"
+                return ref, None, note
+            return ref, f"no active member of the organization has the id {ref}", None
         matches = self._by_email.get(ref.casefold(), [])
         if len(matches) > 1:
             ids = ", ".join(u.id for u in matches)
-            return None, f"{ref} matches {len(matches)} users ({ids}); name the user by id"
-        if not matches:
-            return None, f"no user with email {ref} in the organization"
-        return matches[0].id, None
+            return ref, f"{ref} matches {len(matches)} users ({ids}); name the user by id", None
+        if matches:
+            return matches[0].id, None, None
+        other = self._other_by_email.get(ref.casefold())
+        if other is not None:
+            return ref, f"{ref} is {_ANOTHER}", None
+        # Emails of one domain look alike: only a near miss (a typo) is worth suggesting.
+        emails = {u.email.casefold(): u.email for u in self._members.values()}
+        guess = _closest(ref.casefold(), emails, cutoff=0.9)
+        return ref, f"no active member of the organization has the email {ref}{guess}", None
 
-    def _group(self, ref: str) -> tuple[str | None, str | None]:
+    def _group(self, ref: str, participants: Sequence[str]) -> tuple[str, str | None, str | None]:
+        """(group id, error, note) for a group name or id."""
+        if self.groups is None:
+            return ref, None, None
         if ref.startswith("group_"):
-            if self.groups is not None and ref not in self.group_names:
-                return None, f"no group with id {ref} in the organization"
-            return ref, None
-        if ref in self._by_name:
-            return self._by_name[ref].id, None
+            if ref in self.group_names:
+                return ref, None, None
+            return ref, f"no group with id {ref} in the organization", None
+        groups = self._by_name.get(ref, [])
+        if len(groups) > 1:
+            ids = ", ".join(g.id for g in groups)
+            return (
+                ref,
+                f"{len(groups)} groups are named {ref!r} ({ids}); name the group by id",
+                None,
+            )
+        if groups:
+            return groups[0].id, None, None
         names = list(self._by_name)
-        close = [n for n in names if n.casefold() == ref.casefold()] or difflib.get_close_matches(
-            ref, names, n=1
-        )
-        hint = f" (did you mean {close[0]!r}? names match exactly)" if close else ""
-        return None, f"no group named {ref!r} in the organization{hint}"
+        exact = [n for n in names if n.casefold() == ref.casefold()]
+        guess = f" (did you mean {exact[0]!r}? names match exactly)" if exact else ""
+        guess = guess or _closest(ref, {n: n for n in names}, cutoff=0.6)
+        return ref, f"no group named {ref!r} in the organization{guess}", None
+
+
+_ANOTHER = "a user of another organization, not of the one that owns these numbers"
+
+
+def _closest(wanted: str, known: Mapping[str, str], cutoff: float) -> str:
+    """` (did you mean 'x'?)` for the closest of `known` (compared by key), or ""."""
+    close = difflib.get_close_matches(wanted, list(known), n=1, cutoff=cutoff)
+    return f" (did you mean {known[close[0]]!r}?)" if close else ""
 
 
 def needs_directory(state: DesiredState) -> tuple[bool, bool]:
-    """Whether the file names users by email, and groups by name (so they must be fetched)."""
-    users = groups = False
-    for number in state.numbers:
-        users = users or any(
-            not r.startswith("user_") for r in number.fields.get("participants", ())
-        )
-        groups = groups or any(
-            not r.startswith("group_") for r in number.fields.get("participant_groups", ())
-        )
+    """Whether the users and the groups must be read: to resolve emails and names, and to check
+    that every id belongs to the organization, before anything is sent."""
+    users = any(number.fields.get("participants") for number in state.numbers)
+    groups = any(number.fields.get("participant_groups") for number in state.numbers)
     return users, groups
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from numbersync.errors import UsageError
 from numbersync.models import MANAGED_FIELDS, SET_FIELDS, Safety
-from numbersync.plan import FieldChange, NumberChange, Plan, UnmanagedNumber
+from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
 from numbersync.render import FORMAT_VERSION
 from numbersync.yamlsource import read_file
 
@@ -33,6 +33,7 @@ def read_plan(path: str) -> Plan:
 
 
 def _plan(document: dict[str, Any]) -> Plan:
+    config_path = str(document["config"]["path"])
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in document["changes"]:
         if row["field"] not in MANAGED_FIELDS:
@@ -45,10 +46,25 @@ def _plan(document: dict[str, Any]) -> Plan:
             FieldChange(r["field"], _value(r["field"], r["before"]), _value(r["field"], r["after"]))
             for r in rows
         )
+        # Plans saved before directories of files carry no `file`: their one file is the config.
+        file = str(first.get("file", config_path))
+        updated = first.get("date_updated")
         changes.append(
-            NumberChange(number_id, str(first["number"]), first["label"], str(first["key"]), fields)
+            NumberChange(
+                number_id,
+                str(first["number"]),
+                first["label"],
+                str(first["key"]),
+                fields,
+                file,
+                updated if isinstance(updated, str) else None,
+            )
         )
     safety = document.get("safety") or {}
+    files = tuple(
+        FileSummary(str(f["path"]), int(f["change"]), int(f["unchanged"]))
+        for f in document.get("files", ())
+    )
     return Plan(
         changes=tuple(changes),
         unchanged=tuple(str(n) for n in document["unchanged"]),
@@ -59,12 +75,24 @@ def _plan(document: dict[str, Any]) -> Plan:
         warnings=tuple(str(w) for w in document.get("warnings", ())),
         emails=dict(document.get("users", {})),
         group_names=dict(document.get("groups", {})),
-        config_path=str(document["config"]["path"]),
+        config_path=config_path,
         fingerprint=str(document["config"]["fingerprint"]),
         safety=Safety(
             float(safety.get("max_change_percent", Safety.max_change_percent)),
             int(safety.get("min_managed", Safety.min_managed)),
         ),
+        files=files or _files_of(changes, config_path),
+        untargeted=int(document.get("summary", {}).get("untargeted", 0)),
+    )
+
+
+def _files_of(changes: list[NumberChange], config_path: str) -> tuple[FileSummary, ...]:
+    """For a plan saved without `files`: the files its changes name (unchanged counts unknown)."""
+    counts: dict[str, int] = {}
+    for change in changes:
+        counts[change.file] = counts.get(change.file, 0) + 1
+    return tuple(FileSummary(path, n, 0) for path, n in counts.items()) or (
+        FileSummary(config_path, 0, 0),
     )
 
 

@@ -1,15 +1,18 @@
 """Renderings of a Plan: text for terminals, Markdown for pull-request comments, JSON for machines.
 
-Renderers only read the Plan; they never decide what changes.
+Renderers only read the Plan; they never decide what changes. A plan of a directory of files shows
+each file's changes under its path, so that each team finds its part.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from numbersync import __version__, phone
+from numbersync.escape import escape
 from numbersync.models import SET_FIELDS
 from numbersync.plan import FieldChange, NumberChange, Plan
 
@@ -17,6 +20,7 @@ FORMAT_VERSION = 1
 MARKDOWN_MARKER = "<!-- numbersync-plan -->"
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_TABLE_ROWS = 50
+_NOTICE_ROOM = 100  # the line that says how much a cut left out
 
 Style = Callable[[str, str], str]
 
@@ -28,34 +32,81 @@ def _plain(text: str, _kind: str) -> str:
 def _coloured(text: str, kind: str) -> str:
     import click
 
-    colour = {"change": "yellow", "add": "green", "remove": "red", "warn": "yellow"}[kind]
-    return click.style(text, fg=colour, bold=kind == "warn")
+    if kind == "file":
+        return click.style(text, bold=True)
+    colour = {"change": "yellow", "add": "green", "remove": "red", "warn": "yellow", "risk": "red"}
+    return click.style(text, fg=colour[kind], bold=kind in ("warn", "risk"))
 
 
 def summary(plan: Plan) -> str:
+    left_out = ""
+    if plan.untargeted:
+        left_out = f"; {plan.untargeted} managed left out by --target/--exclude"
     if not plan.has_changes:
+        compared = len(plan.unchanged)
         return (
-            f"No changes. {plan.managed} managed number{_s(plan.managed)} "
-            f"match{'es' if plan.managed == 1 else ''} the file; "
-            f"{len(plan.unmanaged)} unmanaged."
+            f"No changes. {compared} managed number{_s(compared)} "
+            f"match{'es' if compared == 1 else ''} the file{_s(len(plan.files))}; "
+            f"{len(plan.unmanaged)} unmanaged{left_out}."
         )
     return (
         f"Plan: {len(plan.changes)} to change, {len(plan.unchanged)} unchanged, "
-        f"{len(plan.unmanaged)} unmanaged."
+        f"{len(plan.unmanaged)} unmanaged{left_out}."
     )
+
+
+def risk_summary(plan: Plan) -> str | None:
+    """One line naming the numbers whose change shrinks who they ring or switches forwarding."""
+    risky = [c for c in plan.changes if c.risks]
+    if not risky:
+        return None
+    shown = ", ".join(phone.display(c.number) for c in risky[:5])
+    more = f" and {len(risky) - 5} more" if len(risky) > 5 else ""
+    verb = "rings fewer people or switches" if len(risky) == 1 else "ring fewer people or switch"
+    return f"{len(risky)} number{_s(len(risky))} {verb} forwarding: {shown}{more}."
+
+
+def last_changed(change: NumberChange) -> str | None:
+    """`2026-11-30 14:02 UTC`: when Close last changed the number, as a reviewer reads it."""
+    if not change.date_updated:
+        return None
+    try:
+        moment = datetime.fromisoformat(change.date_updated)
+    except ValueError:
+        return escape(change.date_updated)
+    if moment.tzinfo is None:  # Close's own examples mix naive and +00:00 timestamps
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
 
+def by_file(plan: Plan) -> list[tuple[str, list[NumberChange]]]:
+    """The changes under each file that has any, files in the plan's order."""
+    grouped: dict[str, list[NumberChange]] = {f.path: [] for f in plan.files}
+    for change in plan.changes:
+        grouped.setdefault(change.file, []).append(change)
+    return [(path, changes) for path, changes in grouped.items() if changes]
+
+
+def _by_file(plan: Plan) -> bool:
+    """Whether the plan is shown file by file: a directory of files; one file keeps the plain
+    layout."""
+    return len(plan.files) > 1
+
+
 def value_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """A value as JSON, with what JSON leaves raw (NEL, U+2028, C1 and bidi controls) escaped."""
+    return escape(json.dumps(value, ensure_ascii=False))
 
 
 def _header(change: NumberChange) -> str:
     label = f" {value_text(change.label)}" if change.label else ""
-    return f"{phone.display(change.number)}{label}"
+    when = last_changed(change)
+    changed = f"  (last changed in Close {when})" if when else ""
+    return f"{phone.display(change.number)}{label}{changed}"
 
 
 def _item(plan: Plan, name: str, item: str) -> str:
@@ -66,15 +117,19 @@ def _item(plan: Plan, name: str, item: str) -> str:
 def change_lines(
     plan: Plan, change: NumberChange, indent: str, style: Style = _plain, *, diff: bool = False
 ) -> Iterator[str]:
-    """The body of one number's block: aligned `field: old -> new`, `+`/`-` lines for sets.
-    With `diff`, the marker starts the line so that a ```diff block colours it."""
+    """The body of one number's block: its risks, then aligned `field: old -> new`, and
+    `+`/`-` lines for sets. With `diff`, the marker starts the line so that a ```diff block
+    colours it."""
+    if change.risks:
+        line = f"! risk: {', '.join(change.risks)}"
+        yield style(f"!{indent[1:]}{line[2:]}" if diff else f"{indent}{line}", "risk")
     width = max(len(c.field) for c in change.fields) + 1
     for c in change.fields:
         if c.field in SET_FIELDS:
             yield f"{indent}{c.field}:"
             for marker, kind, items in (("+", "add", c.added), ("-", "remove", c.removed)):
                 for item in items:
-                    text = _item(plan, c.field, item)
+                    text = escape(_item(plan, c.field, item))
                     line = f"{marker}{indent[1:]}  {text}" if diff else f"{indent}  {marker} {text}"
                     yield style(line, kind)
         else:
@@ -85,10 +140,14 @@ def change_lines(
 def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False) -> str:
     style: Style = _coloured if color else _plain
     out: list[str] = []
-    for change in plan.changes:
-        out.append(style(f"  ~ {_header(change)}", "change"))
-        out.extend(change_lines(plan, change, "      ", style))
-        out.append("")
+    for path, changes in by_file(plan) if _by_file(plan) else [("", list(plan.changes))]:
+        if path:
+            out.append(style(f"# {escape(path)}: {len(changes)} to change", "file"))
+            out.append("")
+        for change in changes:
+            out.append(style(f"  ~ {_header(change)}", "change"))
+            out.extend(change_lines(plan, change, "      ", style))
+            out.append("")
     if show_unmanaged and plan.unmanaged:
         out.append("Unmanaged (not in the file, left alone):")
         for number in plan.unmanaged:
@@ -96,9 +155,12 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
             out.append(f"    {phone.display(number.number)}{label}")
         out.append("")
     for warning in plan.warnings:
-        out.append(style(f"Warning: {warning}", "warn"))
+        out.append(style(f"Warning: {escape(warning)}", "warn"))
     if plan.warnings:
         out.append("")
+    risky = risk_summary(plan)
+    if risky:
+        out.append(style(f"! {risky}", "risk"))
     out.append(summary(plan))
     return "\n".join(out) + "\n"
 
@@ -111,38 +173,136 @@ def _cell(text: str) -> str:
     return escaped.replace("|", "\\|").replace("\n", " ")
 
 
+def _code(text: str) -> str:
+    """`text` as inline code, whatever backticks it holds."""
+    fence = "`"
+    while fence in text:
+        fence += "`"
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{_cell(escape(text))}{padding}{fence}"
+
+
 def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: summary first, a table, then the details folded; never over
-    `limit` characters (the middle of the details is cut, and the cut is said)."""
+    `limit` characters (the middle of the details is cut, and the cut is said). A plan of a
+    directory has a section per file with changes, each headed by that file's summary line,
+    which no cut removes."""
     head = [MARKDOWN_MARKER, "### numbersync plan", "", f"**{summary(plan)}**", ""]
-    head.append(f"Config `{_cell(plan.config_path)}` (`{plan.fingerprint[:19]}`)")
+    risky = risk_summary(plan)
+    if risky:
+        head += [f"> [!WARNING]\n> {_cell(risky)}", ""]
+    files = f", {len(plan.files)} files" if _by_file(plan) else ""
+    head.append(f"Config `{_cell(plan.config_path)}` (`{plan.fingerprint[:19]}`){files}")
     head.append("")
     for warning in plan.warnings:
-        head.append(f"> **Warning:** {_cell(warning)}")
+        head.append(f"> **Warning:** {_cell(escape(warning))}")
         head.append("")
+    if _by_file(plan):
+        return _markdown_by_file(plan, head, limit)
     if not plan.has_changes:
         return "\n".join(head)
-    head += ["| Number | Label | Changed fields |", "| --- | --- | --- |"]
-    for change in plan.changes[:MARKDOWN_TABLE_ROWS]:
-        fields = ", ".join(f"`{c.field}`" for c in change.fields)
-        label = _cell(change.label or "")
-        head.append(f"| {phone.display(change.number)} | {label} | {fields} |")
-    hidden = len(plan.changes) - MARKDOWN_TABLE_ROWS
-    if hidden > 0:
-        head.append(f"| … | {hidden} more number{_s(hidden)} | see the details |")
-    head.append("")
+    head += [*_table(plan.changes), ""]
+    details = _details(plan, plan.changes)
+    opening, closing = _fold(details)
+    body = _cut_middle(details, limit - len("\n".join(head + opening + closing)) - 200)
+    return "\n".join(head + opening + body + closing)
 
+
+def _table(changes: list[NumberChange] | tuple[NumberChange, ...], rows: int = -1) -> list[str]:
+    rows = MARKDOWN_TABLE_ROWS if rows < 0 else rows
+    lines = [
+        "| Number | Label | Changed fields | Last changed in Close |",
+        "| --- | --- | --- | --- |",
+    ]
+    for change in changes[:rows]:
+        fields = ", ".join(f"`{c.field}`" for c in change.fields)
+        if change.risks:
+            fields += f" ⚠️ {', '.join(change.risks)}"
+        label = _cell(escape(change.label or ""))
+        when = last_changed(change) or ""
+        lines.append(f"| {phone.display(change.number)} | {label} | {fields} | {when} |")
+    hidden = len(changes) - rows
+    if hidden > 0:
+        lines.append(f"| … | {hidden} more number{_s(hidden)} | see the details | |")
+    return lines
+
+
+def _details(plan: Plan, changes: list[NumberChange] | tuple[NumberChange, ...]) -> list[str]:
     details: list[str] = []
-    for change in plan.changes:
+    for change in changes:
         details.append(f"~ {_header(change)}")
         details.extend(change_lines(plan, change, "    ", diff=True))
+    return details
+
+
+def _fold(details: list[str]) -> tuple[list[str], list[str]]:
+    """The lines that open and close a folded ```diff block able to hold `details`."""
     fence = "```"
     while any(fence in line for line in details):
         fence += "`"
     opening = ["<details><summary>Details</summary>", "", f"{fence}diff"]
-    closing = [fence, "", "</details>", ""]
-    body = _cut_middle(details, limit - len("\n".join(head + opening + closing)) - 200)
-    return "\n".join(head + opening + body + closing)
+    return opening, [fence, "", "</details>", ""]
+
+
+def _markdown_by_file(plan: Plan, head: list[str], limit: int) -> str:
+    unchanged = {f.path: f.unchanged for f in plan.files}
+    grouped = by_file(plan)
+    sections = []
+    for path, changes in grouped:
+        summary_line = (
+            f"#### {_code(path)}: {len(changes)} to change, {unchanged.get(path, 0)} unchanged"
+        )
+        sections.append((summary_line, changes, _details(plan, changes)))
+    changed = {path for path, _ in grouped}
+    quiet = [f for f in plan.files if f.path not in changed and f.unchanged]
+    tail = []
+    if quiet:
+        listed = ", ".join(f"{_code(f.path)} ({f.unchanged} unchanged)" for f in quiet)
+        if len(listed) > limit // 4:
+            listed = f"{len(quiet)} files ({sum(f.unchanged for f in quiet)} numbers unchanged)"
+        tail = [f"No changes in {listed}.", ""]
+    # Each file's summary line always shows; what is left is shared among the files' tables
+    # and details, a small file keeping all of its own and the largest ones cut.
+    fixed = len("\n".join(head + tail)) + sum(len(line) + 2 for line, _, _ in sections)
+    budget = limit - fixed - 200
+    if budget < 0:
+        lines = [line for line, _, _ in sections]
+        kept = _cut_middle(lines, limit - len("\n".join(head + tail)) - 200)
+        return "\n".join([*head, *kept, "", *tail])
+    bodies = [_section(changes, details, None) for _, changes, details in sections]
+    shares = _shares([len("\n".join(body)) + 1 for body in bodies], budget)
+    out = list(head)
+    for (line, changes, details), body, share in zip(sections, bodies, shares, strict=True):
+        if len("\n".join(body)) + 1 > share:
+            body = _section(changes, details, share)
+        out += [line, "", *body]
+    return "\n".join(out + tail)
+
+
+def _section(changes: list[NumberChange], details: list[str], budget: int | None) -> list[str]:
+    """A file's table and folded details; within `budget` characters when given: up to a third
+    for the table, the rest for the details, cut in the middle."""
+    opening, closing = _fold(details)
+    if budget is None:
+        return [*_table(changes), "", *opening, *details, *closing]
+    rows = min(MARKDOWN_TABLE_ROWS, len(changes))
+    while rows and len("\n".join(_table(changes, rows))) > budget // 3:
+        rows -= 1
+    table = [*_table(changes, rows), ""]
+    room = budget - len("\n".join(table + opening + closing)) - 2 - _NOTICE_ROOM
+    return [*table, *opening, *_cut_middle(details, room), *closing]
+
+
+def _shares(sizes: list[int], budget: int) -> list[int]:
+    """`budget` split among parts of `sizes`: each gets what it needs up to an equal share of
+    what the smaller ones leave."""
+    shares = [0] * len(sizes)
+    left = budget
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
+    for n, i in enumerate(order):
+        shares[i] = min(sizes[i], left // (len(sizes) - n))
+        left -= shares[i]
+    return shares
 
 
 def _cut_middle(lines: list[str], budget: int) -> list[str]:
@@ -187,16 +347,24 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "change": len(plan.changes),
             "unchanged": len(plan.unchanged),
             "unmanaged": len(plan.unmanaged),
+            "untargeted": plan.untargeted,
+            "risky": plan.risky,
         },
+        "files": [
+            {"path": f.path, "change": f.changes, "unchanged": f.unchanged} for f in plan.files
+        ],
         "changes": [
             {
                 "id": change.id,
                 "number": change.number,
                 "key": change.key,
+                "file": change.file,
                 "label": change.label,
+                "date_updated": change.date_updated,
                 "field": c.field,
                 "before": json_value(c, c.before),
                 "after": json_value(c, c.after),
+                "risk": c.risk,
             }
             for change in plan.changes
             for c in change.fields

@@ -70,11 +70,20 @@ def json_path(path: Path) -> str:
     return out
 
 
+class UnreadableError(UsageError):
+    """A file that cannot be read; `reason` says why without naming the file."""
+
+    def __init__(self, message: str, reason: str, hint: str | None = None) -> None:
+        super().__init__(message, hint)
+        self.reason = reason
+
+
 def read_file(path: str) -> bytes:
-    """The file's bytes, or a UsageError saying plainly why it cannot be read."""
+    """The file's bytes, or an UnreadableError saying plainly why it cannot be read."""
     try:
         if os.path.isdir(path):
-            raise UsageError(f"{path} is a directory, not a YAML file", "pass a file with -c FILE")
+            reason = "a directory, not a YAML file"
+            raise UnreadableError(f"{path} is {reason}", reason, "pass a file with -c FILE")
         with open(path, "rb") as handle:
             # Read in chunks rather than read(MAX + 1), which allocates the whole limit up front,
             # and count what arrives: a pipe or a device has no size to check beforehand.
@@ -83,19 +92,18 @@ def read_file(path: str) -> bytes:
                 data += chunk
                 if len(data) > MAX_FILE_BYTES:
                     size = max(os.fstat(handle.fileno()).st_size, len(data))
-                    raise UsageError(
-                        f"{path} is {size:,} bytes; numbersync reads files up to "
-                        f"{MAX_FILE_BYTES:,} bytes"
-                    )
+                    limit = f"{size:,} bytes; numbersync reads files up to {MAX_FILE_BYTES:,} bytes"
+                    raise UnreadableError(f"{path} is {limit}", f"the file is {limit}")
             return bytes(data)
     except FileNotFoundError:
-        raise UsageError(
-            f"{path}: no such file", "pass the desired-state file with -c FILE"
+        raise UnreadableError(
+            f"{path}: no such file", "no such file", "pass the desired-state file with -c FILE"
         ) from None
     except PermissionError:
-        raise UsageError(f"{path}: permission denied") from None
+        raise UnreadableError(f"{path}: permission denied", "permission denied") from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read the file ({exc.strerror})") from None
+        reason = f"cannot read the file ({exc.strerror})"
+        raise UnreadableError(f"{path}: {reason}", reason) from None
 
 
 def parse(file: str, raw: bytes) -> Document:

@@ -100,3 +100,45 @@ def test_pages_are_checked_in_order_whatever_order_they_arrive_in() -> None:
 
     items = list_all(get, "/x/", {}, concurrency=8, expect=250)
     assert len(items) == 250
+
+
+def test_pages_past_the_end_answering_first_stop_the_reading_ahead() -> None:
+    # The real last page (skip=200) is slow; the pages past it answer at once, empty. Each of
+    # those says the list ended: no further page may be requested while the last one is awaited.
+    server = Server(250)
+    past_end_answered = threading.Semaphore(0)
+
+    def get(path: str, query: Mapping[str, str]) -> Any:
+        skip = int(query.get("_skip", "0"))
+        if skip == 200:
+            for _ in range(6):  # pages 3 to 8, read ahead with it
+                assert past_end_answered.acquire(timeout=10)
+        answer = server.get(path, query)
+        if skip > 200:
+            past_end_answered.release()
+        return answer
+
+    items = list_all(get, "/x/", {}, concurrency=8)
+    assert len(items) == 250
+    assert sorted(server.skips) == [100 * i for i in range(9)]  # 3 pages + 6 read ahead
+
+
+def test_pages_past_the_end_that_answer_while_the_last_is_slow_send_no_more() -> None:
+    # The last page (skip 200) answers only after 8 others did, pages past the end among them:
+    # each of those must not make room for another request, or a slow last page costs dozens.
+    server = Server(250)
+    answered = threading.Semaphore(0)
+
+    def get(path: str, query: Mapping[str, str]) -> Any:
+        if query.get("_skip") == "200":
+            for _ in range(8):
+                assert answered.acquire(timeout=10)
+            return server.get(path, query)
+        try:
+            return server.get(path, query)
+        finally:
+            answered.release()
+
+    items = list_all(get, "/x/", {}, concurrency=8)
+    assert len(items) == 250
+    assert len(server.skips) <= 3 + 8 - 1

@@ -79,11 +79,16 @@ def test_missing_file(tmp_path: Path) -> None:
     )
 
 
-def test_directory_given_as_the_file(tmp_path: Path) -> None:
+def test_a_directory_without_yaml_files(tmp_path: Path) -> None:
     (tmp_path / "conf").mkdir()
-    code, _, err = validate("conf", tmp_path)
-    assert code == 1
-    assert err.startswith("Error: conf is a directory, not a YAML file\n")
+    (tmp_path / "conf" / "README.md").write_text("not read\n")
+    code, out, err = validate("conf", tmp_path)
+    assert (code, out) == (1, "")
+    assert err == (
+        "Error: conf: no *.yaml or *.yml file in this directory or below it\n"
+        "Hint: a directory config holds one file per team; "
+        "`numbersync export -o DIR --split-by group` writes one\n"
+    )
 
 
 def test_huge_file_is_refused(tmp_path: Path) -> None:
@@ -155,9 +160,14 @@ def test_normalises_numbers_sets_and_defaults(tmp_path: Path) -> None:
     assert first.position.line == 6
     assert first.position_of("inbound_ring_duration").line == 8
     assert first.position_of("press_1_to_accept").line == 4  # inherited: points at defaults
-    assert (
-        first.position_of("phone_numbers[1]").col == 54
-    )  # the third item: the second was a duplicate
+    # The file's own index: the second item was a duplicate, the third is kept as the second.
+    assert first.fields["phone_numbers"][1] == "+14155550100"
+    assert first.file_index("phone_numbers", 1) == 2
+    assert first.position_of("phone_numbers[2]").col == 54
+    assert first.path_of("phone_numbers[2]") == ("numbers", "+1 (650) 333-4444", "phone_numbers", 2)
+    assert first.path_of("press_1_to_accept") == ("defaults", "press_1_to_accept")
+    assert first.layer_of("press_1_to_accept") == "file"
+    assert first.file == str(tmp_path / "numbers.yaml")
     assert (second.number, dict(second.fields)) == (
         "+442079460958",
         {"inbound_ring_duration": 30, "press_1_to_accept": False},

@@ -182,15 +182,25 @@ def test_every_numbersync_command_in_the_docs_is_valid() -> None:
 
 
 def test_every_example_file_in_the_docs_validates(tmp_path: Path) -> None:
+    """Each example file alone; those whose first line names a file of a directory
+    (`# numbers/sales.yaml: ...`) together, as that directory."""
     from numbersync import config
 
     fence = re.compile(r"^```yaml\n(.*?)^```$", re.M | re.S)
     examples = [b for b in fence.findall(readme()) if re.search(r"^version: 1$", b, re.M)]
     assert examples
+    in_tree = 0
     for i, block in enumerate(examples):
-        path = tmp_path / f"example{i}.yaml"
+        named = re.match(r"# (numbers/[\w/.-]+\.ya?ml)\b", block)
+        path = tmp_path / (named[1] if named else f"example{i}.yaml")
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(block, encoding="utf-8")
-        assert config.load(str(path)).numbers
+        if named:
+            in_tree += 1
+        else:
+            assert config.load(str(path)).numbers
+    if in_tree:
+        assert len(config.load(str(tmp_path / "numbers")).files) == in_tree
 
 
 def test_every_environment_variable_is_documented() -> None:
@@ -214,13 +224,18 @@ def test_the_json_plan_format_lists_every_key(emulator: Emulator, tmp_path: Path
     assert f"`format_version`: {document['format_version']}" in section
 
 
-def test_the_readme_names_the_marker_and_the_schema_url() -> None:
+def test_the_readme_names_the_marker_and_the_schema_file() -> None:
+    from numbersync.modeline import MODELINE, SCHEMA_FILE
     from numbersync.render import MARKDOWN_MARKER
 
     text = readme()
-    schema_url = json.loads(SCHEMA.read_text())["$id"]
-    assert f"# yaml-language-server: $schema={schema_url}" in text
-    assert f'"{schema_url}"' in text  # the VS Code yaml.schemas setting
+    editor = text.split("### Editor support\n", 1)[1].split("\n## ", 1)[0]
+    # The modeline export and init write, pointing at a file beside the config (a URL would
+    # need the network, and numbersync.dev serves nothing).
+    assert f"{MODELINE}{SCHEMA_FILE}" in editor
+    assert f"numbersync schema -o {SCHEMA_FILE}" in editor
+    assert f'"./{SCHEMA_FILE}"' in editor  # the VS Code yaml.schemas setting
+    assert "https://" not in editor
     assert MARKDOWN_MARKER in text
 
 

@@ -24,10 +24,13 @@ from click.testing import Result
 from helpers import cli
 
 from numbersync import cli as cli_module
+from numbersync import fetch
 from numbersync.close import CloseClient, Settings
 from numbersync.emulator import Emulator, Faults, generate_seed
 
 pytestmark = pytest.mark.usefixtures("time_limit")
+# The tidy Acme seed, and Acme as the real Close may be (tests/data/seeds/acme-wild.yaml).
+TIDY_AND_WILD = pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
 
 REPO = Path(__file__).resolve().parent.parent
 NUMBERS_YAML = REPO / "examples" / "numbers.yaml"
@@ -61,6 +64,16 @@ ACME_APPLIED = """
   applied   +1 650-333-4446    forward_to_enabled
 Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent.
 """
+
+
+def extra(emu: Emulator) -> int:
+    """How many more numbers than the tidy Acme's 11 the emulator serves (2 in the wild)."""
+    return len(emu.state) - 11
+
+
+def acme_plan(emu: Emulator) -> str:
+    """The plan of examples/numbers.yaml against either Acme seed."""
+    return ACME_PLAN.replace("6 unmanaged.", f"{6 + extra(emu)} unmanaged.")
 
 
 def puts(emu: Emulator) -> dict[str, Any]:
@@ -129,6 +142,7 @@ numbers:
 """
 
 
+@TIDY_AND_WILD
 def test_apply_sends_one_put_per_changed_number_with_only_the_changed_fields(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -167,17 +181,20 @@ def test_apply_sends_one_put_per_changed_number_with_only_the_changed_fields(
     assert {name: sales[name] for name in body} == body
 
 
+@TIDY_AND_WILD
 def test_a_second_apply_sends_nothing(emulator: Emulator) -> None:
     first = cli(emulator, "apply", "-c", str(NUMBERS_YAML), "--auto-approve")
     assert first.exit_code == 0, first.output
-    assert first.stdout == ACME_PLAN + ACME_APPLIED
+    assert first.stdout == acme_plan(emulator) + ACME_APPLIED
     assert puts(emulator) == ACME_PUTS
     emulator.reset_log()
 
     second = cli(emulator, "apply", "-c", str(NUMBERS_YAML), "--auto-approve")
 
     assert second.exit_code == 0, second.output
-    assert second.stdout == "No changes. 5 managed numbers match the file; 6 unmanaged.\n"
+    assert second.stdout == (
+        f"No changes. 5 managed numbers match the file; {6 + extra(emulator)} unmanaged.\n"
+    )
     assert second.stderr == ""
     # Read at the same time, so in any order.
     assert sorted((r.method, r.path) for r in emulator.requests) == [
@@ -188,6 +205,7 @@ def test_a_second_apply_sends_nothing(emulator: Emulator) -> None:
     ]
 
 
+@TIDY_AND_WILD
 def test_moving_a_number_from_its_member_to_a_one_member_group_converges(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -210,12 +228,15 @@ def test_moving_a_number_from_its_member_to_a_one_member_group_converges(
     )
     assert puts(emulator) == {NIGHT_LINE: {"participants": [], "participant_groups": [NIGHT_SHIFT]}}
     assert second.exit_code == 0, second.output
-    assert second.stdout == "No changes. 1 managed number matches the file; 10 unmanaged.\n"
+    assert second.stdout == (
+        f"No changes. 1 managed number matches the file; {10 + extra(emulator)} unmanaged.\n"
+    )
 
 
 # --- saved plans -----------------------------------------------------------------------------------
 
 
+@TIDY_AND_WILD
 def test_a_fresh_saved_plan_is_applied_without_asking(emulator: Emulator, tmp_path: Path) -> None:
     planfile = str(tmp_path / "plan.json")
     assert cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--out", planfile).exit_code == 0
@@ -225,7 +246,7 @@ def test_a_fresh_saved_plan_is_applied_without_asking(emulator: Emulator, tmp_pa
     result = cli(emulator, "apply", planfile)
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == ACME_PLAN + ACME_APPLIED
+    assert result.stdout == acme_plan(emulator) + ACME_APPLIED
     assert puts(emulator) == ACME_PUTS
     # Re-reading the live numbers for the stale check is the only other request.
     assert [(r.method, r.path) for r in emulator.requests if r.method == "GET"] == [
@@ -233,6 +254,7 @@ def test_a_fresh_saved_plan_is_applied_without_asking(emulator: Emulator, tmp_pa
     ]
 
 
+@TIDY_AND_WILD
 def test_a_stale_saved_plan_is_refused_whole_naming_each_drifted_field(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -335,6 +357,7 @@ def test_apply_refuses_to_change_too_many_numbers_without_force(
         assert puts(emu) == {number_id(i): {"label": f"New {i}"} for i in range(changed)}
 
 
+@TIDY_AND_WILD
 @pytest.mark.parametrize(
     ("target", "live", "field", "shown"),
     [
@@ -379,6 +402,7 @@ def test_apply_refuses_to_leave_a_number_ringing_nobody_without_force(
     assert puts(emulator) == {target: {field: []}}
 
 
+@TIDY_AND_WILD
 def test_emptying_participants_of_a_number_that_still_rings_phone_numbers_is_not_refused(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -398,6 +422,38 @@ def test_emptying_participants_of_a_number_that_still_rings_phone_numbers_is_not
     ]
 
 
+def test_targeted_changes_count_against_every_managed_number(
+    start_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    # 100 managed numbers, all with a new label; 10 of them targeted: 10%, under the 30% rail
+    # (counted against the 10 targeted alone it was "10 of 10, 100%", refused).
+    seed = generate_seed(100)
+    emu = start_emulator(seed)
+    config = labels_file(tmp_path / "numbers.yaml", seed, range(100))
+    targets = [arg for i in range(10) for arg in ("--target", f"+1650{2_000_000 + i:07d}")]
+
+    result = cli(emu, "apply", "-c", config, "--auto-approve", *targets)
+
+    assert result.exit_code == 0, result.output
+    assert "Plan: 10 to change, 0 unchanged, 0 unmanaged; 90 managed left out" in result.stdout
+    assert set(puts(emu)) == {number_id(i) for i in range(10)}
+
+
+def test_a_target_that_names_no_change_of_a_saved_plan_is_an_error(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    saved = tmp_path / "plan.json"
+    assert cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--out", str(saved)).exit_code == 0
+
+    result = cli(
+        emulator, "apply", str(saved), "--target", "+16503334446", "--target", "+16503334448"
+    )
+
+    assert_clean_failure(result)
+    assert result.stderr == "Error: --target +16503334448: not a change in the saved plan\n"
+    assert puts(emulator) == {}
+
+
 # --- failures reported per number ------------------------------------------------------------------
 
 ONE_BAD_NUMBER = """\
@@ -413,11 +469,29 @@ numbers:
 """
 
 
-def test_a_rejected_number_points_at_its_yaml_line_and_the_others_are_applied(
+@TIDY_AND_WILD
+def test_an_unknown_user_id_is_refused_at_plan_time_with_no_put(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    # Participants named by id only: no user list is read, so Close is the one to refuse the
-    # unknown id, with a field error.
+    config = write(tmp_path / "numbers.yaml", ONE_BAD_NUMBER)
+
+    result = cli(emulator, "apply", "-c", config, "--auto-approve")
+
+    assert_clean_failure(result)
+    assert result.stderr.startswith(
+        f'{config}:5:68: $.numbers["+16503334444"].participants[1]: '
+        "no active member of the organization has the id user_ghost\n"
+        "Error: 1 error found\n"
+    )
+    assert puts(emulator) == {}
+
+
+def test_a_rejected_number_points_at_its_yaml_line_and_the_others_are_applied(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The plan checks ids against /user/; without that read, Close is the one to refuse the
+    # unknown id, with a field error (as it would a user removed between plan and apply).
+    monkeypatch.setattr(fetch, "needs_directory", lambda state: (False, False))
     config = write(tmp_path / "numbers.yaml", ONE_BAD_NUMBER)
 
     result = cli(emulator, "apply", "-c", config, "--auto-approve", "--concurrency", "1")
@@ -447,6 +521,7 @@ def test_a_rejected_number_points_at_its_yaml_line_and_the_others_are_applied(
     assert night["label"] == "Night desk"
 
 
+@TIDY_AND_WILD
 def test_a_key_without_the_permission_gets_403_naming_it(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -458,12 +533,13 @@ def test_a_key_without_the_permission_gets_403_naming_it(
     )
 
     result = cli(emulator, "apply", "-c", config, "--auto-approve", key=DAVE_KEY)
+    status = emulator.quirks.permission_error  # 403, or Close's 400 with an errors list
 
     assert_clean_failure(result)
     assert result.stdout.endswith(
         "\n"
         "  failed    +1 650-333-4444    inbound_ring_duration  "
-        f"PUT /phone_number/{SALES_LINE}/ (403): not allowed: You need the "
+        f"PUT /phone_number/{SALES_LINE}/ ({status}): not allowed: You need the "
         '"Manage Team Phone Numbers" permission to change inbound_ring_duration.\n'
         "      hint: changing members, groups or ring settings needs the Manage Team Phone "
         "Numbers permission; without it a user may change only label, greeting and forwarding "

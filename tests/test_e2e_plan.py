@@ -21,6 +21,8 @@ from helpers import cli
 from numbersync.emulator import Emulator, generate_seed
 
 pytestmark = pytest.mark.usefixtures("time_limit")
+# The tidy Acme seed, and Acme as the real Close may be (tests/data/seeds/acme-wild.yaml).
+TIDY_AND_WILD = pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -50,6 +52,16 @@ GROUPS = ("GET", "/group/", {"_fields": "id,name,organization_id"})
 
 # The text plan of examples/numbers.yaml against the Acme seed, as a user sees it.
 ACME_PLAN = (Path(__file__).parent / "data" / "e2e" / "acme-plan.txt").read_text()
+
+
+def extra(emu: Emulator) -> int:
+    """How many more numbers than the tidy Acme's 11 the emulator serves (2 in the wild)."""
+    return len(emu.state) - 11
+
+
+def acme_plan(emu: Emulator) -> str:
+    """The plan of examples/numbers.yaml against either Acme seed."""
+    return ACME_PLAN.replace("6 unmanaged.", f"{6 + extra(emu)} unmanaged.")
 
 
 def calls(emu: Emulator) -> list[tuple[str, str, dict[str, str]]]:
@@ -127,33 +139,29 @@ FIELDS_OF_SALES_LINE = f"{BASE_FIELDS},participants,participant_groups,phone_num
 @pytest.mark.parametrize(
     ("settings", "fields", "directory"),
     [
-        # Ids only: neither users nor groups are needed.
+        # Ids too are checked against the organization's users and groups before anything is
+        # sent: a file that manages participants or groups reads them, whatever it names them by.
         (
             f"participants: [{ALICE}]\n    participant_groups: [{SALES_EMEA}]",
             FIELDS_OF_SALES_LINE,
-            [],
+            [USERS, GROUPS],
         ),
         (
             f"participants: [alice@acme.example]\n    participant_groups: [{SALES_EMEA}]",
             FIELDS_OF_SALES_LINE,
-            [USERS],
+            [USERS, GROUPS],
         ),
         (
-            f"participants: [{ALICE}]\n    participant_groups: [Sales EMEA]",
+            "participant_groups: [Sales EMEA]",
             FIELDS_OF_SALES_LINE,
             [GROUPS],
-        ),
-        (
-            "participants: [alice@acme.example]\n    participant_groups: [Sales EMEA]",
-            FIELDS_OF_SALES_LINE,
-            [USERS, GROUPS],
         ),
         # Groups are read with participants: a number's sole group member shows up in its
         # deprecated user_id, and must not be taken for a participant.
         ("participants: [alice@acme.example]", FIELDS_OF_SALES_LINE, [USERS]),
         ("label: Sales", f"{BASE_FIELDS},label", []),
     ],
-    ids=["ids", "emails", "group-names", "both", "participants-only", "no-sets"],
+    ids=["ids", "emails", "group-names", "participants-only", "no-sets"],
 )
 def test_users_and_groups_are_read_only_when_the_file_names_them(
     emulator: Emulator,
@@ -186,9 +194,10 @@ def test_a_plan_over_10000_numbers_makes_100_list_requests(
 
     assert result.exit_code == 2, result.output
     assert result.stdout.endswith("Plan: 3 to change, 9997 unchanged, 0 unmanaged.\n")
-    assert '  ~ +1 650-200-5000 "Renamed 5000"\n      label: "Line 5000" -> "Renamed 5000"\n' in (
-        result.stdout
-    )
+    assert (
+        '  ~ +1 650-200-5000 "Renamed 5000"  (last changed in Close 2024-01-18 20:20 UTC)\n'
+        '      label: "Line 5000" -> "Renamed 5000"\n'
+    ) in result.stdout
     assert calls(emu) == ordered([*list_calls(100, f"{BASE_FIELDS},label"), ME])
 
 
@@ -235,13 +244,14 @@ numbers:
 """
 
 
+@TIDY_AND_WILD
 def test_equal_values_written_differently_plan_clean(emulator: Emulator, tmp_path: Path) -> None:
     config = write(tmp_path / "numbers.yaml", SAME_AS_ACME)
 
     result = cli(emulator, "plan", "-c", config, "--detailed-exitcode")
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == no_changes(6, 5)
+    assert result.stdout == no_changes(6, 5 + extra(emulator))
     assert all(method == "GET" for method, _, _ in calls(emulator))
 
 
@@ -260,6 +270,7 @@ numbers:
 """
 
 
+@TIDY_AND_WILD
 @pytest.mark.usefixtures("email_twins")
 def test_plan_time_problems_are_reported_at_their_file_position(
     emulator: Emulator, tmp_path: Path
@@ -271,7 +282,7 @@ def test_plan_time_problems_are_reported_at_their_file_position(
     assert_clean_failure(result)
     assert result.stdout == ""
     assert result.stderr == (
-        f'{config}:4:20: $.numbers["+16503334444"].participants[0]: no user with email nobody@acme.example in the organization\n'
+        f'{config}:4:20: $.numbers["+16503334444"].participants[0]: no active member of the organization has the email nobody@acme.example\n'
         f'{config}:4:61: $.numbers["+16503334444"].participants[2]: twin@acme.example matches 2 users (user_twin1, user_twin2); name the user by id\n'
         f"{config}:5:38: $.numbers[\"+16503334444\"].participant_groups[1]: no group named 'sales emea' in the organization (did you mean 'Sales EMEA'? names match exactly)\n"
         f"{config}:6:3: $.numbers[\"+16509999999\"]: number '+16509999999' is not in the Close account\n"
@@ -282,6 +293,7 @@ def test_plan_time_problems_are_reported_at_their_file_position(
     assert all(method == "GET" for method, _, _ in calls(emulator))
 
 
+@TIDY_AND_WILD
 def test_a_file_error_stops_the_plan_before_any_request(emulator: Emulator, tmp_path: Path) -> None:
     config = write(
         tmp_path / "numbers.yaml",
@@ -300,6 +312,7 @@ def test_a_file_error_stops_the_plan_before_any_request(emulator: Emulator, tmp_
 # --- exit codes ------------------------------------------------------------------------------------
 
 
+@TIDY_AND_WILD
 @pytest.mark.parametrize(
     ("config", "key", "code"),
     [
@@ -319,7 +332,7 @@ def test_detailed_exitcode(
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output
     if code == 2:
-        assert result.stdout == ACME_PLAN
+        assert result.stdout == acme_plan(emulator)
     if code == 1:
         assert result.stdout == ""
         assert result.stderr.splitlines()[0] == (
@@ -329,16 +342,18 @@ def test_detailed_exitcode(
     assert all(method == "GET" for method, _, _ in calls(emulator))
 
 
+@TIDY_AND_WILD
 def test_without_detailed_exitcode_changes_exit_0(emulator: Emulator) -> None:
     result = cli(emulator, "plan", "-c", str(NUMBERS_YAML))
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == ACME_PLAN
+    assert result.stdout == acme_plan(emulator)
 
 
 # --- options ---------------------------------------------------------------------------------------
 
 
+@TIDY_AND_WILD
 def test_target_limits_the_plan_to_the_named_numbers(emulator: Emulator) -> None:
     result = cli(
         emulator,
@@ -353,12 +368,43 @@ def test_target_limits_the_plan_to_the_named_numbers(emulator: Emulator) -> None
     )
 
     assert result.exit_code == 2, result.output
+    # The other three numbers the file manages still count (the safety rail counts them too).
     assert result.stdout == (
-        '  ~ +1 650-333-4446 "Alice direct"\n'
+        '  ~ +1 650-333-4446 "Alice direct"  (last changed in Close 2024-01-15 09:02 UTC)\n'
+        "      ! risk: switches forwarding on\n"
         "      forward_to_enabled: false -> true\n"
         "\n"
-        "Plan: 1 to change, 1 unchanged, 6 unmanaged.\n"
+        "! 1 number rings fewer people or switches forwarding: +1 650-333-4446.\n"
+        f"Plan: 1 to change, 1 unchanged, {6 + extra(emulator)} unmanaged; 3 managed left out "
+        "by --target/--exclude.\n"
     )
+
+
+def test_exclude_leaves_out_the_named_numbers(emulator: Emulator) -> None:
+    result = cli(
+        emulator,
+        "plan",
+        "-c",
+        str(NUMBERS_YAML),
+        "--exclude",
+        "+1 650-333-4444",
+        "--exclude",
+        "+16503334445",
+        "--format",
+        "json",
+    )
+
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert {c["number"] for c in document["changes"]} == {"+16503334446"}
+    assert document["summary"]["untargeted"] == 2
+
+
+def test_exclude_that_matches_nothing_is_an_error(emulator: Emulator) -> None:
+    result = cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--exclude", "+16503334448")
+
+    assert_clean_failure(result)
+    assert result.stderr == f"Error: --exclude +16503334448: not a number in {NUMBERS_YAML}\n"
 
 
 def test_target_that_the_file_does_not_manage_is_an_error(emulator: Emulator) -> None:
@@ -382,19 +428,26 @@ def test_show_unmanaged_lists_the_numbers_the_file_leaves_alone(emulator: Emulat
         '    +44 20 7946 0959 "London reception"\n'
         "\n"
     )
-    summary = "Plan: 3 to change, 2 unchanged, 6 unmanaged.\n"
-    assert result.stdout == ACME_PLAN.replace(summary, unmanaged + summary)
+    risky = "! 1 number rings fewer people or switches forwarding: +1 650-333-4446.\n"
+    assert result.stdout == ACME_PLAN.replace(risky, unmanaged + risky)
     # Without the flag they are only counted.
     assert "Bob direct" not in cli(emulator, "plan", "-c", str(NUMBERS_YAML)).stdout
 
 
+@TIDY_AND_WILD
 def test_json_plan_is_versioned_and_lists_every_field_change(emulator: Emulator) -> None:
     result = cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--format", "json")
 
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     assert document["format_version"] == 1
-    assert document["summary"] == {"change": 3, "unchanged": 2, "unmanaged": 6}
+    assert document["summary"] == {
+        "change": 3,
+        "unchanged": 2,
+        "unmanaged": 6 + extra(emulator),
+        "untargeted": 0,
+        "risky": 1,
+    }
     assert document["config"]["path"] == str(NUMBERS_YAML)
     assert document["config"]["fingerprint"].startswith("sha256:")
     rows = [(c["id"], c["field"], c["before"], c["after"]) for c in document["changes"]]
@@ -414,6 +467,7 @@ def test_json_plan_is_versioned_and_lists_every_field_change(emulator: Emulator)
     }
 
 
+@TIDY_AND_WILD
 def test_markdown_plan_starts_with_the_marker_and_the_summary(emulator: Emulator) -> None:
     result = cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--format", "markdown")
 
@@ -423,7 +477,7 @@ def test_markdown_plan_starts_with_the_marker_and_the_summary(emulator: Emulator
         "<!-- numbersync-plan -->",
         "### numbersync plan",
         "",
-        "**Plan: 3 to change, 2 unchanged, 6 unmanaged.**",
+        f"**Plan: 3 to change, 2 unchanged, {6 + extra(emulator)} unmanaged.**",
     ]
 
 

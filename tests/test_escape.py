@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -62,8 +63,8 @@ def test_server_text_in_an_api_error_is_escaped(monkeypatch: pytest.MonkeyPatch)
         return httpx.Response(402, json={"error": "pay\n::error::now\x1b[5m"})
 
     class Client(CloseClient):
-        def __init__(self, settings: Settings) -> None:
-            super().__init__(settings, transport=httpx.MockTransport(answer))
+        def __init__(self, settings: Settings, **options: Any) -> None:
+            super().__init__(settings, transport=httpx.MockTransport(answer), **options)
 
     monkeypatch.setattr("numbersync.close.CloseClient", Client)
 

@@ -186,7 +186,7 @@ def test_every_plan_time_problem_is_reported_at_once_with_its_position(tmp_path:
         build_plan(desired, [live("+16503334444")], DIRECTORY)
     assert [str(d) for d in caught.value.diagnostics] == [
         f'{desired.path}:4:40: $.numbers["+16503334444"].participants[1]: '
-        "no user with email nobody@acme.example in the organization",
+        "no active member of the organization has the email nobody@acme.example",
         f'{desired.path}:4:61: $.numbers["+16503334444"].participants[2]: '
         "twin@acme.example matches 2 users (user_twin1, user_twin2); name the user by id",
         f'{desired.path}:5:26: $.numbers["+16503334444"].participant_groups[0]: '

@@ -165,9 +165,7 @@ def test_apply_converges_through_faults(
     emu.faults = Faults(schedule=list(schedule), match=match)
     emu.reset_log()
 
-    started = time.monotonic()
     result = run_apply(emu, config, "--concurrency", "4")
-    elapsed = time.monotonic() - started
 
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
@@ -183,7 +181,6 @@ def test_apply_converges_through_faults(
     if match == "GET":
         faulted = sum(1 for f in schedule if f != "ok")
         assert retries_logged(result.stderr, "GET") == faulted
-    assert elapsed < 30
     assert_second_apply_writes_nothing(emu, config)
 
 

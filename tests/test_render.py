@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,9 @@ DIRECTORY = Directory(
 
 def live(number: str, **fields: Any) -> LiveNumber:
     id = "phon_" + number.lstrip("+")
-    return LiveNumber(id, number, number, None, fields, fields)
+    # Close's own examples mix timestamps with an offset and naive ones (UTC): both render.
+    updated = "2026-11-30T14:02:11.5+00:00" if number.endswith("4") else "2026-10-01T08:00:00"
+    return LiveNumber(id, number, number, updated, fields, fields)
 
 
 def make_plan(tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | None = None) -> Plan:
@@ -36,7 +39,21 @@ def make_plan(tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | Non
     state = config.load(str(path))
     plan = build_plan(state, numbers, DIRECTORY, me=me)
     # Golden files must not depend on the temporary directory.
-    return Plan(**{**plan.__dict__, "config_path": "numbers.yaml"})
+    return relative_to(plan, tmp_path)
+
+
+def relative_to(plan: Plan, base: Path) -> Plan:
+    """The plan with its file names relative to `base`."""
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, base)
+
+    return replace(
+        plan,
+        config_path=rel(plan.config_path),
+        changes=tuple(replace(c, file=rel(c.file)) for c in plan.changes),
+        files=tuple(replace(f, path=rel(f.path)) for f in plan.files),
+    )
 
 
 def plans(tmp_path: Path) -> dict[str, Plan]:

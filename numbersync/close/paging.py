@@ -78,10 +78,15 @@ class _Reader:
         pool = ThreadPoolExecutor(concurrency, thread_name_prefix="numbersync-page")
         try:
             while True:
-                # Past the expected pages only once the last of them said there are more.
+                # Past the expected pages only once the last of them said there are more; never
+                # more than `concurrency` past the last page checked; and none past a page that
+                # said it is the last, even before its turn to be checked (pages past the end
+                # answer at once while the real last one may be slow).
                 last = expected_pages - 1
                 ahead = len(pages) > last or (last in done and done[last][1])
-                limit = issued + concurrency if ahead else expected_pages
+                limit = len(pages) + concurrency if ahead else expected_pages
+                if any(not has_more for _, has_more in done.values()):
+                    limit = issued
                 while len(in_flight) < concurrency and issued < min(limit, MAX_PAGES):
                     future = pool.submit(self._fetch, issued * PAGE_SIZE, issued == 0)
                     in_flight[future] = issued

@@ -1,0 +1,111 @@
+"""`numbersync explain`: where each managed field of one number gets its value (the number itself,
+its file's defaults, or the root's defaults of a directory) with the FILE:LINE that set it, and,
+when asked, the value Close has now beside it. Pure: the CLI fetches, this module only reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from numbersync import phone
+from numbersync.errors import Diagnostic, InputError, Position, UsageError
+from numbersync.escape import escape
+from numbersync.models import MANAGED_FIELDS, DesiredNumber, DesiredState, Layer, LiveNumber, Value
+from numbersync.plan import normalise_live
+from numbersync.render import value_text
+from numbersync.yamlsource import json_path
+
+LAYERS: dict[Layer, str] = {
+    "number": "the number itself",
+    "file": "its file's defaults",
+    "root": "the root's defaults",
+}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One managed field of a number: its effective value and where it was set."""
+
+    field: str
+    value: Value
+    position: Position
+    layer: Layer
+
+
+def origins(desired: DesiredNumber) -> list[Origin]:
+    """The managed fields of `desired` in the order of MANAGED_FIELDS."""
+    return [
+        Origin(name, desired.fields[name], desired.position_of(name), desired.layer_of(name))
+        for name in MANAGED_FIELDS
+        if name in desired.fields
+    ]
+
+
+def find(state: DesiredState, text: str, live: Sequence[LiveNumber] | None = None) -> DesiredNumber:
+    """The number `text` names (any form, its key as written, or its phon_ id). With the live
+    numbers, a number the config names by its phon_ id is found by its number too."""
+    e164 = phone.to_e164(text)
+    for desired in state.numbers:
+        if text in (desired.key, desired.id) or (e164 and desired.number == e164):
+            return desired
+    current = next((n for n in live or () if n.id == text or n.number == e164), None)
+    if current is not None:
+        for desired in state.numbers:
+            if current.id == desired.id or current.number == desired.number:
+                return desired
+    by_id = any(desired.id for desired in state.numbers)
+    raise UsageError(
+        f"{text} is not a number in {state.path}",
+        hint="name a number the config manages, in any form, or its phon_ id"
+        + (
+            "; add --live to find a number the config names by its id" if by_id and not live else ""
+        ),
+    )
+
+
+def live_of(desired: DesiredNumber, live: Sequence[LiveNumber]) -> LiveNumber:
+    """The live number for `desired`; an InputError at its key when Close has no such number."""
+    for current in live:
+        if current.id == desired.id or (desired.number and current.number == desired.number):
+            return current
+    what = "phone number id" if desired.id else "number"
+    message = f"{what} {desired.key!r} is not in the Close account"
+    raise InputError([Diagnostic(desired.position, json_path(desired.path_of()), message)])
+
+
+def render_explain(desired: DesiredNumber, live: LiveNumber | None = None) -> str:
+    """A heading naming the number and where it is written, then one row per managed field:
+    the FILE:LINE that set it, which layer that is, its value (and the value Close has). The
+    narrow columns first: a value may be a long list."""
+    number = phone.display(desired.number) if desired.number else desired.key
+    where = desired.position
+    out = [escape(f"{number} in {where.file}:{where.line}")]
+    header = ["field", "set at", "by", "value"]
+    if live is not None:
+        header.append("Close has")
+    rows = [header]
+    for origin in origins(desired):
+        row = [
+            origin.field,
+            f"{origin.position.file}:{origin.position.line}",
+            LAYERS[origin.layer],
+            _shown(origin.value),
+        ]
+        if live is not None:
+            row.append(
+                _shown(normalise_live(origin.field, live.fields.get(origin.field), live.raw))
+            )
+        rows.append([escape(cell) for cell in row])
+    if len(rows) > 1:
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+        for row in rows:
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+            out.append("  " + "  ".join([*cells, row[-1]]).rstrip())
+    unmanaged = [name for name in MANAGED_FIELDS if name not in desired.fields]
+    if unmanaged:
+        out.append(f"Not managed (never compared or sent): {', '.join(unmanaged)}")
+    return "\n".join(out) + "\n"
+
+
+def _shown(value: Value) -> str:
+    return value_text(list(value) if isinstance(value, tuple) else value)
