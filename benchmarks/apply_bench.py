@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,6 +19,7 @@ from benchmarks.common import (
     Sample,
     check,
     desired_numbers,
+    numbersync_command,
     write_yaml,
 )
 from numbersync.models import DEFAULT_CONCURRENCY
@@ -204,7 +204,7 @@ LIMIT_SETUPS: tuple[tuple[str, dict[str, Any]], ...] = (
         {"limit": 100, "window": 4, "organization": {"limit": 300, "window": 4}},
     ),
 )
-_REQUEST_LOG = re.compile(r"^numbersync\.http: (GET|PUT) \S+ (\d{3}) ")
+_REQUEST_LOG = re.compile(r"^numbersync\.http: (GET|PUT) \S+ \d{3} ")
 _HEADER_LOG = re.compile(r"^numbersync\.http:\s+RateLimit: limit=(\d+)")
 
 
@@ -216,20 +216,16 @@ def binding(limits: dict[str, Any], n: int = LIMITS_CHANGES) -> tuple[float, str
     return (org_bound, "organization") if org_bound >= key_bound else (key_bound, "key")
 
 
-def cli_apply(url: str, key: str, config_path: str) -> dict[str, Any]:
+def cli_apply(emu: RemoteEmulator, config_path: str) -> dict[str, Any]:
     """`numbersync -vv apply -c FILE --auto-approve --force` in its own process: its wall time,
-    the span from its first PUT's answer to its last, the 429s it received and the limits the
-    `RateLimit` headers of its PUTs showed (-vv logs every request and its header)."""
-    env = dict(os.environ, CLOSE_API_URL=url, CLOSE_API_KEY=key, NO_COLOR="1")
+    the span from its first PUT's answer to its last (-vv logs each request as it is answered),
+    the 429s the emulator answered, and the limits the `RateLimit` headers of the PUTs showed."""
+    env = dict(os.environ, CLOSE_API_URL=emu.url, CLOSE_API_KEY=emu.admin_key, NO_COLOR="1")
     env.pop("CLOSE_ACCESS_TOKEN", None)
-    command = [sys.executable, "-m", "numbersync", "-vv", "apply", "-c", config_path]
+    argv = [*numbersync_command(), "-vv", "apply", "-c", config_path, "--auto-approve", "--force"]
     started = time.perf_counter()
     process = subprocess.Popen(
-        [*command, "--auto-approve", "--force"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     assert process.stderr is not None
     lines = [(time.perf_counter(), line) for line in process.stderr]  # stamped as they come
@@ -238,7 +234,6 @@ def cli_apply(url: str, key: str, config_path: str) -> dict[str, Any]:
     if code != 0:
         tail = "".join(line for _, line in lines[-20:])
         raise RuntimeError(f"numbersync apply exited {code}: {tail}")
-    refused: Counter[str] = Counter()
     shown: Counter[int] = Counter()
     put_times = []
     method = ""
@@ -246,17 +241,17 @@ def cli_apply(url: str, key: str, config_path: str) -> dict[str, Any]:
         request = _REQUEST_LOG.match(line)
         if request:
             method = request.group(1)
-            refused[method] += request.group(2) == "429"
             if method == "PUT":
                 put_times.append(when)
             continue
         limit = _HEADER_LOG.match(line)
         if limit and method == "PUT":
             shown[int(limit.group(1))] += 1
+    served = emu.take_requests()
     return {
         "wall": wall,
         "puts": max(put_times) - min(put_times),
-        "429": refused,
+        "429": {m: served.count(method=m, status=429) for m in ("GET", "PUT")},
         "shown": shown,
     }
 
@@ -283,7 +278,7 @@ def run_limits(workdir: Path, runs: int, *, thorough: bool = False) -> list[Row]
             ) as emu:
                 data = desired_numbers(seed, changed_every=1, tag=f"limits {n}.{run_no}")
                 path = str(write_yaml(workdir / f"limits-{n}-{run_no}.yaml", data))
-                results.append(cli_apply(emu.url, emu.admin_key, path))
+                results.append(cli_apply(emu, path))
         wall = Sample(tuple(r["wall"] for r in results))
         ratio = Sample(tuple(r["wall"] / bound_s for r in results))
         puts = Sample(tuple(r["puts"] / bound_s for r in results))
