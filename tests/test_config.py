@@ -104,25 +104,6 @@ def test_an_endless_device_is_refused_after_the_limit() -> None:
         config.load("/dev/zero")
 
 
-def test_validate_and_help_do_not_import_the_network_stack() -> None:
-    probe = (
-        "import sys\n"
-        "from click.testing import CliRunner\n"
-        "from numbersync.cli import main\n"
-        "r = CliRunner().invoke(main, ['--help'])\n"
-        "assert r.exit_code == 0\n"
-        "r = CliRunner().invoke(main, ['validate', '-c', 'examples/numbers.yaml'])\n"
-        "assert r.exit_code == 0, r.output\n"
-        "heavy = sorted(m for m in ('httpx', 'deepdiff', 'httpcore') if m in sys.modules)\n"
-        "print(heavy)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=30
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
-
-
 def write(tmp_path: Path, text: str) -> str:
     path = tmp_path / "numbers.yaml"
     path.write_text(text)

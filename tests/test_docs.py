@@ -138,7 +138,11 @@ def test_every_managed_field_is_in_the_reference() -> None:
 
 def _commands() -> Iterator[tuple[str, click.Command]]:
     yield "numbersync", main
-    yield from sorted(main.commands.items())
+    context = click.Context(main)
+    for name in sorted(main.list_commands(context)):
+        command = main.get_command(context, name)
+        assert command is not None, name
+        yield name, command
 
 
 def test_every_command_has_help_and_a_readme_section() -> None:

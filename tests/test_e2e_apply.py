@@ -23,8 +23,8 @@ import pytest
 from click.testing import Result
 from helpers import cli
 
-from numbersync import cli as cli_module
 from numbersync import fetch
+from numbersync.cli import applying
 from numbersync.close import CloseClient, Settings
 from numbersync.emulator import Emulator, Faults, generate_seed
 
@@ -578,7 +578,7 @@ def test_a_value_close_did_not_take_is_reported_not_converged(
         with CloseClient(Settings.from_env(os.environ), transport=IgnoresLabels()) as close:
             yield close
 
-    monkeypatch.setattr(cli_module, "close_client", client)
+    monkeypatch.setattr(applying, "close_client", client)
 
     result = cli(emulator, "apply", "-c", str(NUMBERS_YAML), "--auto-approve")
 

@@ -1,0 +1,117 @@
+"""Commands that read the whole account: `export` (the account as desired state: a file or a
+directory) and `init` (a repository started from it)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from numbersync.cli import verbose_option
+from numbersync.cli.common import (
+    close_client,
+    concurrency_option,
+    now,
+    reports_errors,
+    say_warnings,
+)
+from numbersync.escape import escape
+
+
+@click.command()
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    metavar="FILE|DIR",
+    help="Write to FILE instead of stdout (with --split-by: into the new directory DIR), and "
+    "point its modeline at a numbersync.schema.json there or above (written beside it if none).",
+)
+@click.option(
+    "--split-by",
+    type=click.Choice(["group"]),
+    help="Write a directory: a root numbersync.yaml with shared defaults, and one file per "
+    "first participant group.",
+)
+@concurrency_option
+@verbose_option
+@reports_errors
+def export(output_path: str | None, split_by: str | None, concurrency: int) -> None:
+    """Write the account's current settings as a numbers.yaml: a file (or a directory) that
+    plans clean."""
+    from numbersync.export import Export, write_tree
+    from numbersync.fetch import fetch_everything
+    from numbersync.modeline import SCHEMA_FILE, find_schema, relative_to, write_schema
+    from numbersync.output import write_atomic
+
+    if split_by and not output_path:
+        raise click.UsageError("--split-by writes a directory: give it with -o DIR")
+    with close_client(concurrency) as client:
+        account = fetch_everything(client)
+    exported = Export(account.numbers, account.directory)
+    source, when, count = client.settings.api_url, now(), len(account.numbers)
+    if not output_path:
+        # Only a schema file in the current directory can be named: where stdout goes is unknown.
+        schema = SCHEMA_FILE if os.path.isfile(SCHEMA_FILE) else None
+        click.echo(exported.yaml(source=source, when=when, schema=schema), nl=False)
+        say_warnings(exported.warnings)
+        return
+    # The schema beside the output: the file's directory, or the one holding DIR.
+    found = find_schema(os.path.dirname(os.path.abspath(output_path)))
+    if split_by:
+        schema = relative_to(found.path, output_path)
+        files = exported.tree(source=source, when=when, schema=schema)
+        write_tree(output_path, files)
+        written = f"{count} numbers to {len(files)} files in {output_path}"
+    else:
+        schema = relative_to(found.path, os.path.dirname(os.path.abspath(output_path)))
+        write_atomic(output_path, exported.yaml(source=source, when=when, schema=schema))
+        written = f"{count} numbers to {output_path}"
+    click.echo(escape(f"Wrote {written}"), err=True)
+    if not found.exists:
+        write_schema(found.path)
+        shown = os.path.join(os.path.dirname(output_path.rstrip("/" + os.sep)), SCHEMA_FILE)
+        click.echo(
+            escape(f"Wrote the schema to {shown}, for editors (the modeline points at it)"),
+            err=True,
+        )
+    say_warnings(exported.warnings)
+
+
+@click.command()
+@click.argument("directory", default=".", metavar="[DIR]")
+@click.option(
+    "--ci",
+    type=click.Choice(["github", "gitlab"]),
+    help="Also write the CI recipes: GitHub Actions workflows, or a .gitlab-ci.yml.",
+)
+@click.option(
+    "--split-by",
+    type=click.Choice(["group"]),
+    help="Write the directory numbers/ (one file per first participant group) instead of "
+    "numbers.yaml.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+@concurrency_option
+@verbose_option
+@reports_errors
+def init(
+    directory: str, ci: str | None, split_by: str | None, force: bool, concurrency: int
+) -> None:
+    """Start a repository from the live account: the numbers, the schema, CI and pre-commit."""
+    from numbersync import scaffold
+    from numbersync.export import Export, write_files
+    from numbersync.fetch import fetch_everything
+
+    layout = scaffold.Layout(split=bool(split_by), ci=ci)
+    # Refused before reading the account, and again once its files are known (a directory's).
+    scaffold.refuse_existing(directory, layout, force=force)
+    with close_client(concurrency) as client:
+        account = fetch_everything(client)
+    exported = Export(account.numbers, account.directory)
+    files = scaffold.files(exported, layout, source=client.settings.api_url, when=now())
+    scaffold.refuse_existing(directory, layout, force=force, written=files)
+    write_files(directory, files)
+    for line in scaffold.summary(directory, files, layout, len(account.numbers)):
+        click.echo(escape(line))
+    say_warnings(exported.warnings)

@@ -1,0 +1,90 @@
+"""Offline commands about the desired state: `validate`, `explain` (also with Close's value) and
+`schema`."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from numbersync.cli import verbose_option
+from numbersync.cli.common import close_client, config_option, reports_errors
+
+if TYPE_CHECKING:
+    from numbersync.models import DesiredNumber
+
+
+@click.command()
+@config_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json prints the number count and the config's fingerprint, which saved plans carry.",
+)
+@reports_errors
+def validate(config_path: str, output_format: str) -> None:
+    """Check the desired-state file (or directory) offline: schema, numbers, limits. No network."""
+    import json
+
+    from numbersync import config
+
+    state = config.load(config_path)
+    count = len(state.numbers)
+    if output_format == "json":
+        # CI compares the fingerprint with a saved plan's `config.fingerprint` to know whether the
+        # plan was made from exactly this config. Errors still go to stderr, with exit 1.
+        summary = {"ok": True, "numbers": count, "fingerprint": state.fingerprint}
+        click.echo(json.dumps(summary))
+    else:
+        files = len(state.files)
+        where = f" in {files} file{'s' if files != 1 else ''}" if os.path.isdir(config_path) else ""
+        click.echo(f"OK: {count} number{'s' if count != 1 else ''}{where}")
+
+
+@click.command()
+@click.argument("number")
+@config_option
+@click.option("--live", is_flag=True, help="Also show the value Close has now (needs a key).")
+@verbose_option
+@reports_errors
+def explain(number: str, config_path: str, live: bool) -> None:
+    """Show where each managed field of NUMBER gets its value: FILE:LINE and which layer."""
+    from numbersync import config
+    from numbersync.errors import UsageError
+    from numbersync.explain import find, live_of, render_explain
+
+    state = config.load(config_path)
+    if not live:
+        click.echo(render_explain(find(state, number)), nl=False)
+        return
+    desired: DesiredNumber | None
+    try:
+        desired = find(state, number)
+    except UsageError:
+        desired = None  # the config may name it by its phon_ id: Close's list has both
+    with close_client() as client:
+        numbers = client.list_phone_numbers(list(desired.fields) if desired else None)
+    desired = desired or find(state, number, numbers)
+    click.echo(render_explain(desired, live_of(desired, numbers)), nl=False)
+
+
+@click.command()
+@click.option(
+    "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
+)
+@reports_errors
+def schema(output_path: str | None) -> None:
+    """Print the JSON Schema this version validates with, for editors (offline)."""
+    from numbersync.output import write_atomic
+    from numbersync.resources import shipped_text
+
+    text = shipped_text("schemas/numbersync.schema.json")
+    if output_path:
+        write_atomic(output_path, text)
+        click.echo(f"Wrote the schema to {output_path}", err=True)
+    else:
+        click.echo(text, nl=False)

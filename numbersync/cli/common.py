@@ -1,0 +1,170 @@
+"""What the commands share: error reporting (messages and exit codes, never a traceback), the
+common options, the Close client, and printing a plan."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from numbersync.errors import ApiError, InputError, NumbersyncError
+from numbersync.escape import escape
+from numbersync.models import DEFAULT_CONCURRENCY
+
+if TYPE_CHECKING:
+    from numbersync.close import CloseClient
+    from numbersync.fetch import Account
+    from numbersync.models import DesiredState
+    from numbersync.plan import Plan
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(exc: NumbersyncError) -> None:
+    if isinstance(exc, InputError):
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+    # Messages quote servers and files: each line is escaped, so none can forge another.
+    click.echo(escape(f"Error: {exc.message}"), err=True)
+    for line in exc.details:
+        click.echo(escape(f"  {line}"), err=True)
+    if isinstance(exc, ApiError):
+        for name, message in sorted(exc.field_errors.items()):
+            click.echo(escape(f"  {name}: {message}"), err=True)
+    if exc.hint:
+        click.echo(escape(f"Hint: {exc.hint}"), err=True)
+    sys.exit(exc.exit_code)
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader went away (`numbersync plan | head -1`): stop without a word. Python's advice:
+    point stdout at /dev/null so that flushing it at exit cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(1)
+
+
+def reports_errors(func: F) -> F:
+    """Turn numbersync's errors into their message on stderr and exit code, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except NumbersyncError as exc:
+            _fail(exc)
+        except (click.ClickException, click.exceptions.Abort):
+            raise  # usage errors and an aborted prompt: NumbersyncGroup.main reports them
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        except Exception as exc:  # a bug of ours: still no traceback for the user
+            click.echo(escape(f"Error: unexpected {type(exc).__name__}: {exc}"), err=True)
+            click.echo("Hint: this is a numbersync bug; please report it.", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    default="numbers.yaml",
+    show_default=True,
+    metavar="FILE|DIR",
+    help="The desired-state file, or a directory of them (every *.yaml/*.yml below it).",
+)
+target_option = click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NUMBER|PATH",
+    help="Only this number (any format, or its phon_ id), or every number of this config file "
+    "or directory; repeatable.",
+)
+exclude_option = click.option(
+    "--exclude",
+    "excludes",
+    multiple=True,
+    metavar="NUMBER|PATH",
+    help="Leave out this number (any format, or its phon_ id), or every number of this config "
+    "file or directory; repeatable.",
+)
+format_option = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for terminals, markdown for pull-request comments, json for machines.",
+)
+concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Requests in flight at once: list pages read, numbers updated (paced to Close's rate "
+    "limits either way).",
+)
+
+
+@contextmanager
+def close_client(concurrency: int = DEFAULT_CONCURRENCY) -> Iterator[CloseClient]:
+    from numbersync.close import CloseClient, Settings
+
+    with CloseClient(Settings.from_env(os.environ), concurrency=concurrency) as client:
+        yield client
+
+
+def now() -> str:
+    """This moment in UTC, to the second: `2026-12-01T22:30:00Z`."""
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def make_plan(
+    client: CloseClient,
+    state: DesiredState,
+    targets: tuple[str, ...] = (),
+    excludes: tuple[str, ...] = (),
+) -> tuple[Plan, Account]:
+    from numbersync.fetch import fetch_for_plan
+    from numbersync.plan import build_plan
+
+    account = fetch_for_plan(client, state)
+    plan = build_plan(
+        state,
+        account.numbers,
+        account.directory,
+        me=account.me,
+        targets=targets,
+        excludes=excludes,
+    )
+    return plan, account
+
+
+def print_plan(plan: Plan, output_format: str, *, show_unmanaged: bool = False) -> None:
+    from numbersync import render
+    from numbersync.output import use_color
+
+    if output_format == "json":
+        click.echo(render.render_json(plan), nl=False)
+    elif output_format == "markdown":
+        click.echo(render.render_markdown(plan))
+    else:
+        text = render.render_text(plan, color=use_color(), show_unmanaged=show_unmanaged)
+        click.echo(text, nl=False)
+
+
+def say_warnings(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        click.echo(escape(f"Warning: {warning}"), err=True)

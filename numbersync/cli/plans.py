@@ -1,0 +1,72 @@
+"""`plan` (fetch, diff, print; writes nothing to Close) and `show` (a saved plan, again)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from numbersync.cli import verbose_option
+from numbersync.cli.common import (
+    close_client,
+    concurrency_option,
+    config_option,
+    exclude_option,
+    format_option,
+    make_plan,
+    print_plan,
+    reports_errors,
+    target_option,
+)
+
+
+@click.command()
+@config_option
+@click.option("--out", "out_path", metavar="PLANFILE", help="Also save the plan (JSON) for apply.")
+@format_option
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes, 0 when there are none, 1 on error.",
+)
+@target_option
+@exclude_option
+@click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
+@concurrency_option
+@verbose_option
+@reports_errors
+def plan(
+    config_path: str,
+    out_path: str | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    targets: tuple[str, ...],
+    excludes: tuple[str, ...],
+    show_unmanaged: bool,
+    concurrency: int,
+) -> None:
+    """Fetch the live numbers and print what would change: the plan. Writes nothing to Close."""
+    from numbersync import config, render
+    from numbersync.output import write_atomic
+
+    state = config.load(config_path)
+    with close_client(concurrency) as client:
+        result, _ = make_plan(client, state, targets, excludes)
+    if out_path:
+        write_atomic(out_path, render.render_json(result))
+    print_plan(result, output_format, show_unmanaged=show_unmanaged)
+    if detailed_exitcode and result.has_changes:
+        sys.exit(2)
+
+
+@click.command()
+@click.argument("planfile")
+@format_option
+@click.option("--show-unmanaged", is_flag=True, help="List the numbers the plan left alone.")
+@reports_errors
+def show(planfile: str, output_format: str, show_unmanaged: bool) -> None:
+    """Render a saved plan (`plan --out PLANFILE`) again, offline: what a reviewer or the job
+    that applies it reads."""
+    from numbersync.planfile import read_plan
+
+    print_plan(read_plan(planfile), output_format, show_unmanaged=show_unmanaged)
