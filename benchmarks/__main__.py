@@ -17,7 +17,7 @@ from benchmarks import apply_bench, load_bench, plan_bench, plan_phases, startup
 from benchmarks.common import Row, Table
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("plan", "phases", "apply", "startup", "load")
+SECTIONS = ("plan", "phases", "apply", "limits", "startup", "load")
 
 
 def load_average() -> str:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--thorough",
         action="store_true",
-        help="also repeat the slow latency-bound applies (concurrency 1 and 2: 50 s and 25 s each)",
+        help="also repeat the slow applies (concurrency 1 and 2: 50 s and 25 s; limits: 40 s)",
     )
     parser.add_argument(
         "--no-write", action="store_true", help=f"do not write {RESULTS.name}, only print"
@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
         "plan": lambda workdir: plan_bench.run(workdir, args.runs),
         "phases": lambda workdir: plan_phases.run(workdir, args.runs),
         "apply": lambda workdir: apply_bench.run(workdir, args.runs, thorough=args.thorough),
+        "limits": lambda workdir: apply_bench.run_limits(
+            workdir, args.runs, thorough=args.thorough
+        ),
         "startup": lambda workdir: startup.run(workdir, args.runs),
         "load": lambda workdir: load_bench.run(workdir, args.runs),
     }

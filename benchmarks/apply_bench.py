@@ -1,10 +1,15 @@
 """`apply` of 1,000 changed numbers against an emulator that allows R PUTs per 1-second window and
 answers after 50 ms: wall time over the bound max(1000/R, 1000 * latency / concurrency), and the
-429s received, at each concurrency from 1 to 16."""
+429s received, at each concurrency from 1 to 16; and (section "limits") the same apply through the
+CLI against Close's limits per API key and per organization, in windows of several seconds."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +19,7 @@ from benchmarks.common import (
     Sample,
     check,
     desired_numbers,
+    numbersync_command,
     write_yaml,
 )
 from numbersync.models import DEFAULT_CONCURRENCY
@@ -171,4 +177,139 @@ def run(workdir: Path, runs: int, *, thorough: bool = False) -> list[Row]:
             f"{best} ({ranking})",
         )
     )
+    return rows
+
+
+# Close's limits per API key and per organization -------------------------------------------------
+
+LIMITS_SECTION = "limits"
+LIMITS_CHANGES = 1_000
+# The emulator's seed shape for Close's limits (issue 11): a limit per key and one per
+# organization, each per endpoint group in fixed windows, the header showing the closer one.
+ENDPOINT_GROUPS = {
+    "reads": ["GET /phone_number/", "GET /user/", "GET /group/", "GET /me/"],
+    "writes": ["PUT /phone_number/*/"],
+}
+# Each setup's bound is 40 s, so that `make bench` stays within a few minutes.
+LIMIT_SETUPS: tuple[tuple[str, dict[str, Any]], ...] = (
+    # The organization's 200 per 8 s binds while the key's 70 per 2 s refill: each header shows
+    # the key early in an organization window and the organization later.
+    (
+        "key 70/2 s, organization 200/8 s",
+        {"limit": 70, "window": 2, "organization": {"limit": 200, "window": 8}},
+    ),
+    # Close's example proportion (the organization's limit 3x the key's): the key binds.
+    (
+        "key 100/4 s, organization 300/4 s",
+        {"limit": 100, "window": 4, "organization": {"limit": 300, "window": 4}},
+    ),
+)
+_REQUEST_LOG = re.compile(r"^numbersync\.http: (GET|PUT) \S+ \d{3} ")
+_HEADER_LOG = re.compile(r"^numbersync\.http:\s+RateLimit: limit=(\d+)")
+
+
+def binding(limits: dict[str, Any], n: int = LIMITS_CHANGES) -> tuple[float, str]:
+    """The bound of `n` writes under a setup's limits, and which limit gives it."""
+    org = limits["organization"]
+    key_bound = n / limits["limit"] * limits["window"]
+    org_bound = n / org["limit"] * org["window"]
+    return (org_bound, "organization") if org_bound >= key_bound else (key_bound, "key")
+
+
+def cli_apply(emu: RemoteEmulator, config_path: str) -> dict[str, Any]:
+    """`numbersync -vv apply -c FILE --auto-approve --force` in its own process: its wall time,
+    the span from its first PUT's answer to its last (-vv logs each request as it is answered),
+    the 429s the emulator answered, and the limits the `RateLimit` headers of the PUTs showed."""
+    env = dict(os.environ, CLOSE_API_URL=emu.url, CLOSE_API_KEY=emu.admin_key, NO_COLOR="1")
+    env.pop("CLOSE_ACCESS_TOKEN", None)
+    argv = [*numbersync_command(), "-vv", "apply", "-c", config_path, "--auto-approve", "--force"]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    assert process.stderr is not None
+    lines = [(time.perf_counter(), line) for line in process.stderr]  # stamped as they come
+    code = process.wait()
+    wall = time.perf_counter() - started
+    if code != 0:
+        tail = "".join(line for _, line in lines[-20:])
+        raise RuntimeError(f"numbersync apply exited {code}: {tail}")
+    shown: Counter[int] = Counter()
+    put_times = []
+    method = ""
+    for when, line in lines:
+        request = _REQUEST_LOG.match(line)
+        if request:
+            method = request.group(1)
+            if method == "PUT":
+                put_times.append(when)
+            continue
+        limit = _HEADER_LOG.match(line)
+        if limit and method == "PUT":
+            shown[int(limit.group(1))] += 1
+    served = emu.take_requests()
+    return {
+        "wall": wall,
+        "puts": max(put_times) - min(put_times),
+        "429": {m: served.count(method=m, status=429) for m in ("GET", "PUT")},
+        "shown": shown,
+    }
+
+
+def run_limits(workdir: Path, runs: int, *, thorough: bool = False) -> list[Row]:
+    """An apply of 1,000 changes through the real CLI against the emulator with per-key and
+    per-organization limits, long windows and the header switching between them: 429s (target
+    0) and wall time over the binding limit's bound (target <= 1.15x; the CLI's start-up and the
+    plan's reads are inside the wall time, not the bound). One run per setup (each takes about
+    40 s) unless `thorough`."""
+    from numbersync.emulator import generate_seed
+
+    runs = runs if thorough else 1
+    seed = generate_seed(LIMITS_CHANGES)
+    rows: list[Row] = []
+    for n, (name, limits) in enumerate(LIMIT_SETUPS):
+        bound_s, binds = binding(limits)
+        settings = {**limits, "endpoint_groups": ENDPOINT_GROUPS, "separator": "; "}
+        results = []
+        for run_no in range(runs):
+            # A fresh emulator per run: every run starts with every window unused.
+            with RemoteEmulator(
+                LIMITS_CHANGES, faults={"latency": LATENCY}, rate_limits=settings
+            ) as emu:
+                data = desired_numbers(seed, changed_every=1, tag=f"limits {n}.{run_no}")
+                path = str(write_yaml(workdir / f"limits-{n}-{run_no}.yaml", data))
+                results.append(cli_apply(emu, path))
+        wall = Sample(tuple(r["wall"] for r in results))
+        ratio = Sample(tuple(r["wall"] / bound_s for r in results))
+        puts = Sample(tuple(r["puts"] / bound_s for r in results))
+        puts_refused = sum(r["429"]["PUT"] for r in results)
+        gets_refused = sum(r["429"]["GET"] for r in results)
+        shown: Counter[int] = sum((r["shown"] for r in results), Counter())
+        what = f"{name}, {LATENCY * 1000:g} ms"
+        rows += [
+            Row(
+                LIMITS_SECTION,
+                f"{what}: wall time (bound {bound_s:g} s, the {binds}'s limit binds)",
+                wall.show(unit=" s"),
+            ),
+            Row(
+                LIMITS_SECTION,
+                f"{what}: wall / bound (and first to last PUT answer / bound)",
+                f"{ratio.show('{:.3f}', 'x')} ({puts.median:.3f}x)",
+                f"<= {RATIO_TARGET}x",
+                check(ratio.median <= RATIO_TARGET),
+            ),
+            Row(
+                LIMITS_SECTION,
+                f"{what}: 429s received (all runs; PUTs, GETs)",
+                f"{puts_refused + gets_refused} ({puts_refused}, {gets_refused})",
+                "0",
+                check(puts_refused + gets_refused == 0),
+            ),
+            Row(
+                LIMITS_SECTION,
+                f"{what}: limits the PUTs' headers showed",
+                ", ".join(f"limit={limit}: {count}" for limit, count in sorted(shown.items())),
+            ),
+        ]
     return rows

@@ -4,21 +4,20 @@ fixed-window server in fake time, close to the limit without a single 429."""
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import random
+import threading
+import time as time_module
 from email.utils import formatdate
 
 import pytest
 from helpers import FakeTime
 
 from numbersync.close import RateLimit, parse_rate_limit, parse_retry_after
-from numbersync.close.ratelimit import (
-    Bucket,
-    Ticket,
-    backoff_delay,
-    endpoint_group,
-    rate_limit_from_headers,
-)
+from numbersync.close.pacer import Bucket, Pacer, Ticket
+from numbersync.close.ratelimit import backoff_delay, endpoint_group, rate_limit_from_headers
+from numbersync.stopping import Stop, Stopped
 
 
 @pytest.mark.parametrize(
@@ -176,16 +175,17 @@ def test_an_older_answer_does_not_overwrite_a_newer_one() -> None:
     assert sum(time.sleeps) == pytest.approx(5.0)
 
 
-def test_the_first_request_probes_alone() -> None:
+def test_the_first_requests_probe_a_few_at_a_time() -> None:
     time = FakeTime(100.0)
     b = bucket(time)
-    first = b.acquire()
-    # A second worker would have to wait for the first answer: with a fake sleep it polls.
+    first = [b.acquire() for _ in range(4)]  # a command's first reads go together
+    assert time.sleeps == []
+    # A fifth worker has to wait for an answer: with a fake sleep it polls.
     polls: list[float] = []
 
     def sleep(seconds: float) -> None:
         polls.append(seconds)
-        answer(b, first, time, "limit=10, remaining=9, reset=1")
+        answer(b, first[0], time, "limit=10, remaining=9, reset=1")
 
     b._sleep = sleep
     b.acquire()
@@ -207,6 +207,118 @@ def test_a_wait_beyond_the_budget_is_not_taken() -> None:
     answer(b, b.acquire(), time, "limit=10, remaining=0, reset=3600")
     b.acquire()  # sent anyway: the 429 path reports the server's hour-long wait
     assert time.sleeps == []
+
+
+def test_each_limit_the_header_shows_has_its_own_window() -> None:
+    time = FakeTime(100.0)
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=40; remaining=39; reset=2")  # the key's, for 2 s
+    # The organization's limit, shared with other keys, is now the closer one: 1 left, 6 s.
+    answer(b, b.acquire(), time, "limit=120; remaining=1; reset=6")
+    b.acquire()  # the last one the organization allows
+    b.acquire()  # waits for the organization's window, though the key's refills in 2 s
+    assert time.sleeps == [pytest.approx(6.0)]
+
+
+def test_a_fuller_counter_within_the_window_does_not_raise_the_budget() -> None:
+    # The server counts some GETs apart from others (its groups are finer than the bucket):
+    # an answer from the fuller counter must not make us spend the emptier one's budget.
+    time = FakeTime(100.0)
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=10; remaining=2; reset=5")
+    other = b.acquire()
+    answer(b, other, time, "limit=10; remaining=9; reset=5")
+    b.acquire()  # the second of the 2 (spread: half-way through the 5 s)
+    b.acquire()  # waits for the window's end
+    assert time.now == pytest.approx(105.0)
+    assert len(time.sleeps) == 2
+
+
+def test_a_bare_429_spends_the_window_until_its_end() -> None:
+    time = FakeTime(100.0)
+    b = bucket(time)
+    answer(b, b.acquire(), time, "limit=10; remaining=5; reset=4")
+    refused = b.acquire()
+    # A 429 from the edge, no header: the budget we counted on is not there.
+    b.complete(refused, None, received_at=time.now, success=False)
+    b.throttled(time.now + 0.3)  # the client's backoff
+    b.acquire()
+    assert sum(time.sleeps) == pytest.approx(4.0)  # the window's end, not just the backoff
+
+
+def test_a_stop_ends_the_wait_at_once() -> None:
+    time = FakeTime(100.0)
+    stop = Stop()
+    b = Bucket("PUT", time.clock, time.sleep, 60.0, stop)
+    answer(b, b.acquire(), time, "limit=3; remaining=0; reset=30")
+    stop.set("SIGINT")
+    with pytest.raises(Stopped, match="SIGINT"):
+        b.acquire()
+    assert time.sleeps == []
+
+
+def test_a_stop_during_an_injected_sleep_is_noticed_after_it() -> None:
+    time = FakeTime(100.0)
+    stop = Stop()
+
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds)
+        stop.set("SIGTERM")
+
+    b = Bucket("PUT", time.clock, sleep, 60.0, stop)
+    answer(b, b.acquire(), time, "limit=3; remaining=0; reset=30")
+    with pytest.raises(Stopped, match="SIGTERM"):
+        b.acquire()
+    assert time.sleeps == [pytest.approx(30.0)]
+
+
+def test_a_stop_wakes_a_thread_waiting_on_the_real_clock(caplog: pytest.LogCaptureFixture) -> None:
+    stop = Stop()
+    b = Bucket("PUT", time_module.monotonic, None, 60.0, stop)
+    first = b.acquire()
+    b.complete(
+        first,
+        parse_rate_limit("limit=3; remaining=0; reset=30"),
+        received_at=time_module.monotonic(),
+        success=True,
+    )
+    waiting = threading.Event()
+
+    class Signal(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("pacing PUT: waiting"):
+                waiting.set()
+
+    outcome: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            b.acquire()
+        except BaseException as exc:
+            outcome.append(exc)
+
+    logger = logging.getLogger("numbersync.http")
+    signal, level = Signal(), logger.level
+    logger.addHandler(signal)
+    logger.setLevel(logging.INFO)
+    try:
+        thread = threading.Thread(target=worker)
+        thread.start()
+        assert waiting.wait(30)  # it is waiting for the window's end, 30 s away
+        stop.set("SIGINT")
+        thread.join(30)  # it notices within a tenth of a second; generous for a loaded machine
+    finally:
+        logger.removeHandler(signal)
+        logger.setLevel(level)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Stopped)
+
+
+def test_one_bucket_per_method() -> None:
+    pacer = Pacer(FakeTime().clock)
+    assert pacer.bucket("GET", "/me/") is pacer.bucket("get", "/phone_number/")
+    assert pacer.bucket("PUT", "/phone_number/phon_1/") is not pacer.bucket("GET", "/me/")
+    assert pacer.bucket("PUT", "/phone_number/phon_1/").name == "PUT"
 
 
 # --- the pacer against a simulated server, several workers, fake time ------------------------

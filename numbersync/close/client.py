@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import httpx
 
+from numbersync.close.pacer import Pacer
 from numbersync.close.paging import list_all
-from numbersync.close.ratelimit import Pacer
 from numbersync.close.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT, Retrier, Stats
 from numbersync.close.settings import Settings
 from numbersync.close.transport import DEFAULT_TIMEOUT, MAX_CONNECTIONS, Transport, scrubber
@@ -74,7 +74,7 @@ class CloseClient:
             self._transport,
             settings,
             scrub,
-            pacer=Pacer(clock, sleep, max_wait) if pace else None,
+            pacer=Pacer(clock, sleep, max_wait, self.stop) if pace else None,
             stats=self.stats,
             stop=self.stop,
             clock=clock,

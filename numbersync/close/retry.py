@@ -17,9 +17,8 @@ from urllib.parse import urlencode
 import httpx
 
 from numbersync.close.errors import body_text, error_from_response, status_text, suffix
+from numbersync.close.pacer import Pacer, Ticket
 from numbersync.close.ratelimit import (
-    Pacer,
-    Ticket,
     backoff_delay,
     endpoint_group,
     header,
