@@ -135,7 +135,7 @@ class Retrier:
         while True:
             attempt += 1
             try:
-                result = self._attempt(method, path, target, params, body)
+                result, ticket = self._attempt(method, path, target, params, body)
             except Stopped as stopped:
                 raise self._abandoned(method, path, status, reached, stopped) from None
             response, failure = result.response, result.failure
@@ -154,7 +154,8 @@ class Retrier:
             reason = self._reason(response, failure)
             delay, asked = self._delay(attempt, response)
             if response is not None and status == 429 and self._pacer is not None:
-                self._pacer.bucket(method, path).throttled(self._clock() + delay)
+                # This request's ticket: another thread's failure in between is not this 429.
+                self._pacer.bucket(method, path).throttled(self._clock() + delay, ticket)
             if attempt >= self.max_attempts:
                 raise ApiError(
                     method,
@@ -202,8 +203,9 @@ class Retrier:
         target: str,
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
-    ) -> Attempt:
-        """Wait for rate-limit budget, then send once; raises Stopped only before sending."""
+    ) -> tuple[Attempt, Ticket]:
+        """Wait for rate-limit budget, then send once (the result, and the ticket the pacer gave
+        the request); raises Stopped only before sending."""
         bucket = self._pacer.bucket(method, path) if self._pacer is not None else None
         ticket = bucket.acquire() if bucket is not None else Ticket(0, 0.0)
         if self._stop is not None and self._stop.is_set():
@@ -230,7 +232,7 @@ class Retrier:
             description = result.failure.description
             log.info("%s %s failed after %.0f ms: %s", method, target, elapsed, description)
             self._stats.record_outcome(None)
-            return result
+            return result, ticket
         log.info("%s %s %d %.0f ms", method, target, response.status_code, elapsed)
         if log.isEnabledFor(logging.DEBUG):
             for name in ("RateLimit", "Retry-After", "RateLimit-Reset"):
@@ -238,7 +240,7 @@ class Retrier:
                 if value is not None:
                     log.debug("  %s: %s", name, self._scrub(value))
         self._stats.record_outcome(response.status_code)
-        return result
+        return result, ticket
 
     def _reason(self, response: httpx.Response | None, failure: Any) -> str:
         if response is None:
