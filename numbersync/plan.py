@@ -275,14 +275,28 @@ def build_plan(
         unchanged=tuple(sorted(unchanged)),
         unmanaged=tuple(unmanaged),
         warnings=(*_permission_warnings(changes, live_by_id, me), *notes),
-        emails=resolver.emails,
-        group_names=resolver.group_names,
+        # Only the names of ids the plan shows: /user/ lists every organization's users, whose
+        # emails have no business in a plan file or a pull-request comment.
+        emails=_named(resolver.emails, changes, "participants"),
+        group_names=_named(resolver.group_names, changes, "participant_groups"),
         config_path=state.path,
         fingerprint=state.fingerprint,
         safety=state.safety,
         files=tuple(FileSummary(path, *counts[path]) for path in files),
         untargeted=len(pairs) - len(selected),
     )
+
+
+def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str) -> dict[str, str]:
+    """`names` limited to the ids that `field` mentions in `changes`, before or after."""
+    shown = {
+        item
+        for change in changes
+        for c in change.fields
+        if c.field == field
+        for item in (*(c.before or ()), *(c.after or ()))
+    }
+    return {key: name for key, name in names.items() if key in shown}
 
 
 # Settings Close uses only for calls that come in: an external number (a number of yours that
