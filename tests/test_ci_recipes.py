@@ -716,7 +716,8 @@ HEAD = "feed" * 10  # the pull request's head commit, where its plan was made
 def test_pull_request_plan_then_merge_apply_then_drift(runner: Runner, gh: FakeGh) -> None:
     # The pull request: changes are a success (exit 2), posted as markdown.
     outputs = runner.run_workflow("numbersync-plan.yml")
-    assert outputs == {"exitcode": "2"}
+    # examples/numbers.yaml switches the forwarding of one number on: one risky change.
+    assert outputs == {"exitcode": "2", "risky": "1"}
     assert not runner.failed, runner.results["Validate and plan"].stderr
     assert "Fail on errors" not in runner.results
     body = (runner.workspace / "plan.md").read_text()
@@ -755,7 +756,7 @@ def test_pull_request_plan_then_merge_apply_then_drift(runner: Runner, gh: FakeG
 
     # Afterwards: no drift, and a new pull request plans clean.
     assert runner.run_workflow("numbersync-drift.yml") == {"exitcode": "0"}
-    assert runner.run_workflow("numbersync-plan.yml") == {"exitcode": "0"}
+    assert runner.run_workflow("numbersync-plan.yml") == {"exitcode": "0", "risky": "0"}
     assert "No changes." in (runner.workspace / "plan.md").read_text()
 
 
@@ -765,7 +766,7 @@ def test_the_recipes_plan_apply_and_watch_a_directory(runner: Runner, gh: FakeGh
     write_tree(runner.workspace)
     runner.extra["CONFIG"] = "numbers"  # the one setting a directory needs
 
-    assert runner.run_workflow("numbersync-plan.yml") == {"exitcode": "2"}
+    assert runner.run_workflow("numbersync-plan.yml") == {"exitcode": "2", "risky": "1"}
     assert "Plan: 3 to change" in (runner.workspace / "plan.md").read_text()
     gh.run(101, "numbersync-plan.yml", HEAD, event="pull_request", conclusion="success",
            artifacts={"numbersync-plan": gh.artifact(101, "plan.json")})  # fmt: skip
@@ -794,7 +795,7 @@ def test_pull_request_errors_are_posted_annotated_and_fail(
     text = config.read_text()
     config.write_text(text.replace("    label: Sales line\n", "    label: Sales line\n" + broken))
     outputs = runner.run_workflow("numbersync-plan.yml")
-    assert outputs == {"exitcode": "1"}
+    assert outputs == {"exitcode": "1", "risky": "0"}
     step = runner.results["Validate and plan"]
     assert step.returncode == 0, "the step records the error, so that the comment is posted"
     assert annotation in step.stdout
@@ -821,6 +822,9 @@ const github = {
   paginate: async (method, params) => (await method(params)).data,
   rest: { issues: {
     listComments: record('listComments', () => ({ data: state.comments })),
+    listLabelsOnIssue: record('listLabelsOnIssue', () => ({ data: state.pr_labels })),
+    addLabels: record('addLabels', () => ({ data: {} })),
+    removeLabel: record('removeLabel', () => ({ data: {} })),
     createComment: record('createComment', () => ({ data: {} })),
     updateComment: record('updateComment', () => ({ data: {} })),
     listForRepo: record('listForRepo', () => ({ data: state.issues })),
@@ -841,7 +845,13 @@ SCRIPT
 """
 
 
-def github_script(workflow: str, step_name: str, workspace: Path, **state: Any) -> list[Any]:
+def github_script(
+    workflow: str,
+    step_name: str,
+    workspace: Path,
+    step_env: dict[str, str] | None = None,
+    **state: Any,
+) -> list[Any]:
     node = shutil.which("node")
     if node is None:
         pytest.skip("Node.js is not installed")
@@ -849,8 +859,13 @@ def github_script(workflow: str, step_name: str, workspace: Path, **state: Any) 
     step = next(s for s in steps(workflow_doc) if s.get("name") == step_name)
     harness = workspace / "harness.js"
     harness.write_text(HARNESS.replace("SCRIPT", step["with"]["script"]))
-    fake = {"comments": [], "issues": [], "labels": [], **state}
-    env = {**os.environ, **workflow_doc.get("env", {}), "FAKE_GITHUB": json.dumps(fake)}
+    fake = {"comments": [], "issues": [], "labels": [], "pr_labels": [], **state}
+    env = {
+        **os.environ,
+        **workflow_doc.get("env", {}),
+        **(step_env or {}),
+        "FAKE_GITHUB": json.dumps(fake),
+    }
     result = subprocess.run(
         [node, str(harness)], cwd=workspace, env=env, capture_output=True, text=True, timeout=60
     )
@@ -877,6 +892,30 @@ def test_the_plan_comment_is_created_once_then_updated(tmp_path: Path) -> None:
     assert updated == [
         ["updateComment", {"owner": "acme", "repo": "phones", "comment_id": 3, "body": body}]
     ]
+
+
+@pytest.mark.parametrize(
+    ("risky", "labels", "calls"),
+    [
+        ("1", [], [["addLabels", {"labels": ["numbersync: risky"]}]]),
+        ("2", [{"name": "numbersync: risky"}], []),
+        ("0", [{"name": "numbersync: risky"}], [["removeLabel", {"name": "numbersync: risky"}]]),
+        ("0", [{"name": "other"}], []),
+    ],
+    ids=["added", "kept", "removed", "none"],
+)
+def test_a_pull_request_with_risky_changes_is_labelled(
+    tmp_path: Path, risky: str, labels: list[dict[str, str]], calls: list[Any]
+) -> None:
+    made = github_script(
+        "numbersync-plan.yml",
+        "Label risky changes",
+        tmp_path,
+        step_env={"RISKY": risky},
+        pr_labels=labels,
+    )
+    where = {"owner": "acme", "repo": "phones", "issue_number": 7}
+    assert made == [[name, {**where, **params}] for name, params in calls]
 
 
 def test_drift_opens_one_labelled_issue_then_updates_and_closes_it(tmp_path: Path) -> None:

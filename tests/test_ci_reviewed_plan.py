@@ -88,7 +88,7 @@ def puts(emulator: Emulator) -> dict[str, Any]:
 
 def reviewed(runner: Runner, gh: FakeGh, *, run_id: int = 101) -> None:
     """The pull request's run plans (and keeps plan.json); then it is merged."""
-    assert runner.run_workflow("numbersync-plan.yml") == {"exitcode": "2"}
+    assert runner.run_workflow("numbersync-plan.yml") == {"exitcode": "2", "risky": "1"}
     kept = gh.artifact(run_id, "plan.json")
     gh.run(run_id, "numbersync-plan.yml", HEAD, event="pull_request", conclusion="success",
            artifacts={"numbersync-plan": kept})  # fmt: skip
