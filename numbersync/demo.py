@@ -15,12 +15,20 @@ from pathlib import Path
 
 from numbersync.resources import shipped_text
 
+# The README's tour, step for step (tests/test_docs.py keeps the two the same).
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Check the file offline: schema, numbers, limits", ("validate",)),
-    ("Compare the file with the live account (read-only)", ("plan",)),
-    ("The same plan as a pull-request comment", ("plan", "--format", "markdown")),
-    ("Apply it: one PUT per changed number, only the changed fields", ("apply", "--auto-approve")),
+    ("Compare the file with the live account, and save the plan", ("plan", "--out", "plan.json")),
+    (
+        "The saved plan again, offline, as a pull-request comment",
+        ("show", "plan.json", "--format", "markdown"),
+    ),
+    (
+        "Apply the reviewed plan: one PUT per changed number, only the changed fields",
+        ("apply", "plan.json", "--report", "report.json"),
+    ),
     ("Plan again: the account now matches the file", ("plan", "--detailed-exitcode")),
+    ("Start a repository of your own from the account", ("init", "my-numbers", "--ci", "github")),
 )
 
 

@@ -20,12 +20,13 @@ def test_demo_runs_every_step_and_ends_with_no_changes() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     headings = [line for line in out.splitlines() if line.startswith("== ")]
-    assert [h.split(". ", 1)[0] for h in headings] == ["== 1", "== 2", "== 3", "== 4", "== 5"]
+    assert [h.split(". ", 1)[0] for h in headings] == [f"== {n}" for n in range(1, 7)]
     assert "OK: 5 numbers" in out
-    # The text plan, the markdown summary, and the plan apply shows before applying.
+    # The text plan, the markdown summary of the saved plan, and the plan apply shows first.
     assert out.count("Plan: 3 to change, 2 unchanged, 6 unmanaged.") == 3
     assert "<!-- numbersync-plan -->" in out
     assert "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in out
-    last_step = out.split("== 5.")[1]
-    assert "No changes. 5 managed numbers match the file; 6 unmanaged." in last_step
+    replan = out.split("== 5.")[1].split("== 6.")[0]
+    assert "No changes. 5 managed numbers match the file; 6 unmanaged." in replan
+    assert "Wrote 7 files, from 11 numbers:" in out.split("== 6.")[1]
     assert "Traceback" not in out + result.stderr
