@@ -1,4 +1,5 @@
-"""Shared fixtures: emulators over real sockets on loopback, generated seeds, and a time limit.
+"""Shared fixtures: emulators over real sockets on loopback, and generated seeds. (Every test has
+a time limit, from pytest-timeout: see pyproject.toml.)
 
 The emulator is imported inside the fixtures, so that a test module that needs none of them does
 not depend on it.
@@ -8,10 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -89,32 +88,3 @@ def large_seed() -> dict[str, Any]:
     from numbersync.emulator import generate_seed
 
     return generate_seed(10_000)
-
-
-@pytest.fixture
-def time_limit(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Fail a test that runs longer than its `time_limit` mark (default 30 s) instead of hanging
-    the suite: a hung socket must not stall CI. Use with
-    `pytestmark = pytest.mark.usefixtures("time_limit")`; needs SIGALRM (POSIX)."""
-    marker = request.node.get_closest_marker("time_limit")
-    seconds = float(marker.args[0]) if marker else 30.0
-    if not hasattr(signal, "SIGALRM"):
-        yield
-        return
-
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise TimeoutError(f"{request.node.nodeid} took longer than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "time_limit(seconds): the limit the time_limit fixture enforces (default 30)"
-    )

@@ -28,7 +28,6 @@ from numbersync.render import MARKDOWN_LIMIT, MARKDOWN_MARKER
 if TYPE_CHECKING:
     from numbersync.emulator import Emulator
 
-pytestmark = pytest.mark.usefixtures("time_limit")
 
 REPO = Path(__file__).resolve().parent.parent
 CI = REPO / "examples" / "ci"

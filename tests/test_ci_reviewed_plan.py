@@ -25,7 +25,6 @@ from numbersync.render import MARKDOWN_MARKER
 if TYPE_CHECKING:
     from numbersync.emulator import Emulator
 
-pytestmark = pytest.mark.usefixtures("time_limit")
 __all__ = ["gh", "runner"]  # the fixtures, shared with test_ci_recipes
 
 REPO = Path(__file__).resolve().parent.parent

@@ -695,7 +695,7 @@ def test_no_request_starts_once_stopped(make_client: Callable[..., CloseClient])
     assert caught.value.reached is False
 
 
-@pytest.mark.time_limit(30)
+@pytest.mark.timeout(30)
 def test_a_real_wait_ends_when_the_stop_is_set(make_client: Callable[..., CloseClient]) -> None:
     # Retry-After asks for an hour: only the stop can end this call before the time limit.
     stop = Stop()

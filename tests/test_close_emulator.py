@@ -23,8 +23,6 @@ from numbersync.emulator import (
 )
 from numbersync.errors import ApiError
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 Start = Callable[..., Emulator]
 ADMIN_TOKEN = "oauth_gen_admin.fake0"  # generate_seed's OAuth token for the admin
 RESTRICTED_KEY = "api_gen_user1.fake0"  # generate_seed's key of a user without the permission
@@ -226,7 +224,7 @@ def apply_labels(client: CloseClient, ids: list[str], workers: int) -> None:
     assert [r.fields["label"] for r in results] == [f"L{i}" for i in range(len(ids))]
 
 
-@pytest.mark.time_limit(30)
+@pytest.mark.timeout(30)
 @pytest.mark.parametrize(
     ("reset_format", "limit", "count", "workers"),
     [("int", 50, 300, 4), ("float", 100, 200, 8)],

@@ -16,8 +16,6 @@ from helpers import cli
 from numbersync.cli import main
 from numbersync.emulator import Emulator
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 KEY = "api_proxytest.secret0000"
 
 

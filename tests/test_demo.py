@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-pytestmark = [pytest.mark.usefixtures("time_limit"), pytest.mark.time_limit(120)]
+pytestmark = pytest.mark.timeout(120)
 
 
 def test_demo_runs_every_step_and_ends_with_no_changes() -> None:

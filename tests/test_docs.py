@@ -351,7 +351,6 @@ def test_the_tour_parses_into_the_demos_steps() -> None:
     assert all(step.outputs for step in tour.steps), "every tour step shows its output"
 
 
-@pytest.mark.usefixtures("time_limit")
 def test_the_tour_runs_and_prints_what_the_readme_shows(emulator: Emulator, tmp_path: Path) -> None:
     tour = parse_tour(readme())
     assert tour.exports["CLOSE_API_KEY"] == emulator.admin_key

@@ -28,7 +28,6 @@ from numbersync.cli import applying
 from numbersync.close import CloseClient, Settings
 from numbersync.emulator import Emulator, Faults, generate_seed
 
-pytestmark = pytest.mark.usefixtures("time_limit")
 # The tidy Acme seed, and Acme as the real Close may be (tests/data/seeds/acme-wild.yaml).
 TIDY_AND_WILD = pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
 
@@ -777,7 +776,7 @@ def test_a_value_close_did_not_take_is_reported_not_converged(
 # --- interrupted ------------------------------------------------------------------------------------
 
 
-@pytest.mark.time_limit(40)
+@pytest.mark.timeout(40)
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_an_interrupted_apply_reports_what_it_did_and_a_rerun_converges(
     start_emulator: Callable[..., Emulator], tmp_path: Path, signum: signal.Signals

@@ -19,8 +19,6 @@ from helpers import cli
 from numbersync import fetch
 from numbersync.emulator import Emulator
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 GOLDEN = Path(__file__).parent / "data" / "golden"
 ALICE = "user_alice000000000000000000000000000000000000"
 BOB = "user_bob00000000000000000000000000000000000000"

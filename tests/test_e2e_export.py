@@ -23,8 +23,6 @@ from numbersync.emulator import Emulator, generate_seed
 from numbersync.emulator.state import Group
 from numbersync.resources import shipped_text
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 REPO = Path(__file__).resolve().parent.parent
 ACME_SEED = REPO / "examples" / "emulator-seed.yaml"
 WILD_SEED = REPO / "tests" / "data" / "seeds" / "acme-wild.yaml"

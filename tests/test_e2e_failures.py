@@ -20,8 +20,6 @@ from helpers import cli
 from numbersync.close import retry
 from numbersync.emulator import Emulator, Faults, generate_seed
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 REPO = Path(__file__).resolve().parent.parent
 NUMBERS_YAML = REPO / "examples" / "numbers.yaml"
 SUPPORT_LINE = "phon_demoSupportLine00000000000000000000001"
@@ -150,7 +148,7 @@ def wait_for_puts(emu: Emulator, process: subprocess.Popen[str], count: int) -> 
         time.sleep(0.01)
 
 
-@pytest.mark.time_limit(60)
+@pytest.mark.timeout(60)
 def test_a_second_signal_stops_waiting_for_a_request_that_hangs(
     start_emulator: Callable[..., Emulator], tmp_path: Path
 ) -> None:
@@ -176,7 +174,7 @@ def test_a_second_signal_stops_waiting_for_a_request_that_hangs(
     assert emu.state.number("phon_gen" + "0" * 40)["label"] == "New 0"  # type: ignore[index]
 
 
-@pytest.mark.time_limit(60)
+@pytest.mark.timeout(60)
 def test_githubs_cancel_sequence_leaves_the_report_on_screen(
     start_emulator: Callable[..., Emulator], tmp_path: Path
 ) -> None:

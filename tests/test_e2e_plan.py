@@ -20,7 +20,6 @@ from helpers import cli
 
 from numbersync.emulator import Emulator, generate_seed
 
-pytestmark = pytest.mark.usefixtures("time_limit")
 # The tidy Acme seed, and Acme as the real Close may be (tests/data/seeds/acme-wild.yaml).
 TIDY_AND_WILD = pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
 
@@ -181,7 +180,7 @@ def test_users_and_groups_are_read_only_when_the_file_names_them(
     assert calls(emulator) == ordered([*list_calls(1, fields), *directory, ME])
 
 
-@pytest.mark.time_limit(60)
+@pytest.mark.timeout(60)
 def test_a_plan_over_10000_numbers_makes_100_list_requests(
     start_emulator: Callable[..., Emulator], large_seed: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -518,7 +517,7 @@ def test_a_failing_me_never_fails_a_plan(start_emulator: Callable[..., Emulator]
     assert [r.status for r in emu.requests if r.path == "/me/"] == [500] * 6
 
 
-@pytest.mark.time_limit(60)
+@pytest.mark.timeout(60)
 def test_a_plan_whose_reader_went_away_exits_quietly(emulator: Emulator, tmp_path: Path) -> None:
     import os
     import subprocess

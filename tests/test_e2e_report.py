@@ -8,12 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 from helpers import cli
 
 from numbersync.emulator import Emulator
-
-pytestmark = pytest.mark.usefixtures("time_limit")
 
 REPO = Path(__file__).resolve().parent.parent
 NUMBERS_YAML = REPO / "examples" / "numbers.yaml"

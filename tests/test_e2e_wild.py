@@ -15,7 +15,6 @@ from helpers import cli
 from numbersync.emulator import Emulator
 
 pytestmark = [
-    pytest.mark.usefixtures("time_limit"),
     pytest.mark.parametrize("emulator", ["wild"], indirect=True),
 ]
 

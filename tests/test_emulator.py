@@ -26,8 +26,6 @@ from numbersync.emulator import (
 )
 from numbersync.emulator.state import format_number
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 ADMIN_KEY = "api_demo_admin.fake0000"
 DAVE_KEY = "api_demo_dave.fake0000"
 ADMIN_TOKEN = "oauth_demo_admin.fake0000"

@@ -26,8 +26,6 @@ from helpers import FakeTime
 from numbersync.cli import main
 from numbersync.emulator import Emulator, RateLimits, generate_seed
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 REPO = Path(__file__).resolve().parent.parent
 SALES_LINE = "phon_demoSalesLine0000000000000000000000001"
 
@@ -85,7 +83,7 @@ def _serve_in_child(seed: dict[str, Any], connection: Connection) -> None:
         connection.send((emu.state.numbers_by_id(), emu.requests))
 
 
-@pytest.mark.time_limit(60)
+@pytest.mark.timeout(60)
 def test_concurrent_load_loses_no_update() -> None:
     """20 threads, 5,000 requests: each number gets concurrent PUTs of two different fields from
     two threads, so a read-modify-write race in the emulator would revert one of them.

@@ -25,8 +25,6 @@ from numbersync.emulator import (
     load_seed,
 )
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 NUMBER = "phon_gen" + "0" * 40
 PATH = f"/phone_number/{NUMBER}/"
 ADMIN_KEY = "api_gen_admin.fake0"
@@ -640,7 +638,7 @@ def test_faults_from_a_seed(start_emulator: Callable[..., Emulator]) -> None:
     assert second.headers["RateLimit"].startswith("limit=5; remaining=4; reset=")
 
 
-@pytest.mark.time_limit(30)
+@pytest.mark.timeout(30)
 def test_hang_after_write_applies_the_write_and_never_answers(
     start_emulator: Callable[..., Emulator],
 ) -> None:

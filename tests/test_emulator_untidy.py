@@ -17,8 +17,6 @@ import pytest
 
 from numbersync.emulator import Emulator, Faults, Quirks, RecordedRequest, SeedError, load_seed
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 REPO = Path(__file__).resolve().parent.parent
 WILD_SEED = REPO / "tests" / "data" / "seeds" / "acme-wild.yaml"
 TIDY_SEED = REPO / "examples" / "emulator-seed.yaml"

@@ -10,8 +10,6 @@ from helpers import cli
 
 from numbersync.emulator import Emulator
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 TREE = {
     "numbersync.yaml": (
         "version: 1\n"

@@ -30,8 +30,7 @@ from numbersync.models import DesiredState
 EXAMPLES = int(os.environ.get("NUMBERSYNC_FUZZ_EXAMPLES", "1000"))
 # Scaled with the examples, so that `make fuzz` gets the time it needs; a hang still trips it.
 pytestmark = [
-    pytest.mark.usefixtures("time_limit"),
-    pytest.mark.time_limit(max(60, EXAMPLES * 0.06)),
+    pytest.mark.timeout(max(60, EXAMPLES * 0.06)),
 ]
 FUZZ = settings(
     max_examples=EXAMPLES,

@@ -22,8 +22,6 @@ from numbersync.emulator import Emulator
 from numbersync.errors import UsageError
 from numbersync.resources import shipped_text
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 REPO = Path(__file__).resolve().parent.parent
 SCHEMA = shipped_text("schemas/numbersync.schema.json")
 MODELINE = re.compile(r"# yaml-language-server: \$schema=(\S+)\n")

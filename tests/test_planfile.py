@@ -21,8 +21,6 @@ from numbersync.cli import main
 from numbersync.models import MANAGED_FIELDS
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan
 
-pytestmark = pytest.mark.usefixtures("time_limit")
-
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "data" / "golden"
 NUMBERS_YAML = REPO / "examples" / "numbers.yaml"

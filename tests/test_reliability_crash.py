@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from numbersync.cli import main
 from numbersync.emulator import Emulator, Faults, generate_seed
 
-pytestmark = [pytest.mark.usefixtures("time_limit"), pytest.mark.time_limit(60)]
+pytestmark = pytest.mark.timeout(60)
 
 SIZE = 200
 TRIALS = 10

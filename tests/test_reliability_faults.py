@@ -21,7 +21,7 @@ from numbersync.cli import main
 from numbersync.emulator import Emulator, Faults, RecordedRequest, generate_seed
 from numbersync.models import MANAGED_FIELDS
 
-pytestmark = [pytest.mark.usefixtures("time_limit"), pytest.mark.time_limit(40)]
+pytestmark = pytest.mark.timeout(40)
 
 MANAGED = 12  # numbers the file manages: the first 10 change, the last 2 already match
 CHANGED = 10

@@ -23,7 +23,7 @@ from click.testing import CliRunner, Result
 from numbersync.cli import main
 from numbersync.close import paging, retry
 
-pytestmark = [pytest.mark.usefixtures("time_limit"), pytest.mark.time_limit(30)]
+pytestmark = pytest.mark.timeout(30)
 
 Behaviour = Callable[["Handler"], None]
 MEMORY_BOUND = 64 * 2**20  # bytes allocated at the peak (the response cap is 16 MiB)

@@ -27,7 +27,7 @@ from numbersync.cli import main
 from numbersync.close import retry
 from numbersync.emulator import Emulator, Faults, generate_seed
 
-pytestmark = [pytest.mark.usefixtures("time_limit"), pytest.mark.time_limit(60)]
+pytestmark = pytest.mark.timeout(60)
 
 SECRET = "CANARY_5ecr3t"
 KEY = f"api_{SECRET}"
