@@ -19,9 +19,9 @@ from numbersync.config import ROOT_FILE
 from numbersync.errors import UsageError
 from numbersync.escape import is_safe
 from numbersync.modeline import modeline
-from numbersync.models import MANAGED_FIELDS, SET_FIELDS, LiveNumber, Value
+from numbersync.models import INBOUND_FIELDS, MANAGED_FIELDS, SET_FIELDS, LiveNumber, Value
 from numbersync.output import write_atomic
-from numbersync.plan import INBOUND_FIELDS, Directory, normalise_live, same_value
+from numbersync.plan import Directory, normalise_live, same_value
 
 UNASSIGNED = "unassigned"
 # Names Windows refuses for a file, whatever the extension.

@@ -26,6 +26,9 @@ MANAGED_FIELDS: tuple[str, ...] = (
 )
 # Lists that Close replaces whole and that are compared as sets (order and duplicates ignored).
 SET_FIELDS: frozenset[str] = frozenset({"participants", "participant_groups", "phone_numbers"})
+# Settings Close uses only for calls that come in: all but the label. An external number (a
+# number of yours that Close uses as outbound caller ID only) never receives them.
+INBOUND_FIELDS: tuple[str, ...] = tuple(name for name in MANAGED_FIELDS if name != "label")
 # What a number rings: the apply safety rail refuses a change that leaves all three empty.
 RINGING_FIELDS: tuple[str, ...] = ("participants", "participant_groups", "phone_numbers")
 # What a user without "Manage Team Phone Numbers" may still change on a number they alone belong to.

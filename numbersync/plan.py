@@ -16,6 +16,7 @@ from numbersync import phone
 from numbersync.errors import Diagnostic, InputError, UsageError
 from numbersync.models import (
     DEFAULT_RING_DURATION,
+    INBOUND_FIELDS,
     SET_FIELDS,
     UNPRIVILEGED_FIELDS,
     DesiredNumber,
@@ -297,20 +298,6 @@ def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str
         for item in (*(c.before or ()), *(c.after or ()))
     }
     return {key: name for key, name in names.items() if key in shown}
-
-
-# Settings Close uses only for calls that come in: an external number (a number of yours that
-# Close uses as outbound caller ID only) never receives them.
-INBOUND_FIELDS = (
-    "forward_to",
-    "forward_to_enabled",
-    "inbound_ring_duration",
-    "participants",
-    "participant_groups",
-    "phone_numbers",
-    "press_1_to_accept",
-    "voicemail_greeting_url",
-)
 
 
 def _applicable(desired: DesiredNumber, current: LiveNumber) -> DesiredNumber:

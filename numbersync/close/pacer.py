@@ -21,9 +21,9 @@ Sleep = Callable[[float], None]
 _POLL = 0.01  # seconds between checks while only an answer in flight can tell us more
 _FIRST_PROBES = 4  # requests sent at once before any answer told us a budget
 _REFUSALS_KEPT = 64  # failed requests remembered for throttled(), the latest ones
-_STOP_POLL = 0.1
+_STOP_POLL = 0.1  # with a real clock, a waiting acquire looks at the stop flag this often
 _BLIND_HOLD = 0.5  # seconds a bucket holds after a 429 that tells nothing, doubling in a row
-_BLIND_HOLD_MAX = 10.0  # with a real clock, a waiting acquire looks at the stop flag this often
+_BLIND_HOLD_MAX = 10.0
 # How much later than the header says a window may end when `reset` is a whole number. Close's
 # rounding is undocumented: we assume it rounds up (then the header is never early); a 429 just
 # after a window we thought over shows otherwise, and each one adds a step, up to a second.
