@@ -4,6 +4,7 @@ a CI log) and the report at the end, number by number, with the summary and what
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from typing import Any, TextIO
@@ -68,7 +69,7 @@ class Progress:
 
 
 def _duration(seconds: float) -> str:
-    seconds = max(0, round(seconds))
+    seconds = max(0, math.ceil(seconds))  # never "0 s left" while something is
     if seconds < 60:
         return f"{seconds} s"
     minutes, seconds = divmod(seconds, 60)

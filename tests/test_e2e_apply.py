@@ -836,3 +836,30 @@ def test_an_interrupted_apply_reports_what_it_did_and_a_rerun_converges(
     assert {**first, **second} == desired
     labels = {n["id"]: n["label"] for n in emu.state.numbers()}
     assert labels == {number_id(i): f"New {i}" if i in changed else f"Line {i}" for i in range(40)}
+
+
+@TIDY_AND_WILD
+def test_an_old_personal_number_plans_clean_and_takes_a_new_member(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # Bob's direct line in the old shape: no participants, its owner only in the deprecated
+    # user_id (which the wild Close does not even send).
+    bob_direct = "phon_demoBobDirect0000000000000000000000001"
+    emulator.state.set_number_fields(bob_direct, {"participants": [], "user_id": BOB})
+    keep = write(
+        tmp_path / "keep.yaml", f"version: 1\nnumbers:\n  {bob_direct}:\n    label: Bob direct\n"
+    )
+    move = write(
+        tmp_path / "move.yaml",
+        f"version: 1\nnumbers:\n  {bob_direct}:\n    participants: [alice@acme.example]\n",
+    )
+
+    kept = cli(emulator, "plan", "-c", keep, "--detailed-exitcode")
+    moved = cli(emulator, "apply", "-c", move, "--auto-approve")
+
+    assert kept.exit_code == 0, kept.output
+    assert moved.exit_code == 0, moved.output
+    assert puts(emulator) == {bob_direct: {"participants": [ALICE]}}
+    assert (emulator.state.number(bob_direct) or {})["participants"] == [ALICE]
+    again = cli(emulator, "plan", "-c", move, "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
