@@ -174,7 +174,7 @@ def test_cli_prints_the_exports_serves_and_stops_cleanly(stop_signal: signal.Sig
             for _ in range(3)
         ]
         process.send_signal(stop_signal)
-        out, err = process.communicate(timeout=10)
+        out, err = process.communicate(timeout=30)  # a hang, not a speed, is what this catches
     finally:
         if process.poll() is None:
             process.kill()

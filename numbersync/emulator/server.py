@@ -314,6 +314,9 @@ class _Server(http.server.ThreadingHTTPServer):
     """ThreadingHTTPServer that knows its emulator and can close its live connections."""
 
     daemon_threads = True
+    # stop() closes every connection, which ends the handler threads; waiting for them as well
+    # (socketserver's default) could hold stop() on a thread the OS schedules late.
+    block_on_close = False
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         if ":" in address[0]:
