@@ -11,7 +11,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -303,26 +303,49 @@ def _validator() -> Any:
     return Draft202012Validator(_inline_refs(schema(), schema()["$defs"]))
 
 
-@cache
-def _quick_check() -> Callable[[Any], Any]:
-    """The same schema compiled to Python by fastjsonschema: about twenty times faster on a
-    valid file, but it stops at the first error, so jsonschema still explains every error."""
+QUICK_CHECK_MODULE = os.path.join(os.path.dirname(__file__), "_schema_check.py")
+_FASTJSONSCHEMA_IMPORT = (
+    "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException"
+)
+_LOCAL_EXCEPTION = """\
+class JsonSchemaValueException(ValueError):
+    def __init__(self, message, value=None, name=None, definition=None, rule=None):
+        super().__init__(message)
+
+
+JsonSchemaValuesException = JsonSchemaValueException\
+"""
+
+
+def quick_check_source() -> str:
+    """The source of numbersync/_schema_check.py: the schema compiled to Python by fastjsonschema,
+    about twenty times faster than jsonschema on a valid file. Generated ahead of time, so that
+    `validate` neither imports fastjsonschema nor compiles the schema on every run (80 ms); its
+    exception is defined in place. It stops at the first error: jsonschema still explains every
+    error. Regenerate with `python -m numbersync.config` (a test fails while it is out of date).
+    """
     import fastjsonschema
 
     inlined = _inline_refs(schema(), schema()["$defs"])
     # Without `$schema` it compiles as draft-07, which has every keyword this schema uses once
     # its `$defs` are inlined; tests/test_config.py checks the two agree on every test file.
     del inlined["$schema"]
-    check: Callable[[Any], Any] = fastjsonschema.compile(inlined)
-    return check
+    del inlined["$id"]  # the generated function is then named `validate`
+    code = fastjsonschema.compile_to_code(inlined)
+    assert code.count(_FASTJSONSCHEMA_IMPORT) == 1, "fastjsonschema's generated code changed"
+    header = (
+        "# Generated from schemas/numbersync.schema.json by numbersync.config.quick_check_source:\n"
+        "# do not edit; regenerate with `python -m numbersync.config`.\n"
+    )
+    return header + code.replace(_FASTJSONSCHEMA_IMPORT, _LOCAL_EXCEPTION)
 
 
 def is_valid_quickly(data: Any) -> bool:
-    import fastjsonschema
+    from numbersync import _schema_check
 
     try:
-        _quick_check()(data)
-    except fastjsonschema.JsonSchemaException:
+        _schema_check.validate(data)
+    except ValueError:
         return False
     return True
 
@@ -592,3 +615,9 @@ def _unique(field: str, items: list[str]) -> list[tuple[int, str]]:
             seen.add(identity)
             kept.append((i, item))
     return kept
+
+
+if __name__ == "__main__":
+    source = quick_check_source()
+    with open(QUICK_CHECK_MODULE, "w", encoding="utf-8") as generated:
+        generated.write(source)

@@ -35,9 +35,11 @@ RINGING_FIELDS: tuple[str, ...] = ("participants", "participant_groups", "phone_
 UNPRIVILEGED_FIELDS: frozenset[str] = frozenset(
     {"label", "voicemail_greeting_url", "forward_to", "forward_to_enabled"}
 )
-# Measured by `make bench` (benchmarks/results.md): at 50 ms a round trip, 8 workers reach a
-# 100/s limit (1.05x of the bound, no 429), 4 cannot (1.24x); 16 gains nothing over 8.
-DEFAULT_CONCURRENCY = 8
+# Requests in flight at once, reads and writes. Measured by `make bench` (benchmarks/results.md):
+# a plan of 10,000 numbers at 150 ms a round trip took 20 s at 1, 7.8 s at 4, 6.2 s at 8 and 5.8 s
+# at 16; an apply against a 100/s limit at 50 ms runs within a few percent of the limit at 8 and
+# 16 (4 cannot reach it), with no 429 either way: the pacer, not this number, keeps to the limits.
+DEFAULT_CONCURRENCY = 16
 DEFAULT_RING_DURATION = 30  # Close: "null means the default of 30 seconds is used"
 MAX_PARTICIPANT_GROUPS = 40
 

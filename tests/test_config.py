@@ -242,3 +242,10 @@ def test_the_schema_command_prints_and_writes_the_packaged_schema(tmp_path: Path
     assert written.exit_code == 0
     assert written.stderr == f"Wrote the schema to {target}\n"
     assert target.read_text() == shown.stdout
+
+
+def test_the_generated_schema_check_is_the_schema_of_today() -> None:
+    generated = Path(config.QUICK_CHECK_MODULE).read_text(encoding="utf-8")
+    assert generated == config.quick_check_source(), (
+        "numbersync/_schema_check.py is out of date: run `python -m numbersync.config`"
+    )

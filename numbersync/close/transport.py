@@ -20,7 +20,8 @@ log = logging.getLogger("numbersync.http")
 
 # Connect fails fast (a wrong URL or a dead network); a read may wait for a busy server.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-MAX_CONNECTIONS = 16  # the applier's largest --concurrency
+# The largest --concurrency, and the users, groups and /me/ read beside the list's pages.
+MAX_CONNECTIONS = 16 + 3
 # A page of 100 numbers with every field is ~150 kB: a body past this is not the Close API, and
 # reading it whole could exhaust memory. Counted after decompression (a gzip bomb is refused too).
 MAX_RESPONSE_BYTES = 16 * 2**20
