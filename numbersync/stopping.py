@@ -23,7 +23,8 @@ class Stopped(Exception):
 
 class Stop:
     """Set once, by whoever first decides the run must end; `reason` says why: "SIGINT",
-    "SIGTERM" or "credential" (Close answered 401 to a write). Thread-safe."""
+    "SIGTERM", "credential" (Close answered 401 to a write) or "closed" (the client was closed: what
+    is still in flight has nobody waiting for it). Thread-safe."""
 
     def __init__(self) -> None:
         self._event = threading.Event()

@@ -21,6 +21,7 @@ import numbersync
 from numbersync.close import CloseClient, Settings, paging
 from numbersync.close import client as client_module
 from numbersync.errors import Abandoned, ApiError
+from numbersync.fetch import fetch_everything
 from numbersync.models import MANAGED_FIELDS, Group, Me, Membership, User
 from numbersync.stopping import Stop
 
@@ -693,6 +694,66 @@ def test_no_request_starts_once_stopped(make_client: Callable[..., CloseClient])
         make_client(recorder, stop=stop).me()
     assert recorder.requests == []
     assert caught.value.reached is False
+
+
+def join_workers(prefix: str) -> None:
+    """Wait for the worker threads a read left running (they end after their current request)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith(prefix):
+            thread.join(10)
+            assert not thread.is_alive(), thread.name
+
+
+@pytest.mark.timeout(30)
+def test_pages_still_in_flight_when_the_client_closes_end_without_retries(
+    make_client: Callable[..., CloseClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Page 2 is refused while page 1 is still on the wire, and the command ends: page 1's 503,
+    arriving after the client closed, is neither retried nor logged as retried."""
+    release = threading.Event()
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.params["_skip"] == "100":
+            return httpx.Response(400, json={"error": "bad page"})
+        assert release.wait(10)
+        return httpx.Response(503)
+
+    recorder = Recorder(handle)
+    client = make_client(recorder, concurrency=2)
+    with caplog.at_level(logging.INFO, "numbersync.http"):
+        with pytest.raises(ApiError) as caught:
+            client.list_phone_numbers(["label"], expect=200)
+        client.close()
+        release.set()
+        join_workers("numbersync-page")
+    assert caught.value.status == 400
+    assert client.stop.reason == "closed"
+    assert sorted(r.url.params["_skip"] for r in recorder.requests) == ["0", "100"]
+    assert [r.getMessage() for r in caplog.records if "retrying" in r.getMessage()] == []
+
+
+@pytest.mark.parametrize(
+    ("failing", "shown"),
+    [
+        ({"/api/v1/user/"}, "/user/"),
+        ({"/api/v1/user/", "/api/v1/group/"}, "/user/"),
+        ({"/api/v1/phone_number/", "/api/v1/user/", "/api/v1/group/"}, "/phone_number/"),
+    ],
+)
+def test_of_reads_made_together_the_first_failure_in_call_order_is_shown(
+    make_client: Callable[..., CloseClient], failing: set[str], shown: str
+) -> None:
+    """Export reads numbers, users and groups at once, and waits for all three: the error shown
+    does not depend on which answered first."""
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path in failing:
+            return httpx.Response(401, json={"error": "Unauthorized"})
+        return httpx.Response(200, json={"data": [], "has_more": False})
+
+    with pytest.raises(ApiError) as caught:
+        fetch_everything(make_client(Recorder(handle)))
+    assert (caught.value.status, caught.value.path) == (401, shown)
 
 
 @pytest.mark.timeout(30)

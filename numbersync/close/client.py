@@ -44,6 +44,9 @@ class CloseClient:
     `transport` replaces the network (httpx.MockTransport in tests). `clock`, `sleep` and `rng`
     replace time and randomness so that tests need not wait. `stop`, once set, ends every wait
     (retries, pacing) at once and lets no new request start: the call raises Abandoned.
+    Closing the client sets it too, so that threads still at work on calls nobody waits for any
+    more (pages read ahead of one that failed, reads beside an interrupted one) end at once
+    instead of retrying, and the process does not wait for them.
     """
 
     def __init__(
@@ -96,6 +99,7 @@ class CloseClient:
         self.close()
 
     def close(self) -> None:
+        self.stop.set("closed")  # keeps the reason when the run was stopped already
         self._transport.close()
 
     def __repr__(self) -> str:

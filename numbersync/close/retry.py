@@ -176,6 +176,8 @@ class Retrier:
                     hint=_give_up_hint(status, reached),
                     reached=reached,
                 )
+            if self._stop is not None and self._stop.is_set():
+                raise self._abandoned(method, path, status, reached, Stopped(self._stop.reason))
             # Retrying is safe for every call we make: GETs read, and a PUT carries absolute
             # values (Close's PUT is a PATCH of the given fields), so sending it again after a
             # 5xx or a dropped connection, even if the first one was applied, ends in the same
