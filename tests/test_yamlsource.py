@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -524,3 +525,20 @@ def test_the_resolver_has_no_path_resolvers_the_reader_would_miss() -> None:
     # PyYAML's path resolvers (add_path_resolver) pick tags by a node's place in the document;
     # the event reader resolves by text alone, as SafeLoader does while none is registered.
     assert not yamlsource._Loader.yaml_path_resolvers
+
+
+@pytest.mark.parametrize(
+    "raw", [b"a: 1\n", b"a: [\n", b"a: 1\na: 2\n"], ids=["read", "syntax", "dup"]
+)
+def test_reading_leaves_the_cyclic_collector_as_it_found_it(raw: bytes) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            with pytest.raises(InputError) if raw != b"a: 1\n" else nullcontext():
+                yamlsource.parse("f.yaml", raw)
+            assert gc.isenabled() == enabled
+    finally:
+        (gc.enable if was else gc.disable)()
