@@ -1,6 +1,8 @@
 """Loading a directory of files: 10,000 numbers spread over 100 files against the same numbers in
 one file, in this process, interleaved run by run. The per-file work (a listing, a parse, a quick
-schema check) must be small next to the per-number work, so the ratio should stay near 1.
+schema check) must be small next to the per-number work, so the ratio should stay near 1. And the
+YAML reader (yamlsource.parse: data and positions built from libyaml's events) against the events
+alone, which no reader of this file can go below.
 
 Loading is CPU-bound and single-threaded, so it is measured in CPU time: on a shared machine, wall
 time mostly measures the other processes."""
@@ -69,6 +71,42 @@ def run(workdir: Path, runs: int) -> list[Row]:
             f"<= {RATIO_TARGET}x",
             check(ratio.median <= RATIO_TARGET),
         ),
+        *reader_rows(single, runs),
+    ]
+
+
+def reader_rows(path: Path, runs: int) -> list[Row]:
+    """yamlsource.parse of the 10,000-number file against iterating yaml.parse's events (libyaml)
+    over the same text, interleaved run by run; both with the cyclic collector off, as the reader
+    runs. The events are the floor of any reader built on them: what parse spends above them is
+    the data, its positions and the checks."""
+    import yaml
+
+    from numbersync import yamlsource
+
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
+
+    def events() -> None:
+        for _ in yaml.parse(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+            pass
+
+    times: dict[str, list[float]] = {"parse": [], "events": []}
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(max(runs, 5)):
+            times["parse"].append(cpu_time(lambda: yamlsource.parse(str(path), raw)))
+            times["events"].append(cpu_time(events))
+    finally:
+        if enabled:
+            gc.enable()
+    parse, alone = Sample(tuple(times["parse"])), Sample(tuple(times["events"]))
+    ratio = ratios(parse, alone)
+    return [
+        Row(SECTION, f"yamlsource.parse, {SIZE:,} numbers, CPU", parse.show("{:.3f}", " s")),
+        Row(SECTION, "yaml.parse events alone, same file, CPU", alone.show("{:.3f}", " s")),
+        Row(SECTION, "yamlsource.parse / events alone", ratio.show("{:.2f}", "x")),
     ]
 
 
