@@ -152,14 +152,27 @@ def test_concurrent_load_loses_no_update() -> None:
 # -- `numbersync emulator` -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_cli_prints_the_exports_serves_and_stops_cleanly(stop_signal: signal.Signals) -> None:
+@pytest.mark.parametrize(
+    ("stop_signal", "sigint_at_start"),
+    [
+        (signal.SIGINT, signal.SIG_DFL),
+        # Started in the background of a script: SIGINT comes ignored, and Python then installs
+        # no handler for it. Whatever the test runner itself was started with, each case is set.
+        (signal.SIGINT, signal.SIG_IGN),
+        (signal.SIGTERM, signal.SIG_DFL),
+    ],
+    ids=["SIGINT", "SIGINT-started-in-background", "SIGTERM"],
+)
+def test_cli_prints_the_exports_serves_and_stops_cleanly(
+    stop_signal: signal.Signals, sigint_at_start: signal.Handlers
+) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "numbersync", "emulator", "--rate-limit", "2/5"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, sigint_at_start),
     )
     try:
         assert process.stdout is not None

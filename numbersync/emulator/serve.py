@@ -141,16 +141,22 @@ def _announce(emulator: Emulator, source: Path, out: TextIO, err: TextIO) -> Non
 
 
 def _wait_for_interrupt() -> None:
-    """Block until Ctrl-C or SIGTERM; both end the process the same quiet way."""
+    """Block until Ctrl-C or SIGTERM; both end the process the same quiet way.
+
+    Both are handled here, SIGINT too: a process started in the background of a script inherits
+    SIGINT ignored, and Python then installs no handler of its own, so `kill -INT` would do
+    nothing."""
 
     def terminate(signum: int, frame: FrameType | None) -> Any:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, terminate)
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, terminate) for sig in stops}
     try:
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
