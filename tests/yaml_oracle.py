@@ -1,6 +1,7 @@
-"""The composer-based reader that numbersync.yamlsource.parse replaced, kept verbatim as the test
-oracle for the event-based one (tests/test_yamlsource.py): yaml.compose builds a node graph, and
-_Builder walks it. Not for use outside the tests: it is two to three times slower.
+"""The composer-based reader that numbersync.yamlsource.parse replaced, kept verbatim (but for the
+decoding and the syntax message, which both readers share) as the test oracle for the event-based
+one (tests/test_yamlsource.py): yaml.compose builds a node graph, and _Builder walks it. Not for use
+outside the tests: it is two to three times slower.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from numbersync.yamlsource import (
     Document,
     LineCol,
     Path,
+    _decode,
+    _syntax_diagnostic,
     json_path,
 )
 
@@ -46,31 +49,6 @@ def parse(file: str, raw: bytes) -> Document:
     if builder.errors:
         raise InputError(builder.errors)
     return Document(file, data, builder.values, builder.keys, raw, builder.int_texts)
-
-
-def _decode(file: str, raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        message = f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be decoded)"
-        raise InputError([Diagnostic(Position(file, line, col), "$", message)]) from None
-
-
-def _syntax_diagnostic(file: str, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
-    mark = exc.problem_mark or exc.context_mark
-    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-    problem = exc.problem or "invalid YAML"
-    context = exc.context or ""
-    if context.startswith("while"):
-        message = f"{problem} ({context})"
-    else:
-        message = f"{context} {problem}".strip()
-    if mark and text[mark.index : mark.index + 1] == "\t":
-        message += "; YAML does not allow tabs for indentation, use spaces"
-    return Diagnostic(Position(file, line, col), "$", f"YAML syntax error: {message}")
 
 
 class _Builder:
