@@ -334,15 +334,20 @@ class _Builder:
             else:
                 seen.add(i)
         event = self._events[i]
+        cls = event.__class__
+        if cls is ScalarEvent:
+            return self._scalar(i, event, path), i + 1
         mark = event.start_mark
         self.values.setdefault(path, (mark.line + 1, mark.column + 1))
-        cls = event.__class__
         if cls is MappingStartEvent:
             return self._mapping(i, path)
-        if cls is SequenceStartEvent:
-            return self._sequence(i, path)
+        return self._sequence(i, path)
+
+    def _scalar(self, i: int, event: Any, path: Path) -> Any:
+        mark = event.start_mark
+        self.values.setdefault(path, (mark.line + 1, mark.column + 1))
         tag = self._tag(event)
-        return (event.value if tag == _STR_TAG else self._typed(i, event, tag, path)), i + 1
+        return event.value if tag == _STR_TAG else self._typed(i, event, tag, path)
 
     def _value(self, j: int, path: Path) -> tuple[Any, int]:
         """Build the node at event j, an alias or not."""
@@ -356,25 +361,16 @@ class _Builder:
         return self._seen is None and self._depth < MAX_DEPTH and not self._bomb
 
     def _sequence(self, i: int, path: Path) -> tuple[list[Any], int]:
-        events, values, tags = self._events, self.values, self._tags
+        events = self._events
         inline = self._inline()
         items: list[Any] = []
         event: Any
-        mark: Any
         j = i + 1
         while (event := events[j]).__class__ is not SequenceEndEvent:
             child = (*path, len(items))
             if inline and event.__class__ is ScalarEvent:
-                # The bulk of a file, built here rather than through build(): the same steps.
-                mark = event.start_mark
-                values.setdefault(child, (mark.line + 1, mark.column + 1))
-                text = event.value
-                tag = event.tag
-                if tag is None:
-                    tag = (tags.get(text) or self._tag(event)) if event.implicit[0] else _STR_TAG
-                elif tag == "!":
-                    tag = self._tag(event)
-                items.append(text if tag == _STR_TAG else self._typed(j, event, tag, child))
+                # The bulk of a file, built without build()'s checks, which it would pass.
+                items.append(self._scalar(j, event, child))
                 j += 1
             else:
                 item, j = self._value(j, child)
@@ -430,7 +426,7 @@ class _Builder:
         return value
 
     def _mapping(self, i: int, path: Path) -> tuple[dict[str, Any], int]:
-        events, values, keys, tags = self._events, self.values, self.keys, self._tags
+        events, keys = self._events, self.keys
         inline = self._inline()
         result: dict[str, Any] = {}
         first_seen: dict[str, LineCol] = {}
@@ -440,24 +436,13 @@ class _Builder:
         j = i + 1
         while (key_event := events[j]).__class__ is not MappingEndEvent:
             k = j  # the key's node: its anchor's when the key is an alias
-            if key_event.__class__ is ScalarEvent:
+            if key_event.__class__ is AliasEvent:
+                k = self._aliases[j]
+                key_event = events[k]
                 j += 1
-                tag = key_event.tag
-                if tag is None:
-                    merge = (
-                        key_event.implicit[0]
-                        and (tags.get(key_event.value) or self._tag(key_event)) == _MERGE_TAG
-                    )
-                else:
-                    merge = self._tag(key_event) == _MERGE_TAG
             else:
-                if key_event.__class__ is AliasEvent:
-                    k = self._aliases[j]
-                    key_event = events[k]
-                    j += 1
-                else:
-                    j = self._skip(j)
-                merge = self._tag(key_event) == _MERGE_TAG
+                j = self._skip(j)
+            merge = self._tag(key_event) == _MERGE_TAG
             # j is now the value's first event
             if merge:
                 merged.update(self._merge_sources(j, path))
@@ -481,17 +466,8 @@ class _Builder:
             mark = key_event.start_mark
             first_seen[key] = keys[child] = (mark.line + 1, mark.column + 1)
             event = events[j]
-            if inline and event.__class__ is ScalarEvent:
-                # As in _sequence: the bulk of a file, built in place.
-                mark = event.start_mark
-                values.setdefault(child, (mark.line + 1, mark.column + 1))
-                text = event.value
-                tag = event.tag
-                if tag is None:
-                    tag = (tags.get(text) or self._tag(event)) if event.implicit[0] else _STR_TAG
-                elif tag == "!":
-                    tag = self._tag(event)
-                result[key] = text if tag == _STR_TAG else self._typed(j, event, tag, child)
+            if inline and event.__class__ is ScalarEvent:  # as in _sequence
+                result[key] = self._scalar(j, event, child)
                 j += 1
             else:
                 result[key], j = self._value(j, child)
