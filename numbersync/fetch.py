@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from numbersync.errors import Abandoned, ApiError
+from numbersync.errors import ApiError
 from numbersync.models import RINGING_FIELDS, LiveNumber, Me
 from numbersync.plan import Directory, needs_directory
 
@@ -64,19 +64,13 @@ def fetch_everything(client: CloseClient) -> Account:
 
 
 def _together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run each call in its own thread; their results in order, or, once every call has ended,
-    the first error in call order, passing over calls abandoned because the run was stopped."""
+    """Run each call in its own thread; their results in order, or the first call's error."""
     pool = ThreadPoolExecutor(len(calls), thread_name_prefix="numbersync-fetch")
     try:
         futures = [pool.submit(call) for call in calls]
-        wait(futures)
+        return [future.result() for future in futures]
     finally:
-        # Interrupted: not waited for; closing the client ends them (see CloseClient).
         pool.shutdown(wait=False, cancel_futures=True)
-    errors = [error for future in futures if (error := future.exception()) is not None]
-    if errors:
-        raise next((e for e in errors if not isinstance(e, Abandoned)), errors[0])
-    return [future.result() for future in futures]
 
 
 def _advisory_me(client: CloseClient) -> Me | None:
