@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from numbersync.errors import ApiError
+from numbersync.errors import Abandoned, ApiError
 from numbersync.models import RINGING_FIELDS, LiveNumber, Me
 from numbersync.plan import Directory, needs_directory
+from numbersync.stopping import in_background
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
@@ -65,18 +65,16 @@ def fetch_everything(client: CloseClient) -> Account:
 
 def _together(*calls: Callable[[], Any]) -> list[Any]:
     """Run each call in its own thread; their results in order, or the first call's error."""
-    pool = ThreadPoolExecutor(len(calls), thread_name_prefix="numbersync-fetch")
-    try:
-        futures = [pool.submit(call) for call in calls]
-        return [future.result() for future in futures]
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    futures = [in_background(f"numbersync-fetch-{n}", call) for n, call in enumerate(calls)]
+    return [future.result() for future in futures]
 
 
 def _advisory_me(client: CloseClient) -> Me | None:
     """/me/ only feeds an advisory warning: when it fails, the plan goes on without it."""
     try:
         return client.me()
+    except Abandoned:
+        return None  # the run is stopping: nothing to say
     except ApiError as exc:
         log.info("GET /me/ failed, so the plan has no permission check: %s", exc.message)
         return None

@@ -2,13 +2,19 @@
 sets, and waits that end the moment it is set instead of sleeping on.
 
 Every wait of the client (retry backoff, Retry-After, rate-limit pacing) goes through `pause`, so
-that "stop" means no new request starts and no wait goes on, whatever the thread is doing.
+that "stop" means no new request starts and no wait goes on, whatever the thread is doing; and
+work done beside the main thread runs `in_background`, so that a process that ends (Ctrl-C, an
+error) never waits on a request still on the wire.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 Sleep = Callable[[float], None]
 
@@ -71,3 +77,25 @@ def pause(seconds: float, stop: Stop | None, sleep: Sleep | None = None) -> None
         return
     if stop.wait(seconds):
         raise Stopped(stop.reason)
+
+
+def in_background(name: str, func: Callable[..., T], *args: Any) -> Future[T]:
+    """Run `func(*args)` on a daemon thread of its own; its result or error in the Future.
+
+    Unlike a ThreadPoolExecutor's workers, which the interpreter joins before it exits, a daemon
+    thread does not hold the process: after Ctrl-C a plan ends at once, even with a page read
+    hanging; the client, closed on the way out, lets that thread make no further request."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            result = func(*args)
+        except BaseException as exc:  # handed to whoever waits on the future
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future

@@ -174,6 +174,49 @@ def test_a_second_signal_stops_waiting_for_a_request_that_hangs(
     assert emu.state.number("phon_gen" + "0" * 40)["label"] == "New 0"  # type: ignore[index]
 
 
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("command", ["plan", "export"])
+def test_ctrl_c_while_reads_hang_ends_the_process_at_once(
+    start_emulator: Callable[..., Emulator], tmp_path: Path, command: str
+) -> None:
+    """Every answer takes a minute: after Ctrl-C the process must not wait for the reads still
+    on the wire (nor retry them), only say it was interrupted."""
+    emu = start_emulator(generate_seed(20), faults=Faults(latency=60))
+    config = labels_file(tmp_path / "numbers.yaml", 20, range(20))
+    # plan reads the list and /me/ (the file names nobody); export the list, users and groups.
+    args, reads = (
+        (["plan", "-c", config], 2)
+        if command == "plan"
+        else (["export", "-o", str(tmp_path / "x")], 3)
+    )
+    env = {**os.environ, "CLOSE_API_URL": emu.url, "CLOSE_API_KEY": emu.admin_key}
+    env.pop("CLOSE_ACCESS_TOKEN", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "numbersync", *args, "-v"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # As a terminal's Ctrl-C finds it, whatever this test runner was started with.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        while len(emu.requests) < reads:  # all on the wire
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)  # the answers would take 60 s
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 130, out + err
+    assert err.endswith("Interrupted.\n"), err
+    assert "Traceback" not in err
+    assert "retrying" not in err
+
+
 @pytest.mark.timeout(60)
 def test_githubs_cancel_sequence_leaves_the_report_on_screen(
     start_emulator: Callable[..., Emulator], tmp_path: Path

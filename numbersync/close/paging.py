@@ -10,10 +10,11 @@ so reading N items takes at most ceil(N / 100) + concurrency - 1 requests.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from numbersync.errors import ApiError
+from numbersync.stopping import in_background
 
 PAGE_SIZE = 100  # Close's documented default and the emulator's maximum
 MAX_PAGES = 10_000  # a million records: beyond that, a server that keeps saying has_more is broken
@@ -75,40 +76,39 @@ class _Reader:
         pages: list[list[dict[str, Any]]] = []
         in_flight: dict[Future[Page], int] = {}
         issued = 0
-        pool = ThreadPoolExecutor(concurrency, thread_name_prefix="numbersync-page")
-        try:
-            while True:
-                # Past the expected pages only once the last of them said there are more; never
-                # more than `concurrency` past the last page checked; and none past a page that
-                # said it is the last, even before its turn to be checked (pages past the end
-                # answer at once while the real last one may be slow).
-                last = expected_pages - 1
-                ahead = len(pages) > last or (last in done and done[last][1])
-                limit = len(pages) + concurrency if ahead else expected_pages
-                if any(not has_more for _, has_more in done.values()):
-                    limit = issued
-                while len(in_flight) < concurrency and issued < min(limit, MAX_PAGES):
-                    future = pool.submit(self._fetch, issued * PAGE_SIZE, issued == 0)
-                    in_flight[future] = issued
-                    issued += 1
-                if not in_flight:
-                    raise self._endless()
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    done[in_flight.pop(future)] = future.result()
-                # Check in order what has arrived; stop at the page that says it is the last.
-                while len(pages) in done:
-                    items, has_more = done.pop(len(pages))
-                    pages.append(items)
-                    if not self._goes_on(items, has_more):
-                        return pages
-                    if len(items) != PAGE_SIZE:
-                        # A server that pages by another size: the offsets requested ahead are
-                        # wrong, so go on one page after another.
-                        return pages + self.sequential(sum(len(p) for p in pages))
-        finally:
-            # Pages requested past the end are not waited for: their answers are not needed.
-            pool.shutdown(wait=False, cancel_futures=True)
+        # Pages in flight when the list is complete (past its end) or has failed are not waited
+        # for: they run in_background, and the client, once closed, lets them send no more.
+        while True:
+            # Past the expected pages only once the last of them said there are more; never
+            # more than `concurrency` past the last page checked; and none past a page that
+            # said it is the last, even before its turn to be checked (pages past the end
+            # answer at once while the real last one may be slow).
+            last = expected_pages - 1
+            ahead = len(pages) > last or (last in done and done[last][1])
+            limit = len(pages) + concurrency if ahead else expected_pages
+            if any(not has_more for _, has_more in done.values()):
+                limit = issued
+            while len(in_flight) < concurrency and issued < min(limit, MAX_PAGES):
+                future = in_background(
+                    f"numbersync-page-{issued}", self._fetch, issued * PAGE_SIZE, issued == 0
+                )
+                in_flight[future] = issued
+                issued += 1
+            if not in_flight:
+                raise self._endless()
+            finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                done[in_flight.pop(future)] = future.result()
+            # Check in order what has arrived; stop at the page that says it is the last.
+            while len(pages) in done:
+                items, has_more = done.pop(len(pages))
+                pages.append(items)
+                if not self._goes_on(items, has_more):
+                    return pages
+                if len(items) != PAGE_SIZE:
+                    # A server that pages by another size: the offsets requested ahead are
+                    # wrong, so go on one page after another.
+                    return pages + self.sequential(sum(len(p) for p in pages))
 
     def _fetch(self, skip: int, first: bool) -> Page:
         query = dict(self._params)
