@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import settings
+
+# `make test` draws the same examples every run, so that a landing never fails on one drawn for
+# the first time; `make fuzz` (NUMBERSYNC_HYPOTHESIS=explore) draws new ones to find them.
+settings.register_profile("suite", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("NUMBERSYNC_HYPOTHESIS", "suite"))
 
 if TYPE_CHECKING:
     from numbersync.emulator import Emulator
