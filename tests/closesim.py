@@ -285,7 +285,7 @@ def puts(n: int) -> list[Request]:
 
 def plan_reads(pages: int, groups: int = 3) -> list[Request]:
     """The reads of a plan: /me/, the users, the groups and each group's members, then the
-    pages of phone numbers (issue 14 sends them all concurrently)."""
+    pages of phone numbers, which a plan reads concurrently."""
     reads: list[Request] = [("GET", "/me/"), ("GET", "/user/"), ("GET", "/group/")]
     reads += [("GET", f"/group/group_{g}/") for g in range(groups)]
     reads += [("GET", "/phone_number/")] * pages

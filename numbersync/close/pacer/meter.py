@@ -69,6 +69,7 @@ class Meter:
         return Ticket(self._flights.send(now), waited)
 
     def _wait(self, now: float) -> float | None:
+        """None when a request may go now, else the seconds it waits (see the class docstring)."""
         if now < self._blocked_until:
             return self._blocked_until - now
         if self._metered is False:
@@ -151,6 +152,7 @@ class Meter:
         self._flights.drop(ticket.seq)
 
     def _take_header(self, seq: int, rate: RateLimit, sent_at: float, received_at: float) -> None:
+        """Fold a header into the window of its `limit`, then into the windows it implies."""
         window = self._windows.get(rate.limit)
         if window is None:
             window = self._windows[rate.limit] = Window(rate.limit)
@@ -215,6 +217,8 @@ class Meter:
             self._trust_jumps = False
         if refusal is not None and shows_late_end(refusal, window, self._rtt):
             self._late = min(_LATE_MAX, self._late + _LATE_STEP)
+        # A window that ends after the hold (by more than the hundredth `reset` may be rounded
+        # to) stays spent until then; one that ends before, the hold already covers.
         if window.end is not None and window.end.hi > until + 0.02:
             window.spend()
         else:
