@@ -37,7 +37,8 @@ FORMATS.checks("date-time")(
 @dataclass(frozen=True, order=True)
 class Difference:
     """One way a JSON value departs from a schema: `schema` is the component checked, `path` where
-    in the value (list indexes as [*]), `kind` what (e.g. "missing user_id", "type (null)")."""
+    in the value (list indexes as [*]), `kind` what: "missing user_id", "unexpected id",
+    "type (null)" (with the JSON type found), "maximum 90", "format date-time"."""
 
     schema: str
     path: str
@@ -157,11 +158,12 @@ def _difference(name: str, error: ValidationError) -> Difference:
         missing = re.match(r"'([^']+)' is a required property", error.message)
         kind = f"missing {missing[1] if missing else error.message}"
     elif error.validator == "additionalProperties":
-        kind = f"unexpected ({error.message})"
+        known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+        kind = "unexpected " + ", ".join(sorted(set(error.instance) - set(known)))
     elif error.validator in ("type", "anyOf", "enum"):
         kind = f"{error.validator} ({_json_type(error.instance)})"
-    else:
-        kind = f"{error.validator} ({error.message})"
+    else:  # a bound or a format: "maxItems 40", "format date-time"
+        kind = f"{error.validator} {error.validator_value}"
     return Difference(name, path, kind)
 
 
