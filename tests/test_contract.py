@@ -54,6 +54,8 @@ SEEDS = {
 }
 DAVE_KEY = "api_demo_dave.fake0000"  # both Acme seeds: a user who may not manage team numbers
 EXAMPLES = int(os.environ.get("NUMBERSYNC_CONTRACT_EXAMPLES", "25"))
+# Scaled with the examples, so that `make fuzz` gets the time it needs; a hang still trips it.
+pytestmark = [pytest.mark.timeout(max(60, EXAMPLES))]
 
 # The endpoints the schemathesis run covers: those numbersync uses. Adding one is one line here
 # (it must be in close-openapi.json); one the emulator does not serve yet is left out of the run.
