@@ -21,7 +21,7 @@ Seed format (every key optional unless marked; unknown keys are refused)::
         permissions: [manage_team_phone_numbers]    # what /me/ reports, nothing more
         manage_numbers: true                        # may manage team phone numbers; default:
                                                     # role admin or superuser, or the permission
-        image: https://...                          # default: the Gravatar URL of the email
+        image: null
         date_created: "2024-01-01T00:00:00+00:00"   # and date_updated
     groups:
       - id: group_...                               # default: derived from the name
@@ -141,8 +141,9 @@ DEFAULT_SEED_NAME = "default_seed.yaml"
 
 
 def _gravatar(email: str) -> str:
-    """The avatar Close shows for a user with none of their own (both of its user examples have
-    one): `image` is a string in every user Close documents."""
+    """A user's `image` when the seed gives none: the avatar Close shows for a user with none of
+    their own (both of its user examples have one; `image` is a string in every user it
+    documents). A seed may still say `image: null`."""
     digest = hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
     return f"https://secure.gravatar.com/avatar/{digest}"
 
