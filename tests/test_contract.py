@@ -289,6 +289,24 @@ def test_numbersync_and_the_emulator_keep_to_closes_schemas(seed: str, tmp_path:
     assert sorted(map(str, kept - answered)) == [], "kept differences that no longer show up"
 
 
+@pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "TRACE", "QUERY", "PATCH"])
+def test_a_method_close_does_not_document_is_refused_not_a_server_error(
+    emulator: Emulator, method: str
+) -> None:
+    with httpx.Client(base_url=emulator.url, auth=(emulator.admin_key, "")) as client:
+        refused = client.request(method, "/phone_number/")
+        after = client.get("/me/")  # the same connection still reads answers whole
+
+    assert (refused.status_code, refused.headers["Allow"]) == (405, "GET")
+    assert refused.content == (
+        b""
+        if method == "HEAD"
+        else b'{"error":"Method ' + method.encode() + b' not allowed; use GET."}'
+    )
+    assert after.status_code == 200 and after.json()["email"] == "admin@acme.example"
+    assert [(r.method, r.status) for r in emulator.requests] == [(method, 405), ("GET", 200)]
+
+
 # --- the schemathesis run -----------------------------------------------------------------------
 
 

@@ -437,7 +437,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 elif fault == "corrupt-gzip-after-write":
                     response = _corrupt_gzip(response)
                 elif fault == "hang-after-write":
-                    record(response.status, fault, response.body)
+                    record(response.status, fault)  # nothing is sent
                     emulator._stopping.wait(HANG_SECONDS)  # no answer: until the server stops
                     self.close_connection = True
                     return
