@@ -342,7 +342,10 @@ def _run_document(seed: Path) -> dict[str, Any]:
         spec = doc["paths"][template][method.lower()]
         for parameter in spec.get("parameters", []):
             if parameter["in"] == "path":
-                parameter["schema"] = {"type": "string", "enum": ids[template.split("/")[1]]}
+                # `{id}` is an object of the path's resource; `{group_id}`, `{user_id}` say theirs.
+                name = parameter["name"]
+                family = template.split("/")[1] if name == "id" else name.removesuffix("_id")
+                parameter["schema"] = {"type": "string", "enum": ids[family]}
         paths.setdefault(template, {})[method.lower()] = spec
     doc["paths"] = paths
     del doc["security"]  # the run authenticates as the seed's admin, never with made-up headers
