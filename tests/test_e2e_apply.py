@@ -407,7 +407,14 @@ def forge_forwarding(document: dict[str, Any]) -> None:
     row = next(r for r in document["changes"] if r["field"] == "forward_to_enabled")
     at = document["changes"].index(row)
     document["changes"].insert(
-        at, {**row, "field": "forward_to", "before": "+16505550100", "after": "+33612345678"}
+        at,
+        {
+            **row,
+            "field": "forward_to",
+            "before": "+16505550100",
+            "after": "+33612345678",
+            "risk": None,
+        },
     )
 
 
@@ -489,7 +496,9 @@ def test_an_unverified_plan_is_applied_only_when_asked_and_says_so_loudly(
     assert result.exit_code == 0, result.output
     why = f"its config {config} is not here"
     assert result.stderr.splitlines()[:3] == [w.format(why=why) for w in UNVERIFIED_WARNING]
-    assert result.stdout == acme_plan(emulator) + ACME_APPLIED.replace(
+    # No names from the file beside the ids: only a verified plan's are Close's own.
+    shown = acme_plan(emulator).replace(" (bob@acme.example)", "").replace(" (Support)", "")
+    assert result.stdout == shown + ACME_APPLIED.replace(
         "Apply complete",
         "Unverified: applied without checking it against its config (--unverified-plan): "
         f"{why}.\nApply complete",
@@ -509,18 +518,9 @@ def test_a_plan_is_verified_against_the_config_given_with_c(
     planfile = tmp_path / "plan.json"
     document = saved_acme_plan(emulator, planfile)
     document["config"]["path"] = "/ci/workspace/numbers.yaml"
-    planfile.write_text(json.dumps(document))
-
-    result = cli(emulator, "apply", str(planfile), "-c", str(NUMBERS_YAML))
-
-    assert result.exit_code == 0, result.output
-    assert result.stderr == ""
-    assert puts(emulator) == ACME_PUTS
-
-    # The same plan with a forged change is refused against that config.
+    reviewed = json.dumps(document)
     forge_forwarding(document)
     planfile.write_text(json.dumps(document))
-    emulator.reset_log()
 
     forged = cli(emulator, "apply", str(planfile), "-c", str(NUMBERS_YAML))
 
@@ -531,6 +531,14 @@ def test_a_plan_is_verified_against_the_config_given_with_c(
         '  +1 650-333-4446: forward_to "+33612345678" is not a change the config asks for',
     ]
     assert puts(emulator) == {}
+
+    planfile.write_text(reviewed)
+
+    result = cli(emulator, "apply", str(planfile), "-c", str(NUMBERS_YAML))
+
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.stderr
+    assert puts(emulator) == ACME_PUTS
 
 
 @pytest.mark.parametrize("flags", [(), ("--unverified-plan",)], ids=["verified", "unverified"])
@@ -554,8 +562,7 @@ def test_a_plan_whose_number_is_not_its_id_in_close_is_refused(
 
     assert_clean_failure(result)
     assert result.stderr.splitlines()[-3:] == [
-        "Error: the saved plan shows numbers that are not their ids in Close, nothing was "
-        "applied:",
+        "Error: the saved plan shows numbers that are not their ids in Close, nothing was applied:",
         f"  {SALES_LINE} is +1 650-333-4448 in the plan, +1 650-333-4444 in Close",
         "Hint: make a new plan with `numbersync plan --out PLANFILE` and review it; a plan file "
         "is not edited by hand",
