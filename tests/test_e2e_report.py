@@ -9,11 +9,14 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import click
+import click.testing
 import pytest
 from helpers import cli
 
@@ -210,4 +213,36 @@ def test_an_apply_whose_credential_close_rejects_while_reading_leaves_its_report
         assert document["planned"] is True
         assert {n["message"] for n in document["numbers"]} == {"Close had rejected the credential"}
         assert [n["status"] for n in document["numbers"]] == ["not sent"] * 3
+    assert [r for r in emulator.requests if r.method == "PUT"] == []
+
+
+def test_ctrl_c_at_the_confirmation_prompt_leaves_its_report(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A terminal, and a prompt that reads it until Ctrl-C comes (as click.prompt, which turns
+    # the KeyboardInterrupt into Abort).
+    monkeypatch.setattr(click.testing._NamedTextIOWrapper, "isatty", lambda self: True)
+
+    def prompt(*args: Any, **kwargs: Any) -> str:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            threading.Event().wait(30)  # reading the terminal; the signal ends it
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        raise AssertionError("the signal did not end the prompt")
+
+    monkeypatch.setattr(click, "prompt", prompt)
+    report = tmp_path / "report.json"
+
+    result = cli(emulator, "apply", "-c", str(NUMBERS_YAML), "--report", str(report))
+
+    assert result.exit_code == 130, result.output
+    assert result.stdout.endswith(
+        SAVED_NOT_SENT.format(why="interrupted before it was sent")
+        + "Interrupted: 0 applied, 0 failed, 0 unknown, 3 not sent.\n"
+        "Hint: run apply again to converge: it sends only what is still different.\n"
+    )
+    document = read_report(report)
+    assert document["stopped"] == "SIGINT" and document["exit_code"] == 130
+    assert [n["status"] for n in document["numbers"]] == ["not sent"] * 3
     assert [r for r in emulator.requests if r.method == "PUT"] == []
