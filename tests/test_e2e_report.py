@@ -1,5 +1,6 @@
 """`numbersync apply --report FILE`: the per-number audit record CI keeps, written whatever the
-apply's end: applied, failed, refused or interrupted. Golden file for the Acme apply."""
+apply's end: applied, failed, refused or interrupted, even while it still reads Close or asks for
+confirmation. Golden file for the Acme apply."""
 
 from __future__ import annotations
 
