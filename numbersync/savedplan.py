@@ -120,6 +120,9 @@ def find_config(saved: Plan, given: str | None) -> tuple[DesiredState | None, st
     where = f"-c {path}" if given else f"its config {path}"
     if not os.path.exists(path):
         return None, f"{where} is not here"
+    if not (os.path.isfile(path) or os.path.isdir(path)):
+        # A device or a pipe, which reading could hang on: no config is one.
+        return None, f"{where} is neither a file nor a directory"
     try:
         state = config.load(path)
     except NumbersyncError as exc:

@@ -440,16 +440,22 @@ def test_a_forged_plan_naming_a_config_that_is_not_here_is_refused_with_no_reque
     assert emulator.requests == []
 
 
-@pytest.mark.parametrize("what", ["changed", "gone", "another"])
+@pytest.mark.parametrize("what", ["changed", "gone", "another", "device"])
 def test_a_saved_plan_whose_config_is_not_the_one_it_was_made_from_is_refused(
     what: str, emulator: Emulator, tmp_path: Path
 ) -> None:
     config = tmp_path / "numbers.yaml"
     config.write_text(NUMBERS_YAML.read_text())
     planfile = tmp_path / "plan.json"
-    saved_acme_plan(emulator, planfile, config)
+    document = saved_acme_plan(emulator, planfile, config)
     flags: tuple[str, ...] = ()
-    if what == "gone":
+    if what == "device":
+        # A path that reading could hang on (a pipe, a terminal) is never read.
+        config = Path(os.devnull)
+        document["config"]["path"] = str(config)
+        planfile.write_text(json.dumps(document))
+        why = f"its config {config} is neither a file nor a directory"
+    elif what == "gone":
         config.unlink()
         why = f"its config {config} is not here"
     elif what == "changed":
