@@ -44,8 +44,9 @@ STATUSES: tuple[Status, ...] = ("applied", "failed", "unknown", "not sent")
 IN_FLIGHT_GRACE = 5.0  # seconds requests in flight get after a stop (CI kills at 10 s)
 # A number whose values the plan read longer ago than this is read again just before its PUT,
 # and not written if Close changed it meanwhile: a longer wait (a slow confirmation, a long
-# apply) leaves more room for a change made elsewhere to be written over unseen.
-RECHECK_AFTER = 30.0  # seconds
+# apply) leaves more room for a change made elsewhere to be written over unseen. Shorter, and an
+# apply paced at Close's rate limits would spend its read budget on a GET before most PUTs.
+RECHECK_AFTER = 60.0  # seconds
 CHANGED_SINCE_READ = "not sent: Close changed it after the plan read it"
 
 
