@@ -296,6 +296,17 @@ def _corrupt_gzip(response: Response) -> Response:
     return Response(response.status, body, (*response.headers, ("Content-Encoding", "gzip")))
 
 
+def _other_id(response: Response, state: State) -> Response:
+    """`response` with the id of another number of the account in place of its own."""
+    body = _parse_json(response.body)
+    if not isinstance(body, dict) or "id" not in body:
+        return response
+    other = next(n["id"] for n in state.numbers() if n["id"] != body["id"])
+    return Response.json(response.status, {**body, "id": other}).with_headers(
+        *(h for h in response.headers if h[0] != "Content-Type")
+    )
+
+
 def _fault_response(status: int, limits: RateLimits) -> Response:
     """A response the network or ingress makes up; 502 and 504 come as HTML like a gateway's."""
     if status == 429:
@@ -436,6 +447,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     response = _fault_response(504, emulator.rate_limits)
                 elif fault == "corrupt-gzip-after-write":
                     response = _corrupt_gzip(response)
+                elif fault == "other-id-after-write":
+                    response = _other_id(response, emulator.state)
                 elif fault == "hang-after-write":
                     record(response.status, fault)  # nothing is sent
                     emulator._stopping.wait(HANG_SECONDS)  # no answer: until the server stops
