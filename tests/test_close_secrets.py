@@ -192,3 +192,23 @@ def test_an_error_answer_echoing_the_credential_anywhere_raises_an_error_without
     logged = "\n".join(str(r.__dict__) for r in caplog.records if r.name.startswith("numbersync"))
     assert "retrying" in logged or status < 500
     assert leaks(everything_about(caught.value) + logged) == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "api_a/b\\\\c.KEY",  # as the credential is: found in the raw text
+        "api_a\\/b\\\\c.KEY",  # `/` escaped, as some servers write it
+        "\\u0061pi_a/b\\u005cc.KEY",  # letters and the backslash as \u escapes
+        "api_a/b\\\\c.\\u004bEY",
+    ],
+)
+def test_read_json_scrubs_the_credential_however_json_writes_it(written: str) -> None:
+    from numbersync.close.transport import read_json, scrubber
+
+    settings = Settings.from_env(
+        {"CLOSE_API_KEY": "api_a/b\\c.KEY", "CLOSE_API_URL": "https://x.example"}
+    )
+    body = f'{{"data": [{{"label": "x {written} y"}}], "{written}": ["{written}"]}}'
+    document = read_json(httpx.Response(200, content=body.encode()), scrubber(settings))
+    assert document == {"data": [{"label": "x **** y"}], "****": ["****"]}

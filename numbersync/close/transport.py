@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import ssl
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -245,6 +246,12 @@ def describe(exc: Exception, scrub: Scrub) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
+# The credential is printable ASCII without quotes (Settings refuses anything else), so only an
+# escape of such a character can hide it from a scrub of the raw text: `\u0021` to `\u007e`,
+# `\\` and `\/`. Escaped accents and emoji (most servers' JSON) need no second look.
+_ASCII_ESCAPE = re.compile(r"\\(?:u00[2-7][0-9A-Fa-f]|[\\/])")
+
+
 def read_json(response: httpx.Response, scrub: Scrub) -> Any:
     """The body's JSON (read as httpx reads it), every string in it scrubbed, keys too: a value
     may hide the credential behind `\\u` escapes, so the strings are scrubbed once decoded.
@@ -252,7 +259,7 @@ def read_json(response: httpx.Response, scrub: Scrub) -> Any:
     raw = response.content
     text = raw.decode(json.detect_encoding(raw), "surrogatepass")
     document = json.loads(text)
-    if "\\" in text or scrub(text) != text:  # else no string of it can hold the credential
+    if _ASCII_ESCAPE.search(text) or scrub(text) != text:
         document = _scrubbed(document, scrub)
     return document
 
