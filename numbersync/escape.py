@@ -30,7 +30,8 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # `##[command]` (as Azure Pipelines reads `##vso[`) anywhere in a line. Text may be printed at
 # the start of a line, so its own start counts as one.
 _LINE_COMMAND = re.compile(r"^(\s*):(?=:)")
-_LEGACY_COMMAND = re.compile(r"#(?=#(?i:vso)?\[)")
+# (A YAML writer breaks the legacy one with the same `\x23`, which YAML reads back as `#`.)
+LEGACY_COMMAND = re.compile(r"#(?=#(?i:vso)?\[)")
 
 
 def _shown(match: re.Match[str]) -> str:
@@ -44,7 +45,7 @@ def escape(text: str) -> str:
     the first character of a CI command escaped too (`\\x3a:error::`, `\\x23#[error]`)."""
     text = _UNSAFE.sub(_shown, text)
     if "#" in text:
-        text = _LEGACY_COMMAND.sub(r"\\x23", text)
+        text = LEGACY_COMMAND.sub(r"\\x23", text)
     if ":" in text:
         text = _LINE_COMMAND.sub(r"\1\\x3a", text)
     return text
@@ -113,7 +114,7 @@ def markdown_fence(lines: list[str]) -> str:
 
 # What json.dumps leaves raw of what `escape` shows (it escapes C0 controls itself: a raw one
 # is the layout of `indent`), and the legacy command's first `#`.
-_JSON_UNSAFE = re.compile(f"[{_BEYOND_C0}]|{_LEGACY_COMMAND.pattern}")
+_JSON_UNSAFE = re.compile(f"[{_BEYOND_C0}]|{LEGACY_COMMAND.pattern}")
 
 
 def escape_json(text: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from helpers import cli
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -217,3 +218,15 @@ def test_any_label_stays_text_in_the_plan_comment(label: str) -> None:
 )
 def test_numbers_dates_and_paths_stay_text_in_the_plan_comment(values: dict[str, str]) -> None:
     assert_inert_markdown(render.render_markdown(plan_of(**values)))
+
+
+def test_export_to_a_ci_log_forges_no_line_and_reads_back(emulator: Emulator) -> None:
+    emulator.state.set_number_fields(BOB, {"label": "##[error]pwned ::error::x ##vso[task]y"})
+
+    result = cli(emulator, "export")
+
+    assert result.exit_code == 0, result.output
+    assert forged(result.stdout + result.stderr) == []
+    assert '"\\x23#[error]pwned ::error::x \\x23#vso[task]y"' in result.stdout
+    exported = yaml.safe_load(result.stdout)["numbers"]
+    assert exported["+16503334448"]["label"] == "##[error]pwned ::error::x ##vso[task]y"
