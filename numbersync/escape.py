@@ -26,11 +26,10 @@ _BEYOND_C0 = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\
 _UNSAFE = re.compile(f"[\x00-\x1f{_BEYOND_C0}]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # The GitHub Actions runner reads a workflow command where a line starts with `::` once .NET's
-# TrimStart() has dropped any whitespace (Unicode's, which `\s` matches), and its legacy
+# TrimStart() has dropped any whitespace (Unicode's, as str.lstrip does), and its legacy
 # `##[command]` (as Azure Pipelines reads `##vso[`) anywhere in a line. Text may be printed at
-# the start of a line, so its own start counts as one.
-_LINE_COMMAND = re.compile(r"^(\s*):(?=:)")
-# (A YAML writer breaks the legacy one with the same `\x23`, which YAML reads back as `#`.)
+# the start of a line, so its own start counts as one. (A YAML writer breaks the legacy one with
+# the same `\x23`, which YAML reads back as `#`.)
 LEGACY_COMMAND = re.compile(r"#(?=#(?i:vso)?\[)")
 
 
@@ -44,10 +43,11 @@ def escape(text: str) -> str:
     """`text` with every unsafe character replaced by its escape (`\\n`, `\\x1b`, `\\u2028`), and
     the first character of a CI command escaped too (`\\x3a:error::`, `\\x23#[error]`)."""
     text = _UNSAFE.sub(_shown, text)
-    if "#" in text:
+    if "##" in text:
         text = LEGACY_COMMAND.sub(r"\\x23", text)
-    if ":" in text:
-        text = _LINE_COMMAND.sub(r"\1\\x3a", text)
+    start = len(text) - len(text.lstrip())
+    if text.startswith("::", start):
+        text = f"{text[:start]}\\x3a{text[start + 1 :]}"
     return text
 
 
@@ -61,9 +61,10 @@ def is_safe(text: str) -> bool:
 # text: a backslash escape, code, emphasis, strikethrough, links and images, headings and issue
 # references, math, an @mention (an `@` after no letter or digit: an email address is left as it
 # was), a bare URL. Such a word is shown as code, where none of them works.
-_ACTIVE = re.compile(r"[\\`*_\[\]#$~]|(?<![A-Za-z0-9_])@|(?i:www)\.|://")
+_ACTIVE_CHARS = re.compile(r"[\\`*_\[\]#$~]")
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@")
 # Plain words keep these, escaped: HTML and entities shown as text, and no cell split.
-_PLAIN = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "\\|"})
+_PLAIN = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"))
 _WORDS = re.compile(r"(\s+)")
 _TICKS = re.compile(r"`+")
 
@@ -72,24 +73,40 @@ def markdown_cell(text: str, *, code: bool = False) -> str:
     """`text` for a Markdown table cell or line: escaped as `escape` does, plain words as they
     are, and each run of words Markdown or GitHub would act on as one code span; all of it one
     code span with `code` (a file name)."""
+    text = escape(text)
     if code:
-        return _code_span(escape(text))
-    words = _WORDS.split(escape(text))  # words at even places, the spaces between at odd
+        return _code_span(text)
+    if not _active(text):
+        return _plain(text)  # the usual case: plain words
+    words = _WORDS.split(text)  # words at even places, the spaces between at odd
     out: list[str] = []
     start = None  # where the run of active words being gathered begins
     for i in range(0, len(words), 2):
-        if _ACTIVE.search(words[i]):
+        if _active(words[i]):
             start = i if start is None else start
             continue
         if start is not None:
             out.append(_code_span("".join(words[start : i - 1])) + words[i - 1])
             start = None
-        out.append(words[i].translate(_PLAIN))
+        out.append(_plain(words[i]))
         if i + 1 < len(words):
             out.append(words[i + 1])
     if start is not None:
         out.append(_code_span("".join(words[start:])))
     return "".join(out)
+
+
+def _active(text: str) -> bool:
+    if _ACTIVE_CHARS.search(text) or ("@" in text and _MENTION.search(text)):
+        return True
+    return "://" in text or "www." in text.lower()
+
+
+def _plain(text: str) -> str:
+    for char, shown in _PLAIN:
+        if char in text:
+            text = text.replace(char, shown)
+    return text
 
 
 def _code_span(text: str) -> str:
@@ -112,12 +129,17 @@ def markdown_fence(lines: list[str]) -> str:
 
 # --- JSON ----------------------------------------------------------------------------------------
 
-# What json.dumps leaves raw of what `escape` shows (it escapes C0 controls itself: a raw one
-# is the layout of `indent`), and the legacy command's first `#`.
-_JSON_UNSAFE = re.compile(f"[{_BEYOND_C0}]|{LEGACY_COMMAND.pattern}")
+# What json.dumps leaves raw of what `escape` shows: it escapes C0 controls itself (a raw one is
+# the layout of `indent`).
+_JSON_UNSAFE = re.compile(f"[{_BEYOND_C0}]")
 
 
 def escape_json(text: str) -> str:
     """JSON `text` (from json.dumps) with the characters `escape` shows written as `\\u` escapes:
     the same JSON value, safe to print. They can only be inside strings, where `\\u` means them."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    # A plan can be tens of MB, and a regular expression reads it slowly: ASCII is checked first.
+    if not text.isascii() or "\x7f" in text:
+        text = _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if "##" in text:
+        text = LEGACY_COMMAND.sub(r"\\u0023", text)
+    return text
