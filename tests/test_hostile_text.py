@@ -104,19 +104,27 @@ def test_show_of_a_saved_plan_forges_no_line(hostile: Emulator) -> None:
     assert cli(hostile, "plan", "--out", "plan.json").exit_code == 0
     document = json.loads(Path("plan.json").read_text())
     document["config"]["path"] = "numbers.yaml\r::error::forged\x1b]8;;https://evil.example\x07x"
-    document["changes"] = [c for c in document["changes"] if c["number"] == NUMBER][:0]
-    document["summary"]["change"] = 0
-    document["summary"]["risky"] = 0
+    # The plan format holds only E.164 numbers in `changes` (Close's number here is not one).
+    document["changes"] = []
+    document["files"] = [{**f, "change": 0} for f in document["files"]]
+    document["summary"].update(change=0, risky=0)
     document["unmanaged"].append({"id": "phon_x", "number": "\x1b[2J::warning::x", "label": LABEL})
     document["summary"]["unmanaged"] = len(document["unmanaged"])
     Path("plan.json").write_text(json.dumps(document))
 
+    shown = {}
     for fmt in ("text", "markdown", "json"):
         result = cli(hostile, "show", "plan.json", "--show-unmanaged", "--format", fmt)
         assert result.exit_code == 0, result.output
         assert forged(result.stdout + result.stderr) == [], fmt
-        if fmt == "markdown":
-            assert_inert_markdown(result.stdout)
+        shown[fmt] = result.stdout
+    assert_inert_markdown(shown["markdown"])
+    assert (
+        "Config `numbers.yaml\\r::error::forged\\x1b]8;;https://evil.example\\x07x` ("
+        in (shown["markdown"])
+    )
+    assert "\n    \\x1b[2J::warning::x " in shown["text"]
+    assert json.loads(shown["json"])["config"] == document["config"]
 
 
 # --- Markdown ----------------------------------------------------------------------------------
