@@ -111,9 +111,12 @@ def _plain(text: str) -> str:
 
 def _code_span(text: str) -> str:
     """`text` as inline code, whatever backticks it holds. GitHub splits a table row at every
-    unescaped `|`, even in code, and unescapes `\\|` there."""
+    unescaped `|`, even in code, and unescapes `\\|` there. Markdown drops one space from each
+    end of code: a padding space keeps a backtick or a space at an end."""
+    if not text:
+        return ""
     fence = "`" * (max(map(len, _TICKS.findall(text)), default=0) + 1)
-    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    padding = " " if text.startswith(("`", " ")) or text.endswith(("`", " ")) else ""
     text = text.replace("|", "\\|")
     return f"{fence}{padding}{text}{padding}{fence}"
 

@@ -81,6 +81,7 @@ def test_markdown_cell_shows_markdown_as_code_and_plain_words_as_they_are(
 def test_a_markdown_code_span_holds_any_backticks_and_pipes() -> None:
     assert markdown_cell("a`b``c | d", code=True) == "```a`b``c \\| d```"
     assert markdown_cell("`x`", code=True) == "`` `x` ``"
+    assert markdown_cell(" spaced path ", code=True) == "`  spaced path  `"
     assert markdown_fence(["plain", "a ``` b", "````"]) == "`````"
 
 

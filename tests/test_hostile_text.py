@@ -210,6 +210,7 @@ def plan_of(**values: Any) -> Plan:
         "~~strike~~ \\*escaped\\*",
         "trailing backtick`",
         "\\",
+        "a\\|b \\\\| c | d",
     ],
 )
 def test_any_label_stays_text_in_the_plan_comment(label: str) -> None:
