@@ -26,7 +26,7 @@ from numbersync.close.ratelimit import (
     rate_limit_from_headers,
 )
 from numbersync.close.settings import Settings
-from numbersync.close.transport import Attempt, Scrub, Transport, excerpt
+from numbersync.close.transport import Attempt, Scrub, Transport, excerpt, read_json
 from numbersync.errors import Abandoned, ApiError
 from numbersync.stopping import Sleep, Stop, Stopped, pause
 
@@ -281,7 +281,7 @@ class Retrier:
 
     def _json(self, method: str, path: str, response: httpx.Response) -> Any:
         try:
-            return response.json()
+            return read_json(response, self._scrub)
         except ValueError:
             raise ApiError(
                 method,

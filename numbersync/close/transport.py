@@ -5,7 +5,9 @@ traffic away from proxies, and says whether a failed request may have reached Cl
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import re
 import ssl
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -80,7 +82,9 @@ def authorization(credential: Secret, scheme: str) -> str:
 
 def scrubber(settings: Settings) -> Scrub:
     """Remove the credential (raw and in its Basic form) from text a server sent back: a
-    misbehaving proxy or server that echoes the request must not make us print it."""
+    misbehaving proxy or server that echoes the request must not make us print it. The
+    Transport applies it to every answer's reason phrase and headers, `read_json` to every
+    string of a JSON body (keys too), and `excerpt` to any other text of a body."""
     secrets = [settings.credential.reveal(), authorization(settings.credential, "basic")[6:]]
     secrets = [s for s in secrets if len(s) >= 4]
 
@@ -190,13 +194,24 @@ class Transport:
                 chunks.append(chunk)
         # The body is decoded already: drop the headers that describe its encoding on the wire.
         wire = {b"content-encoding", b"content-length", b"transfer-encoding"}
+        headers = [
+            (k, self._scrub_bytes(v, "latin-1"))
+            for k, v in streamed.headers.raw
+            if k.lower() not in wire
+        ]
+        extensions = dict(streamed.extensions)
+        # httpx reads the reason phrase as ASCII, dropping any other byte: scrubbed as read.
+        extensions["reason_phrase"] = self._scrub(streamed.reason_phrase).encode("ascii")
         return httpx.Response(
             streamed.status_code,
-            headers=[(k, v) for k, v in streamed.headers.raw if k.lower() not in wire],
+            headers=headers,
             content=b"".join(chunks),
             request=streamed.request,
-            extensions=streamed.extensions,
+            extensions=extensions,
         )
+
+    def _scrub_bytes(self, value: bytes, encoding: str) -> bytes:
+        return self._scrub(value.decode(encoding)).encode(encoding)
 
 
 # Transport failures worth another try: the server may not have seen the request, or it dropped
@@ -229,6 +244,47 @@ def _is_certificate_error(exc: BaseException) -> bool:
 def describe(exc: Exception, scrub: Scrub) -> str:
     message = excerpt(str(exc), scrub)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+# The credential is printable ASCII without quotes (Settings refuses anything else), so only an
+# escape of such a character can hide it from a scrub of the raw text: `\u0021` to `\u007e`,
+# `\\` and `\/`. Escaped accents and emoji (most servers' JSON) need no second look.
+_ASCII_ESCAPE = re.compile(r"\\(?:u00[2-7][0-9A-Fa-f]|[\\/])")
+
+
+def read_json(response: httpx.Response, scrub: Scrub) -> Any:
+    """The body's JSON (read as httpx reads it), every string in it scrubbed, keys too: a value
+    may hide the credential behind `\\u` escapes, so the strings are scrubbed once decoded.
+    ValueError when the body is not JSON."""
+    raw = response.content
+    text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    document = json.loads(text)
+    if _ASCII_ESCAPE.search(text) or scrub(text) != text:
+        document = _scrubbed(document, scrub)
+    return document
+
+
+def _scrubbed(document: Any, scrub: Scrub) -> Any:
+    """`document` with `scrub` applied to each string, keys included; not recursive, so that
+    no nesting json accepted can exhaust the stack here."""
+    pending: list[Any] = []
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return scrub(value)
+        if isinstance(value, dict):
+            value = {scrub(key): item for key, item in value.items()}
+            pending.append(value)
+        elif isinstance(value, list):
+            pending.append(value)
+        return value
+
+    top = clean(document)
+    while pending:
+        node = pending.pop()
+        for key, value in list(node.items() if isinstance(node, dict) else enumerate(node)):
+            node[key] = clean(value)
+    return top
 
 
 def excerpt(text: str, scrub: Scrub) -> str:
