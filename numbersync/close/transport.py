@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 
 from numbersync import __version__
-from numbersync.close.settings import Secret, Settings, is_loopback
+from numbersync.close.settings import Secret, Settings
+from numbersync.loopback import is_loopback, url_host
 
 log = logging.getLogger("numbersync.http")
 
@@ -114,7 +115,7 @@ class Transport:
         # emulator, a CI service) is never sent to a proxy: over plain http the proxy would read
         # the Authorization header.
         mounts: dict[str, httpx.BaseTransport | None] = (
-            {f"all://{host}": None} if is_loopback(host) else {}
+            {f"all://{url_host(host)}": None} if is_loopback(host) else {}
         )
         # TLS verification stays on (httpx's default `verify=True`). With trust_env (the default)
         # httpx builds its SSL context from SSL_CERT_FILE or SSL_CERT_DIR when set, else from
