@@ -29,6 +29,8 @@ def _fail(exc: NumbersyncError) -> None:
     if isinstance(exc, InputError):
         for diagnostic in exc.diagnostics:
             click.echo(str(diagnostic), err=True)
+        if exc.more:
+            click.echo(f"and {exc.more} more", err=True)
     # Messages quote servers and files: each line is escaped, so none can forge another.
     click.echo(escape(f"Error: {exc.message}"), err=True)
     for line in exc.details:
