@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     "report_path",
     metavar="FILE",
     help="Also write each number's outcome as JSON (written when the apply fails, is refused or "
-    "is interrupted too).",
+    "is interrupted too); - writes it to stdout, and the rest to stderr. A read-only FILE is "
+    "refused before anything is sent (--force is about the safety rails only).",
 )
 @verbose_option
 @click.pass_context
@@ -66,12 +67,17 @@ def apply(
     """
     from numbersync import config, render
     from numbersync.apply import Applier, ApplyReport, check_saved_plan, refuse_if_unsafe
-    from numbersync.output import use_color
+    from numbersync.output import check_target, is_stdout, use_color
     from numbersync.planfile import read_plan
     from numbersync.report import render_report
 
     if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("give either -c FILE or a PLANFILE, not both")
+    # The report must be writable before anything is sent: after the PUTs is too late to learn
+    # that the audit record cannot be kept.
+    if report_path:
+        check_target(report_path, forcible=False)
+    to_err = is_stdout(report_path or "")  # stdout carries the report
     with close_client(concurrency) as client:
         if planfile:
             saved = read_plan(planfile)
@@ -87,32 +93,34 @@ def apply(
             state = config.load(config_path)
             plan, account = make_plan(client, state, targets, excludes)
             live = {n.id: n for n in account.numbers}
-        click.echo(render.render_text(plan, color=use_color()), nl=False)
+        color = use_color(sys.stderr if to_err else sys.stdout)
+        click.echo(render.render_text(plan, color=color), nl=False, err=to_err)
         if not plan.has_changes:
             _save_report(report_path, ApplyReport(()), plan)
             return
         with _report_refusal(report_path, plan):
             refuse_if_unsafe(plan, live, plan.safety, force=force)
             if not planfile:
-                _confirm(auto_approve)
+                _confirm(auto_approve, err=to_err)
         applier = Applier(client, state, concurrency, progress=_progress())
         with _stop_on_signals(client.stop, applier.abandon):
             report = applier.run(plan.changes)
     # Requests still hanging after a stop are left to their (daemon) worker threads: closing
     # the client closes their sockets, and the process does not wait for them.
     _save_report(report_path, report, plan)
-    click.echo(render_report(report), nl=False)
+    click.echo(render_report(report), nl=False, err=to_err)
     sys.exit(report.exit_code)
 
 
 def _save_report(
     path: str | None, report: ApplyReport, plan: Plan, refused: str | None = None
 ) -> None:
-    from numbersync.output import write_atomic
+    from numbersync.output import write_output
     from numbersync.report import render_report_json
 
     if path:
-        write_atomic(path, render_report_json(report, plan, finished_at=now(), refused=refused))
+        text = render_report_json(report, plan, finished_at=now(), refused=refused)
+        write_output(path, text, forcible=False)
 
 
 @contextmanager
@@ -130,7 +138,7 @@ def _report_refusal(path: str | None, plan: Plan) -> Iterator[None]:
         raise
 
 
-def _confirm(auto_approve: bool) -> None:
+def _confirm(auto_approve: bool, *, err: bool = False) -> None:
     from numbersync.errors import RefusedError
 
     if auto_approve:
@@ -141,7 +149,7 @@ def _confirm(auto_approve: bool) -> None:
             hint="review the plan, then pass --auto-approve (for CI) to apply it",
         )
     answer = click.prompt(
-        "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+        "Apply these changes? Only 'yes' will be accepted", default="", show_default=False, err=err
     )
     if answer != "yes":
         raise RefusedError("Apply cancelled.")

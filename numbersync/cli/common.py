@@ -154,17 +154,21 @@ def make_plan(
     return plan, account
 
 
-def print_plan(plan: Plan, output_format: str, *, show_unmanaged: bool = False) -> None:
+def print_plan(
+    plan: Plan, output_format: str, *, show_unmanaged: bool = False, err: bool = False
+) -> None:
+    """The plan on stdout, or on stderr (`err`) when stdout carries something else."""
     from numbersync import render
     from numbersync.output import use_color
 
     if output_format == "json":
-        click.echo(render.render_json(plan), nl=False)
+        click.echo(render.render_json(plan), nl=False, err=err)
     elif output_format == "markdown":
-        click.echo(render.render_markdown(plan))
+        click.echo(render.render_markdown(plan), err=err)
     else:
-        text = render.render_text(plan, color=use_color(), show_unmanaged=show_unmanaged)
-        click.echo(text, nl=False)
+        color = use_color(sys.stderr if err else sys.stdout)
+        text = render.render_text(plan, color=color, show_unmanaged=show_unmanaged)
+        click.echo(text, nl=False, err=err)
 
 
 def say_warnings(warnings: tuple[str, ...]) -> None:

@@ -22,7 +22,14 @@ from numbersync.cli.common import (
 
 @click.command()
 @config_option
-@click.option("--out", "out_path", metavar="PLANFILE", help="Also save the plan (JSON) for apply.")
+@click.option(
+    "--out",
+    "out_path",
+    metavar="PLANFILE",
+    help="Also save the plan (JSON) for apply; - writes it to stdout, and the rendered plan to "
+    "stderr.",
+)
+@click.option("--force", is_flag=True, help="Replace PLANFILE even when it is read-only.")
 @format_option
 @click.option(
     "--detailed-exitcode",
@@ -38,6 +45,7 @@ from numbersync.cli.common import (
 def plan(
     config_path: str,
     out_path: str | None,
+    force: bool,
     output_format: str,
     detailed_exitcode: bool,
     targets: tuple[str, ...],
@@ -47,14 +55,21 @@ def plan(
 ) -> None:
     """Fetch the live numbers and print what would change: the plan. Writes nothing to Close."""
     from numbersync import config, render
-    from numbersync.output import write_atomic
+    from numbersync.output import check_target, is_stdout, write_output
 
     state = config.load(config_path)
+    if out_path:
+        check_target(out_path, force=force)  # before reading Close, not after
     with close_client(concurrency) as client:
         result, _ = make_plan(client, state, targets, excludes)
     if out_path:
-        write_atomic(out_path, render.render_json(result))
-    print_plan(result, output_format, show_unmanaged=show_unmanaged)
+        write_output(out_path, render.render_json(result), force=force)
+    print_plan(
+        result,
+        output_format,
+        show_unmanaged=show_unmanaged,
+        err=is_stdout(out_path or ""),
+    )
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
 
