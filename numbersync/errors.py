@@ -155,5 +155,11 @@ class Abandoned(ApiError):
     `reached` says whether an earlier attempt may have reached Close."""
 
 
+class TimedOut(NumbersyncError):
+    """The run reached its --timeout before it had anything to show; exits as `timeout(1)`."""
+
+    exit_code = 124
+
+
 class RefusedError(NumbersyncError):
     """numbersync refuses to go on: an unsafe plan without --force, a stale plan, no consent."""

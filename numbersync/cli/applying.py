@@ -21,6 +21,8 @@ from numbersync.cli.common import (
     now,
     reports_errors,
     target_option,
+    timeout_option,
+    within_timeout,
 )
 from numbersync.escape import escape
 
@@ -46,6 +48,7 @@ if TYPE_CHECKING:
     "is interrupted too); - writes it to stdout, and the rest to stderr. A read-only FILE is "
     "refused before anything is sent (--force is about the safety rails only).",
 )
+@timeout_option
 @verbose_option
 @click.pass_context
 @reports_errors
@@ -59,6 +62,7 @@ def apply(
     excludes: tuple[str, ...],
     concurrency: int,
     report_path: str | None,
+    timeout: float | None,
 ) -> None:
     """Apply the changes: from the file, or a saved PLANFILE. Shows the plan, asks first.
 
@@ -70,6 +74,7 @@ def apply(
     from numbersync.output import check_target, is_stdout, use_color
     from numbersync.planfile import read_plan
     from numbersync.report import render_report
+    from numbersync.stopping import Stop
 
     if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("give either -c FILE or a PLANFILE, not both")
@@ -78,20 +83,30 @@ def apply(
     if report_path:
         check_target(report_path, forcible=False)
     to_err = is_stdout(report_path or "")  # stdout carries the report
-    with close_client(concurrency) as client:
+    # The deadline counts from here, a confirmation prompt included: CI answers none.
+    stop = Stop.after(timeout)
+    doing = "reading Close; nothing was sent"
+    with close_client(concurrency, stop) as client:
         if planfile:
             saved = read_plan(planfile)
             with _report_refusal(report_path, saved):
-                plan, live, state = check_saved_plan(
-                    client,
-                    saved,
-                    targets,
-                    excludes,
-                    note=lambda line: click.echo(escape(line), err=True),
+                plan, live, state = within_timeout(
+                    stop,
+                    timeout,
+                    doing,
+                    lambda: check_saved_plan(
+                        client,
+                        saved,
+                        targets,
+                        excludes,
+                        note=lambda line: click.echo(escape(line), err=True),
+                    ),
                 )
         else:
             state = config.load(config_path)
-            plan, account = make_plan(client, state, targets, excludes)
+            plan, account = within_timeout(
+                stop, timeout, doing, make_plan, client, state, targets, excludes
+            )
             live = {n.id: n for n in account.numbers}
         color = use_color(sys.stderr if to_err else sys.stdout)
         click.echo(render.render_text(plan, color=color), nl=False, err=to_err)

@@ -17,6 +17,8 @@ from numbersync.cli.common import (
     print_plan,
     reports_errors,
     target_option,
+    timeout_option,
+    within_timeout,
 )
 
 
@@ -40,6 +42,7 @@ from numbersync.cli.common import (
 @exclude_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
 @concurrency_option
+@timeout_option
 @verbose_option
 @reports_errors
 def plan(
@@ -52,16 +55,21 @@ def plan(
     excludes: tuple[str, ...],
     show_unmanaged: bool,
     concurrency: int,
+    timeout: float | None,
 ) -> None:
     """Fetch the live numbers and print what would change: the plan. Writes nothing to Close."""
     from numbersync import config, render
     from numbersync.output import check_target, is_stdout, write_output
+    from numbersync.stopping import Stop
 
+    stop = Stop.after(timeout)
     state = config.load(config_path)
     if out_path:
         check_target(out_path, force=force)  # before reading Close, not after
-    with close_client(concurrency) as client:
-        result, _ = make_plan(client, state, targets, excludes)
+    with close_client(concurrency, stop) as client:
+        result, _ = within_timeout(
+            stop, timeout, "reading Close", make_plan, client, state, targets, excludes
+        )
     if out_path:
         write_output(out_path, render.render_json(result), force=force)
     print_plan(
