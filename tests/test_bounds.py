@@ -4,6 +4,7 @@ from the server has a total budget. Fake clocks throughout: no test waits for re
 
 from __future__ import annotations
 
+import gzip
 import random
 import socket
 import threading
@@ -19,6 +20,9 @@ from numbersync.apply import Applier
 from numbersync.cli import main
 from numbersync.cli.common import parse_duration, shown_duration
 from numbersync.close import CloseClient, Settings
+from numbersync.close.settings import Secret
+from numbersync.close.transport import Failure, Transport
+from numbersync.errors import ApiError
 from numbersync.plan import FieldChange, NumberChange
 from numbersync.stopping import Stop, Stopped, pause, until_stopped
 
@@ -181,3 +185,137 @@ def test_a_bad_duration_is_a_usage_error(text: str, tmp_path: Path) -> None:
     result = run("http://127.0.0.1:9/api/v1", "plan", "--timeout", text)
     assert result.exit_code == 1
     assert "is not a duration such as 90s, 15m or 1h30m" in result.stderr
+
+
+# Each request's deadline, body included ---------------------------------------------------------
+
+
+class DrippingServer:
+    """Answers every request with a 200 whose body comes one byte at a time: 1,000 bytes, one
+    every 10 ms of real time, unless the client hangs up first. `sent` counts the bytes."""
+
+    BODY_BYTES = 1000
+
+    def __init__(self, gzip: bool = False) -> None:
+        self.sent = 0
+        self._gzip = gzip
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._server.getsockname()[1]}/api/v1"
+
+    def _serve(self) -> None:
+        try:
+            connection, _ = self._server.accept()
+        except OSError:
+            return
+        with connection:
+            connection.recv(65536)
+            encoding = b"Content-Encoding: gzip\r\n" if self._gzip else b""
+            body = gzip.compress(b'{"id": "' + b"x" * 20000 + b'"}') if self._gzip else b"{}"
+            body = body.ljust(self.BODY_BYTES, b" ")[: self.BODY_BYTES]
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                + encoding
+                + b"Content-Length: %d\r\n\r\n" % len(body)
+            )
+            for byte in body:
+                if self._stop.wait(0.01):
+                    return
+                try:
+                    connection.sendall(bytes([byte]))
+                except OSError:
+                    return  # the client hung up: what this test wants
+                self.sent += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self._server.close()
+
+
+class Stepping:
+    """A clock that moves 5 s every time it is read: each byte seems to take 5 s to come."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 5.0
+        return self.now
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+def test_a_body_that_drips_is_cut_at_the_request_deadline(compressed: bool) -> None:
+    server = DrippingServer(gzip=compressed)
+    settings = Settings(api_url=server.url, credential=Secret(KEY))
+    try:
+        transport = Transport(settings, lambda text: text, deadline=60.0, clock=Stepping())
+        attempt = transport.send("GET", "/me/")
+        transport.close()
+    finally:
+        server.close()
+
+    assert attempt.response is None
+    assert attempt.failure == Failure(
+        "the answer did not arrive whole within 60 s; stopped reading it",
+        retryable=False,
+        reached=True,
+        hint="the server sends its answers too slowly: try again later, and check that "
+        "CLOSE_API_URL points at the Close API",
+    )
+    # Read at 5 s a byte, the deadline passes at the 12th: nowhere near the whole body.
+    assert server.sent < 100
+
+
+def test_a_plan_against_a_dripping_server_ends_with_the_deadline(tmp_path: Path) -> None:
+    server = DrippingServer()
+    settings = Settings(api_url=server.url, credential=Secret(KEY))
+    try:
+        client = CloseClient(settings, request_clock=Stepping(), max_attempts=6)
+        with client, pytest.raises(ApiError) as caught:
+            client.me()
+    finally:
+        server.close()
+    assert caught.value.message == (
+        "GET /me/: the answer did not arrive whole within 60 s; stopped reading it"
+    )
+    assert client.stats.total_requests == 1  # not retried: the next try would drip the same
+
+
+# The run's budget of bytes ----------------------------------------------------------------------
+
+
+def test_reading_stops_past_the_runs_budget_of_bytes() -> None:
+    # Pages of 100 numbers, each with a 3 kB label, that always say there are more.
+    pages = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        skip = int(request.url.params.get("_skip", "0"))
+        pages.append(skip)
+        data = [
+            {"id": f"phon_{skip + i}", "number": f"+1650{skip + i:07d}", "label": "x" * 3000}
+            for i in range(100)
+        ]
+        return httpx.Response(200, json={"data": data, "has_more": True})
+
+    settings = Settings.from_env({"CLOSE_API_KEY": KEY})
+    with CloseClient(
+        settings, transport=httpx.MockTransport(handler), max_total_bytes=2**20, pace=False
+    ) as client:
+        with pytest.raises(ApiError) as caught:
+            client.list_phone_numbers(["label"])
+        with pytest.raises(ApiError) as after:
+            client.me()
+
+    assert caught.value.detail == (
+        "the server sent more than 1 MiB in this run, more than any plausible account; "
+        "stopped reading"
+    )
+    assert pages == [0, 100, 200, 300]  # 300 kB each: the fourth passes 1 MiB
+    # Nothing more is even sent once the budget is spent.
+    assert after.value.detail == caught.value.detail
+    assert not after.value.reached
+    assert pages == [0, 100, 200, 300]
