@@ -9,9 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import EMULATOR_SEED
 from helpers import cli
 
+from numbersync.cli import main
 from numbersync.close.settings import check_api_url
 from numbersync.emulator import Emulator
 from numbersync.emulator.serve import serve
@@ -94,3 +96,19 @@ def test_a_plan_against_the_emulator_on_ipv6_loopback(
     assert result.exit_code == 0, result.output
     assert 'label: "Sales" -> "Support"' in result.stdout
     assert sorted(r.path for r in emu.requests) == ["/me/", "/phone_number/"]
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::ffff:127.0.0.1]"])
+def test_every_ipv4_loopback_form_reaches_the_emulator_past_a_proxy(
+    emulator: Emulator, host: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:9")  # a proxy that is never there
+    config = tmp_path / "numbers.yaml"
+    config.write_text('version: 1\nnumbers:\n  "+16503334444": {label: Sales}\n')
+    url = emulator.url.replace("127.0.0.1", host)
+    env = {"CLOSE_API_URL": url, "CLOSE_API_KEY": emulator.admin_key, "CLOSE_ACCESS_TOKEN": None}
+
+    result = CliRunner().invoke(main, ["plan", "-c", str(config)], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("No changes.")
