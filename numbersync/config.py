@@ -487,6 +487,9 @@ def _settings_errors(
     for i, item in enumerate(_list(settings.get("phone_numbers"))):
         if isinstance(item, str) and unchecked((*path, "phone_numbers", i)):
             yield from _phone_error(doc, (*path, "phone_numbers", i), item)
+    # A list may hold a mistake on every one of millions of items: its JSON path is made once.
+    participants: Path = (*path, "participants")
+    shown = json_path(participants)
     for i, item in enumerate(_list(settings.get("participants"))):
         if (
             isinstance(item, str)
@@ -495,7 +498,7 @@ def _settings_errors(
             and not EMAIL.match(item)
         ):
             message = f'must be a user email or a user id (user_...), got "{item}"'
-            yield _diag(doc, (*path, "participants", i), message)
+            yield Diagnostic(doc.position((*participants, i)), f"{shown}[{i}]", message)
     url = settings.get("voicemail_greeting_url")
     url_path = (*path, "voicemail_greeting_url")
     if isinstance(url, str) and unchecked(url_path) and not _is_https_url(url):

@@ -53,11 +53,12 @@ class Findings:
     def __init__(self, limit: int = MAX_SHOWN) -> None:
         self._limit = limit
         self._kept: list[Diagnostic] = []
+        self._last: tuple[str, int, int, str, str] = ("", 0, 0, "", "")  # kept[-1]'s order
         self.total = 0
 
     def add(self, diagnostic: Diagnostic) -> None:
         kept = self._kept
-        if len(kept) == self._limit and diagnostic > kept[-1]:
+        if len(kept) == self._limit and _key(diagnostic) > self._last:
             self.total += 1
             return
         at = bisect.bisect_left(kept, diagnostic)
@@ -67,6 +68,7 @@ class Findings:
         kept.insert(at, diagnostic)
         if len(kept) > self._limit:
             kept.pop()
+        self._last = _key(kept[-1])
 
     def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
         for diagnostic in diagnostics:
@@ -83,6 +85,13 @@ class Findings:
 
     def __bool__(self) -> bool:
         return self.total > 0
+
+
+def _key(diagnostic: Diagnostic) -> tuple[str, int, int, str, str]:
+    """A diagnostic's place in the order, as one plain tuple: the comparison made for every
+    problem past the kept ones, cheaper than the dataclasses' own."""
+    position = diagnostic.position
+    return (position.file, position.line, position.col, diagnostic.path, diagnostic.message)
 
 
 class NumbersyncError(Exception):
