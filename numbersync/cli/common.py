@@ -144,8 +144,8 @@ timeout_option = click.option(
     "--timeout",
     callback=parse_duration,
     metavar="DURATION",
-    help="End the run after DURATION (90s, 15m, 1h30m) as SIGTERM would: no new request, "
-    "the report so far, exit 124.",
+    help="End the run after DURATION (90s, 15m, 1h30m) as SIGTERM would (no new request; "
+    "apply still prints and writes its report), with exit code 124.",
 )
 
 
