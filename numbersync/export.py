@@ -463,12 +463,13 @@ def write_tree(directory: str, files: Mapping[str, str]) -> None:
     write_files(directory, files)
 
 
-def write_files(directory: str, files: Mapping[str, str]) -> None:
-    """Write each of `files` (names relative to `directory`, which is made when missing)."""
+def write_files(directory: str, files: Mapping[str, str], *, force: bool = False) -> None:
+    """Write each of `files` (names relative to `directory`, which is made when missing);
+    `force`: replace read-only ones too."""
     for name, text in files.items():
         path = os.path.join(directory, name)
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot create {os.path.dirname(path)}: {exc.strerror}") from None
-        write_atomic(path, text)
+        write_atomic(path, text, force=force)
