@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from numbersync.errors import Abandoned, ApiError
 from numbersync.models import RINGING_FIELDS, LiveNumber, Me
-from numbersync.plan import Directory, needs_directory
+from numbersync.plan import (
+    Directory,
+    Plan,
+    needs_directory,
+    role_to_read,
+    unnamed_owners,
+    with_owner_emails,
+)
 from numbersync.stopping import in_background
 
 if TYPE_CHECKING:
@@ -30,12 +37,12 @@ class Account:
 
 
 def fields_to_fetch(managed: Iterable[str]) -> list[str]:
-    """The fields to read for these managed ones: a file that manages one of the fields a number
-    rings also needs the other two, or the safety rail could not tell that a number it empties
-    still rings something else (or nothing)."""
-    wanted = set(managed)
-    if wanted & set(RINGING_FIELDS):
-        wanted |= set(RINGING_FIELDS)
+    """The fields to read for these managed ones, and always the three a number rings: they say
+    whose personal number it is (Close lets only its owner change it), and whether a number a
+    change empties still rings something else (or nothing). Forwarding needs its target too."""
+    wanted = set(managed) | set(RINGING_FIELDS)
+    if "forward_to_enabled" in wanted:
+        wanted.add("forward_to")
     return sorted(wanted)
 
 
@@ -70,11 +77,44 @@ def _together(*calls: Callable[[], Any]) -> list[Any]:
 
 
 def _advisory_me(client: CloseClient) -> Me | None:
-    """/me/ only feeds an advisory warning: when it fails, the plan goes on without it."""
+    """/me/ only feeds an advisory warning: when it fails, the plan goes on without it. Where it
+    lists the caller's permissions without the one for group numbers, their role's are read
+    too (`GET /role/{id}/`), since the role may hold it."""
     try:
-        return client.me()
+        me = client.me()
     except Abandoned:
         return None  # the run is stopping: nothing to say
     except ApiError as exc:
         log.info("GET /me/ failed, so the plan has no permission check: %s", exc.message)
         return None
+    roles: dict[str, frozenset[str] | None] = {}
+    for membership in me.memberships:
+        role_id = role_to_read(membership)
+        if role_id is not None and role_id not in roles:
+            roles[role_id] = _role_permissions(client, role_id)
+    memberships = tuple(
+        replace(m, role_permissions=roles.get(m.role_id or "")) for m in me.memberships
+    )
+    return replace(me, memberships=memberships)
+
+
+def _role_permissions(client: CloseClient, role_id: str) -> frozenset[str] | None:
+    """The role's permissions; None when they cannot be read, which means no warning."""
+    try:
+        return client.role(role_id).permissions
+    except ApiError as exc:  # Abandoned included: the run is stopping
+        log.info("GET /role/%s/ failed, so the plan has no permission check: %s", role_id, exc)
+        return None
+
+
+def name_owners(client: CloseClient, plan: Plan, account: Account) -> Plan:
+    """The plan with the emails of the teammates whose personal numbers it marks. /user/ is read
+    for them only when the plan did not read it already (the file names nobody by email); when
+    that read fails, the plan names them by id."""
+    if account.directory.users is not None or not unnamed_owners(plan):
+        return plan
+    try:
+        return with_owner_emails(plan, client.list_users())
+    except ApiError as exc:
+        log.info("GET /user/ failed, so owners are named by id: %s", exc.message)
+        return plan

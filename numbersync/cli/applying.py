@@ -7,6 +7,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -69,6 +70,7 @@ def apply(
     from numbersync.output import use_color
     from numbersync.planfile import read_plan
     from numbersync.report import render_report
+    from numbersync.safety import judge
 
     if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
         raise click.UsageError("give either -c FILE or a PLANFILE, not both")
@@ -87,15 +89,17 @@ def apply(
             state = config.load(config_path)
             plan, account = make_plan(client, state, targets, excludes)
             live = {n.id: n for n in account.numbers}
+        # The same judgment `plan` printed, made again on what Close has now.
+        plan = replace(plan, verdict=judge(plan, live))
         click.echo(render.render_text(plan, color=use_color()), nl=False)
         if not plan.has_changes:
             _save_report(report_path, ApplyReport(()), plan)
             return
         with _report_refusal(report_path, plan):
-            refuse_if_unsafe(plan, live, plan.safety, force=force)
+            refuse_if_unsafe(plan, force=force)
             if not planfile:
                 _confirm(auto_approve)
-        applier = Applier(client, state, concurrency, progress=_progress())
+        applier = Applier(client, state, concurrency, progress=_progress(), emails=plan.emails)
         with _stop_on_signals(client.stop, applier.abandon):
             report = applier.run(plan.changes)
     # Requests still hanging after a stop are left to their (daemon) worker threads: closing

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -137,8 +138,9 @@ def make_plan(
     targets: tuple[str, ...] = (),
     excludes: tuple[str, ...] = (),
 ) -> tuple[Plan, Account]:
-    from numbersync.fetch import fetch_for_plan
+    from numbersync.fetch import fetch_for_plan, name_owners
     from numbersync.plan import build_plan
+    from numbersync.safety import judge
 
     account = fetch_for_plan(client, state)
     plan = build_plan(
@@ -149,7 +151,8 @@ def make_plan(
         targets=targets,
         excludes=excludes,
     )
-    return plan, account
+    plan = name_owners(client, plan, account)
+    return replace(plan, verdict=judge(plan, {n.id: n for n in account.numbers})), account
 
 
 def print_plan(plan: Plan, output_format: str, *, show_unmanaged: bool = False) -> None:
