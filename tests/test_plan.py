@@ -354,8 +354,18 @@ ALICE = Me("user_alice", "alice@acme.example")
         # The old shape: no participants, the owner in the deprecated user_id.
         ({"participants": [], "user_id": "user_bob"}, "label: B", "user_bob", False),
         ({"participants": ["user_alice"]}, "label: B", None, False),
-        ({"participants": ["user_bob"], "phone_numbers": ["+14155550100"]}, "label: B", None, False),
-        ({"participants": ["user_bob"], "participant_groups": ["group_x"]}, "label: B", None, False),
+        (
+            {"participants": ["user_bob"], "phone_numbers": ["+14155550100"]},
+            "label: B",
+            None,
+            False,
+        ),
+        (
+            {"participants": ["user_bob"], "participant_groups": ["group_x"]},
+            "label: B",
+            None,
+            False,
+        ),
         ({"participants": ["user_bob", "user_carol"]}, "label: B", None, False),
         ({"participants": []}, "label: B", None, False),
         # Bob's number made to ring Carol too: refused, and it would be shared.
@@ -442,8 +452,10 @@ def test_forwarding_on_with_nowhere_to_forward_is_an_error_at_its_position(
         build_plan(desired, numbers)
     [diagnostic] = caught.value.diagnostics
     line = 2 if error == "defaults" else 3
-    path = '$.defaults.forward_to_enabled' if error == "defaults" else (
-        '$.numbers["+16503334444"].forward_to_enabled'
+    path = (
+        "$.defaults.forward_to_enabled"
+        if error == "defaults"
+        else ('$.numbers["+16503334444"].forward_to_enabled')
     )
     assert (diagnostic.position.line, diagnostic.path, diagnostic.message) == (
         line,

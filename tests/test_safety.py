@@ -23,7 +23,10 @@ def change(i: int, *fields: FieldChange, owner: str | None = None) -> NumberChan
     return NumberChange(f"phon_{i}", f"+1650333{i:04d}", None, str(i), fields, owner=owner)
 
 
-def plan(changes: int, managed: int, safety: Safety = Safety(), *extra: NumberChange) -> Plan:
+RAILS = Safety()
+
+
+def plan(changes: int, managed: int, safety: Safety = RAILS, *extra: NumberChange) -> Plan:
     made = tuple(change(i) for i in range(changes)) + extra
     unchanged = tuple(f"+1650444{i:04d}" for i in range(managed - len(made)))
     return Plan(made, unchanged, (), safety=safety)
@@ -63,7 +66,9 @@ def test_blast_radius(changes: int, managed: int, safety: Safety, reasons: tuple
 )
 def test_rings_nobody(server: dict[str, Any], field: FieldChange, silenced: bool) -> None:
     verdict = judge(plan(0, 1, Safety(), change(7, field)), {"phon_7": live(7, **server)})
-    reason = "it leaves +1 650-333-0007 with no participants, no groups and no phone numbers to ring"
+    reason = (
+        "it leaves +1 650-333-0007 with no participants, no groups and no phone numbers to ring"
+    )
     assert verdict == Verdict((reason,) if silenced else ())
 
 
