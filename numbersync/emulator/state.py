@@ -653,7 +653,7 @@ class State:
                 old_owner = None  # the old personal shape ends with this write
             result = {**current, **changes}
             if owner is not None and rules.personal_members == "refuse":
-                _check_stays_personal(owner, changes, _sole_member(result, old_owner))
+                _check_stays_personal(owner, current, changes, _sole_member(result, old_owner))
             if rules.forwarding_target:
                 _check_forwarding(changes, result)
             if old_owner is None:
@@ -748,14 +748,18 @@ def _sole_member(obj: Mapping[str, Any], old_owner: str | None) -> str | None:
     return members[0] if len(members) == 1 else None
 
 
-def _check_stays_personal(owner: str, changes: Mapping[str, Any], after: str | None) -> None:
+def _check_stays_personal(
+    owner: str, current: Mapping[str, Any], changes: Mapping[str, Any], after: str | None
+) -> None:
     """Close documents participants, participant_groups and phone_numbers as the members of a
     group number: on a personal number, a write that changes who it rings is refused (writing
-    back its one owner is not)."""
+    back its one owner is not), with an error on each field it changes."""
     if after == owner:
         return
+    written = [name for name in RINGING_FIELDS if name in changes]
+    changed = [name for name in written if changes[name] != current[name]] or written
     message = "This is a personal number: only a group number's members can be set."
-    raise ValidationFailed([], {name: message for name in RINGING_FIELDS if name in changes})
+    raise ValidationFailed([], dict.fromkeys(changed, message))
 
 
 def _check_forwarding(changes: Mapping[str, Any], result: Mapping[str, Any]) -> None:
