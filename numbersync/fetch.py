@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from numbersync.errors import Abandoned, ApiError
@@ -15,7 +15,6 @@ from numbersync.plan import (
     Directory,
     Plan,
     needs_directory,
-    role_to_read,
     unnamed_owners,
     with_owner_emails,
 )
@@ -77,29 +76,19 @@ def _together(*calls: Callable[[], Any]) -> list[Any]:
 
 
 def _advisory_me(client: CloseClient) -> Me | None:
-    """/me/ only feeds an advisory warning: when it fails, the plan goes on without it. Where it
-    lists the caller's permissions without the one for group numbers, their role's are read
-    too (`GET /role/{id}/`), since the role may hold it."""
+    """/me/ only feeds an advisory warning: when it fails, the plan goes on without it."""
     try:
-        me = client.me()
+        return client.me()
     except Abandoned:
         return None  # the run is stopping: nothing to say
     except ApiError as exc:
         log.info("GET /me/ failed, so the plan has no permission check: %s", exc.message)
         return None
-    roles: dict[str, frozenset[str] | None] = {}
-    for membership in me.memberships:
-        role_id = role_to_read(membership)
-        if role_id is not None and role_id not in roles:
-            roles[role_id] = _role_permissions(client, role_id)
-    memberships = tuple(
-        replace(m, role_permissions=roles.get(m.role_id or "")) for m in me.memberships
-    )
-    return replace(me, memberships=memberships)
 
 
-def _role_permissions(client: CloseClient, role_id: str) -> frozenset[str] | None:
-    """The role's permissions; None when they cannot be read, which means no warning."""
+def role_permissions(client: CloseClient, role_id: str) -> frozenset[str] | None:
+    """The permissions of the caller's role (`GET /role/{id}/`); None when they cannot be read,
+    which means no warning, as when /me/ fails."""
     try:
         return client.role(role_id).permissions
     except ApiError as exc:  # Abandoned included: the run is stopping

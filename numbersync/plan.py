@@ -322,7 +322,7 @@ def build_plan(
         changes=tuple(changes),
         unchanged=tuple(sorted(unchanged)),
         unmanaged=tuple(unmanaged),
-        warnings=(*_permission_warnings(changes, live_by_id, me), *notes),
+        warnings=(*permission_warnings(changes, live_by_id, me), *notes),
         # Only the names of ids the plan shows: /user/ lists every organization's users, whose
         # emails have no business in a plan file or a pull-request comment.
         emails=_named(resolver.emails, changes, "participants"),
@@ -646,22 +646,55 @@ def _lacks_permission(membership: Membership) -> bool:
     return role is not None and not holds_number_permission(role)
 
 
-def _permission_warnings(
+def role_to_read_for(plan: Plan, live: Mapping[str, LiveNumber], me: Me | None) -> str | None:
+    """The caller's role to read before the plan can say whether to warn: /me/ lists their
+    permissions without the one for group numbers, and some change needs it. Read only then,
+    so that an admin's plan, or one that needs no permission, costs no request."""
+    if me is None:
+        return None
+    membership = me.membership(_organization(live.values()))
+    if membership is None or membership.role_permissions is not None:
+        return None
+    role_id = role_to_read(membership)
+    if role_id is None or not _needing(plan.changes, live, me):
+        return None
+    return role_id
+
+
+def with_role(
+    plan: Plan, live: Mapping[str, LiveNumber], me: Me, role_id: str, granted: frozenset[str] | None
+) -> Plan:
+    """The plan with its permission warning decided on the role's permissions (`granted`, None
+    when they could not be read: no warning)."""
+    memberships = tuple(
+        replace(m, role_permissions=granted) if m.role_id == role_id else m for m in me.memberships
+    )
+    warning = permission_warnings(plan.changes, live, replace(me, memberships=memberships))
+    return replace(plan, warnings=(*warning, *plan.warnings)) if warning else plan
+
+
+def _needing(
+    changes: Sequence[NumberChange], live: Mapping[str, LiveNumber], me: Me
+) -> list[NumberChange]:
+    """The changes Close may refuse without the permission; a teammate's personal number is
+    left out: Close refuses it whatever the permission, and the plan says so there."""
+    return [
+        change
+        for change in changes
+        if not change.owner and _needs_permission(change, live[change.id], me)
+    ]
+
+
+def permission_warnings(
     changes: Sequence[NumberChange], live: Mapping[str, LiveNumber], me: Me | None
 ) -> list[str]:
-    """At most one advisory line, worded as a possibility: the server decides in the end. A
-    change to a teammate's personal number is left out: Close refuses it whatever the
-    permission, and the plan says so there."""
+    """At most one advisory line, worded as a possibility: the server decides in the end."""
     if me is None or not changes:
         return []
     membership = me.membership(_organization(live.values()))
     if membership is None or not _lacks_permission(membership):
         return []
-    needing = [
-        change
-        for change in changes
-        if not change.owner and _needs_permission(change, live[change.id], me)
-    ]
+    needing = _needing(changes, live, me)
     if not needing:
         return []
     shown = ", ".join(phone.display(c.number) for c in needing[:3])

@@ -138,8 +138,8 @@ def make_plan(
     targets: tuple[str, ...] = (),
     excludes: tuple[str, ...] = (),
 ) -> tuple[Plan, Account]:
-    from numbersync.fetch import fetch_for_plan, name_owners
-    from numbersync.plan import build_plan
+    from numbersync.fetch import fetch_for_plan, name_owners, role_permissions
+    from numbersync.plan import build_plan, role_to_read_for, with_role
     from numbersync.safety import judge
 
     account = fetch_for_plan(client, state)
@@ -151,8 +151,13 @@ def make_plan(
         targets=targets,
         excludes=excludes,
     )
+    live = {n.id: n for n in account.numbers}
+    role_id = role_to_read_for(plan, live, account.me)
+    if role_id is not None and account.me is not None:
+        granted = role_permissions(client, role_id)
+        plan = with_role(plan, live, account.me, role_id, granted)
     plan = name_owners(client, plan, account)
-    return replace(plan, verdict=judge(plan, {n.id: n for n in account.numbers})), account
+    return replace(plan, verdict=judge(plan, live)), account
 
 
 def print_plan(plan: Plan, output_format: str, *, show_unmanaged: bool = False) -> None:
