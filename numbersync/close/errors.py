@@ -17,10 +17,13 @@ from numbersync.errors import ApiError
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
 PERMISSION_HINT = (
-    f"changing members, groups or ring settings needs the {PERMISSION_NAME} permission; "
-    "without it a user may change only label, greeting and forwarding of numbers where they are "
-    "the sole member"
+    f"changing members, groups or ring settings needs the {PERMISSION_NAME} permission "
+    "(manage_group_numbers); without it a user may change only label, greeting and forwarding "
+    "of numbers where they are the sole member"
 )
+PERSONAL_HINT = "Close lets only its owner change a personal number, whatever the permission"
+# Words of Close's refusals that come as a 400 with an `errors` list instead of a 403.
+_REFUSAL_WORDS = ("permission", "personal number")
 _PHONE_NUMBER_PATH = re.compile(r"^/phone_number/([^/]+)/$")
 _TAG = re.compile(r"<[^>]*>")
 
@@ -83,7 +86,7 @@ def _bad_request(method: str, path: str, body: Any, said: str, text: str, scrub:
         raw_errors = body.get("errors")
         if isinstance(raw_errors, list):
             errors = [scrub(_flatten(e)) for e in raw_errors]
-    if not field_errors and errors and any("permission" in e.lower() for e in errors):
+    if not field_errors and any(word in e.lower() for e in errors for word in _REFUSAL_WORDS):
         # Close may refuse a forbidden change with 400 and an `errors` list instead of a 403.
         return _not_allowed(method, path, 400, "; ".join(errors))
     messages = errors + [f"{name}: {message}" for name, message in field_errors.items()]
@@ -94,7 +97,9 @@ def _bad_request(method: str, path: str, body: Any, said: str, text: str, scrub:
 
 
 def _not_allowed(method: str, path: str, status: int, said: str) -> ApiError:
-    hint = PERMISSION_HINT if method == "PUT" and _PHONE_NUMBER_PATH.match(path) else None
+    hint = None
+    if method == "PUT" and _PHONE_NUMBER_PATH.match(path):
+        hint = PERSONAL_HINT if "personal number" in said.lower() else PERMISSION_HINT
     return ApiError(method, path, status, "not allowed" + suffix(said), hint=hint)
 
 
