@@ -17,9 +17,9 @@ from numbersync.errors import ApiError
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
 PERMISSION_HINT = (
-    f"changing members, groups or ring settings needs the {PERMISSION_NAME} permission "
-    "(manage_group_numbers); without it a user may change only label, greeting and forwarding "
-    "of numbers where they are the sole member"
+    f"changing members, groups or ring settings needs the {PERMISSION_NAME} permission; "
+    "without it a user may change only label, greeting and forwarding of numbers where they are "
+    "the sole member"
 )
 PERSONAL_HINT = "Close lets only its owner change a personal number, whatever the permission"
 # Words of Close's refusals that come as a 400 with an `errors` list instead of a 403.
