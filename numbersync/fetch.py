@@ -60,13 +60,15 @@ def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
 
 
 def fetch_everything(client: CloseClient) -> Account:
-    """All numbers with every managed field, users and groups: what export writes out."""
-    numbers, users, groups = _together(
+    """All numbers with every managed field, users and groups: what export writes out; and
+    /me/, to tell the caller's personal numbers from their teammates'."""
+    numbers, users, groups, me = _together(
         client.list_phone_numbers,
         lambda: tuple(client.list_users()),
         lambda: tuple(client.list_groups()),
+        lambda: _advisory_me(client),
     )
-    return Account(tuple(numbers), Directory(users=users, groups=groups), None)
+    return Account(tuple(numbers), Directory(users=users, groups=groups), me)
 
 
 def _together(*calls: Callable[[], Any]) -> list[Any]:

@@ -48,7 +48,7 @@ def export(output_path: str | None, split_by: str | None, concurrency: int) -> N
         raise click.UsageError("--split-by writes a directory: give it with -o DIR")
     with close_client(concurrency) as client:
         account = fetch_everything(client)
-    exported = Export(account.numbers, account.directory)
+    exported = Export(account.numbers, account.directory, account.me)
     source, when, count = client.settings.api_url, now(), len(account.numbers)
     if not output_path:
         # Only a schema file in the current directory can be named: where stdout goes is unknown.
@@ -108,7 +108,7 @@ def init(
     scaffold.refuse_existing(directory, layout, force=force)
     with close_client(concurrency) as client:
         account = fetch_everything(client)
-    exported = Export(account.numbers, account.directory)
+    exported = Export(account.numbers, account.directory, account.me)
     files = scaffold.files(exported, layout, source=client.settings.api_url, when=now())
     scaffold.refuse_existing(directory, layout, force=force, written=files)
     write_files(directory, files)
