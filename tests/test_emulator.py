@@ -640,7 +640,7 @@ def test_the_acme_seed_covers_every_number_of_the_example_file() -> None:
     assert len(seed["numbers"]) > len(desired)  # some numbers are unmanaged
     assert seed["api_keys"][0]["user"] == "admin@acme.example"
     dave = next(u for u in seed["users"] if u["email"] == "dave@acme.example")
-    assert dave["id"] == DAVE and "manage_team_phone_numbers" not in dave.get("permissions", [])
+    assert dave["id"] == DAVE and "manage_group_numbers" not in dave.get("permissions", [])
     assert (EXAMPLES / "emulator-seed.yaml").read_text().startswith("# THE KEYS")
 
 
@@ -669,7 +669,7 @@ BAD_SEEDS: list[tuple[dict[str, Any], str]] = [
 @pytest.mark.parametrize(("patch", "needle"), BAD_SEEDS, ids=[n for _, n in BAD_SEEDS])
 def test_bad_seeds_are_refused_with_a_clear_message(patch: dict[str, Any], needle: str) -> None:
     seed: dict[str, Any] = {
-        "users": [{"email": "a@x.example", "permissions": ["manage_team_phone_numbers"]}],
+        "users": [{"email": "a@x.example", "permissions": ["manage_group_numbers"]}],
         "api_keys": [{"key": "api_a.fake", "user": "a@x.example"}],
     }
     seed.update(patch)

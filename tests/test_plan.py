@@ -462,3 +462,29 @@ def test_forwarding_on_with_nowhere_to_forward_is_an_error_at_its_position(
         path,
         FORWARD_ERROR,
     )
+
+
+def test_the_role_is_read_only_for_a_change_that_needs_the_permission(tmp_path: Path) -> None:
+    from numbersync.plan import role_to_read_for, with_role
+
+    desired = state(
+        tmp_path,
+        "  '+16503334444': {label: Own}\n  '+16503334445': {inbound_ring_duration: 45}\n",
+    )
+    numbers = [
+        live("+16503334444", participants=["user_alice"]),  # Alice's own: label needs nothing
+        live("+16503334445", participants=["user_alice", "user_bob"]),
+    ]
+    alice = Me("user_alice", "alice@acme.example", (membership("role_lead", "calling"),))
+    by_id = {n.id: n for n in numbers}
+    only_own = build_plan(desired, numbers, me=alice, targets=["+16503334444"])
+    assert role_to_read_for(only_own, by_id, alice) is None
+    both = build_plan(desired, numbers, me=alice)
+    assert both.warnings == ()
+    assert role_to_read_for(both, by_id, alice) == "role_lead"
+    warned = with_role(both, by_id, alice, "role_lead", frozenset({"calling"}))
+    assert len(warned.warnings) == 1
+    assert warned.warnings[0].startswith("1 change (+1 650-333-4445) may need")
+    lead = frozenset({"manage_group_numbers"})
+    assert with_role(both, by_id, alice, "role_lead", lead).warnings == ()
+    assert with_role(both, by_id, alice, "role_lead", None).warnings == ()  # unreadable
