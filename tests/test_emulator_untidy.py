@@ -591,7 +591,8 @@ def test_the_wild_seed_serves_the_tidy_acme_plus_its_extras(
 )
 def test_the_emulator_fixture_serves_either_acme(emulator: Emulator, unmanaged_extras: int) -> None:
     assert len(emulator.state) == 11 + unmanaged_extras
-    assert emulator.quirks == (Quirks(400, False) if unmanaged_extras else Quirks())
+    wild = Quirks(400, False, personal_number_error=404)
+    assert emulator.quirks == (wild if unmanaged_extras else Quirks())
 
 
 def test_the_wild_seed_answers_untidily(start_emulator: Callable[..., Emulator]) -> None:
@@ -619,7 +620,9 @@ def test_the_wild_seed_answers_untidily(start_emulator: Callable[..., Emulator])
         "permissions_granted": ["bulk_edit", "export"],
     }
     assert forbidden.status_code == 400 and forbidden.json()["field-errors"] == {}
-    assert wild.quirks == Quirks(permission_error=400, deprecated_fields=False)
+    assert wild.quirks == Quirks(
+        permission_error=400, deprecated_fields=False, personal_number_error=404
+    )
     assert wild.requests[-1] == RecordedRequest(
         "PUT",
         "/phone_number/phon_demoSalesLine0000000000000000000000001/",
