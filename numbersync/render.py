@@ -73,7 +73,8 @@ def marks(plan: Plan, change: NumberChange) -> list[str]:
     found = []
     if change.owner:
         found.append(
-            f"personal number of {owner_name(plan, change)}: Close lets only its owner change it"
+            f"personal number of {escape(owner_name(plan, change))}: Close lets only its owner "
+            "change it"
         )
     if change.shares:
         found.append("turns a personal number into a shared one")
@@ -250,13 +251,13 @@ def _markdown_verdict(plan: Plan) -> list[str]:
     if not lines:
         return []
     assert plan.verdict is not None
-    first = _cell(lines[0].removeprefix("Safety: "))
+    first = _cell(escape(lines[0].removeprefix("Safety: ")))
     if plan.verdict.refuses:
         out = ["> [!CAUTION]", f"> **Safety:** {first}", ""]
     else:
         out = [f"**Safety:** {first}", ""]
     if len(lines) > 1:
-        out += ["> [!WARNING]", f"> {_cell(lines[1])}", ""]
+        out += ["> [!WARNING]", f"> {_cell(escape(lines[1]))}", ""]
     return out
 
 

@@ -226,3 +226,18 @@ def test_json_plan_lists_every_field_change(all_plans: dict[str, Plan]) -> None:
         "voicemail_greeting_url",
     }
     assert all(c["id"] == "phon_16503334444" for c in document["changes"])
+
+
+def test_an_owners_email_from_close_is_escaped_in_every_format(
+    all_plans: dict[str, Plan],
+) -> None:
+    # Close answers the emails: one holding an escape sequence must not recolour a terminal
+    # or forge a line of a CI log.
+    plan = all_plans["personal"]
+    forged = replace(plan, emails={**plan.emails, "user_alice": "a\x1b[31m@x\n::error::"})
+    for text in (render.render_text(forged), render.render_markdown(forged)):
+        assert "\x1b" not in text and "\n::error::" not in text
+        assert "personal number of a\\x1b[31m@x\\n::error::" in text
+    assert json.loads(render.render_json(forged))["verdict"]["close_refuses"][0]["owner_email"] == (
+        "a\x1b[31m@x\n::error::"
+    )
