@@ -35,6 +35,7 @@ from numbersync.plan import (
     effective_live_fields,
     normalise_live,
     same_value,
+    with_owner_emails,
 )
 from numbersync.stopping import Stop
 from numbersync.yamlsource import json_path
@@ -342,6 +343,7 @@ def check_saved_plan(
         _refuse_unreviewed(state, find_unreviewed(plan, fresh))
         # The names shown beside ids are Close's, not whatever the plan file says they are.
         plan = replace(plan, emails=fresh.emails, group_names=fresh.group_names)
+        plan = with_owner_emails(plan, account.directory.users or ())
     return plan, {n.id: n for n in live}, state
 
 
