@@ -21,7 +21,6 @@ from helpers import cli
 
 from numbersync.emulator import Emulator, generate_seed
 from numbersync.emulator.state import Group
-from numbersync.models import DEFAULT_CONCURRENCY
 from numbersync.resources import shipped_text
 
 REPO = Path(__file__).resolve().parent.parent
