@@ -152,6 +152,52 @@ def make_plan(
     return plan, account
 
 
+def plan_file(
+    config_path: str,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    targets: tuple[str, ...] = (),
+    excludes: tuple[str, ...] = (),
+) -> Plan:
+    """The plan of the file at `config_path`, its reads begun before the file is read: /me/ and
+    the numbers (with every managed field, since which ones the file manages is not known yet)
+    are on their way while it is parsed; the users and groups it needs follow at once.
+
+    What goes wrong is reported as if the file were read first: a missing or invalid file
+    before missing credentials, and before any answer from Close.
+    """
+    from numbersync.close import CloseClient, Settings
+
+    if not os.path.exists(config_path):
+        _load(config_path)  # its error: there is nothing to read the account for
+    try:
+        settings = Settings.from_env(os.environ)
+    except NumbersyncError:
+        _load(config_path)
+        raise
+    with CloseClient(settings, concurrency=concurrency) as client:
+        from numbersync.fetch import PlanReads
+
+        reads = PlanReads(client)
+        state = _load(config_path)
+        from numbersync.plan import build_plan
+
+        account = reads.account(state)
+        return build_plan(
+            state,
+            account.numbers,
+            account.directory,
+            me=account.me,
+            targets=targets,
+            excludes=excludes,
+        )
+
+
+def _load(config_path: str) -> DesiredState:
+    from numbersync import config
+
+    return config.load(config_path)
+
+
 def print_plan(plan: Plan, output_format: str, *, show_unmanaged: bool = False) -> None:
     from numbersync import render
     from numbersync.output import use_color

@@ -8,12 +8,11 @@ import click
 
 from numbersync.cli import verbose_option
 from numbersync.cli.common import (
-    close_client,
     concurrency_option,
     config_option,
     exclude_option,
     format_option,
-    make_plan,
+    plan_file,
     print_plan,
     reports_errors,
     target_option,
@@ -46,12 +45,10 @@ def plan(
     concurrency: int,
 ) -> None:
     """Fetch the live numbers and print what would change: the plan. Writes nothing to Close."""
-    from numbersync import config, render
+    result = plan_file(config_path, concurrency, targets, excludes)
+    from numbersync import render
     from numbersync.output import write_atomic
 
-    state = config.load(config_path)
-    with close_client(concurrency) as client:
-        result, _ = make_plan(client, state, targets, excludes)
     if out_path:
         write_atomic(out_path, render.render_json(result))
     print_plan(result, output_format, show_unmanaged=show_unmanaged)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from numbersync.close.pacer import Pacer
-from numbersync.close.paging import list_all
+from numbersync.close.paging import ListRead, list_all
 from numbersync.close.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT, Retrier, Stats
 from numbersync.close.settings import Settings
 from numbersync.close.transport import DEFAULT_TIMEOUT, MAX_CONNECTIONS, Transport, scrubber
@@ -112,18 +112,20 @@ class CloseClient:
     ) -> list[LiveNumber]:
         """Every phone number of the organization, with `fields` (default: all managed fields);
         `expect`: how many the caller knows of (sizes the first round of page requests)."""
-        wanted = tuple(MANAGED_FIELDS if fields is None else fields)
-        unknown = sorted(set(wanted) - set(MANAGED_FIELDS))
-        if unknown:
-            raise ValueError(f"not managed fields: {', '.join(unknown)}")
-        # Groups come with participants: they tell an owner listed only in `user_id` from a
-        # sole group member (see plan.normalise_live).
-        extra = ("participant_groups",) if "participants" in wanted else ()
-        requested = BASE_FIELDS + tuple(
-            name for name in MANAGED_FIELDS if name in wanted or name in extra
-        )
-        items = self._list("/phone_number/", {"_fields": ",".join(requested)}, expect=expect)
+        wanted, query = _phone_number_query(fields)
+        items = self._list("/phone_number/", query, expect=expect)
         return [_live_number(item, wanted, "GET", "/phone_number/") for item in items]
+
+    def read_phone_numbers(
+        self, fields: Sequence[str] | None = None, *, expect: int = 0
+    ) -> PhoneNumberRead:
+        """list_phone_numbers begun on a thread of its own, for a caller with other work to do
+        meanwhile (reading its file): see PhoneNumberRead."""
+        wanted, query = _phone_number_query(fields)
+        read = ListRead(
+            self._get, "/phone_number/", query, concurrency=self.concurrency, expect=expect
+        )
+        return PhoneNumberRead(read, wanted)
 
     def get_phone_number(self, number_id: str) -> LiveNumber:
         path = _phone_number_path(number_id)
@@ -204,7 +206,43 @@ class CloseClient:
         return self._retrier.call("GET", path, params=params)
 
 
+class PhoneNumberRead:
+    """The organization's phone numbers, being read: `expect` tells the reading how many the
+    caller knows of, once it does; `numbers` waits for them (or raises the read's error)."""
+
+    def __init__(self, read: ListRead, requested: Sequence[str]) -> None:
+        self._read = read
+        self._requested = tuple(requested)
+
+    def expect(self, count: int) -> None:
+        self._read.expect(count)
+
+    def numbers(self, fields: Sequence[str] | None = None) -> list[LiveNumber]:
+        """Every number, with `fields` (some of those requested; default: all of them)."""
+        wanted = self._requested if fields is None else tuple(fields)
+        if set(wanted) - set(self._requested):
+            raise ValueError(
+                f"not requested: {', '.join(sorted(set(wanted) - set(self._requested)))}"
+            )
+        return [_live_number(item, wanted, "GET", "/phone_number/") for item in self._read.result()]
+
+
 # Building LiveNumbers ---------------------------------------------------------------------------
+
+
+def _phone_number_query(fields: Sequence[str] | None) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The managed fields wanted (default: all) and the list query that reads them."""
+    wanted = tuple(MANAGED_FIELDS if fields is None else fields)
+    unknown = sorted(set(wanted) - set(MANAGED_FIELDS))
+    if unknown:
+        raise ValueError(f"not managed fields: {', '.join(unknown)}")
+    # Groups come with participants: they tell an owner listed only in `user_id` from a
+    # sole group member (see plan.normalise_live).
+    extra = ("participant_groups",) if "participants" in wanted else ()
+    requested = BASE_FIELDS + tuple(
+        name for name in MANAGED_FIELDS if name in wanted or name in extra
+    )
+    return wanted, {"_fields": ",".join(requested)}
 
 
 def _phone_number_path(number_id: str) -> str:

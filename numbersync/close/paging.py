@@ -118,6 +118,11 @@ class ReadAhead:
     def expect(self, pages: int) -> None:
         self.expected = max(self.expected, pages)
 
+    @property
+    def wide(self) -> bool:
+        """Reading `concurrency` ahead: the list is longer than SMALL_LIST and than expected."""
+        return self.known > max(self.expected, SMALL_PAGES)
+
     def answered(self, page: int, count: int, has_more: bool) -> None:
         """Page `page` held `count` items and said `has_more`."""
         self.answers.add(page)
@@ -134,7 +139,7 @@ class ReadAhead:
         room = self.concurrency - sum(1 for page in self.issued if page >= self.checked)
         limit = self.end if self.end is not None else None
         believed = max(self.expected, self.known)
-        if self.known > max(self.expected, SMALL_PAGES):
+        if self.wide:
             pages = self._free(0, limit, room)
         elif believed > SMALL_PAGES:
             # The caller's count says the list is long: its pages, and none past them yet.
@@ -219,9 +224,12 @@ class _Reader:
         ahead = ReadAhead(self._concurrency, expected, self._eager)
         done: dict[int, Page] = {}
         in_flight = 0
-        # Pages in flight when the list is complete (past its end) or has failed are not waited
-        # for: they run in_background, and the client, once closed, lets them send no more.
-        while True:
+        # Pages in flight when the list has failed are not waited for: they run in_background,
+        # and the client, once closed, lets them send no more. Nor are those read wide past the
+        # end once the last page is in; but read in rounds, they were asked with the last page
+        # and answer with it, so they are waited for: the reading leaves nothing behind, and
+        # what it asked depends on the answers alone.
+        while not self._list_ends(ahead, done):
             for page in ahead.wanted():
                 ahead.issued.add(page)
                 future = in_background(
@@ -240,16 +248,25 @@ class _Reader:
             items, has_more = future.result()
             ahead.answered(page, len(items), has_more)
             done[page] = (items, has_more)
-            # Check in order what has arrived; stop at the page that says it is the last.
-            while ahead.checked in done:
-                items, has_more = done.pop(ahead.checked)
-                ahead.checked += 1
-                if not self._goes_on(items, has_more):
-                    return
-                if len(items) != PAGE_SIZE:
-                    # A server that pages by another size: the offsets requested ahead are
-                    # wrong, so go on one page after another.
-                    return self._sequential()
+        if ahead.wide:
+            return
+        while in_flight:
+            if not isinstance(self._inbox.get(), int):
+                in_flight -= 1
+
+    def _list_ends(self, ahead: ReadAhead, done: dict[int, Page]) -> bool:
+        """Check in order what has arrived: whether a page said it is the last."""
+        while ahead.checked in done:
+            items, has_more = done.pop(ahead.checked)
+            ahead.checked += 1
+            if not self._goes_on(items, has_more):
+                return True
+            if len(items) != PAGE_SIZE:
+                # A server that pages by another size: the offsets requested ahead are wrong,
+                # so go on one page after another.
+                self._sequential()
+                return True
+        return False
 
     def _answer(self, page: int) -> Callable[[Future[Page]], None]:
         def post(future: Future[Page]) -> None:
