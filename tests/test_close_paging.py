@@ -58,17 +58,16 @@ def test_every_item_once_within_the_request_bound(n: int, concurrency: int) -> N
 @pytest.mark.parametrize(
     ("n", "expect", "requests"),
     [
-        # A long list whose length the caller knows: its pages, none past the end.
+        # The count right: its pages, none past the end.
+        (250, 250, 3),
+        (1000, 1000, 10),
         (1001, 1001, 11),
         (10_000, 10_000, 100),
-        # A short one: its pages and two more, in one round, in case the caller knows of only
-        # some of the items.
-        (250, 250, 5),
-        (1000, 1000, 12),
-        # A file managing 3 numbers of a 250-number account.
-        (250, 3, 3),
+        # A file managing 3 numbers of a 250-number account: page 0, then pages 1, 2 and 10.
+        (250, 3, 4),
         # Too low a count: what the list holds, in rounds as if none was given.
         (1000, 10, 11),
+        (500, 250, 6),
     ],
 )
 def test_the_callers_count_sizes_the_reading(n: int, expect: int, requests: int) -> None:
@@ -82,9 +81,9 @@ def test_a_count_too_low_for_a_long_list_reads_on_within_the_bound() -> None:
     server = Server(10_000)
     items = list_all(server.get, "/x/", {}, concurrency=16, expect=1000)
     assert len(items) == 10_000
-    # Pages 0 to 11 at once; past them, how many pages are in flight when the last answers
-    # depends on timing.
-    assert sorted(server.skips)[:12] == [100 * i for i in range(12)]
+    # Pages 0 to 9 at once, then 10 to 12 (SMALL_MARGIN past them, in case the list holds 1,000
+    # or fewer); past them, how many pages are in flight when the last answers depends on timing.
+    assert sorted(server.skips)[:13] == [100 * i for i in range(13)]
     assert 100 <= len(server.skips) <= bound(10_000, 16)
 
 
@@ -92,8 +91,8 @@ def test_a_server_that_pages_by_another_size_is_followed() -> None:
     server = Server(230, page_size=50)
     items = list_all(server.get, "/x/", {}, concurrency=8, expect=230)
     assert len(items) == 230
-    # The 3 pages expected and 2 more, 100 a page; then 50 by 50 from where the first ended.
-    assert sorted(set(server.skips)) == [0, 50, 100, 150, 200, 300, 400]
+    # The 3 pages expected, 100 a page; then 50 by 50 from where the first ended.
+    assert sorted(set(server.skips)) == [0, 50, 100, 150, 200]
 
 
 def test_a_server_that_ignores_skip_is_refused_at_its_second_page() -> None:
@@ -178,28 +177,29 @@ def rounds(n: int, concurrency: int = 16, expect: int = 0, told: tuple[int, int]
 
 
 WIDE_10_000 = [
-    [0, 1, 2],
-    [3, 4, 10],  # page 10 (_skip=1000) held back from checking: 15 others in flight
-    [5, 6, 7, 8, 9, *range(11, 21)],
-    *[list(range(start, start + 16)) for start in range(21, 101, 16)],
+    [0],
+    [1, 2, 10],
+    # Page 10 said has_more: reading wide, 16 pages waiting or in flight (page 10 among them).
+    [*range(3, 10), *range(11, 19)],
+    *[list(range(start, start + 16)) for start in range(19, 115, 16)],
 ]
 
 
 @pytest.mark.parametrize(
     ("n", "asked"),
     [
-        (0, [[0, 1, 2]]),
-        (100, [[0, 1, 2]]),
-        (250, [[0, 1, 2]]),
-        (300, [[0, 1, 2]]),
-        # Pages 0 to 2 all said has_more: two more past them, one of them page 10.
-        (301, [[0, 1, 2], [3, 4, 10]]),
-        (500, [[0, 1, 2], [3, 4, 10]]),
-        # Page 10 was empty: the list holds 1,000 or fewer, and page 10 already is one of the
+        (0, [[0]]),
+        (100, [[0]]),
+        # Page 0 said has_more: two pages past it, one of them page 10 (_skip=1000).
+        (101, [[0], [1, 2, 10]]),
+        (250, [[0], [1, 2, 10]]),
+        (300, [[0], [1, 2, 10]]),
+        # Page 10 was empty: the list holds 1,000 or fewer, and page 10 is already one of the
         # two requests it may cost past its end.
-        (1000, [[0, 1, 2], [3, 4, 10], [5, 6], [7, 8], [9]]),
+        (301, [[0], [1, 2, 10], [3, 4]]),
+        (1000, [[0], [1, 2, 10], [3, 4], [5, 6], [7, 8], [9]]),
         # Page 10 was the last: every page before it exists.
-        (1001, [[0, 1, 2], [3, 4, 10], [5, 6, 7, 8, 9]]),
+        (1001, [[0], [1, 2, 10], [3, 4, 5, 6, 7, 8, 9]]),
         (10_000, WIDE_10_000),
     ],
 )
@@ -213,18 +213,15 @@ def test_read_ahead_starts_small_and_widens_while_pages_keep_coming(
 
 def test_without_room_for_a_probe_pages_go_three_by_three() -> None:
     # With --concurrency 3, reading wide is no wider than reading small.
-    assert rounds(1200, concurrency=3)[:5] == [
-        [0, 1, 2],
-        [3, 4, 5],
-        [6, 7, 8],
-        [9, 10, 11],
-    ]
+    assert rounds(1200, concurrency=3)[:5] == [[0], [1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]
 
 
 def test_a_count_told_late_asks_for_the_pages_it_promises_at_once() -> None:
-    # The file, parsed while the first round was on its way, manages 1,000 numbers.
-    assert rounds(1000, told=(1, 1000)) == [[0, 1, 2], [3, 4, 5, 6, 7, 8, 9, 10, 11]]
-    assert rounds(10_000, told=(1, 10_000))[1] == list(range(3, 19))
+    # The file, parsed while the first rounds were on their way, manages 1,000 numbers: its
+    # pages at once, and the two it may cost past the end of a list of 1,000 or fewer.
+    assert rounds(1000, told=(1, 1000)) == [[0], list(range(1, 12))]
+    assert rounds(1000, told=(2, 1000)) == [[0], [1, 2, 10], [3, 4, 5, 6, 7, 8, 9]]
+    assert rounds(10_000, told=(1, 10_000))[1] == list(range(1, 17))
 
 
 def test_a_long_count_reads_its_pages_and_none_past_them_until_the_last_says_more() -> None:
@@ -261,8 +258,7 @@ def test_endless_pages_of_one_item_stop_at_the_fourth(concurrency: int) -> None:
     server = Hostile(lambda skip: ids(skip, 1))
     with pytest.raises(ApiError, match="has_more on 4 pages that held only 4 different items"):
         list_all(server.get, "/x/", {}, concurrency=concurrency)
-    # Concurrently: the first round (pages 0 to 2, 100 apart), then one after another.
-    assert server.requests == (4 if concurrency == 1 else 3 + 3)
+    assert server.requests == 4
 
 
 def test_endless_pages_of_ten_items_stop_at_the_sixth() -> None:

@@ -156,11 +156,12 @@ def test_export_reads_every_number_in_pages_plus_users_and_groups(
     header = HEADER.match(result.stdout)
     assert header is not None and header["hint"]
     assert result.stdout.startswith(NO_SCHEMA_HINT)
-    # Close gives no total: the first round is pages 0 to 2, and the last of them says the list
-    # ends there (SPEC 6: at most ceil(N/100) + 2 list requests for N <= 1,000).
+    # Close gives no total: page 0, then (it said has_more) pages 1 and 2 and page 10, which
+    # tells whether there are more than 1,000 (SPEC 6: at most ceil(N/100) + 2 list requests
+    # for N <= 1,000).
     pages = [r for r in emu.requests if r.path == "/phone_number/"]
     assert all(r.method == "GET" and r.query["_fields"] == ALL_FIELDS for r in pages)
-    assert sorted(int(r.query["_skip"]) for r in pages) == [0, 100, 200]
+    assert sorted(int(r.query["_skip"]) for r in pages) == [0, 100, 200, 1000]
     assert sorted(
         (r.method, r.path, r.query) for r in emu.requests if r.path != "/phone_number/"
     ) == [

@@ -140,9 +140,7 @@ class CloseClient:
 
     def list_users(self) -> list[User]:
         """The users of every organization the caller belongs to (Close's /user/)."""
-        # Most organizations have fewer users than a page holds: no page past the first until
-        # it says there are more.
-        return [_user(item) for item in self._list("/user/", {}, eager=False)]
+        return [_user(item) for item in self._list("/user/", {})]
 
     def get_user(self, user_id: str) -> User:
         """One user by id; Close answers this for former members too."""
@@ -185,21 +183,10 @@ class CloseClient:
         return result
 
     def _list(
-        self,
-        path: str,
-        params: Mapping[str, str],
-        paged: bool = True,
-        expect: int = 0,
-        eager: bool = True,
+        self, path: str, params: Mapping[str, str], paged: bool = True, expect: int = 0
     ) -> list[dict[str, Any]]:
         return list_all(
-            self._get,
-            path,
-            params,
-            paged=paged,
-            concurrency=self.concurrency,
-            expect=expect,
-            eager=eager,
+            self._get, path, params, paged=paged, concurrency=self.concurrency, expect=expect
         )
 
     def _get(self, path: str, params: Mapping[str, str]) -> Any:

@@ -3,8 +3,8 @@ several pages in flight at once, de-duplicated by id, with bounds against server
 us page forever.
 
 How far to read ahead is ReadAhead's decision: Close returns `has_more` and no total, so a list of
-unknown length starts with a few pages and widens only once pages keep coming (SPEC section 6: at
-most max(1, ceil(N/100)) + 2 requests for N <= 1,000, + concurrency - 1 beyond). Pages are checked
+unknown length starts with one page and widens only while pages keep coming (SPEC section 6: at
+most ceil(N/100) + 2 requests for N <= 1,000, + concurrency - 1 beyond). Pages are checked
 strictly in order, so the bounds see what a sequential reader would.
 """
 
@@ -46,18 +46,16 @@ def list_all(
     paged: bool = True,
     concurrency: int = 1,
     expect: int = 0,
-    eager: bool = True,
 ) -> list[dict[str, Any]]:
     """All items of an offset-paginated list, de-duplicated by id (pages shift when records are
     added or removed while we read; the later copy is the fresher one).
 
     `expect`, how many items the caller knows of (the numbers a file manages), says how many
     pages surely exist: those are requested at once, and pages past them only once the last of
-    them says there are more (see ReadAhead). `eager=False` is for lists that mostly fit one
-    page: the first round is that page alone. `paged=False` is for lists that take no paging
+    them says there are more (see ReadAhead). `paged=False` is for lists that take no paging
     parameters: one request, then `_skip` only if the server says has_more.
     """
-    return _Reader(get, path, params, paged, concurrency, expect, eager).read()
+    return _Reader(get, path, params, paged, concurrency, expect).read()
 
 
 class ListRead:
@@ -74,7 +72,7 @@ class ListRead:
         concurrency: int = 1,
         expect: int = 0,
     ) -> None:
-        self._reader = _Reader(get, path, params, True, concurrency, expect, eager=True)
+        self._reader = _Reader(get, path, params, True, concurrency, expect)
         self._future = in_background(f"numbersync-list{path.replace('/', '-')}", self._reader.read)
 
     def expect(self, count: int) -> None:
@@ -94,20 +92,19 @@ class ReadAhead:
 
     - The pages known to exist (the caller's count, and one past every page that said
       has_more) are requested, `concurrency` at most in flight or waiting to be checked.
+    - Pages past those start only once page 0 said has_more: most lists fit one page.
     - While the list may hold SMALL_LIST items or fewer, at most SMALL_MARGIN requests may turn
       out to be past its end. Those go in rounds, once every page requested has answered, so
-      that what is read depends on the answers alone, not on their timing: the first round is
-      pages 0 to SMALL_MARGIN; once those all said has_more, one of the two pages past the known
-      ones is PROBE_PAGE, which tells whether the list is longer than SMALL_LIST without walking
-      to it.
+      that what is read depends on the answers alone, not on their timing. The first of them
+      is PROBE_PAGE, which tells whether the list is longer than SMALL_LIST without walking to
+      it.
     - Once the list is known to be longer than SMALL_LIST and than the caller's count, pages are
       read `concurrency` ahead; past the end that costs at most concurrency - 1 requests.
     - Nothing at or past a page that said it is the last, even before its turn to be checked.
     """
 
-    def __init__(self, concurrency: int, expected_pages: int = 1, eager: bool = True) -> None:
+    def __init__(self, concurrency: int, expected_pages: int = 1) -> None:
         self.concurrency = max(1, concurrency)
-        self.eager = eager  # read ahead from the first round, before page 0 says has_more
         self.expected = max(1, expected_pages)
         self.known = 1  # pages known to exist: page 0 always (an empty list answers it)
         self.end: int | None = None  # the first page found to say has_more: false
@@ -147,7 +144,7 @@ class ReadAhead:
         else:
             needed = self._free(0, believed if limit is None else min(believed, limit), room)
             extra: list[int] = []
-            if self.answers >= self.issued and (self.eager or self.known > 1):  # a round is over
+            if self.known > 1 and self.answers >= self.issued:  # a round is over
                 margin = min(SMALL_MARGIN, self.concurrency - 1)
                 spare = margin - sum(1 for page in self.issued if page >= believed)
                 if spare > 0 and self._may_probe(believed, limit, margin):
@@ -161,7 +158,6 @@ class ReadAhead:
             PROBE_PAGE not in self.issued
             and believed < PROBE_PAGE
             and (limit is None or limit > PROBE_PAGE)
-            and self.known > 1 + margin  # the first round's pages all said has_more
             and self.concurrency - 1 > margin  # reading wide would be wider
         )
 
@@ -187,7 +183,6 @@ class _Reader:
         paged: bool,
         concurrency: int,
         expect: int,
-        eager: bool,
     ) -> None:
         self._get = get
         self._path = path
@@ -195,7 +190,6 @@ class _Reader:
         self._paged = paged
         self._concurrency = concurrency
         self._expect = expect
-        self._eager = eager
         # Answers of page requests, and the caller's later counts, for the reading thread.
         self._inbox: queue.SimpleQueue[tuple[int, Future[Page]] | int] = queue.SimpleQueue()
         self._items: dict[str, dict[str, Any]] = {}
@@ -221,7 +215,7 @@ class _Reader:
 
     def _concurrent(self) -> None:
         expected = pages_for(self._expect) if self._expect else 1
-        ahead = ReadAhead(self._concurrency, expected, self._eager)
+        ahead = ReadAhead(self._concurrency, expected)
         done: dict[int, Page] = {}
         in_flight = 0
         # Pages in flight when the list has failed are not waited for: they run in_background,
