@@ -23,7 +23,7 @@ import pytest
 from click.testing import Result
 from helpers import cli
 
-from numbersync import fetch
+from numbersync import plan
 from numbersync.cli import applying
 from numbersync.close import CloseClient, Settings
 from numbersync.emulator import Emulator, Faults, generate_seed
@@ -669,7 +669,7 @@ def test_a_rejected_number_points_at_its_yaml_line_and_the_others_are_applied(
 ) -> None:
     # The plan checks ids against /user/; without that read, Close is the one to refuse the
     # unknown id, with a field error (as it would a user removed between plan and apply).
-    monkeypatch.setattr(fetch, "needs_directory", lambda state: (False, False))
+    monkeypatch.setattr(plan, "needs_directory", lambda state: (False, False))
     config = write(tmp_path / "numbers.yaml", ONE_BAD_NUMBER)
 
     result = cli(emulator, "apply", "-c", config, "--auto-approve", "--concurrency", "1")

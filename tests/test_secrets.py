@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from numbersync import fetch
+from numbersync import fetch, plan
 from numbersync.cli import main
 from numbersync.close import retry
 from numbersync.emulator import Emulator, Faults, generate_seed
@@ -193,7 +193,7 @@ def test_no_command_and_no_failure_prints_the_credential(
 
     # A PUT that Close rejects with field errors (the plan, which checks user ids, is told
     # not to read the users, so that the unknown one reaches Close).
-    monkeypatch.setattr(fetch, "needs_directory", lambda state: (False, False))
+    monkeypatch.setattr(plan, "needs_directory", lambda state: (False, False))
     result = out.run("apply 400", emu.url, "apply", "-c", str(rejected), "--auto-approve")
     assert result.exit_code == 1 and "Not a user of this organization" in result.output
 
@@ -225,10 +225,11 @@ def test_no_command_and_no_failure_prints_the_credential(
     assert out.run("quoted", emu.url, "plan", "-c", str(config), **quoted).exit_code == 1
 
     # A bug of ours that puts the client and its settings into the message: reprs are masked.
-    def broken(client: Any, state: Any) -> Any:
+    def broken(reads: Any, state: Any) -> Any:
+        client = reads._client
         raise RuntimeError(f"{client!r} {client.settings!r} {vars(client)!r}")
 
-    monkeypatch.setattr(fetch, "fetch_for_plan", broken)
+    monkeypatch.setattr(fetch.PlanReads, "account", broken)
     result = out.run("unexpected error", emu.url, "plan", "-c", str(config))
     assert "Error: unexpected RuntimeError" in result.stderr
 
