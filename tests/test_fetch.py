@@ -1,11 +1,18 @@
-"""What a plan reads besides the numbers' own fields: the fields to ask for, by what the file
-manages (apply, whose file is read before the account), and the reads a plan begins before its
-file is read, against the emulator."""
+"""What plan, apply and export read: the fields asked for by what the file manages (apply, whose
+file is read before the account), and the phone-number list requests for each account size and
+count, against the emulator (SPEC 6)."""
 
 from __future__ import annotations
 
-import pytest
+import math
+from collections.abc import Callable
+from pathlib import Path
 
+import pytest
+from helpers import cli
+
+from numbersync.close import CloseClient, Secret, Settings
+from numbersync.emulator import Emulator, generate_seed
 from numbersync.fetch import fields_to_fetch
 
 RINGING = ["participant_groups", "participants", "phone_numbers"]
@@ -27,3 +34,77 @@ def test_the_fields_read_are_those_managed_with_the_ringing_ones_together(
     managed: list[str], fields: list[str]
 ) -> None:
     assert fields_to_fetch(managed) == fields
+
+
+# --- list requests against the emulator --------------------------------------------------------
+
+
+def client_of(emu: Emulator, concurrency: int = 16) -> CloseClient:
+    return CloseClient(Settings(emu.url, Secret(emu.admin_key)), concurrency=concurrency)
+
+
+def pages_asked(emu: Emulator) -> list[int]:
+    return sorted(int(r.query["_skip"]) // 100 for r in emu.requests if r.path == "/phone_number/")
+
+
+@pytest.mark.parametrize(
+    ("size", "expect", "pages"),
+    [
+        # Close gives no total. Page 0 alone first: most accounts fit it.
+        (0, 0, [0]),
+        (100, 0, [0]),
+        # Page 0 said has_more: pages 1 and 2, and page 10 (_skip=1000), which tells whether
+        # the account holds more than 1,000 without walking to it.
+        (250, 0, [0, 1, 2, 10]),
+        (301, 0, [0, 1, 2, 3, 4, 10]),
+        # It holds 1,000 or fewer: two pages a round, page 10 already the one past the end.
+        (1000, 0, [*range(10), 10]),
+        # Page 10 was the last: every page before it at once.
+        (1001, 0, list(range(11))),
+        # A file's count: its pages at once, then as above.
+        (250, 250, [0, 1, 2]),
+        (1000, 1000, list(range(10))),
+        (250, 3, [0, 1, 2, 10]),
+        (1000, 150, [*range(10), 10]),
+    ],
+)
+def test_list_requests_for_each_account_size_and_count(
+    start_emulator: Callable[..., Emulator], size: int, expect: int, pages: list[int]
+) -> None:
+    emu = start_emulator(generate_seed(size))
+    with client_of(emu) as client:
+        numbers = client.list_phone_numbers(expect=expect)
+    assert len(numbers) == size
+    assert pages_asked(emu) == pages
+    # SPEC 6: at most ceil(N/100) + 2 list requests for N <= 1,000 (+ concurrency - 1 beyond).
+    assert len(pages) <= math.ceil(size / 100) + (2 if size <= 1000 else 15)
+
+
+def test_a_plan_of_3_numbers_of_a_250_number_account_makes_4_list_requests(
+    start_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    seed = generate_seed(250)
+    emu = start_emulator(seed)
+    config = tmp_path / "numbers.yaml"
+    managed = "".join(
+        f'  "{n["number"]}": {{label: "{n["label"]}"}}\n' for n in seed["numbers"][:3]
+    )
+    config.write_text(f"version: 1\nnumbers:\n{managed}")
+
+    result = cli(emu, "plan", "-c", str(config))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("No changes. 3 managed numbers match the file; 247 unmanaged.")
+    assert pages_asked(emu) == [0, 1, 2, 10]
+    assert sorted(r.path for r in emu.requests if r.path != "/phone_number/") == ["/me/"]
+
+
+def test_an_export_of_1000_numbers_makes_11_list_requests(
+    start_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    emu = start_emulator(generate_seed(1000))
+
+    result = cli(emu, "export", "-o", str(tmp_path / "numbers.yaml"))
+
+    assert result.exit_code == 0, result.output
+    assert pages_asked(emu) == [*range(10), 10]

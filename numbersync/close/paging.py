@@ -94,10 +94,10 @@ class ReadAhead:
       has_more) are requested, `concurrency` at most in flight or waiting to be checked.
     - Pages past those start only once page 0 said has_more: most lists fit one page.
     - While the list may hold SMALL_LIST items or fewer, at most SMALL_MARGIN requests may turn
-      out to be past its end. Those go in rounds, once every page requested has answered, so
-      that what is read depends on the answers alone, not on their timing. The first of them
-      is PROBE_PAGE, which tells whether the list is longer than SMALL_LIST without walking to
-      it.
+      out to be past its end. Pages then go in rounds, once every page requested has answered
+      (but for those the caller's count promises), so that what is read depends on the answers
+      alone, not on their timing. The first page past the known ones is PROBE_PAGE, which tells
+      whether the list is longer than SMALL_LIST without walking to it.
     - Once the list is known to be longer than SMALL_LIST and than the caller's count, pages are
       read `concurrency` ahead; past the end that costs at most concurrency - 1 requests.
     - Nothing at or past a page that said it is the last, even before its turn to be checked.
@@ -141,10 +141,15 @@ class ReadAhead:
         elif believed > SMALL_PAGES:
             # The caller's count says the list is long: its pages, and none past them yet.
             pages = self._free(0, believed if limit is None else min(believed, limit), room)
+        elif self.answers < self.issued:
+            # A round is on its way: only the pages the caller's count promises start now.
+            pages = self._free(
+                0, self.expected if limit is None else min(self.expected, limit), room
+            )
         else:
             needed = self._free(0, believed if limit is None else min(believed, limit), room)
             extra: list[int] = []
-            if self.known > 1 and self.answers >= self.issued:  # a round is over
+            if self.known > 1:  # page 0 said has_more
                 margin = min(SMALL_MARGIN, self.concurrency - 1)
                 spare = margin - sum(1 for page in self.issued if page >= believed)
                 if spare > 0 and self._may_probe(believed, limit, margin):
