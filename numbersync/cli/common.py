@@ -167,18 +167,21 @@ def plan_file(
     """
     from numbersync.close import CloseClient, Settings
 
-    if not os.path.exists(config_path):
-        _load(config_path)  # its error: there is nothing to read the account for
+    # Nothing at the path: read it first, so that its error (most likely) comes before any
+    # request is sent.
+    state = None if os.path.exists(config_path) else _load(config_path)
     try:
         settings = Settings.from_env(os.environ)
     except NumbersyncError:
-        _load(config_path)
+        if state is None:
+            _load(config_path)  # the file's errors come first
         raise
     with CloseClient(settings, concurrency=concurrency) as client:
         from numbersync.fetch import PlanReads
 
         reads = PlanReads(client)
-        state = _load(config_path)
+        if state is None:
+            state = _load(config_path)
         from numbersync.plan import build_plan
 
         account = reads.account(state)
