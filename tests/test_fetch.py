@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 from helpers import cli
 
+from numbersync.cli import main
 from numbersync.close import CloseClient, Secret, Settings
 from numbersync.emulator import Emulator, generate_seed
 from numbersync.fetch import fields_to_fetch
@@ -108,3 +110,35 @@ def test_an_export_of_1000_numbers_makes_11_list_requests(
 
     assert result.exit_code == 0, result.output
     assert pages_asked(emu) == [*range(10), 10]
+
+
+# --- plan reads while it reads its file, and reports as if it had read the file first ---------
+
+
+def plan_without_credential(config: str) -> Result:
+    env = {"CLOSE_API_KEY": None, "CLOSE_ACCESS_TOKEN": None, "CLOSE_API_URL": None}
+    return CliRunner().invoke(main, ["plan", "-c", config], env=env)
+
+
+def test_a_bad_file_is_reported_before_a_missing_credential(tmp_path: Path) -> None:
+    config = tmp_path / "numbers.yaml"
+    config.write_text("version: 1\nnumbers:\n  nonsense: {label: x}\n")
+    result = plan_without_credential(str(config))
+    assert result.exit_code == 1
+    assert "nonsense" in result.stderr.splitlines()[0]
+    assert "no Close credential" not in result.stderr
+
+    missing = plan_without_credential(str(tmp_path / "missing.yaml"))
+    assert missing.exit_code == 1
+    assert "no Close credential" not in missing.stderr
+
+    config.write_text('version: 1\nnumbers:\n  "+16503334444": {label: x}\n')
+    good = plan_without_credential(str(config))
+    assert good.exit_code == 1
+    assert "Error: no Close credential" in good.stderr
+
+
+def test_a_missing_file_sends_nothing(emulator: Emulator, tmp_path: Path) -> None:
+    result = cli(emulator, "plan", "-c", str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 1
+    assert emulator.requests == []
