@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import apply_bench, load_bench, plan_bench, plan_phases, startup
+from benchmarks import apply_bench, load_bench, plan_bench, plan_phases, reads_bench, startup
 from benchmarks.common import Row, Table
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("plan", "phases", "apply", "limits", "startup", "load")
+SECTIONS = ("plan", "reads", "phases", "apply", "limits", "startup", "load")
 
 
 def load_average() -> str:
@@ -43,11 +43,29 @@ def compile_bytecode() -> None:
     compileall.compile_dir(Path(numbersync.__file__).parent, quiet=1)
 
 
+def cell(text: str) -> tuple[float, int]:
+    """`150:10000` -> (0.15, 10000), a plan cell as plan_bench keys it."""
+    latency, _, size = text.partition(":")
+    try:
+        return float(latency) / 1000, int(size)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MS:SIZE, got {text!r}") from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (default 3)")
     parser.add_argument(
         "--only", choices=SECTIONS, action="append", help="run only this section (repeatable)"
+    )
+    parser.add_argument(
+        "--cell",
+        dest="cells",
+        action="append",
+        type=cell,
+        metavar="MS:SIZE",
+        help="plan section: only this latency (ms) and size, e.g. 150:10000 (repeatable; no "
+        "--concurrency sweep, no rate-limited rows)",
     )
     parser.add_argument(
         "--thorough",
@@ -65,7 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     table = Table()
     started = time.perf_counter()
     runners: dict[str, Callable[[Path], list[Row]]] = {
-        "plan": lambda workdir: plan_bench.run(workdir, args.runs),
+        "plan": lambda workdir: plan_bench.run(
+            workdir, args.runs, set(args.cells) if args.cells else None
+        ),
+        "reads": lambda workdir: reads_bench.run(workdir, args.runs),
         "phases": lambda workdir: plan_phases.run(workdir, args.runs),
         "apply": lambda workdir: apply_bench.run(workdir, args.runs, thorough=args.thorough),
         "limits": lambda workdir: apply_bench.run_limits(

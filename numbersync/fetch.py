@@ -23,6 +23,7 @@ from numbersync.stopping import in_background, results
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
     from numbersync.models import DesiredState
+    from numbersync.plan import Directory
 
 
 log = logging.getLogger("numbersync.fetch")

@@ -18,7 +18,7 @@ import pytest
 from helpers import FakeTime
 
 import numbersync
-from numbersync.close import CloseClient, Settings, paging
+from numbersync.close import CloseClient, Settings
 from numbersync.close import client as client_module
 from numbersync.errors import Abandoned, ApiError
 from numbersync.fetch import fetch_everything
@@ -178,19 +178,15 @@ def test_shifting_pages_are_deduplicated(make_client: Callable[..., CloseClient]
     assert numbers[99].fields == {"label": "fresher"}
 
 
-def test_a_server_that_never_stops_is_cut_off(
-    make_client: Callable[..., CloseClient], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(paging, "MAX_PAGES", 5)
-
+def test_a_server_that_never_stops_is_cut_off(make_client: Callable[..., CloseClient]) -> None:
     def endless(request: httpx.Request) -> httpx.Response:
         skip = int(request.url.params["_skip"])
         return httpx.Response(200, json={"data": [number(skip)], "has_more": True})
 
     recorder = Recorder(endless)
-    with pytest.raises(ApiError, match="kept returning has_more after 5 pages"):
+    with pytest.raises(ApiError, match="has_more on 4 pages that held only 4 different items"):
         make_client(recorder).list_phone_numbers()
-    assert len(recorder.requests) == 5
+    assert len(recorder.requests) == 4
 
 
 @pytest.mark.parametrize(

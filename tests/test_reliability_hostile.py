@@ -143,9 +143,9 @@ CASES: dict[str, tuple[Behaviour, str]] = {
         lambda h: h.send_json({"data": [{"number": "+16502000000"}], "has_more": False}),
         "GET /phone_number/ (200): the response lists an item without an id",
     ),
-    "has_more forever (MAX_PAGES lowered to 20)": (
+    "has_more forever (MAX_ITEMS lowered to 2,000)": (
         endless_pages,
-        "GET /phone_number/ (200): the API kept returning has_more after 20 pages",
+        "GET /phone_number/ (200): the API said has_more after 2,100 items, more than any account",
     ),
     "a page repeating ids": (
         repeating_pages,
@@ -209,7 +209,7 @@ def test_a_hostile_server_gets_a_clear_error_and_no_write(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     behaviour, message = CASES[case]
-    monkeypatch.setattr(paging, "MAX_PAGES", 20)  # 10,000 in use: a million numbers
+    monkeypatch.setattr(paging, "MAX_ITEMS", 2_000)  # 100,000 in use
     server = serve(behaviour)
 
     result, peak = apply(server, tmp_path)

@@ -132,17 +132,8 @@ class CloseClient:
     ) -> list[LiveNumber]:
         """Every phone number of the organization, with `fields` (default: all managed fields);
         `expect`: how many the caller knows of (sizes the first round of page requests)."""
-        wanted = tuple(MANAGED_FIELDS if fields is None else fields)
-        unknown = sorted(set(wanted) - set(MANAGED_FIELDS))
-        if unknown:
-            raise ValueError(f"not managed fields: {', '.join(unknown)}")
-        # Groups come with participants: they tell an owner listed only in `user_id` from a
-        # sole group member (see plan.normalise_live).
-        extra = ("participant_groups",) if "participants" in wanted else ()
-        requested = BASE_FIELDS + tuple(
-            name for name in MANAGED_FIELDS if name in wanted or name in extra
-        )
-        items = self._list("/phone_number/", {"_fields": ",".join(requested)}, expect=expect)
+        wanted, query = _phone_number_query(fields)
+        items = self._list("/phone_number/", query, expect=expect)
         return [_live_number(item, wanted, "GET", "/phone_number/") for item in items]
 
     def get_phone_number(self, number_id: str) -> LiveNumber:
@@ -223,6 +214,21 @@ class CloseClient:
 
 
 # Building LiveNumbers ---------------------------------------------------------------------------
+
+
+def _phone_number_query(fields: Sequence[str] | None) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The managed fields wanted (default: all) and the list query that reads them."""
+    wanted = tuple(MANAGED_FIELDS if fields is None else fields)
+    unknown = sorted(set(wanted) - set(MANAGED_FIELDS))
+    if unknown:
+        raise ValueError(f"not managed fields: {', '.join(unknown)}")
+    # Groups come with participants: they tell an owner listed only in `user_id` from a
+    # sole group member (see plan.normalise_live).
+    extra = ("participant_groups",) if "participants" in wanted else ()
+    requested = BASE_FIELDS + tuple(
+        name for name in MANAGED_FIELDS if name in wanted or name in extra
+    )
+    return wanted, {"_fields": ",".join(requested)}
 
 
 def _phone_number_path(number_id: str) -> str:

@@ -1,0 +1,146 @@
+"""What plan, apply and export read: the fields asked for by what the file manages (apply, whose
+file is read before the account), and the phone-number list requests for each account size and
+count, against the emulator (SPEC 6)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from helpers import cli
+
+from numbersync.cli import main
+from numbersync.close import CloseClient, Secret, Settings
+from numbersync.emulator import Emulator, generate_seed
+from numbersync.fetch import fields_to_fetch
+
+RINGING = ["participant_groups", "participants", "phone_numbers"]
+
+
+@pytest.mark.parametrize(
+    ("managed", "fields"),
+    [
+        # The three fields a number rings come always: they tell a personal number (whose
+        # owner alone may change it) and whether a change leaves a number ringing nothing.
+        (["label"], ["label", *RINGING]),
+        (["participants"], RINGING),
+        (["participant_groups", "label"], ["label", *RINGING]),
+        (["phone_numbers"], RINGING),
+        ([], RINGING),
+        # Forwarding needs its target, in the file or in Close.
+        (["forward_to_enabled"], ["forward_to", "forward_to_enabled", *RINGING]),
+    ],
+)
+def test_the_fields_read_are_those_managed_with_the_ringing_ones_together(
+    managed: list[str], fields: list[str]
+) -> None:
+    assert fields_to_fetch(managed) == fields
+
+
+# --- list requests against the emulator --------------------------------------------------------
+
+
+def client_of(emu: Emulator, concurrency: int = 16) -> CloseClient:
+    return CloseClient(Settings(emu.url, Secret(emu.admin_key)), concurrency=concurrency)
+
+
+def pages_asked(emu: Emulator) -> list[int]:
+    return sorted(int(r.query["_skip"]) // 100 for r in emu.requests if r.path == "/phone_number/")
+
+
+@pytest.mark.parametrize(
+    ("size", "expect", "pages"),
+    [
+        # Close gives no total. Page 0 alone first: most accounts fit it.
+        (0, 0, [0]),
+        (100, 0, [0]),
+        # Page 0 said has_more: pages 1 and 2, and page 10 (_skip=1000), which tells whether
+        # the account holds more than 1,000 without walking to it.
+        (250, 0, [0, 1, 2, 10]),
+        (301, 0, [0, 1, 2, 3, 4, 10]),
+        # It holds 1,000 or fewer: two pages a round, page 10 already the one past the end.
+        (1000, 0, [*range(10), 10]),
+        # Page 10 was the last: every page before it at once.
+        (1001, 0, list(range(11))),
+        # A file's count: its pages at once, then as above.
+        (250, 250, [0, 1, 2]),
+        (1000, 1000, list(range(10))),
+        (250, 3, [0, 1, 2, 10]),
+        (1000, 150, [*range(10), 10]),
+    ],
+)
+def test_list_requests_for_each_account_size_and_count(
+    start_emulator: Callable[..., Emulator], size: int, expect: int, pages: list[int]
+) -> None:
+    emu = start_emulator(generate_seed(size))
+    with client_of(emu) as client:
+        numbers = client.list_phone_numbers(expect=expect)
+    assert len(numbers) == size
+    assert pages_asked(emu) == pages
+    # SPEC 6: at most ceil(N/100) + 2 list requests for N <= 1,000 (+ concurrency - 1 beyond).
+    assert len(pages) <= math.ceil(size / 100) + (2 if size <= 1000 else 15)
+
+
+def test_a_plan_of_3_numbers_of_a_250_number_account_makes_4_list_requests(
+    start_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    seed = generate_seed(250)
+    emu = start_emulator(seed)
+    config = tmp_path / "numbers.yaml"
+    managed = "".join(
+        f'  "{n["number"]}": {{label: "{n["label"]}"}}\n' for n in seed["numbers"][:3]
+    )
+    config.write_text(f"version: 1\nnumbers:\n{managed}")
+
+    result = cli(emu, "plan", "-c", str(config))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("No changes. 3 managed numbers match the file; 247 unmanaged.")
+    assert pages_asked(emu) == [0, 1, 2, 10]
+    assert sorted(r.path for r in emu.requests if r.path != "/phone_number/") == ["/me/"]
+
+
+def test_an_export_of_1000_numbers_makes_11_list_requests(
+    start_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    emu = start_emulator(generate_seed(1000))
+
+    result = cli(emu, "export", "-o", str(tmp_path / "numbers.yaml"))
+
+    assert result.exit_code == 0, result.output
+    assert pages_asked(emu) == [*range(10), 10]
+
+
+# --- plan reads while it reads its file, and reports as if it had read the file first ---------
+
+
+def plan_without_credential(config: str) -> Result:
+    env = {"CLOSE_API_KEY": None, "CLOSE_ACCESS_TOKEN": None, "CLOSE_API_URL": None}
+    return CliRunner().invoke(main, ["plan", "-c", config], env=env)
+
+
+def test_a_bad_file_is_reported_before_a_missing_credential(tmp_path: Path) -> None:
+    config = tmp_path / "numbers.yaml"
+    config.write_text("version: 1\nnumbers:\n  nonsense: {label: x}\n")
+    result = plan_without_credential(str(config))
+    assert result.exit_code == 1
+    assert "nonsense" in result.stderr.splitlines()[0]
+    assert "no Close credential" not in result.stderr
+
+    missing = plan_without_credential(str(tmp_path / "missing.yaml"))
+    assert missing.exit_code == 1
+    assert "no Close credential" not in missing.stderr
+
+    config.write_text('version: 1\nnumbers:\n  "+16503334444": {label: x}\n')
+    good = plan_without_credential(str(config))
+    assert good.exit_code == 1
+    assert "Error: no Close credential" in good.stderr
+
+
+def test_a_missing_file_sends_nothing(emulator: Emulator, tmp_path: Path) -> None:
+    result = cli(emulator, "plan", "-c", str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 1
+    assert emulator.requests == []
