@@ -172,7 +172,15 @@ def test_roles_are_served_with_closes_names(start_emulator: Callable[..., Emulat
         "role_lead",
     ]
     superuser = get(emu, "carol", "/role/superuser/").json()
-    assert set(superuser) == {"id", "name", "editable", "permissions", "organization_id"}
+    assert set(superuser) == {
+        "id",
+        "name",
+        "editable",
+        "permissions",
+        "organization_id",
+        "visibility_user_lcf_behavior",
+        "visibility_user_lcf_ids",
+    }
     assert (superuser["name"], superuser["editable"], superuser["organization_id"]) == (
         "Super User",
         False,
@@ -186,6 +194,8 @@ def test_roles_are_served_with_closes_names(start_emulator: Callable[..., Emulat
         "editable": True,
         "permissions": ["calling", "manage_group_numbers"],
         "organization_id": ORG,
+        "visibility_user_lcf_behavior": None,
+        "visibility_user_lcf_ids": None,
     }
     missing = get(emu, "carol", "/role/role_nope/")
     assert (missing.status_code, missing.json()) == (404, {"error": "No role with id role_nope."})
