@@ -1,0 +1,173 @@
+"""`numbersync ci plan|apply|drift`: the jobs the GitHub Action runs (numbersync/ci/), with their
+settings from options or from the environment variables the action sets."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from numbersync.cli import verbose_option
+from numbersync.cli.common import config_option, reports_errors
+
+if TYPE_CHECKING:
+    from numbersync.ci.jobs import Options
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+TOKEN_VARS = ("NUMBERSYNC_GITHUB_TOKEN", "GITHUB_TOKEN")
+EPILOG = """\b
+Environment: the runner's GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_EVENT_NAME,
+GITHUB_EVENT_PATH, GITHUB_WORKFLOW_REF, GITHUB_API_URL, GITHUB_SERVER_URL,
+GITHUB_RUN_ID, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY; the token in
+NUMBERSYNC_GITHUB_TOKEN (else GITHUB_TOKEN); CLOSE_API_KEY or CLOSE_ACCESS_TOKEN,
+CLOSE_API_URL for numbersync itself; each option's NUMBERSYNC_* variable.
+
+\b
+Exit codes: 0 the job did its work (a plan with changes included); 1 an error,
+or (apply) anything not applied. The step output exit-code keeps numbersync's
+own code (plan: 0 no changes, 2 changes, 1 error)."""
+
+
+def _job_options(func: F) -> F:
+    options = [
+        config_option,
+        click.option(
+            "--comment/--no-comment",
+            default=True,
+            show_default=True,
+            envvar="NUMBERSYNC_COMMENT",
+            help="Post the plan where people review it: the pull request's plan comment, the "
+            "merged pull request (a fresh plan for review), the drift issue "
+            "[env: NUMBERSYNC_COMMENT].",
+        ),
+        click.option(
+            "--dir",
+            "workdir",
+            default=".numbersync",
+            show_default=True,
+            envvar="NUMBERSYNC_DIR",
+            metavar="DIR",
+            help="Where the plans and the report are written [env: NUMBERSYNC_DIR].",
+        ),
+        verbose_option,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@click.group(epilog=EPILOG)
+def ci() -> None:
+    """Run a CI job on GitHub Actions: plan, apply or drift (what the numbersync action runs)."""
+
+
+@ci.command(epilog=EPILOG)
+@_job_options
+@click.option(
+    "--labels/--no-labels",
+    default=True,
+    show_default=True,
+    envvar="NUMBERSYNC_LABELS",
+    help="Label the pull request `numbersync: risky` and `numbersync: needs --force` while its "
+    "plan is [env: NUMBERSYNC_LABELS].",
+)
+@reports_errors
+def plan(config_path: str, comment: bool, workdir: str, labels: bool) -> None:
+    """Plan a pull request: one plan comment, risk labels, the job summary, the saved plan."""
+    _run("plan", _options(config_path, workdir, comment=comment, labels=labels))
+
+
+@ci.command(epilog=EPILOG)
+@_job_options
+@click.option(
+    "--force",
+    is_flag=True,
+    envvar="NUMBERSYNC_FORCE",
+    help="Apply even when the safety rails refuse [env: NUMBERSYNC_FORCE].",
+)
+@click.option(
+    "--allow-unreviewed",
+    is_flag=True,
+    envvar="NUMBERSYNC_ALLOW_UNREVIEWED",
+    help="Without a reviewed plan of exactly the merged config, apply a fresh plan at once "
+    "instead of posting it for review and failing [env: NUMBERSYNC_ALLOW_UNREVIEWED].",
+)
+@click.option(
+    "--plan-workflow",
+    default="numbersync-plan.yml",
+    show_default=True,
+    envvar="NUMBERSYNC_PLAN_WORKFLOW",
+    metavar="FILE",
+    help="The pull-request workflow whose runs keep the reviewed plans "
+    "[env: NUMBERSYNC_PLAN_WORKFLOW].",
+)
+@reports_errors
+def apply(
+    config_path: str,
+    comment: bool,
+    workdir: str,
+    force: bool,
+    allow_unreviewed: bool,
+    plan_workflow: str,
+) -> None:
+    """Apply on merge: the plan reviewed for exactly the merged config, or nothing (a fresh plan
+    is posted for review)."""
+    _run(
+        "apply",
+        _options(
+            config_path,
+            workdir,
+            comment=comment,
+            force=force,
+            allow_unreviewed=allow_unreviewed,
+            plan_workflow=plan_workflow,
+        ),
+    )
+
+
+@ci.command(epilog=EPILOG)
+@_job_options
+@reports_errors
+def drift(config_path: str, comment: bool, workdir: str) -> None:
+    """Check for drift: the plan, and one open drift issue while Close differs from the config."""
+    _run("drift", _options(config_path, workdir, comment=comment))
+
+
+def _options(config_path: str, workdir: str, **settings: Any) -> Options:
+    from pathlib import Path
+
+    from numbersync.ci.jobs import Options
+
+    return Options(config=config_path, workdir=Path(workdir), **settings)
+
+
+def _run(job: str, options: Options) -> None:
+    import sys
+
+    from numbersync.ci import jobs
+    from numbersync.ci.commands import run_numbersync
+    from numbersync.ci.context import Context
+    from numbersync.ci.github import GitHub
+    from numbersync.errors import UsageError
+
+    ctx = Context.from_env(os.environ)
+    token = next((os.environ[name] for name in TOKEN_VARS if os.environ.get(name)), "")
+    if not token:
+        raise UsageError(
+            "no GitHub token: NUMBERSYNC_GITHUB_TOKEN and GITHUB_TOKEN are not set",
+            hint="the action passes its github-token input (default: the job's token)",
+        )
+    with GitHub(ctx.api_url, ctx.repository, token) as github:
+        if job == "plan":
+            code = jobs.plan_job(ctx, github, options, run_numbersync)
+        elif job == "apply":
+            from numbersync import config
+
+            fingerprint = config.load(options.config).fingerprint
+            code = jobs.apply_job(ctx, github, options, run_numbersync, fingerprint)
+        else:
+            code = jobs.drift_job(ctx, github, options, run_numbersync)
+    sys.exit(code)
