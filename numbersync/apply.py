@@ -364,12 +364,19 @@ def check_saved_plan(
     return plan, {n.id: n for n in live}, state
 
 
+def replan(config_path: str) -> str:
+    """The command that makes a new plan of the config a saved plan was made from."""
+    import shlex
+
+    return f"numbersync plan -c {shlex.quote(config_path)} --out PLANFILE"
+
+
 def _refuse_if_stale(plan: Plan, live: Sequence[LiveNumber]) -> None:
     drift = find_drift(plan, live)
     if drift:
         raise RefusedError(
             "the saved plan is stale, nothing was applied; Close changed since it was made:",
-            hint="make a new plan with `numbersync plan --out PLANFILE` and review it",
+            hint=f"make a new plan with `{replan(plan.config_path)}` and review it",
             details=drift,
         )
 
@@ -425,8 +432,8 @@ def _refuse_unreviewed(state: DesiredState, found: list[str]) -> None:
         raise RefusedError(
             f"the saved plan is not what its config asks, nothing was applied; {state.path} is "
             "unchanged since the plan was made, and asks otherwise:",
-            hint="make a new plan with `numbersync plan --out PLANFILE` and review it; a plan "
-            "file is not edited by hand",
+            hint=f"make a new plan with `{replan(state.path)}` and review it; a plan file is "
+            "not edited by hand",
             details=found,
         )
 
@@ -443,7 +450,7 @@ def _fresh_plan(state: DesiredState, account: Account) -> Plan:
         raise RefusedError(
             f"the saved plan cannot be checked against its config, nothing was applied; "
             f"{state.path} no longer plans against Close:",
-            hint="fix the config, then make a new plan with `numbersync plan --out PLANFILE`",
+            hint=f"fix the config, then make a new plan with `{replan(state.path)}`",
             details=[str(d) for d in exc.diagnostics],
         ) from None
 

@@ -20,6 +20,7 @@ from numbersync.cli.common import (
     make_plan,
     now,
     reports_errors,
+    resolve_config,
     target_option,
 )
 from numbersync.escape import escape
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 def apply(
     ctx: click.Context,
     planfile: str | None,
-    config_path: str,
+    config_path: str | None,
     auto_approve: bool,
     force: bool,
     targets: tuple[str, ...],
@@ -84,7 +85,7 @@ def apply(
                     note=lambda line: click.echo(escape(line), err=True),
                 )
         else:
-            state = config.load(config_path)
+            state = config.load(resolve_config(config_path))
             plan, account = make_plan(client, state, targets, excludes)
             live = {n.id: n for n in account.numbers}
         click.echo(render.render_text(plan, color=use_color()), nl=False)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from numbersync.cli import verbose_option
-from numbersync.cli.common import config_option, reports_errors
+from numbersync.cli.common import reports_errors, resolve_config
 
 if TYPE_CHECKING:
     from numbersync.ci.jobs import Options
@@ -33,7 +33,15 @@ own code (plan: 0 no changes, 2 changes, 1 error)."""
 
 def _job_options(func: F) -> F:
     options = [
-        config_option,
+        click.option(
+            "-c",
+            "--config",
+            "config_path",
+            envvar="NUMBERSYNC_CONFIG",
+            metavar="FILE|DIR",
+            help="The desired-state file or directory. Default: numbers.yaml, else a numbers/ "
+            "directory [env: NUMBERSYNC_CONFIG].",
+        ),
         click.option(
             "--comment/--no-comment",
             default=True,
@@ -75,7 +83,7 @@ def ci() -> None:
     "plan is [env: NUMBERSYNC_LABELS].",
 )
 @reports_errors
-def plan(config_path: str, comment: bool, workdir: str, labels: bool) -> None:
+def plan(config_path: str | None, comment: bool, workdir: str, labels: bool) -> None:
     """Plan a pull request: one plan comment, risk labels, the job summary, the saved plan."""
     _run("plan", _options(config_path, workdir, comment=comment, labels=labels))
 
@@ -106,7 +114,7 @@ def plan(config_path: str, comment: bool, workdir: str, labels: bool) -> None:
 )
 @reports_errors
 def apply(
-    config_path: str,
+    config_path: str | None,
     comment: bool,
     workdir: str,
     force: bool,
@@ -131,17 +139,17 @@ def apply(
 @ci.command(epilog=EPILOG)
 @_job_options
 @reports_errors
-def drift(config_path: str, comment: bool, workdir: str) -> None:
+def drift(config_path: str | None, comment: bool, workdir: str) -> None:
     """Check for drift: the plan, and one open drift issue while Close differs from the config."""
     _run("drift", _options(config_path, workdir, comment=comment))
 
 
-def _options(config_path: str, workdir: str, **settings: Any) -> Options:
+def _options(config_path: str | None, workdir: str, **settings: Any) -> Options:
     from pathlib import Path
 
     from numbersync.ci.jobs import Options
 
-    return Options(config=config_path, workdir=Path(workdir), **settings)
+    return Options(config=resolve_config(config_path), workdir=Path(workdir), **settings)
 
 
 def _run(job: str, options: Options) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from numbersync.errors import ApiError, InputError, NumbersyncError
+from numbersync.errors import ApiError, InputError, NumbersyncError, UsageError
 from numbersync.escape import escape
 from numbersync.models import DEFAULT_CONCURRENCY
 
@@ -73,15 +73,33 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+CONFIG_FILE = "numbers.yaml"
+CONFIG_DIR = "numbers"
 config_option = click.option(
     "-c",
     "--config",
     "config_path",
-    default="numbers.yaml",
-    show_default=True,
     metavar="FILE|DIR",
-    help="The desired-state file, or a directory of them (every *.yaml/*.yml below it).",
+    help="The desired-state file, or a directory of them (every *.yaml/*.yml below it). "
+    "Default: numbers.yaml, else a numbers/ directory.",
 )
+
+
+def resolve_config(given: str | None) -> str:
+    """The config `-c` names, else `numbers.yaml` if it is here, else a `numbers/` directory;
+    both here is ambiguous, so it is an error rather than a guess. With neither, numbers.yaml:
+    its error says how to name another."""
+    if given:
+        return given
+    has_file, has_dir = os.path.lexists(CONFIG_FILE), os.path.isdir(CONFIG_DIR)
+    if has_file and has_dir:
+        raise UsageError(
+            f"both {CONFIG_FILE} and {CONFIG_DIR}/ are here; which one is the config?",
+            hint=f"name it: -c {CONFIG_FILE} or -c {CONFIG_DIR}",
+        )
+    return CONFIG_DIR if has_dir else CONFIG_FILE
+
+
 target_option = click.option(
     "--target",
     "targets",

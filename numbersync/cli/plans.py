@@ -16,6 +16,7 @@ from numbersync.cli.common import (
     make_plan,
     print_plan,
     reports_errors,
+    resolve_config,
     target_option,
 )
 
@@ -36,7 +37,7 @@ from numbersync.cli.common import (
 @verbose_option
 @reports_errors
 def plan(
-    config_path: str,
+    config_path: str | None,
     out_path: str | None,
     output_format: str,
     detailed_exitcode: bool,
@@ -49,6 +50,7 @@ def plan(
     from numbersync import config, render
     from numbersync.output import write_atomic
 
+    config_path = resolve_config(config_path)
     state = config.load(config_path)
     with close_client(concurrency) as client:
         result, _ = make_plan(client, state, targets, excludes)
