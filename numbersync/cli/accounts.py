@@ -91,18 +91,39 @@ def export(output_path: str | None, split_by: str | None, concurrency: int) -> N
     help="Write the directory numbers/ (one file per first participant group) instead of "
     "numbers.yaml.",
 )
-@click.option("--force", is_flag=True, help="Overwrite files that are already there.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Go on when files are already there: one that differs from what init writes is kept, "
+    "and init's version written beside it as FILE.new.",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Like --force, but overwrite the files that differ instead of writing FILE.new.",
+)
 @concurrency_option
 @verbose_option
 @reports_errors
 def init(
-    directory: str, ci: str | None, split_by: str | None, force: bool, concurrency: int
+    directory: str,
+    ci: str | None,
+    split_by: str | None,
+    force: bool,
+    overwrite: bool,
+    concurrency: int,
 ) -> None:
-    """Start a repository from the live account: the numbers, the schema, CI and pre-commit."""
+    """Start a repository from the live account: the numbers, the schema, CI and pre-commit.
+
+    \b
+    Reads CLOSE_API_KEY (or CLOSE_ACCESS_TOKEN) and CLOSE_API_URL.
+    Exit codes: 0 written; 1 an error (nothing written).
+    """
     from numbersync import scaffold
     from numbersync.export import Export, write_files
     from numbersync.fetch import fetch_everything
 
+    force = force or overwrite
     layout = scaffold.Layout(split=bool(split_by), ci=ci)
     # Refused before reading the account, and again once its files are known (a directory's).
     scaffold.refuse_existing(directory, layout, force=force)
@@ -111,7 +132,8 @@ def init(
     exported = Export(account.numbers, account.directory)
     files = scaffold.files(exported, layout, source=client.settings.api_url, when=now())
     scaffold.refuse_existing(directory, layout, force=force, written=files)
-    write_files(directory, files)
-    for line in scaffold.summary(directory, files, layout, len(account.numbers)):
+    writes = scaffold.sort_out(directory, files, overwrite=overwrite)
+    write_files(directory, writes.files)
+    for line in scaffold.summary(directory, writes, layout, len(account.numbers)):
         click.echo(escape(line))
     say_warnings(exported.warnings)
