@@ -9,8 +9,10 @@ import click
 
 from numbersync.cli import verbose_option
 from numbersync.cli.common import (
+    CLOSE_ENV,
     close_client,
     concurrency_option,
+    epilog,
     now,
     reports_errors,
     say_warnings,
@@ -18,7 +20,7 @@ from numbersync.cli.common import (
 from numbersync.escape import escape
 
 
-@click.command()
+@click.command(epilog=epilog(CLOSE_ENV, "0 written; 1 an error"))
 @click.option(
     "-o",
     "--output",
@@ -56,8 +58,8 @@ def export(output_path: str | None, split_by: str | None, concurrency: int) -> N
         click.echo(exported.yaml(source=source, when=when, schema=schema), nl=False)
         say_warnings(exported.warnings)
         return
-    # The schema beside the output: the file's directory, or the one holding DIR.
-    found = find_schema(os.path.dirname(os.path.abspath(output_path)))
+    # The schema beside the file, or inside DIR (unless one is found above either).
+    found = find_schema(output_path if split_by else os.path.dirname(os.path.abspath(output_path)))
     if split_by:
         schema = relative_to(found.path, output_path)
         files = exported.tree(source=source, when=when, schema=schema)
@@ -70,7 +72,8 @@ def export(output_path: str | None, split_by: str | None, concurrency: int) -> N
     click.echo(escape(f"Wrote {written}"), err=True)
     if not found.exists:
         write_schema(found.path)
-        shown = os.path.join(os.path.dirname(output_path.rstrip("/" + os.sep)), SCHEMA_FILE)
+        where = output_path if split_by else os.path.dirname(output_path.rstrip("/" + os.sep))
+        shown = os.path.join(where, SCHEMA_FILE)
         click.echo(
             escape(f"Wrote the schema to {shown}, for editors (the modeline points at it)"),
             err=True,
@@ -78,7 +81,7 @@ def export(output_path: str | None, split_by: str | None, concurrency: int) -> N
     say_warnings(exported.warnings)
 
 
-@click.command()
+@click.command(epilog=epilog(CLOSE_ENV, "0 written; 1 an error (nothing written)"))
 @click.argument("directory", default=".", metavar="[DIR]")
 @click.option(
     "--ci",
@@ -113,12 +116,7 @@ def init(
     overwrite: bool,
     concurrency: int,
 ) -> None:
-    """Start a repository from the live account: the numbers, the schema, CI and pre-commit.
-
-    \b
-    Reads CLOSE_API_KEY (or CLOSE_ACCESS_TOKEN) and CLOSE_API_URL.
-    Exit codes: 0 written; 1 an error (nothing written).
-    """
+    """Start a repository from the live account: the numbers, the schema, CI and pre-commit."""
     from numbersync import scaffold
     from numbersync.export import Export, write_files
     from numbersync.fetch import fetch_everything

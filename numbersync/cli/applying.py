@@ -13,9 +13,11 @@ import click
 
 from numbersync.cli import verbose_option
 from numbersync.cli.common import (
+    CLOSE_ENV,
+    apply_concurrency_option,
     close_client,
-    concurrency_option,
     config_option,
+    epilog,
     exclude_option,
     make_plan,
     now,
@@ -31,14 +33,20 @@ if TYPE_CHECKING:
     from numbersync.stopping import Stop
 
 
-@click.command()
+@click.command(
+    epilog=epilog(
+        f"{CLOSE_ENV}, NO_COLOR",
+        "0 every change applied and verified (or none to make); 1 an error, a refusal, or any "
+        "number not applied; 130/143 interrupted (Ctrl-C/SIGTERM)",
+    )
+)
 @click.argument("planfile", required=False)
 @config_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even when the safety rails refuse the plan.")
 @target_option
 @exclude_option
-@concurrency_option
+@apply_concurrency_option
 @click.option(
     "--report",
     "report_path",

@@ -9,13 +9,20 @@ from typing import TYPE_CHECKING
 import click
 
 from numbersync.cli import verbose_option
-from numbersync.cli.common import close_client, config_option, reports_errors, resolve_config
+from numbersync.cli.common import (
+    CLOSE_ENV,
+    close_client,
+    config_option,
+    epilog,
+    reports_errors,
+    resolve_config,
+)
 
 if TYPE_CHECKING:
     from numbersync.models import DesiredNumber
 
 
-@click.command()
+@click.command(epilog=epilog(None, "0 the config is valid; 1 any error"))
 @config_option
 @click.option(
     "--format",
@@ -46,7 +53,7 @@ def validate(config_path: str | None, output_format: str) -> None:
         click.echo(f"OK: {count} number{'s' if count != 1 else ''}{where}")
 
 
-@click.command()
+@click.command(epilog=epilog(f"with --live: {CLOSE_ENV}", "0 success; 1 an error"))
 @click.argument("number")
 @config_option
 @click.option("--live", is_flag=True, help="Also show the value Close has now (needs a key).")
@@ -73,7 +80,7 @@ def explain(number: str, config_path: str | None, live: bool) -> None:
     click.echo(render_explain(desired, live_of(desired, numbers)), nl=False)
 
 
-@click.command()
+@click.command(epilog=epilog(None, "0 success; 1 an error"))
 @click.option(
     "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
 )

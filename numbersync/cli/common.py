@@ -129,9 +129,24 @@ concurrency_option = click.option(
     type=click.IntRange(1, 16),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
+    help="Requests in flight at once while reading the account (paced to Close's rate limits).",
+)
+apply_concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
     help="Requests in flight at once: list pages read, numbers updated (paced to Close's rate "
     "limits either way).",
 )
+
+CLOSE_ENV = "CLOSE_API_KEY (or CLOSE_ACCESS_TOKEN), CLOSE_API_URL"
+
+
+def epilog(env: str | None, exits: str) -> str:
+    """The end of a command's --help: the environment variables it reads and its exit codes."""
+    reads = f"Environment: {env}." if env else "Environment: none read."
+    return f"{reads}\n\nExit codes: {exits}."
 
 
 @contextmanager

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 
 import click
 
 from numbersync.cli import verbose_option
 from numbersync.cli.common import (
+    CLOSE_ENV,
     close_client,
     concurrency_option,
     config_option,
+    epilog,
     exclude_option,
     format_option,
     make_plan,
@@ -19,9 +22,16 @@ from numbersync.cli.common import (
     resolve_config,
     target_option,
 )
+from numbersync.escape import escape
 
 
-@click.command()
+@click.command(
+    epilog=epilog(
+        f"{CLOSE_ENV}, NO_COLOR",
+        "0 success (with --detailed-exitcode: no changes); 2 with --detailed-exitcode, success "
+        "and changes present; 1 an error",
+    )
+)
 @config_option
 @click.option("--out", "out_path", metavar="PLANFILE", help="Also save the plan (JSON) for apply.")
 @format_option
@@ -57,11 +67,21 @@ def plan(
     if out_path:
         write_atomic(out_path, render.render_json(result))
     print_plan(result, output_format, show_unmanaged=show_unmanaged)
+    if out_path:
+        # After the plan, so that it is the last thing a reader sees.
+        saved = shlex.quote(out_path)
+        click.echo(
+            escape(
+                f"Saved the plan to {out_path}. Review it again with `numbersync show {saved}`; "
+                f"apply exactly it with `numbersync apply {saved}`."
+            ),
+            err=True,
+        )
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
 
 
-@click.command()
+@click.command(epilog=epilog("NO_COLOR", "0 success; 1 an error (no such file, not a plan)"))
 @click.argument("planfile")
 @format_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the plan left alone.")
