@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from numbersync.cli import verbose_option
 from numbersync.cli.common import reports_errors, resolve_config
 
 if TYPE_CHECKING:
@@ -60,7 +59,6 @@ def _job_options(func: F) -> F:
             metavar="DIR",
             help="Where the plans and the report are written [env: NUMBERSYNC_DIR].",
         ),
-        verbose_option,
     ]
     for option in reversed(options):
         func = option(func)
