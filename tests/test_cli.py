@@ -115,3 +115,12 @@ def test_with_no_config_at_all_the_error_names_numbers_yaml(
         "",
         "Error: numbers.yaml: no such file\nHint: pass the desired-state file with -c FILE\n",
     )
+
+
+def test_ci_help_loads_nothing_heavy() -> None:
+    mine, heavy = probe("ci", "apply", "--help").split("] [")
+    assert (
+        mine
+        == "['numbersync.cli.ci', 'numbersync.cli.common', 'numbersync.errors', 'numbersync.escape', 'numbersync.models'"
+    )
+    assert heavy == "]"

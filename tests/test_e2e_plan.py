@@ -563,6 +563,21 @@ def test_show_renders_a_saved_plan_as_plan_printed_it_without_a_request(
     assert emulator.requests == []
 
 
+def test_plan_out_says_where_the_plan_went_and_what_to_run_next(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    saved = tmp_path / "my plan.json"
+
+    planned = cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--out", str(saved))
+
+    assert planned.exit_code == 0, planned.output
+    assert planned.stderr.splitlines()[-1] == (
+        f"Saved the plan to {saved}. Review it again with `numbersync show '{saved}'`; apply "
+        f"exactly it with `numbersync apply '{saved}'`."
+    )
+    assert "Saved the plan" not in planned.stdout
+
+
 def test_show_refuses_what_is_not_a_plan(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
