@@ -587,3 +587,66 @@ def test_plan_then_apply_of_the_reviewed_plan_against_the_emulator(
     assert len([r for r in emulator.requests if r.method == "PUT"]) == 3
     report = json.loads((tmp_path / "work" / "report.json").read_text())
     assert report["format_version"] == 1
+
+
+# --- where the jobs run -------------------------------------------------------------------------
+
+
+def test_the_context_comes_from_the_runners_environment(tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps({"action": "synchronize", "number": 7, "pull_request": {"number": 7}})
+    )
+    env = {
+        "GITHUB_REPOSITORY": "acme/phones",
+        "GITHUB_SHA": MERGE,
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_WORKFLOW_REF": "acme/phones/.github/workflows/numbersync-plan.yml@refs/pull/7/merge",
+    }
+
+    ctx = Context.from_env(env)
+
+    assert ctx.pull_request == 7
+    assert ctx.workflow_file == "numbersync-plan.yml"
+    assert ctx.run_url == "https://github.com/acme/phones/actions/runs/42"
+    assert ctx.api_url == "https://api.github.com"
+    assert Context.from_env({**env, "GITHUB_EVENT_NAME": "push"}).pull_request is None
+    event.write_text("not json")
+    assert Context.from_env(env).pull_request is None
+
+
+def test_outside_github_actions_numbersync_ci_says_so() -> None:
+    from click.testing import CliRunner
+
+    from numbersync.cli import main
+
+    env = {"GITHUB_REPOSITORY": None, "GITHUB_SHA": None, "GITHUB_TOKEN": None}
+    result = CliRunner().invoke(main, ["ci", "plan"], env=env)
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: GITHUB_REPOSITORY and GITHUB_SHA not set: `numbersync ci` runs inside GitHub "
+        "Actions\nHint: use the numbersync action (action.yml), or run numbersync plan/apply "
+        "itself\n"
+    )
+
+
+def test_without_a_token_numbersync_ci_says_which_variables_it_reads() -> None:
+    from click.testing import CliRunner
+
+    from numbersync.cli import main
+
+    env = {
+        "GITHUB_REPOSITORY": "acme/phones",
+        "GITHUB_SHA": MERGE,
+        "GITHUB_TOKEN": None,
+        "NUMBERSYNC_GITHUB_TOKEN": None,
+    }
+    result = CliRunner().invoke(main, ["ci", "drift"], env=env)
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: no GitHub token: NUMBERSYNC_GITHUB_TOKEN and GITHUB_TOKEN are not set\n"
+    )
