@@ -619,7 +619,8 @@ def test_the_gitlab_component() -> None:
     assert "merge_request_event" in plan["rules"][0]["if"]
     assert plan["rules"][0]["changes"] == ["numbers", "numbers/**/*"]
     assert plan["variables"] == {
-        "CONFIG": "numbers", "ALLOW_UNREVIEWED": "false", "CLOSE_API_KEY": "$CLOSE_PLAN_API_KEY",
+        "CONFIG": "numbers", "NUMBERSYNC_ALLOW_UNREVIEWED": "false",
+        "CLOSE_API_KEY": "$CLOSE_PLAN_API_KEY",
     }  # fmt: skip
     assert apply["resource_group"] and "numbersync apply reviewed/plan.json" in " ".join(
         apply["script"]
@@ -629,6 +630,9 @@ def test_the_gitlab_component() -> None:
     assert drift["allow_failure"] == {"exit_codes": [2]}
     assert all(job["image"] == "python:3.11" for job in jobs_.values())
     assert f"numbersync@v{__version__}" in plan["before_script"][0]
+    # What the jobs say to GitLab is numbersync's own, tested code (numbersync/ci/gitlab.py).
+    text = COMPONENT.read_text()
+    assert "python -" not in text and "<<" not in text and "curl" not in text
 
 
 # --- pre-commit ------------------------------------------------------------------------------------

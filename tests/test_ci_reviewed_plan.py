@@ -164,7 +164,7 @@ def merged_request(
             {"id": 78, "sha": "0ld" * 13 + "0", "status": "success"},
             {"id": 77, "sha": HEAD, "status": "success"},
         ],
-        f"GET {PROJECT}/pipelines/77/jobs?scope[]=success": [
+        f"GET {PROJECT}/pipelines/77/jobs?scope%5B%5D=success": [
             {"id": 54, "name": "test", "web_url": "https://gitlab.example/acme/phones/-/jobs/54"},
             {"id": 55, "name": "numbersync-plan", "web_url": JOB_URL},
         ],
@@ -193,7 +193,7 @@ def test_gitlab_applies_the_plan_reviewed_in_the_merge_request(
     assert [(method, path) for method, path, _ in handler.requests] == [
         ("GET", f"{PROJECT}/repository/commits/{runner.github['sha']}/merge_requests"),
         ("GET", f"{PROJECT}/merge_requests/5/pipelines"),
-        ("GET", f"{PROJECT}/pipelines/77/jobs?scope[]=success"),
+        ("GET", f"{PROJECT}/pipelines/77/jobs?scope%5B%5D=success"),
         ("GET", f"{PROJECT}/jobs/55/artifacts/plan.json"),
     ]
 

@@ -177,3 +177,122 @@ def _run(job: str, options: Options) -> None:
         else:
             code = jobs.drift_job(ctx, github, options, run_numbersync)
     sys.exit(code)
+
+
+GITLAB_EPILOG = """\b
+Environment: CI_API_V4_URL, CI_PROJECT_ID, NUMBERSYNC_NOTE_TOKEN (a project access
+token), CI_MERGE_REQUEST_IID, CI_COMMIT_SHA, CI_PIPELINE_SOURCE, as GitLab sets
+them in the component's jobs.
+
+\b
+Exit codes: 0 done; 1 an error (GitLab refused or could not be reached)."""
+
+
+@ci.command("gitlab-note", epilog=GITLAB_EPILOG)
+@click.argument("body_file", metavar="FILE")
+@click.option("--new", is_flag=True, help="Add a new note instead of updating the plan note.")
+@click.option(
+    "--mr",
+    "iid",
+    type=int,
+    envvar="CI_MERGE_REQUEST_IID",
+    help="The merge request's iid [env: CI_MERGE_REQUEST_IID].",
+)
+@click.option(
+    "--mr-file",
+    metavar="FILE",
+    help="Read the merge request's iid from FILE (gitlab-reviewed-plan writes it).",
+)
+@reports_errors
+def gitlab_note(body_file: str, new: bool, iid: int | None, mr_file: str | None) -> None:
+    """GitLab: post FILE as the merge request's one plan note (updated in place), or a new note."""
+    from numbersync.ci.gitlab import GitLab, upsert_note
+    from numbersync.errors import UsageError
+    from numbersync.escape import escape
+    from numbersync.yamlsource import read_file
+
+    if mr_file:
+        text = read_file(mr_file).decode("ascii", errors="replace").strip()
+        if not text.isdigit():
+            raise UsageError(f"{mr_file} holds no merge request iid")
+        iid = int(text)
+    if iid is None:
+        raise UsageError("which merge request? CI_MERGE_REQUEST_IID is not set: pass --mr IID")
+    body = read_file(body_file).decode("utf-8", errors="replace")
+    with GitLab.from_env(os.environ) as gitlab:
+        if new:
+            gitlab.create_note(iid, body)
+            done = "added"
+        else:
+            done = upsert_note(gitlab, iid, body)
+    click.echo(escape(f"Note {done} on merge request !{iid}."))
+
+
+@ci.command("gitlab-reviewed-plan", epilog=GITLAB_EPILOG)
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    metavar="FILE|DIR",
+    help="The merged config. Default: numbers.yaml, else a numbers/ directory.",
+)
+@click.option(
+    "--to",
+    "to_path",
+    default="reviewed/plan.json",
+    show_default=True,
+    metavar="PLANFILE",
+    help="Where to save the reviewed plan, when there is one.",
+)
+@click.option(
+    "--mr-file",
+    default="mr.txt",
+    show_default=True,
+    metavar="FILE",
+    help="Where to write the merged merge request's iid, when there is one.",
+)
+@click.option(
+    "--allow-unreviewed",
+    is_flag=True,
+    envvar="NUMBERSYNC_ALLOW_UNREVIEWED",
+    help="Say that a fresh plan is applied without a reviewed one "
+    "[env: NUMBERSYNC_ALLOW_UNREVIEWED].",
+)
+@reports_errors
+def gitlab_reviewed_plan(
+    config_path: str | None, to_path: str, mr_file: str, allow_unreviewed: bool
+) -> None:
+    """GitLab: save the plan reviewed in the merge request merged as this commit, if it was made
+    from exactly the merged config, and say what the apply job does."""
+    from pathlib import Path
+
+    from numbersync import config
+    from numbersync.ci.gitlab import GitLab, find_reviewed_plan, save
+    from numbersync.errors import UsageError
+    from numbersync.escape import escape
+
+    if os.environ.get("CI_PIPELINE_SOURCE") == "web":
+        click.echo("A pipeline run by hand applies a fresh plan of the merged config.")
+        return
+    sha = os.environ.get("CI_COMMIT_SHA")
+    if not sha:
+        raise UsageError("CI_COMMIT_SHA is not set: this runs in the component's apply job")
+    fingerprint = config.load(resolve_config(config_path)).fingerprint
+    with GitLab.from_env(os.environ) as gitlab:
+        reviewed = find_reviewed_plan(gitlab, sha, fingerprint)
+    if reviewed.iid is not None:
+        Path(mr_file).write_text(str(reviewed.iid), encoding="utf-8")
+    if reviewed.text is not None:
+        save(reviewed, Path(to_path))
+        message = f"Applying {reviewed.reason}."
+    elif allow_unreviewed:
+        message = (
+            f"No reviewed plan matches the merged config: {reviewed.reason}. Falling back to a "
+            "fresh plan of the merged config, applied at once: nobody reviewed this plan."
+        )
+    else:
+        message = (
+            f"Nothing is applied: no reviewed plan matches the merged config: {reviewed.reason}."
+            " A fresh plan is posted for review (allow-unreviewed is false)."
+        )
+    click.echo(escape(message))
