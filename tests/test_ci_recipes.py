@@ -632,7 +632,7 @@ def test_the_gitlab_component() -> None:
     assert f"numbersync@v{__version__}" in plan["before_script"][0]
     # What the jobs say to GitLab is numbersync's own, tested code (numbersync/ci/gitlab.py).
     text = COMPONENT.read_text()
-    assert "python -" not in text and "<<" not in text and "curl" not in text
+    assert "python - " not in text and "<<" not in text and "curl" not in text
 
 
 # --- pre-commit ------------------------------------------------------------------------------------
