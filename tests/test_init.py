@@ -255,6 +255,9 @@ def test_init_force_keeps_changed_files_and_writes_its_version_beside_them(
     plan = Path(".github/workflows/numbersync-plan.yml")
     edited = plan.read_text().replace("timeout-minutes: 15", "timeout-minutes: 5")
     plan.write_text(edited)
+    # ...and adds a comment to the config (a new export differs anyway once a second has passed).
+    config = Path("numbers.yaml")
+    config.write_text(config.read_text() + "# reviewed by the phone team\n")
     readme = Path("README.md").read_text()
 
     again = cli(emulator, "init", "--ci", "github", "--force")
@@ -267,7 +270,7 @@ def test_init_force_keeps_changed_files_and_writes_its_version_beside_them(
     assert files[".github/workflows/numbersync-plan.yml.new"] == (
         "init's version of .github/workflows/numbersync-plan.yml, which differs (kept as it is)"
     )
-    # numbers.yaml says when it was exported, so a new export always differs.
+    assert config.read_text().endswith("# reviewed by the phone team\n")
     assert set(files) == {".github/workflows/numbersync-plan.yml.new", "numbers.yaml.new"}
     assert (
         "Kept 2 files that differ from what init writes now, each with init's version beside it "
