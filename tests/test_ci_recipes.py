@@ -863,3 +863,26 @@ def test_the_release_workflow_builds_checks_publishes_and_attaches() -> None:
     for line in path.read_text().splitlines():
         if "uses:" in line:
             assert PINNED.fullmatch(line.strip(" -")), line
+
+
+def test_the_actions_defaults_reach_numbersync_ci_as_documented(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (run,) = [step for _, step in action_runs() if step.get("id") == "run"]
+    defaults = {name: str(spec.get("default", "")) for name, spec in load(ACTION)["inputs"].items()}
+    for variable, value in run["env"].items():
+        match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value)
+        if match and variable.startswith("NUMBERSYNC_"):
+            monkeypatch.setenv(variable, defaults[match[1]])
+    group = main.get_command(click.Context(main), "ci")
+    assert isinstance(group, click.Group)
+    apply = group.get_command(click.Context(group), "apply")
+    assert apply is not None
+    params = apply.make_context("apply", []).params
+    assert params["force"] is False and params["allow_unreviewed"] is False
+    assert (
+        params["comment"] is True and params["config_path"] is None
+    )  # numbers.yaml, else numbers/
+    assert params["plan_workflow"] == "numbersync-plan.yml"
+    monkeypatch.setenv("NUMBERSYNC_ALLOW_UNREVIEWED", "true")
+    assert apply.make_context("apply", []).params["allow_unreviewed"] is True
