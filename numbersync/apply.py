@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import queue
+import shlex
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -69,6 +70,7 @@ class ApplyReport:
     outcomes: tuple[Outcome, ...]
     stopped: str | None = None
     credential_name: str = "the credential"
+    config_path: str = ""  # what the plan was made from, for the command a hint suggests
 
     def count(self, *statuses: Status) -> int:
         return sum(o.status in statuses for o in self.outcomes)
@@ -109,9 +111,11 @@ class ApplyReport:
                 "run apply again: it converges."
             )
         if self.count("unknown"):
+            plan = f"numbersync plan -c {shlex.quote(self.config_path)}"
             return (
                 "numbers marked unknown were sent but no readable answer came back: "
-                "`numbersync plan` shows whether Close took them, and apply again converges."
+                f"`{plan if self.config_path else 'numbersync plan'}` shows whether Close took "
+                "them, and apply again converges."
             )
         if self.interrupted or self.count("not sent"):
             return "run apply again to converge: it sends only what is still different."
@@ -261,6 +265,7 @@ class Applier:
             tuple(outcomes[i] for i in range(len(changes))),
             self.stop.reason,
             self.client.settings.credential_name,
+            self.state.path if self.state is not None else "",
         )
 
     def _tell(self, done: int, total: int, outcome: Outcome) -> None:
@@ -366,8 +371,6 @@ def check_saved_plan(
 
 def replan(config_path: str) -> str:
     """The command that makes a new plan of the config a saved plan was made from."""
-    import shlex
-
     return f"numbersync plan -c {shlex.quote(config_path)} --out PLANFILE"
 
 
