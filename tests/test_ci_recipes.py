@@ -880,9 +880,8 @@ def test_the_actions_defaults_reach_numbersync_ci_as_documented(
     assert apply is not None
     params = apply.make_context("apply", []).params
     assert params["force"] is False and params["allow_unreviewed"] is False
-    assert (
-        params["comment"] is True and params["config_path"] is None
-    )  # numbers.yaml, else numbers/
+    # In the repository's root: no numbers.yaml and no numbers/, so numbers.yaml (said missing).
+    assert params["comment"] is True and params["config_path"] == "numbers.yaml"
     assert params["plan_workflow"] == "numbersync-plan.yml"
     monkeypatch.setenv("NUMBERSYNC_ALLOW_UNREVIEWED", "true")
     assert apply.make_context("apply", []).params["allow_unreviewed"] is True

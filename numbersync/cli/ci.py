@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from numbersync.cli.common import reports_errors, resolve_config
+from numbersync.cli.common import discover_config, reports_errors, resolve_config
 
 if TYPE_CHECKING:
     from numbersync.ci.jobs import Options
@@ -38,6 +38,7 @@ def _job_options(func: F) -> F:
             "config_path",
             envvar="NUMBERSYNC_CONFIG",
             metavar="FILE|DIR",
+            callback=discover_config,
             help="The desired-state file or directory. Default: numbers.yaml, else a numbers/ "
             "directory [env: NUMBERSYNC_CONFIG].",
         ),

@@ -75,11 +75,25 @@ def reports_errors(func: F) -> F:
 
 CONFIG_FILE = "numbers.yaml"
 CONFIG_DIR = "numbers"
+
+
+def discover_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """-c's default, found while parsing: None only when both are here, which resolve_config
+    reports where a command reads its config (apply PLANFILE reads none)."""
+    if value:
+        return value
+    has_file, has_dir = os.path.lexists(CONFIG_FILE), os.path.isdir(CONFIG_DIR)
+    if has_file and has_dir:
+        return None
+    return CONFIG_DIR if has_dir else CONFIG_FILE
+
+
 config_option = click.option(
     "-c",
     "--config",
     "config_path",
     metavar="FILE|DIR",
+    callback=discover_config,
     help="The desired-state file, or a directory of them (every *.yaml/*.yml below it). "
     "Default: numbers.yaml, else a numbers/ directory.",
 )
