@@ -35,8 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 fuzz: $(STAMP)
-	NUMBERSYNC_HYPOTHESIS=explore NUMBERSYNC_FUZZ_EXAMPLES=20000 \
-		$(BIN)/pytest tests/test_fuzz.py tests/test_yamlsource.py
+	NUMBERSYNC_HYPOTHESIS=explore NUMBERSYNC_FUZZ_EXAMPLES=20000 NUMBERSYNC_CONTRACT_EXAMPLES=500 \
+		$(BIN)/pytest tests/test_fuzz.py tests/test_yamlsource.py tests/test_contract.py
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

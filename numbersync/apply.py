@@ -1,28 +1,20 @@
 """Execute a plan: safety rails first, then one PUT per changed number carrying only its changed
-fields, each response verified against the wanted values, and a per-number report at the end."""
+fields (the number read again first when the plan's reading of it is old), each response checked
+to be that number's with the wanted values, and a per-number report at the end."""
 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import queue
 import shlex
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from numbersync import phone
-from numbersync.errors import (
-    Abandoned,
-    ApiError,
-    Diagnostic,
-    NumbersyncError,
-    RefusedError,
-)
-from numbersync.fetch import fields_to_fetch
+from numbersync.errors import Abandoned, ApiError, Diagnostic, RefusedError
 from numbersync.models import (
     DEFAULT_CONCURRENCY,
     RINGING_FIELDS,
@@ -33,18 +25,17 @@ from numbersync.models import (
 from numbersync.plan import (
     NumberChange,
     Plan,
-    choose,
+    drifted,
     effective_live_fields,
     normalise_live,
     same_value,
+    shown,
 )
 from numbersync.stopping import Stop
 from numbersync.yamlsource import json_path
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
-    from numbersync.fetch import Account
-    from numbersync.plan import FieldChange
 
 # What happened to one number: Close took the change (and its answer says so), refused it or
 # answered something else, the request went out but no readable answer came back (re-plan to see),
@@ -52,6 +43,12 @@ if TYPE_CHECKING:
 Status = Literal["applied", "failed", "unknown", "not sent"]
 STATUSES: tuple[Status, ...] = ("applied", "failed", "unknown", "not sent")
 IN_FLIGHT_GRACE = 5.0  # seconds requests in flight get after a stop (CI kills at 10 s)
+# A number whose values the plan read longer ago than this is read again just before its PUT,
+# and not written if Close changed it meanwhile: a longer wait (a slow confirmation, a long
+# apply) leaves more room for a change made elsewhere to be written over unseen. Shorter, and an
+# apply paced at Close's rate limits would spend its read budget on a GET before most PUTs.
+RECHECK_AFTER = 60.0  # seconds
+CHANGED_SINCE_READ = "not sent: Close changed it after the plan read it"
 
 
 @dataclass(frozen=True)
@@ -70,6 +67,9 @@ class ApplyReport:
     outcomes: tuple[Outcome, ...]
     stopped: str | None = None
     credential_name: str = "the credential"
+    # Why the saved plan could not be checked against its config, when --unverified-plan let
+    # it through anyway.
+    unverified: str | None = None
     config_path: str = ""  # what the plan was made from, for the command a hint suggests
 
     def count(self, *statuses: Status) -> int:
@@ -117,6 +117,11 @@ class ApplyReport:
                 f"`{plan if self.config_path else 'numbersync plan'}` shows whether Close took "
                 "them, and apply again converges."
             )
+        if any(o.detail == CHANGED_SINCE_READ for o in self.outcomes):
+            return (
+                "a number Close changed after the plan read it was not written: make a new plan "
+                "and review it."
+            )
         if self.interrupted or self.count("not sent"):
             return "run apply again to converge: it sends only what is still different."
         return None
@@ -160,30 +165,6 @@ def refuse_if_unsafe(
         )
 
 
-def find_drift(plan: Plan, live: Sequence[LiveNumber]) -> list[str]:
-    """Each planned `before` that no longer matches Close: a saved plan is stale if any."""
-    by_id = {n.id: n for n in live}
-    drift = []
-    for change in plan.changes:
-        current = by_id.get(change.id)
-        where = phone.display(change.number)
-        if current is None:
-            drift.append(f"{where}: the number is no longer in the account")
-            continue
-        have = effective_live_fields(current)
-        for c in change.fields:
-            now = have.get(c.field, normalise_live(c.field, None))
-            if not same_value(c.field, now, c.before):
-                drift.append(
-                    f"{where}: {c.field} was {_show(c.before)} in the plan, now {_show(now)}"
-                )
-    return drift
-
-
-def _show(value: object) -> str:
-    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
-
-
 def verify(change: NumberChange, response: LiveNumber) -> list[str]:
     """The changed fields whose value in Close's answer is not the wanted one."""
     have = effective_live_fields(response)
@@ -191,7 +172,7 @@ def verify(change: NumberChange, response: LiveNumber) -> list[str]:
     for c in change.fields:
         now = have.get(c.field, normalise_live(c.field, None))
         if not same_value(c.field, now, c.after):
-            wrong.append(f"{c.field}: Close has {_show(now)}, wanted {_show(c.after)}")
+            wrong.append(f"{c.field}: Close has {shown(now)}, wanted {shown(c.after)}")
     return wrong
 
 
@@ -213,6 +194,8 @@ class Applier:
     grace: float = IN_FLIGHT_GRACE
     abandon: threading.Event = field(default_factory=threading.Event)
     clock: Callable[[], float] = time.monotonic
+    read_at: float | None = None  # when the plan read the live values (by `clock`), if known
+    recheck_after: float = RECHECK_AFTER
 
     @property
     def stop(self) -> Stop:
@@ -265,7 +248,7 @@ class Applier:
             tuple(outcomes[i] for i in range(len(changes))),
             self.stop.reason,
             self.client.settings.credential_name,
-            self.state.path if self.state is not None else "",
+            config_path=self.state.path if self.state is not None else "",
         )
 
     def _tell(self, done: int, total: int, outcome: Outcome) -> None:
@@ -280,8 +263,19 @@ class Applier:
     def _one(self, change: NumberChange) -> Outcome:
         if self.stop.is_set():
             return Outcome(change, "not sent", self._not_sent_reason())
+        if self.read_at is not None and self.clock() - self.read_at > self.recheck_after:
+            changed = self._changed_since_read(change)
+            if changed is not None:
+                return changed
         try:
             response = self.client.update_phone_number(change.id, change.body)
+            if response.id != change.id:
+                # Its values may match what was sent, but nothing says they are this number's.
+                detail = (
+                    f"Close answered for another number ({response.id}): whether this one "
+                    "changed is unknown"
+                )
+                return Outcome(change, "unknown", detail)
             wrong = verify(change, response)
         except Abandoned as exc:
             status: Status = "unknown" if exc.reached else "not sent"
@@ -298,6 +292,22 @@ class Applier:
             return Outcome(change, "failed", "Close did not take every value", tuple(wrong))
         return Outcome(change, "applied")
 
+    def _changed_since_read(self, change: NumberChange) -> Outcome | None:
+        """The number read again: an outcome when it must not be written (Close changed it since
+        the plan read it, or it could not be read), else None."""
+        try:
+            current = self.client.get_phone_number(change.id)
+        except Abandoned:
+            return Outcome(change, "not sent", self._not_sent_reason())
+        except ApiError as exc:
+            detail = f"not sent: reading it again before writing failed: {exc.message}"
+            return Outcome(change, "failed", detail)
+        if current.id != change.id:
+            detail = f"not sent: read again, Close answered for another number ({current.id})"
+            return Outcome(change, "failed", detail)
+        found = drifted(change, current)
+        return Outcome(change, "failed", CHANGED_SINCE_READ, tuple(found)) if found else None
+
     def _field_errors(self, change: NumberChange, exc: ApiError) -> list[str]:
         desired = None
         if self.state is not None:
@@ -312,164 +322,3 @@ class Applier:
         if exc.hint:
             lines.append(f"hint: {exc.hint}")
         return lines
-
-
-def _unsaid(line: str) -> None:
-    pass
-
-
-def check_saved_plan(
-    client: CloseClient,
-    plan: Plan,
-    targets: Sequence[str] = (),
-    excludes: Sequence[str] = (),
-    *,
-    note: Callable[[str], None] = _unsaid,
-) -> tuple[Plan, dict[str, LiveNumber], DesiredState | None]:
-    """A saved plan limited by `targets` and `excludes`, after re-reading Close: refused whole
-    (RefusedError), writing nothing, if any `before` drifted (stale) or, when the config it names
-    is here unchanged, if it is not what that config asks of the live numbers. Also the live
-    numbers, for the safety rails, and that config, so that Close's field errors can still point
-    at YAML lines. A plan whose config is absent or changed is applied on its type checks alone,
-    which `note` is told in one line."""
-    state, why = _unchanged_config(plan)
-    if state is None:
-        note(
-            f"Note: {why}; the saved plan is applied on its own checks (types and staleness), "
-            "not compared with its config."
-        )
-    if targets or excludes:
-        kept = choose(
-            plan.changes,
-            targets,
-            excludes,
-            lambda c: (c.id, c.number, c.key, c.file),
-            "not a change in the saved plan",
-        )
-        left_out = len(plan.changes) - len(kept)
-        plan = replace(plan, changes=tuple(kept), untargeted=plan.untargeted + left_out)
-    if state is None:
-        live = client.list_phone_numbers(
-            fields_to_fetch(c.field for ch in plan.changes for c in ch.fields), expect=plan.managed
-        )
-        _refuse_if_stale(plan, live)
-    else:
-        from numbersync.fetch import fetch_for_plan
-
-        # The fresh plan reads only the fields the config manages: a change of any other could
-        # be checked for staleness by nothing.
-        _refuse_unreviewed(state, _unmanaged_fields(plan, state))
-        account = fetch_for_plan(client, state)
-        live = list(account.numbers)
-        _refuse_if_stale(plan, live)
-        fresh = _fresh_plan(state, account)
-        _refuse_unreviewed(state, find_unreviewed(plan, fresh))
-        # The names shown beside ids are Close's, not whatever the plan file says they are.
-        plan = replace(plan, emails=fresh.emails, group_names=fresh.group_names)
-    return plan, {n.id: n for n in live}, state
-
-
-def replan(config_path: str) -> str:
-    """The command that makes a new plan of the config a saved plan was made from."""
-    return f"numbersync plan -c {shlex.quote(config_path)} --out PLANFILE"
-
-
-def _refuse_if_stale(plan: Plan, live: Sequence[LiveNumber]) -> None:
-    drift = find_drift(plan, live)
-    if drift:
-        raise RefusedError(
-            "the saved plan is stale, nothing was applied; Close changed since it was made:",
-            hint=f"make a new plan with `{replan(plan.config_path)}` and review it",
-            details=drift,
-        )
-
-
-def find_unreviewed(plan: Plan, fresh: Plan) -> list[str]:
-    """What `plan` would do that `fresh` (a plan made now from the same config against the same
-    live numbers) does not ask for: another `after`, a change it does not make, other rails."""
-    wanted = {(c.id, f.field): f.after for c in fresh.changes for f in c.fields}
-    found = []
-    if plan.safety != fresh.safety:
-        found.append(
-            f"safety: {_rails(plan.safety)} in the plan, {_rails(fresh.safety)} in the config"
-        )
-    if plan.managed != fresh.managed:
-        found.append(
-            f"the plan counts {plan.managed} managed numbers, the config manages {fresh.managed}"
-        )
-    for change in plan.changes:
-        where = phone.display(change.number)
-        for c in change.fields:
-            key = (change.id, c.field)
-            if key not in wanted:
-                found.append(_not_asked(change, c))
-            elif not same_value(c.field, c.after, wanted[key]):
-                found.append(
-                    f"{where}: {c.field} is {_show(c.after)} in the plan, the config asks for "
-                    f"{_show(wanted[key])}"
-                )
-    return found
-
-
-def _unmanaged_fields(plan: Plan, state: DesiredState) -> list[str]:
-    managed = {name for number in state.numbers for name in number.fields}
-    return [
-        _not_asked(change, c)
-        for change in plan.changes
-        for c in change.fields
-        if c.field not in managed
-    ]
-
-
-def _not_asked(change: NumberChange, c: FieldChange) -> str:
-    where = phone.display(change.number)
-    return f"{where}: {c.field} {_show(c.after)} is not a change the config asks for"
-
-
-def _rails(safety: Safety) -> str:
-    return f"max_change_percent {safety.max_change_percent:g}, min_managed {safety.min_managed}"
-
-
-def _refuse_unreviewed(state: DesiredState, found: list[str]) -> None:
-    if found:
-        raise RefusedError(
-            f"the saved plan is not what its config asks, nothing was applied; {state.path} is "
-            "unchanged since the plan was made, and asks otherwise:",
-            hint=f"make a new plan with `{replan(state.path)}` and review it; a plan file is "
-            "not edited by hand",
-            details=found,
-        )
-
-
-def _fresh_plan(state: DesiredState, account: Account) -> Plan:
-    """The plan the config makes now; users and groups resolved with Close's own, so that no
-    name map in a plan file can stand in for them."""
-    from numbersync.errors import InputError
-    from numbersync.plan import build_plan
-
-    try:
-        return build_plan(state, account.numbers, account.directory)
-    except InputError as exc:
-        raise RefusedError(
-            f"the saved plan cannot be checked against its config, nothing was applied; "
-            f"{state.path} no longer plans against Close:",
-            hint=f"fix the config, then make a new plan with `{replan(state.path)}`",
-            details=[str(d) for d in exc.diagnostics],
-        ) from None
-
-
-def _unchanged_config(plan: Plan) -> tuple[DesiredState | None, str]:
-    """The config the plan names when it is here with the plan's fingerprint; else None and
-    why not."""
-    from numbersync import config
-
-    where = f"the plan's config {plan.config_path}"
-    if not os.path.exists(plan.config_path):
-        return None, f"{where} is not here"
-    try:
-        state = config.load(plan.config_path)
-    except NumbersyncError as exc:
-        return None, f"{where} does not load ({exc.message})"
-    if state.fingerprint != plan.fingerprint:
-        return None, f"{where} changed since the plan was made"
-    return state, ""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from numbersync.errors import Abandoned, ApiError
 from numbersync.models import RINGING_FIELDS, LiveNumber, Me
 from numbersync.plan import Directory, needs_directory
-from numbersync.stopping import in_background
+from numbersync.stopping import in_background, results
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
@@ -45,6 +45,7 @@ def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
     fields = fields_to_fetch(name for number in state.numbers for name in number.fields)
     want_users, want_groups = needs_directory(state)
     numbers, users, groups, me = _together(
+        client,
         lambda: client.list_phone_numbers(fields, expect=len(state.numbers)),
         lambda: tuple(client.list_users()) if want_users else None,
         lambda: tuple(client.list_groups()) if want_groups else None,
@@ -56,6 +57,7 @@ def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
 def fetch_everything(client: CloseClient) -> Account:
     """All numbers with every managed field, users and groups: what export writes out."""
     numbers, users, groups = _together(
+        client,
         client.list_phone_numbers,
         lambda: tuple(client.list_users()),
         lambda: tuple(client.list_groups()),
@@ -63,10 +65,21 @@ def fetch_everything(client: CloseClient) -> Account:
     return Account(tuple(numbers), Directory(users=users, groups=groups), None)
 
 
-def _together(*calls: Callable[[], Any]) -> list[Any]:
-    """Run each call in its own thread; their results in order, or the first call's error."""
+def fetch_numbers(client: CloseClient, managed: Iterable[str], expect: int) -> list[LiveNumber]:
+    """The numbers with these managed fields (and those the safety rail needs beside them)."""
+    fields = fields_to_fetch(managed)
+    numbers: list[LiveNumber] = _together(
+        client, lambda: client.list_phone_numbers(fields, expect=expect)
+    )[0]
+    return numbers
+
+
+def _together(client: CloseClient, *calls: Callable[[], Any]) -> list[Any]:
+    """Run each call in its own thread; their results in order, or the first call's error.
+    Once the client is stopped (a signal), Stopped at once: the reads still on the wire are
+    left to their daemon threads, which the closed client ends."""
     futures = [in_background(f"numbersync-fetch-{n}", call) for n, call in enumerate(calls)]
-    return [future.result() for future in futures]
+    return results(futures, client.stop)
 
 
 def _advisory_me(client: CloseClient) -> Me | None:

@@ -7,6 +7,7 @@ a null ring duration read as Close's default of 30) so that no perpetual diff ca
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -334,6 +335,23 @@ def same_value(name: str, a: Value, b: Value) -> bool:
     if name in SET_FIELDS:
         return set(a or ()) == set(b or ())
     return bool(a == b)
+
+
+def drifted(change: NumberChange, current: LiveNumber) -> list[str]:
+    """Each changed field whose `before` is no longer what Close has (`label was "Sales" in the
+    plan, now "Sales desk"`): the change was planned from values that are gone."""
+    have = effective_live_fields(current)
+    found = []
+    for c in change.fields:
+        now = have.get(c.field, normalise_live(c.field, None))
+        if not same_value(c.field, now, c.before):
+            found.append(f"{c.field} was {shown(c.before)} in the plan, now {shown(now)}")
+    return found
+
+
+def shown(value: Value) -> str:
+    """A value as JSON, the way plans and reports quote it."""
+    return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
 
 
 def _select(

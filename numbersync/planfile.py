@@ -98,9 +98,12 @@ def _load(path: str) -> tuple[Any, list[tuple[Path, str]]]:
     if not isinstance(document, dict) or "format_version" not in document:
         raise UsageError(f"{path} is not a numbersync plan file (no format_version)")
     version = document["format_version"]
-    if version != FORMAT_VERSION or isinstance(version, bool):
+    # Exactly the integer the writer writes: 1.0 and true equal 1 in Python, and 1.0 in JSON
+    # Schema's `const` too.
+    if type(version) is not int or version != FORMAT_VERSION:
+        shown = json.dumps(version, ensure_ascii=False)[:40]
         raise UsageError(
-            f"{path} has plan format {version!r}; this numbersync reads {FORMAT_VERSION}",
+            f"{path} has plan format {shown}; this numbersync reads {FORMAT_VERSION}",
             hint="make the plan again with this version of numbersync",
         )
     return document, list(_repeated_keys(document)) if twice else []

@@ -26,6 +26,8 @@ def render_report(report: ApplyReport) -> str:
         number = phone.display(outcome.change.number)
         out.append(f"  {outcome.status:<9} {number:<18} {fields}{detail}")
         out.extend(f"      {escape(line)}" for line in outcome.errors)
+    if report.unverified:
+        out.append(escape(f"{UNVERIFIED}: {report.unverified}."))
     out.append(report.summary)
     if report.hint:
         out.append(f"Hint: {report.hint}")
@@ -80,22 +82,34 @@ def _duration(seconds: float) -> str:
 
 
 REPORT_FORMAT_VERSION = 1
+UNVERIFIED = "Unverified: applied without checking it against its config (--unverified-plan)"
 
 
 def report_document(
-    report: ApplyReport, plan: Plan, *, finished_at: str, refused: str | None = None
+    report: ApplyReport,
+    plan: Plan,
+    *,
+    finished_at: str,
+    refused: str | None = None,
+    error: str | None = None,
+    planned: bool = True,
 ) -> dict[str, Any]:
     """The versioned JSON audit record of an apply (`apply --report FILE`): every planned number
     with its fields (before and after), its status and Close's words. `refused` is the reason
-    when numbersync refused the whole plan (unsafe, stale), in which case nothing was sent."""
+    when numbersync refused the whole plan (unsafe, stale), in which case nothing was sent;
+    `error` the error that ended the apply before it sent anything; `planned` False when it
+    ended before the plan was known (its numbers then empty)."""
     return {
         "format_version": REPORT_FORMAT_VERSION,
         "numbersync_version": __version__,
         "finished_at": finished_at,
         "config": {"path": plan.config_path, "fingerprint": plan.fingerprint},
+        "planned": planned,
+        "unverified": report.unverified,
         "refused": refused,
+        "error": error,
         "stopped": report.stopped,
-        "exit_code": 1 if refused else report.exit_code,
+        "exit_code": 1 if refused or error else report.exit_code,
         "summary": {status.replace(" ", "_"): report.count(status) for status in STATUSES},
         "numbers": [
             {
@@ -121,7 +135,15 @@ def report_document(
 
 
 def render_report_json(
-    report: ApplyReport, plan: Plan, *, finished_at: str, refused: str | None = None
+    report: ApplyReport,
+    plan: Plan,
+    *,
+    finished_at: str,
+    refused: str | None = None,
+    error: str | None = None,
+    planned: bool = True,
 ) -> str:
-    document = report_document(report, plan, finished_at=finished_at, refused=refused)
+    document = report_document(
+        report, plan, finished_at=finished_at, refused=refused, error=error, planned=planned
+    )
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

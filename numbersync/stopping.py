@@ -10,8 +10,8 @@ error) never waits on a request still on the wire.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, wait
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -77,6 +77,24 @@ def pause(seconds: float, stop: Stop | None, sleep: Sleep | None = None) -> None
         return
     if stop.wait(seconds):
         raise Stopped(stop.reason)
+
+
+def results(futures: Sequence[Future[T]], stop: Stop) -> list[T]:
+    """The futures' results in order, or the first one's error; Stopped as soon as `stop` is
+    set while one is still running, without waiting for it (it runs on a daemon thread).
+
+    The stop is looked at every `_LOOK_EVERY` seconds rather than waited on: signal handlers set
+    it on this very thread, in the middle of whatever wait it is in, where no wake-up is safe."""
+    found = []
+    for future in futures:
+        while not wait([future], timeout=_LOOK_EVERY).done:
+            if stop.is_set():
+                raise Stopped(stop.reason)
+        found.append(future.result())
+    return found
+
+
+_LOOK_EVERY = 0.05
 
 
 def in_background(name: str, func: Callable[..., T], *args: Any) -> Future[T]:

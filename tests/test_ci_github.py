@@ -190,7 +190,14 @@ def test_the_reviewed_plan_is_found_and_applied_as_it_is(tmp_path: Path) -> None
     assert "Authorization" not in github.requests[-1].headers
     work = tmp_path / "work"
     assert run.calls == [
-        ["apply", str(work / "reviewed/plan.json"), "--report", str(work / "report.json")]
+        [
+            "apply",
+            str(work / "reviewed/plan.json"),
+            "-c",
+            "numbers.yaml",
+            "--report",
+            str(work / "report.json"),
+        ]
     ]
     assert (
         json.loads((work / "reviewed/plan.json").read_text())["config"]["fingerprint"]
@@ -373,7 +380,8 @@ def test_a_run_by_hand_applies_the_plan_a_refused_apply_of_the_commit_posted(
     assert dict(github.requests[1].url.params) == {
         "head_sha": MERGE, "status": "failure", "per_page": "100"
     }  # fmt: skip
-    assert run.calls[0][:3] == ["apply", str(tmp_path / "work/reviewed/plan.json"), "--force"]
+    reviewed = str(tmp_path / "work/reviewed/plan.json")
+    assert run.calls[0][:5] == ["apply", reviewed, "-c", "numbers.yaml", "--force"]
     assert (
         (tmp_path / "summary")
         .read_text()

@@ -148,7 +148,7 @@ SCENARIOS: dict[str, Scenario] = {
     "round-trips-bind": Scenario(
         lambda: Server([key(200, 1)]), [("a", puts(N), 4)], N * 0.05 / 4, 1.02
     ),
-    # The plan's reads, all in flight together (issue 14), against one `reads` group.
+    # The plan's reads, all in flight together, against one `reads` group.
     "plan-reads-one-group": Scenario(
         lambda: Server([key(40, 8), org(120, 8)], group=by_method),
         [("a", PAGES, 8)],
@@ -156,7 +156,7 @@ SCENARIOS: dict[str, Scenario] = {
         1.01,
     ),
     # The server counts every GET together while the client's guess would be one group per
-    # path family: a bucket per family would overrun it (19 refusals in this simulation).
+    # path family: a bucket per family would overrun it.
     "server-groups-coarser": Scenario(
         lambda: Server([key(40, 8)], group=by_method),
         [("a", USERS_AND_PAGES, 8)],

@@ -345,21 +345,7 @@ UNREVIEWED: dict[str, tuple[Callable[[dict[str, Any]], None], list[str]]] = {
     ),
     "a number the config does not name": (
         forge_unmanaged,
-        [
-            "the plan counts 6 managed numbers, the config manages 5",
-            '+1 650-333-4448: label "Forged" is not a change the config asks for',
-        ],
-    ),
-    "looser rails": (
-        lambda d: d["safety"].update(max_change_percent=100),
-        [
-            "safety: max_change_percent 100, min_managed 10 in the plan, max_change_percent "
-            "30, min_managed 10 in the config"
-        ],
-    ),
-    "numbers said to be left out by --target": (
-        lambda d: d["summary"].update(untargeted=100),
-        ["the plan counts 105 managed numbers, the config manages 5"],
+        ['+1 650-333-4448: label "Forged" is not a change the config asks for'],
     ),
 }
 
@@ -411,32 +397,220 @@ def test_a_saved_change_of_a_field_its_config_never_manages_is_refused_before_an
     assert emulator.requests == []
 
 
-@pytest.mark.parametrize("what", ["changed since the plan was made", "is not here"])
-def test_a_saved_plan_whose_config_changed_or_is_gone_is_applied_on_its_own_checks_saying_so(
+UNVERIFIED_HINT = (
+    "Hint: give the config the plan was made from, as it was reviewed: `numbersync apply PLANFILE "
+    "-c {config}` (or --unverified-plan to apply it without this check)\n"
+)
+
+
+def forge_forwarding(document: dict[str, Any]) -> None:
+    """The issue's forgery: Alice's direct line forwards to a number outside the organization."""
+    row = next(r for r in document["changes"] if r["field"] == "forward_to_enabled")
+    at = document["changes"].index(row)
+    document["changes"].insert(
+        at,
+        {
+            **row,
+            "field": "forward_to",
+            "before": "+16505550100",
+            "after": "+33612345678",
+            "risk": None,
+        },
+    )
+
+
+def test_a_forged_plan_naming_a_config_that_is_not_here_is_refused_with_no_request(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # Only `config.path` changed, the fingerprint kept: the config it names cannot vouch for it.
+    planfile = tmp_path / "plan.json"
+    document = saved_acme_plan(emulator, planfile)
+    gone = tmp_path / "elsewhere" / "numbers.yaml"
+    document["config"]["path"] = str(gone)
+    forge_forwarding(document)
+    planfile.write_text(json.dumps(document))
+
+    result = cli(emulator, "apply", str(planfile))
+
+    assert_clean_failure(result)
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Error: the saved plan cannot be verified, nothing was applied: its config "
+        f"{gone} is not here\n" + UNVERIFIED_HINT.format(config=gone)
+    )
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("what", ["changed", "gone", "another", "device"])
+def test_a_saved_plan_whose_config_is_not_the_one_it_was_made_from_is_refused(
     what: str, emulator: Emulator, tmp_path: Path
 ) -> None:
     config = tmp_path / "numbers.yaml"
     config.write_text(NUMBERS_YAML.read_text())
     planfile = tmp_path / "plan.json"
-    saved_acme_plan(emulator, planfile, config)
-    if what == "is not here":
+    document = saved_acme_plan(emulator, planfile, config)
+    flags: tuple[str, ...] = ()
+    if what == "device":
+        # A path that reading could hang on (a pipe, a terminal) is never read.
+        config = Path(os.devnull)
+        document["config"]["path"] = str(config)
+        planfile.write_text(json.dumps(document))
+        why = f"its config {config} is neither a file nor a directory"
+    elif what == "gone":
         config.unlink()
-    else:
+        why = f"its config {config} is not here"
+    elif what == "changed":
         config.write_text(config.read_text() + "# reviewed\n")
+        why = f"its config {config} is not the one it was made from (another fingerprint)"
+    else:
+        other = tmp_path / "other.yaml"
+        other.write_text(NUMBERS_YAML.read_text() + "# another\n")
+        flags = ("-c", str(other))
+        why = f"-c {other} is not the config it was made from (another fingerprint)"
 
-    result = cli(emulator, "apply", str(planfile))
+    result = cli(emulator, "apply", str(planfile), *flags)
+
+    assert_clean_failure(result)
+    assert result.stderr == (
+        f"Error: the saved plan cannot be verified, nothing was applied: {why}\n"
+        + UNVERIFIED_HINT.format(config=config)
+    )
+    assert emulator.requests == []
+
+
+UNVERIFIED_WARNING = [
+    "Warning: --unverified-plan: the saved plan is applied WITHOUT checking it against the config "
+    "it was made from ({why}).",
+    "Warning: skipped: that each change is one the config asks for, and the config's safety rails "
+    "(the plan's apply, no looser than the defaults, over the numbers it names).",
+    "Warning: still checked: the plan's format, that each number is its id in Close, and that "
+    "every before value is what Close has.",
+]
+
+
+def test_an_unverified_plan_is_applied_only_when_asked_and_says_so_loudly(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    config = tmp_path / "numbers.yaml"
+    config.write_text(NUMBERS_YAML.read_text())
+    planfile = tmp_path / "plan.json"
+    saved_acme_plan(emulator, planfile, config)
+    config.unlink()
+    report = tmp_path / "report.json"
+
+    result = cli(emulator, "apply", str(planfile), "--unverified-plan", "--report", str(report))
 
     assert result.exit_code == 0, result.output
-    assert result.stdout == acme_plan(emulator) + ACME_APPLIED
-    assert result.stderr.splitlines()[0] == (
-        f"Note: the plan's config {config} {what}; the saved plan is applied on its own checks "
-        "(types and staleness), not compared with its config."
+    why = f"its config {config} is not here"
+    assert result.stderr.splitlines()[:3] == [w.format(why=why) for w in UNVERIFIED_WARNING]
+    # No names from the file beside the ids: only a verified plan's are Close's own.
+    shown = acme_plan(emulator).replace(" (bob@acme.example)", "").replace(" (Support)", "")
+    assert result.stdout == shown + ACME_APPLIED.replace(
+        "Apply complete",
+        "Unverified: applied without checking it against its config (--unverified-plan): "
+        f"{why}.\nApply complete",
     )
-    assert result.stderr.count("Note:") == 1
     assert puts(emulator) == ACME_PUTS
+    # Staleness and ids need the numbers only: no users, groups or /me/.
     assert [(r.method, r.path) for r in emulator.requests if r.method == "GET"] == [
         ("GET", "/phone_number/")
     ]
+    assert json.loads(report.read_text())["unverified"] == why
+
+
+def test_a_plan_is_verified_against_the_config_given_with_c(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # The plan was made elsewhere (its path is not here): -c names the reviewed config.
+    planfile = tmp_path / "plan.json"
+    document = saved_acme_plan(emulator, planfile)
+    document["config"]["path"] = "/ci/workspace/numbers.yaml"
+    reviewed = json.dumps(document)
+    forge_forwarding(document)
+    planfile.write_text(json.dumps(document))
+
+    forged = cli(emulator, "apply", str(planfile), "-c", str(NUMBERS_YAML))
+
+    assert_clean_failure(forged)
+    assert forged.stderr.splitlines()[:2] == [
+        "Error: the saved plan is not what its config asks, nothing was applied; "
+        f"{NUMBERS_YAML} is unchanged since the plan was made, and asks otherwise:",
+        '  +1 650-333-4446: forward_to "+33612345678" is not a change the config asks for',
+    ]
+    assert puts(emulator) == {}
+
+    planfile.write_text(reviewed)
+
+    result = cli(emulator, "apply", str(planfile), "-c", str(NUMBERS_YAML))
+
+    assert result.exit_code == 0, result.output
+    assert "Warning" not in result.stderr
+    assert puts(emulator) == ACME_PUTS
+
+
+@pytest.mark.parametrize("flags", [(), ("--unverified-plan",)], ids=["verified", "unverified"])
+def test_a_plan_whose_number_is_not_its_id_in_close_is_refused(
+    flags: tuple[str, ...], emulator: Emulator, tmp_path: Path
+) -> None:
+    # The sales line's changes shown as Bob's direct line: a reviewer would read the wrong
+    # number, and so would the report.
+    config = tmp_path / "numbers.yaml"
+    config.write_text(NUMBERS_YAML.read_text())
+    planfile = tmp_path / "plan.json"
+    document = saved_acme_plan(emulator, planfile, config)
+    for row in document["changes"]:
+        if row["id"] == SALES_LINE:
+            row["number"] = "+16503334448"
+    planfile.write_text(json.dumps(document))
+    if flags:
+        config.unlink()
+
+    result = cli(emulator, "apply", str(planfile), *flags)
+
+    assert_clean_failure(result)
+    assert result.stderr.splitlines()[-3:] == [
+        "Error: the saved plan shows numbers that are not their ids in Close, nothing was applied:",
+        f"  {SALES_LINE} is +1 650-333-4448 in the plan, +1 650-333-4444 in Close",
+        f"Hint: make a new plan with `numbersync plan -c {config} --out PLANFILE` and review it; "
+        "a plan file is not edited by hand",
+    ]
+    assert puts(emulator) == {}
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda d: d["safety"].update(max_change_percent=100),
+        lambda d: d["safety"].update(min_managed=1000),
+        lambda d: d["summary"].update(untargeted=100),
+        lambda d: d.update(unchanged=[*d["unchanged"], *[f"+1415555{i:04d}" for i in range(90)]]),
+    ],
+    ids=["looser percent", "higher minimum", "untargeted", "unchanged"],
+)
+def test_the_rails_and_the_managed_count_are_the_configs_whatever_the_plan_says(
+    forge: Callable[[dict[str, Any]], None],
+    start_emulator: Callable[..., Emulator],
+    tmp_path: Path,
+) -> None:
+    seed = generate_seed(10)
+    emu = start_emulator(seed)
+    config = labels_file(tmp_path / "numbers.yaml", seed, range(4))
+    planfile = tmp_path / "plan.json"
+    assert cli(emu, "plan", "-c", config, "--out", str(planfile)).exit_code == 0
+    document = json.loads(planfile.read_text())
+    forge(document)
+    document["summary"]["unchanged"] = len(document["unchanged"])
+    planfile.write_text(json.dumps(document))
+    emu.reset_log()
+
+    result = cli(emu, "apply", str(planfile))
+
+    assert_clean_failure(result)
+    assert result.stderr == (
+        "Error: refusing to apply: it changes 4 of 10 managed numbers (40%, more than 30%)\n"
+        + REFUSED_HINT
+    )
+    assert puts(emu) == {}
 
 
 def test_a_saved_plan_whose_unchanged_config_no_longer_plans_is_refused(
@@ -460,21 +634,6 @@ def test_a_saved_plan_whose_unchanged_config_no_longer_plans_is_refused(
         f"`numbersync plan -c {NUMBERS_YAML} --out PLANFILE`\n"
     )
     assert puts(emulator) == {}
-
-
-def test_a_saved_plan_and_a_config_together_are_a_usage_error(
-    emulator: Emulator, tmp_path: Path
-) -> None:
-    planfile = str(tmp_path / "plan.json")
-    assert cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--out", planfile).exit_code == 0
-    emulator.reset_log()
-
-    result = cli(emulator, "apply", planfile, "-c", str(NUMBERS_YAML), "--auto-approve")
-
-    assert_clean_failure(result)
-    assert result.stderr.splitlines()[-1] == "Error: give either -c FILE or a PLANFILE, not both"
-    assert "numbersync bug" not in result.stderr
-    assert emulator.requests == []
 
 
 # --- refusals --------------------------------------------------------------------------------------

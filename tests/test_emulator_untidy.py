@@ -504,7 +504,7 @@ BAD_SEEDS: list[tuple[dict[str, Any], list[str]]] = [
     ({"faults": {"schedule": ["429-bare", "corrupt-gzip", "corrupt-gzip-after-write"]}}, [
         "faults: unknown fault names ['corrupt-gzip']; expected some of ('ok', '500', '502', "
         "'503', '504', '429', '429-bare', 'drop', 'slow', '504-after-write', "
-        "'corrupt-gzip-after-write', 'hang-after-write')",
+        "'corrupt-gzip-after-write', 'hang-after-write', 'other-id-after-write')",
     ]),
 ]  # fmt: skip
 

@@ -422,6 +422,36 @@ def test_a_plan_of_another_format_version_says_which(
     )
 
 
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("1.0", "1.0"),
+        ("1e0", "1.0"),
+        ("true", "true"),
+        ('"1"', '"1"'),
+        ("0", "0"),
+        ("null", "null"),
+    ],
+)
+def test_only_the_exact_format_version_is_read(
+    written: str, shown: str, acme_plan: dict[str, Any], emulator: Any, tmp_path: Path
+) -> None:
+    # 1.0 equals 1 in Python and in JSON Schema's `const`: only the integer the writer writes
+    # is this format.
+    path = tmp_path / "plan.json"
+    text = json.dumps({**acme_plan, "format_version": "VERSION"})
+    path.write_text(text.replace('"VERSION"', written))
+
+    result = cli(emulator, "apply", str(path), "--auto-approve")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path} has plan format {shown}; this numbersync reads 1\n"
+        "Hint: make the plan again with this version of numbersync\n"
+    )
+    assert emulator.requests == []
+
+
 def test_show_refuses_a_hand_edited_plan_too(acme_plan: dict[str, Any], tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     path.write_text(set_row(1, after=9000)(json.loads(json.dumps(acme_plan))))

@@ -86,7 +86,9 @@ def apply_job(ctx: Context, github: GitHub, options: Options, run: Run, fingerpr
     if reviewed.path is not None:
         intro = f"Applying {reviewed.reason}."
         _say(intro)
-        ran = run(["apply", str(reviewed.path), *force, "--report", str(report)])
+        # -c: the merged config, which has the plan's fingerprint, vouches for every change.
+        checked = ["apply", str(reviewed.path), "-c", options.config]
+        ran = run([*checked, *force, "--report", str(report)])
         if ran.returncode == 0:
             ctx.add_summary(f"{intro}\n\n{_fenced(ran.stdout)}")
             _outputs(ctx, 0, _risk(reviewed.path), report=str(report))

@@ -1,13 +1,16 @@
-"""`apply`: the plan (fresh from the file, or a saved one re-checked against Close), the safety
-rails, confirmation, the applier with stopping on signals, and the report (and `--report`)."""
+"""`apply`: the plan (fresh from the file, or a saved one verified against its config and Close),
+the safety rails, confirmation, the applier with stopping on signals, and the report (and
+`--report`, written however apply ends)."""
 
 from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -51,8 +54,14 @@ if TYPE_CHECKING:
     "--report",
     "report_path",
     metavar="FILE",
-    help="Also write each number's outcome as JSON (written when the apply fails, is refused or "
-    "is interrupted too).",
+    help="Also write each number's outcome as JSON (written however the apply ends: failed, "
+    "refused, interrupted, even before the plan was made).",
+)
+@click.option(
+    "--unverified-plan",
+    is_flag=True,
+    help="Apply a saved PLANFILE even when the config it was made from is not here to verify it "
+    "against (said loudly on stderr and in the report).",
 )
 @verbose_option
 @click.pass_context
@@ -67,79 +76,148 @@ def apply(
     excludes: tuple[str, ...],
     concurrency: int,
     report_path: str | None,
+    unverified_plan: bool,
 ) -> None:
     """Apply the changes: from the file, or a saved PLANFILE. Shows the plan, asks first.
 
-    A saved plan was reviewed already, so it is applied without asking again, but only if every
-    value it saw is still what Close has: a stale plan is refused whole, writing nothing.
+    A saved plan was reviewed already, so it is applied without asking again, but only once
+    verified against the config it was made from (-c, else the path it records, with the plan's
+    fingerprint) and if every value it saw is still what Close has: otherwise it is refused
+    whole, writing nothing.
     """
-    from numbersync import config, render
-    from numbersync.apply import Applier, ApplyReport, check_saved_plan, refuse_if_unsafe
+    from numbersync import render
+    from numbersync.apply import Applier, ApplyReport, refuse_if_unsafe
+    from numbersync.config import load as load_config
     from numbersync.output import use_color
     from numbersync.planfile import read_plan
     from numbersync.report import render_report
+    from numbersync.savedplan import check_saved_plan
 
-    if planfile and ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT:
-        raise click.UsageError("give either -c FILE or a PLANFILE, not both")
-    with close_client(concurrency) as client:
-        if planfile:
-            saved = read_plan(planfile)
-            with _report_refusal(report_path, saved):
-                plan, live, state = check_saved_plan(
+    given = ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT
+    if unverified_plan and not planfile:
+        raise click.UsageError("--unverified-plan is for a saved PLANFILE")
+    # The config a fresh plan is made from; with a PLANFILE, the one given to check it against.
+    config = resolve_config(config_path) if not planfile else config_path if given else None
+    record = _Record(report_path, config or "")
+    abandon = threading.Event()
+    with close_client(concurrency) as client, _stop_on_signals(client.stop, abandon):
+        with record.until_applying(client.stop):
+            read_at = time.monotonic()  # the plan's live values are no older than this
+            unverified = None
+            if planfile:
+                record.plan = read_plan(planfile)
+                checked = check_saved_plan(
                     client,
-                    saved,
-                    targets,
-                    excludes,
-                    note=lambda line: click.echo(escape(line), err=True),
+                    record.plan,
+                    config_path=config,
+                    targets=targets,
+                    excludes=excludes,
+                    unverified_ok=unverified_plan,
+                    warn=lambda line: click.echo(escape(f"Warning: {line}"), err=True),
                 )
-        else:
-            state = config.load(resolve_config(config_path))
-            plan, account = make_plan(client, state, targets, excludes)
-            live = {n.id: n for n in account.numbers}
-        click.echo(render.render_text(plan, color=use_color()), nl=False)
-        if not plan.has_changes:
-            _save_report(report_path, ApplyReport(()), plan)
-            return
-        with _report_refusal(report_path, plan):
+                plan, live, state = checked.plan, checked.live, checked.state
+                unverified = checked.unverified
+            else:
+                state = load_config(resolve_config(config))
+                record.fingerprint = state.fingerprint
+                plan, account = make_plan(client, state, targets, excludes)
+                live = {n.id: n for n in account.numbers}
+            record.plan = plan
+            click.echo(render.render_text(plan, color=use_color()), nl=False)
+            if not plan.has_changes:
+                record.save(ApplyReport((), unverified=unverified))
+                return
             refuse_if_unsafe(plan, live, plan.safety, force=force)
             if not planfile:
-                _confirm(auto_approve)
-        applier = Applier(client, state, concurrency, progress=_progress())
-        with _stop_on_signals(client.stop, applier.abandon):
-            report = applier.run(plan.changes)
+                _confirm(auto_approve, client.stop)
+        applier = Applier(
+            client, state, concurrency, progress=_progress(), abandon=abandon, read_at=read_at
+        )
+        report = replace(applier.run(plan.changes), unverified=unverified)
     # Requests still hanging after a stop are left to their (daemon) worker threads: closing
     # the client closes their sockets, and the process does not wait for them.
-    _save_report(report_path, report, plan)
+    record.save(report)
     click.echo(render_report(report), nl=False)
     sys.exit(report.exit_code)
 
 
-def _save_report(
-    path: str | None, report: ApplyReport, plan: Plan, refused: str | None = None
-) -> None:
-    from numbersync.output import write_atomic
-    from numbersync.report import render_report_json
+@dataclass
+class _Record:
+    """What `--report FILE` keeps, however apply ends: before the plan is known, no numbers and
+    `planned: false`; after, every number of the plan, not sent unless the applier got to it."""
 
-    if path:
-        write_atomic(path, render_report_json(report, plan, finished_at=now(), refused=refused))
+    path: str | None
+    config_path: str
+    fingerprint: str = ""
+    plan: Plan | None = None
+
+    def save(
+        self, report: ApplyReport, *, refused: str | None = None, error: str | None = None
+    ) -> None:
+        from numbersync.output import write_atomic
+        from numbersync.plan import Plan
+        from numbersync.report import render_report_json
+
+        if not self.path:
+            return
+        plan = self.plan or Plan(
+            (), (), (), config_path=self.config_path, fingerprint=self.fingerprint
+        )
+        text = render_report_json(
+            report,
+            plan,
+            finished_at=now(),
+            refused=refused,
+            error=error,
+            planned=self.plan is not None,
+        )
+        write_atomic(self.path, text)
+
+    def not_sent(self, why: str, stopped: str | None = None) -> ApplyReport:
+        from numbersync.apply import ApplyReport, Outcome
+
+        changes = self.plan.changes if self.plan else ()
+        return ApplyReport(tuple(Outcome(c, "not sent", why) for c in changes), stopped)
+
+    @contextmanager
+    def until_applying(self, stop: Stop) -> Iterator[None]:
+        """Whatever ends apply before it writes leaves its record: a refusal (unsafe, stale,
+        unverified, not confirmed), an error (Close rejecting the credential, a file that does
+        not load), or a signal, which also prints the report and exits 130 or 143."""
+        from numbersync.errors import ApiError, NumbersyncError, RefusedError
+
+        try:
+            yield
+        except (Exception, KeyboardInterrupt) as exc:
+            if stop.reason in ("SIGINT", "SIGTERM"):
+                self._interrupted(stop.reason)
+            if isinstance(exc, RefusedError):
+                self.save(self.not_sent("refused: " + exc.message), refused=exc.message)
+                raise
+            if isinstance(exc, ApiError) and exc.status == 401:
+                report = self.not_sent("Close had rejected the credential", "credential")
+            else:
+                report = self.not_sent("apply ended before it was sent")
+            if isinstance(exc, NumbersyncError):
+                error = exc.message
+            else:
+                error = f"unexpected {type(exc).__name__}: {exc}"
+            self.save(report, error=error)
+            raise
+
+    def _interrupted(self, reason: str) -> NoReturn:
+        from numbersync.report import render_report
+
+        report = self.not_sent("interrupted before it was sent", reason)
+        self.save(report)
+        if self.plan is None:
+            click.echo("Interrupted before the plan was made: nothing was sent.")
+        else:
+            click.echo(render_report(report), nl=False)
+        sys.exit(report.exit_code)
 
 
-@contextmanager
-def _report_refusal(path: str | None, plan: Plan) -> Iterator[None]:
-    """A refused plan (unsafe, stale, not confirmed) still leaves its audit record: every number
-    not sent, and why."""
-    from numbersync.apply import ApplyReport, Outcome
-    from numbersync.errors import RefusedError
-
-    try:
-        yield
-    except RefusedError as exc:
-        outcomes = tuple(Outcome(c, "not sent", "refused: " + exc.message) for c in plan.changes)
-        _save_report(path, ApplyReport(outcomes), plan, refused=exc.message)
-        raise
-
-
-def _confirm(auto_approve: bool) -> None:
+def _confirm(auto_approve: bool, stop: Stop) -> None:
     from numbersync.errors import RefusedError
 
     if auto_approve:
@@ -149,9 +227,10 @@ def _confirm(auto_approve: bool) -> None:
             "refusing to apply without confirmation: standard input is not a terminal",
             hint="review the plan, then pass --auto-approve (for CI) to apply it",
         )
-    answer = click.prompt(
-        "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
-    )
+    with _ending_the_prompt(stop):
+        answer = click.prompt(
+            "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+        )
     if answer != "yes":
         raise RefusedError("Apply cancelled.")
 
@@ -164,10 +243,10 @@ def _progress() -> Callable[[int, int, Outcome], None]:
 
 @contextmanager
 def _stop_on_signals(stop: Stop, abandon: threading.Event) -> Iterator[None]:
-    """Ctrl-C, or SIGTERM (how CI cancels a job): the first starts no new PUT and ends every
-    wait between retries, and the requests in flight get a few seconds; a second one stops
-    waiting for them, so that the report is on screen before CI's SIGKILL (GitHub sends SIGINT,
-    SIGTERM 7.5 s later, SIGKILL at 10 s).
+    """Ctrl-C, or SIGTERM (how CI cancels a job): the first starts no new request and ends every
+    wait, for a read, a retry or the rate limit, and the requests in flight get a few seconds; a
+    second one stops waiting for them, so that the report is on screen before CI's SIGKILL
+    (GitHub sends SIGINT, SIGTERM 7.5 s later, SIGKILL at 10 s).
 
     The handlers only set flags: a KeyboardInterrupt raised inside a waiting thread primitive can
     break its lock, and then the report is lost.
@@ -177,6 +256,24 @@ def _stop_on_signals(stop: Stop, abandon: threading.Event) -> Iterator[None]:
     def interrupt(signum: int, frame: Any) -> None:
         if not stop.set(signal.Signals(signum).name):
             abandon.set()
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def _ending_the_prompt(stop: Stop) -> Iterator[None]:
+    """At the confirmation prompt a signal ends the prompt too: a flag cannot end a read from
+    the terminal, and no thread primitive is waiting there to break."""
+    import signal
+
+    def interrupt(signum: int, frame: Any) -> None:
+        stop.set(signal.Signals(signum).name)
+        raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

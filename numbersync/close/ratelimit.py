@@ -1,5 +1,5 @@
 """Rate limits as the server states them: lenient parsing of the `RateLimit` and `Retry-After`
-headers, and the retry backoff; the pacer that spends the budget is in pacer.py."""
+headers, and the retry backoff; the pacer that spends the budget is in pacer/."""
 
 from __future__ import annotations
 

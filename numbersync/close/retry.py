@@ -57,10 +57,6 @@ class Stats:
     def total_requests(self) -> int:
         return sum(self.requests.values())
 
-    @property
-    def wait_seconds(self) -> float:
-        return self.retry_wait + self.pacing_wait
-
     def record_request(self, method: str, path: str, pacing_wait: float) -> None:
         with self._lock:
             self.requests[(method, endpoint_group(path))] += 1
@@ -155,7 +151,7 @@ class Retrier:
             delay, asked = self._delay(attempt, response)
             if response is not None and status == 429 and self._pacer is not None:
                 # This request's ticket: another thread's failure in between is not this 429.
-                self._pacer.bucket(method, path).throttled(self._clock() + delay, ticket)
+                self._pacer.bucket(method).throttled(self._clock() + delay, ticket)
             if attempt >= self.max_attempts:
                 raise ApiError(
                     method,
@@ -208,7 +204,7 @@ class Retrier:
     ) -> tuple[Attempt, Ticket]:
         """Wait for rate-limit budget, then send once (the result, and the ticket the pacer gave
         the request); raises Stopped only before sending."""
-        bucket = self._pacer.bucket(method, path) if self._pacer is not None else None
+        bucket = self._pacer.bucket(method) if self._pacer is not None else None
         ticket = bucket.acquire() if bucket is not None else Ticket(0, 0.0)
         if self._stop is not None and self._stop.is_set():
             if bucket is not None:

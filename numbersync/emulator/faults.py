@@ -17,7 +17,9 @@ from typing import Any
 # PUT really changes the number) and then answers 504, like a gateway timing out;
 # "corrupt-gzip-after-write" runs it too, then sends its status with `Content-Encoding: gzip` and
 # a body that is not valid gzip, like a proxy mangling the answer; "hang-after-write" runs it and
-# never answers (the connection stays open until the emulator stops), like a stalled gateway.
+# never answers (the connection stays open until the emulator stops), like a stalled gateway;
+# "other-id-after-write" runs it and answers its body with the id of another number of the
+# account, like a cache or a proxy that mixed up two answers.
 FAULT_NAMES: tuple[str, ...] = (
     "ok",
     "500",
@@ -31,6 +33,7 @@ FAULT_NAMES: tuple[str, ...] = (
     "504-after-write",
     "corrupt-gzip-after-write",
     "hang-after-write",
+    "other-id-after-write",
 )
 DEFAULT_SLOW_SECONDS = 1.0  # what a scheduled "slow" takes when `slow_body` is 0
 

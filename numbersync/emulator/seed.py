@@ -103,6 +103,7 @@ Where Close is less tidy than its docs, the seed chooses (the default is always 
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import random
 from collections.abc import Mapping
@@ -137,6 +138,16 @@ from numbersync.emulator.state import (
 from numbersync.errors import UsageError
 
 DEFAULT_SEED_NAME = "default_seed.yaml"
+
+
+def _gravatar(email: str) -> str:
+    """A user's `image` when the seed gives none: the avatar Close shows for a user with none of
+    their own (both of its user examples have one; `image` is a string in every user it
+    documents). A seed may still say `image: null`."""
+    digest = hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
+    return f"https://secure.gravatar.com/avatar/{digest}"
+
+
 _EPOCH = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)  # fixed, so seeds build identically every time
 _TOP_KEYS = frozenset(
     {"organization", "other_organizations", "users", "groups", "api_keys", "oauth_tokens"}
@@ -412,7 +423,7 @@ class _Builder:
                 last_name=str(entry.get("last_name") or ""),
                 permissions=frozenset(permissions),
                 role_id=role_id,
-                image=entry.get("image"),
+                image=entry.get("image", _gravatar(email)),
                 date_created=str(created),
                 date_updated=str(entry.get("date_updated", created)),
                 organizations=tuple(active),

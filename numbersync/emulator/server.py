@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -45,7 +45,9 @@ class RecordedRequest:
     JSON or None; `status` is what was answered, 0 when the connection was dropped; `fault` is the
     injected fault that shaped the answer, None when there was none. With "504-after-write" and
     "corrupt-gzip-after-write" the request did run (a PUT changed the number) whatever the client
-    could read of the answer.
+    could read of the answer. `answer` is the response body as sent (empty when none was), kept
+    out of comparisons so that tests can state the requests they expect without it; the contract
+    tests check it against Close's published schemas.
     """
 
     method: str
@@ -54,6 +56,7 @@ class RecordedRequest:
     body: Any | None
     status: int
     fault: str | None = None
+    answer: bytes = field(default=b"", repr=False, compare=False)
 
 
 SeedSource = Mapping[str, Any] | str | os.PathLike[str] | None
@@ -293,6 +296,17 @@ def _corrupt_gzip(response: Response) -> Response:
     return Response(response.status, body, (*response.headers, ("Content-Encoding", "gzip")))
 
 
+def _other_id(response: Response, state: State) -> Response:
+    """`response` with the id of another number of the account in place of its own."""
+    body = _parse_json(response.body)
+    if not isinstance(body, dict) or "id" not in body:
+        return response
+    other = next(n["id"] for n in state.numbers() if n["id"] != body["id"])
+    return Response.json(response.status, {**body, "id": other}).with_headers(
+        *(h for h in response.headers if h[0] != "Content-Type")
+    )
+
+
 def _fault_response(status: int, limits: RateLimits) -> Response:
     """A response the network or ingress makes up; 502 and 504 come as HTML like a gateway's."""
     if status == 429:
@@ -371,6 +385,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_PATCH(self) -> None:
         self._handle()
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (HEAD, OPTIONS, TRACE, ...) gets the 405 of a known path (404
+        # otherwise) rather than the standard library's 501, which a client takes for a server
+        # error.
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
+
     def log_message(self, format: str, *args: Any) -> None:
         pass  # the request log (and on_request) replace the stderr access log
 
@@ -388,11 +410,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except _BadRequest as exc:
             self.close_connection = True  # the stream position is unknown now
             response = error(400, str(exc))
-            emulator._record(sequence, RecordedRequest(self.command, logged_path, query, None, 400))
+            entry = RecordedRequest(
+                self.command, logged_path, query, None, 400, answer=response.body
+            )
+            emulator._record(sequence, entry)
             self._write(response, 0.0)
             return
 
-        def record(status: int, fault: str) -> None:
+        def record(status: int, fault: str, answer: bytes = b"") -> None:
             entry = RecordedRequest(
                 self.command,
                 logged_path,
@@ -400,6 +425,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 _parse_json(body),
                 status,
                 None if fault == "ok" else fault,
+                answer,
             )
             emulator._record(sequence, entry)
 
@@ -421,8 +447,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                     response = _fault_response(504, emulator.rate_limits)
                 elif fault == "corrupt-gzip-after-write":
                     response = _corrupt_gzip(response)
+                elif fault == "other-id-after-write":
+                    response = _other_id(response, emulator.state)
                 elif fault == "hang-after-write":
-                    record(response.status, fault)
+                    record(response.status, fault)  # nothing is sent
                     emulator._stopping.wait(HANG_SECONDS)  # no answer: until the server stops
                     self.close_connection = True
                     return
@@ -430,7 +458,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             log.exception("emulator failure on %s %s", self.command, logged_path)
             fault = "ok"
             response = error(500, f"Emulator failure: {type(exc).__name__}: {exc}")
-        record(response.status, fault)
+        record(response.status, fault, response.body)
         _pause(faults.latency)
         slow = faults.slow_body or (DEFAULT_SLOW_SECONDS if fault == "slow" else 0.0)
         self._write(response, slow)
@@ -482,6 +510,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        if self.command == "HEAD":
+            response = Response(response.status)  # the headers say what a GET would send
         try:
             if slow <= 0 or not response.body:
                 self.wfile.write(head + response.body)

@@ -1,0 +1,326 @@
+"""A saved plan (`plan --out`) made fit to apply: verified against the config it was made from,
+each number checked against its id in Close, each `before` against what Close has now. What it
+applies comes from the config and from Close; the file only chooses among it. (planfile.py reads
+the file; render.plan_document writes it.)"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from numbersync import phone
+from numbersync.errors import InputError, NumbersyncError, RefusedError
+from numbersync.models import DesiredState, LiveNumber, Safety
+from numbersync.plan import (
+    FieldChange,
+    FileSummary,
+    NumberChange,
+    Plan,
+    build_plan,
+    choose,
+    drifted,
+    same_value,
+    shown,
+)
+
+if TYPE_CHECKING:
+    from numbersync.close import CloseClient
+    from numbersync.fetch import Account
+
+
+def remake(config_path: str) -> str:
+    """The hint of a refused saved plan: the command that makes a new plan of its config."""
+    command = f"numbersync plan -c {shlex.quote(config_path)} --out PLANFILE"
+    return f"make a new plan with `{command}` and review it"
+
+
+def not_by_hand(config_path: str) -> str:
+    return f"{remake(config_path)}; a plan file is not edited by hand"
+
+
+# What an unverified plan skips, and what is still checked, said before it is applied.
+UNVERIFIED_WARNINGS = (
+    "--unverified-plan: the saved plan is applied WITHOUT checking it against the config it was "
+    "made from ({why}).",
+    "skipped: that each change is one the config asks for, and the config's safety rails (the "
+    "plan's apply, no looser than the defaults, over the numbers it names).",
+    "still checked: the plan's format, that each number is its id in Close, and that every "
+    "before value is what Close has.",
+)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A saved plan that may be applied. `plan` holds its changes as the config makes them now,
+    with the config's rails and count of managed numbers; `live` the numbers as just read;
+    `state` the config (None when unverified), to point Close's field errors at its lines;
+    `unverified` why the plan could not be checked against its config, when --unverified-plan
+    let it through anyway."""
+
+    plan: Plan
+    live: Mapping[str, LiveNumber]
+    state: DesiredState | None
+    unverified: str | None = None
+
+
+def _unsaid(line: str) -> None:
+    pass
+
+
+def check_saved_plan(
+    client: CloseClient,
+    saved: Plan,
+    *,
+    config_path: str | None = None,
+    targets: Sequence[str] = (),
+    excludes: Sequence[str] = (),
+    unverified_ok: bool = False,
+    warn: Callable[[str], None] = _unsaid,
+) -> Checked:
+    """The saved plan, limited by `targets` and `excludes`, once verified; RefusedError, with
+    nothing written, when it cannot be. Verified means: the config at `config_path` (-c), else
+    at the plan's own `config.path`, has the plan's fingerprint; planned afresh against Close
+    now, it makes every change the file holds, exactly; and every number is its id and every
+    `before` what Close has. A plan whose config cannot be found is refused, unless
+    `unverified_ok` (--unverified-plan): then `warn` is told what is skipped."""
+    state, why = find_config(saved, config_path)
+    if state is None and not unverified_ok:
+        raise RefusedError(
+            f"the saved plan cannot be verified, nothing was applied: {why}",
+            hint="give the config the plan was made from, as it was reviewed: `numbersync apply "
+            f"PLANFILE -c {saved.config_path}` (or --unverified-plan to apply it without this "
+            "check)",
+        )
+    plan = _chosen(saved, targets, excludes)
+    if state is None:
+        from numbersync.fetch import fetch_numbers
+
+        for line in UNVERIFIED_WARNINGS:
+            warn(line.format(why=why))
+        # The label too, so that each number's header shows Close's, not the file's.
+        managed = {"label", *(c.field for change in plan.changes for c in change.fields)}
+        live = fetch_numbers(client, managed, len(plan.changes))
+        _refuse_if_misnamed(plan, live)
+        _refuse_if_stale(plan, live)
+        return Checked(_unverified(plan, live), _by_id(live), None, why)
+
+    from numbersync.fetch import fetch_for_plan
+
+    # The fresh plan reads only the fields the config manages: a change of any other could be
+    # checked for staleness by nothing.
+    _refuse_unreviewed(state, _unmanaged_fields(plan, state))
+    account = fetch_for_plan(client, state)
+    _refuse_if_misnamed(plan, account.numbers)
+    _refuse_if_stale(plan, account.numbers)
+    fresh = _fresh_plan(state, account)
+    _refuse_unreviewed(state, find_unreviewed(plan, fresh))
+    return Checked(_as_configured(plan, fresh), _by_id(account.numbers), state)
+
+
+def find_config(saved: Plan, given: str | None) -> tuple[DesiredState | None, str]:
+    """The config to verify `saved` with, `given` (-c) or else the plan's own path, when it is
+    here with the plan's fingerprint; else None and why not. The path alone vouches for
+    nothing: a plan file can name any path."""
+    from numbersync import config
+
+    path = given or saved.config_path
+    where = f"-c {path}" if given else f"its config {path}"
+    if not os.path.exists(path):
+        return None, f"{where} is not here"
+    if not (os.path.isfile(path) or os.path.isdir(path)):
+        # A device or a pipe, which reading could hang on: no config is one.
+        return None, f"{where} is neither a file nor a directory"
+    try:
+        state = config.load(path)
+    except NumbersyncError as exc:
+        return None, f"{where} does not load ({exc.message})"
+    if state.fingerprint != saved.fingerprint:
+        what = "the config it was made from" if given else "the one it was made from"
+        return None, f"{where} is not {what} (another fingerprint)"
+    return state, ""
+
+
+def _chosen(saved: Plan, targets: Sequence[str], excludes: Sequence[str]) -> Plan:
+    if not (targets or excludes):
+        return saved
+    kept = choose(
+        saved.changes,
+        targets,
+        excludes,
+        lambda c: (c.id, c.number, c.key, c.file),
+        "not a change in the saved plan",
+    )
+    return replace(saved, changes=tuple(kept))
+
+
+def _by_id(live: Sequence[LiveNumber]) -> dict[str, LiveNumber]:
+    return {n.id: n for n in live}
+
+
+def _e164(number: str) -> str:
+    return phone.to_e164(number) or number
+
+
+# --- what Close has ----------------------------------------------------------------------------
+
+
+def _refuse_if_misnamed(plan: Plan, live: Sequence[LiveNumber]) -> None:
+    """A plan shows numbers and changes ids: the two must be one number, or a reviewer (and the
+    report) reads of one number while another one changes."""
+    by_id = _by_id(live)
+    wrong = []
+    for change in plan.changes:
+        current = by_id.get(change.id)
+        if current is not None and change.number != _e164(current.number):
+            wrong.append(
+                f"{change.id} is {phone.display(change.number)} in the plan, "
+                f"{phone.display(current.number)} in Close"
+            )
+    if wrong:
+        raise RefusedError(
+            "the saved plan shows numbers that are not their ids in Close, nothing was applied:",
+            hint=not_by_hand(plan.config_path),
+            details=wrong,
+        )
+
+
+def find_drift(plan: Plan, live: Sequence[LiveNumber]) -> list[str]:
+    """Each planned `before` that no longer matches Close: a saved plan is stale if any."""
+    by_id = _by_id(live)
+    drift = []
+    for change in plan.changes:
+        current = by_id.get(change.id)
+        where = phone.display(change.number)
+        if current is None:
+            drift.append(f"{where}: the number is no longer in the account")
+        else:
+            drift.extend(f"{where}: {line}" for line in drifted(change, current))
+    return drift
+
+
+def _refuse_if_stale(plan: Plan, live: Sequence[LiveNumber]) -> None:
+    drift = find_drift(plan, live)
+    if drift:
+        raise RefusedError(
+            "the saved plan is stale, nothing was applied; Close changed since it was made:",
+            hint=remake(plan.config_path),
+            details=drift,
+        )
+
+
+def _unverified(plan: Plan, live: Sequence[LiveNumber]) -> Plan:
+    """A plan no config vouches for, as it may be applied: the rails no looser than the
+    defaults, over the numbers it names that are in the account (never its `untargeted`);
+    labels and dates as Close has them, and no names from the file beside the ids."""
+    defaults = Safety()
+    safety = Safety(
+        min(plan.safety.max_change_percent, defaults.max_change_percent),
+        min(plan.safety.min_managed, defaults.min_managed),
+    )
+    in_account = {_e164(n.number) for n in live}
+    by_id = _by_id(live)
+    changes = tuple(_as_in_close(change, by_id[change.id]) for change in plan.changes)
+    return replace(
+        plan,
+        changes=changes,
+        unchanged=tuple(n for n in plan.unchanged if n in in_account),
+        emails={},
+        group_names={},
+        safety=safety,
+        untargeted=0,
+    )
+
+
+def _as_in_close(change: NumberChange, current: LiveNumber) -> NumberChange:
+    """Its header as a fresh plan shows it: the new label, or Close's, and Close's date."""
+    after = {c.field: c.after for c in change.fields}
+    label = after.get("label", current.fields.get("label"))
+    return replace(
+        change, label=label if isinstance(label, str) else None, date_updated=current.date_updated
+    )
+
+
+# --- what the config asks ----------------------------------------------------------------------
+
+
+def _fresh_plan(state: DesiredState, account: Account) -> Plan:
+    """The plan the config makes now; users and groups resolved with Close's own, so that no
+    name map in a plan file can stand in for them."""
+    try:
+        return build_plan(state, account.numbers, account.directory, me=account.me)
+    except InputError as exc:
+        raise RefusedError(
+            f"the saved plan cannot be checked against its config, nothing was applied; "
+            f"{state.path} no longer plans against Close:",
+            hint="fix the config, then make a new plan with "
+            f"`numbersync plan -c {shlex.quote(state.path)} --out PLANFILE`",
+            details=[str(d) for d in exc.diagnostics],
+        ) from None
+
+
+def find_unreviewed(plan: Plan, fresh: Plan) -> list[str]:
+    """What `plan` would do that `fresh` (a plan made now from the same config against the same
+    live numbers) does not ask for: another `after`, or a change it does not make."""
+    wanted = {(c.id, f.field): f.after for c in fresh.changes for f in c.fields}
+    found = []
+    for change in plan.changes:
+        where = phone.display(change.number)
+        for c in change.fields:
+            key = (change.id, c.field)
+            if key not in wanted:
+                found.append(_not_asked(change, c))
+            elif not same_value(c.field, c.after, wanted[key]):
+                found.append(
+                    f"{where}: {c.field} is {shown(c.after)} in the plan, the config asks for "
+                    f"{shown(wanted[key])}"
+                )
+    return found
+
+
+def _unmanaged_fields(plan: Plan, state: DesiredState) -> list[str]:
+    managed = {name for number in state.numbers for name in number.fields}
+    return [
+        _not_asked(change, c)
+        for change in plan.changes
+        for c in change.fields
+        if c.field not in managed
+    ]
+
+
+def _not_asked(change: NumberChange, c: FieldChange) -> str:
+    where = phone.display(change.number)
+    return f"{where}: {c.field} {shown(c.after)} is not a change the config asks for"
+
+
+def _refuse_unreviewed(state: DesiredState, found: list[str]) -> None:
+    if found:
+        raise RefusedError(
+            f"the saved plan is not what its config asks, nothing was applied; {state.path} is "
+            "unchanged since the plan was made, and asks otherwise:",
+            hint=not_by_hand(state.path),
+            details=found,
+        )
+
+
+def _as_configured(saved: Plan, fresh: Plan) -> Plan:
+    """The changes of `saved` as `fresh` makes them (ids, numbers, labels, keys and files from
+    the config and Close, never from the file), with the config's rails, every number the
+    config manages counted, and the fresh changes the saved plan leaves out as `untargeted`."""
+    chosen = {c.id: {f.field for f in c.fields} for c in saved.changes}
+    changes = tuple(
+        replace(change, fields=tuple(f for f in change.fields if f.field in chosen[change.id]))
+        for change in fresh.changes
+        if change.id in chosen
+    )
+    per_file: dict[str, int] = {}
+    for change in changes:
+        per_file[change.file] = per_file.get(change.file, 0) + 1
+    return replace(
+        fresh,
+        changes=changes,
+        files=tuple(FileSummary(f.path, per_file.get(f.path, 0), f.unchanged) for f in fresh.files),
+        untargeted=len(fresh.changes) - len(changes),
+    )
