@@ -658,3 +658,24 @@ def test_without_a_token_numbersync_ci_says_which_variables_it_reads() -> None:
     assert result.stderr.startswith(
         "Error: no GitHub token: NUMBERSYNC_GITHUB_TOKEN and GITHUB_TOKEN are not set\n"
     )
+
+
+def test_a_fresh_plan_near_githubs_limit_is_posted_whole_and_apply_s_words_make_room(
+    tmp_path: Path,
+) -> None:
+    github = FakeGitHub()
+    merged_pull_request(github, plan_document(FINGERPRINT))
+    big = FRESH_PLAN + "x" * (64_990 - len(FRESH_PLAN))  # render.py keeps a plan under 65,000
+    run = FakeNumbersync(apply=1, apply_err=("Error: " + "y" * 400 + "\n") * 30)
+    real_call = run.__call__
+
+    def call(args: Sequence[str]) -> Ran:
+        ran = real_call(args)
+        return Ran(ran.args, ran.returncode, big, ran.stderr) if args[0] == "plan" else ran
+
+    code = jobs.apply_job(context(tmp_path), github.client(), options(tmp_path), call, FINGERPRINT)
+
+    assert code == 1
+    body = github.sent("POST")[0][1]["body"]
+    assert len(body) <= 65_536 and body.endswith(big)
+    assert "(apply's messages are in the job's log)" in body and "yyyy" not in body

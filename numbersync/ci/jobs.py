@@ -93,11 +93,10 @@ def apply_job(ctx: Context, github: GitHub, options: Options, run: Run, fingerpr
             ctx.add_summary(f"{intro}\n\n{_fenced(ran.stdout)}")
             _outputs(ctx, 0, _risk(reviewed.path), report=str(report))
             return 0
-        why = (
-            f"**The plan reviewed here was not applied** after the merge "
-            f"([run]({ctx.run_url})):\n\n{_fenced(_tail(ran.stderr))}"
+        why = f"**The plan reviewed here was not applied** after the merge ([run]({ctx.run_url})):"
+        return _review_again(
+            ctx, github, options, run, why, reviewed.pull_request, report, _tail(ran.stderr)
         )
-        return _review_again(ctx, github, options, run, why, reviewed.pull_request, report)
     if options.allow_unreviewed:
         intro = (
             f"**No reviewed plan matches the merged config**: {reviewed.reason}. Applying a "
@@ -124,6 +123,7 @@ def _review_again(
     why: str,
     pull_request: int | None,
     report: Path | None,
+    errors: str = "",
 ) -> int:
     """A fresh plan of the merged config, posted for a new review; nothing applied. Close may
     already match (someone made the change by hand): then there is nothing left to do."""
@@ -131,7 +131,8 @@ def _review_again(
     ran = _plan(run, options.config, plan_path)
     report_out = str(report) if report else ""
     if ran.returncode == 0:
-        ctx.add_summary(f"{why}\n\nClose already matches the merged config: nothing is left to do.")
+        done = "Close already matches the merged config: nothing is left to do."
+        ctx.add_summary("\n\n".join([why, *([_fenced(errors)] if errors else []), done]))
         _say("Close already matches the merged config: nothing is left to do.")
         _outputs(ctx, 0, Risk(0, False), report=report_out)
         return 0
@@ -145,7 +146,11 @@ def _review_again(
         "it applies exactly this plan, and refuses it in turn if Close changed again. To keep "
         "what Close has instead, change the config in a new pull request."
     )
-    body = fit(f"{why}\n\n{proceed}", ran.stdout)
+    quoted = [_fenced(errors)] if errors else []
+    body = "\n\n".join([why, *quoted, proceed, ran.stdout])
+    if len(body) > GITHUB_BODY_LIMIT:  # a plan near its own limit: the log has apply's words
+        body = "\n\n".join([why, "(apply's messages are in the job's log)", proceed, ran.stdout])
+    body = fit(f"{why}\n\n{proceed}", ran.stdout) if len(body) > GITHUB_BODY_LIMIT else body
     ctx.add_summary(body)
     if pull_request is not None and options.comment:
         github.create_comment(pull_request, body)
