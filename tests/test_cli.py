@@ -124,3 +124,28 @@ def test_ci_help_loads_nothing_heavy() -> None:
         == "['numbersync.cli.ci', 'numbersync.cli.common', 'numbersync.errors', 'numbersync.escape', 'numbersync.models'"
     )
     assert heavy == "]"
+
+
+def test_every_commands_help_names_what_it_reads_and_its_exit_codes() -> None:
+    context = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(context, name)
+        assert command is not None
+        subcommands = (
+            [command.get_command(context, n) for n in command.list_commands(context)]
+            if isinstance(command, click.Group)
+            else [command]
+        )
+        for sub in subcommands:
+            assert sub is not None and sub.epilog, name
+            assert "Environment:" in sub.epilog and "Exit codes:" in sub.epilog, name
+
+
+def test_help_says_what_concurrency_does_and_which_seed_the_emulator_serves() -> None:
+    def helped(*args: str) -> str:
+        return " ".join(CliRunner().invoke(main, [*args, "--help"]).stdout.split())
+
+    assert "while reading the account" in helped("plan")
+    assert "numbers updated" not in helped("plan") + helped("export") + helped("init")
+    assert "numbers updated" in helped("apply")
+    assert "the Acme sample built into numbersync" in helped("emulator")
