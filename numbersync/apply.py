@@ -31,7 +31,7 @@ from numbersync.plan import (
     same_value,
     shown,
 )
-from numbersync.stopping import Stop
+from numbersync.stopping import TIMEOUT, Stop
 from numbersync.yamlsource import json_path
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ IN_FLIGHT_GRACE = 5.0  # seconds requests in flight get after a stop (CI kills a
 # apply paced at Close's rate limits would spend its read budget on a GET before most PUTs.
 RECHECK_AFTER = 60.0  # seconds
 CHANGED_SINCE_READ = "not sent: Close changed it after the plan read it"
+TIMEOUT_EXIT_CODE = 124  # as `timeout(1)` exits: CI tells our own deadline from a cancel
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class ApplyReport:
 
     @property
     def interrupted(self) -> bool:
-        return self.stopped in ("SIGINT", "SIGTERM")
+        return self.stopped in ("SIGINT", "SIGTERM", TIMEOUT)
 
     @property
     def ok(self) -> bool:
@@ -86,16 +87,21 @@ class ApplyReport:
     @property
     def exit_code(self) -> int:
         """130 after Ctrl-C, 143 after SIGTERM (as a shell reports a process those signals
-        ended), 0 when every change was applied, else 1."""
+        ended), 124 when --timeout ended it (as `timeout(1)` reports it), 0 when every change
+        was applied, else 1."""
         if self.stopped == "SIGINT":
             return 130
         if self.stopped == "SIGTERM":
             return 143
+        if self.stopped == TIMEOUT:
+            return TIMEOUT_EXIT_CODE
         return 0 if self.ok else 1
 
     @property
     def summary(self) -> str:
         counts = ", ".join(f"{self.count(status)} {status}" for status in STATUSES)
+        if self.stopped == TIMEOUT:
+            return f"Interrupted by --timeout: {counts}."
         if self.interrupted:
             return f"Interrupted: {counts}."
         if self.stopped is not None:
@@ -116,6 +122,11 @@ class ApplyReport:
                 "numbers marked unknown were sent but no readable answer came back: "
                 f"`{plan if self.config_path else 'numbersync plan'}` shows whether Close took "
                 "them, and apply again converges."
+            )
+        if self.stopped == TIMEOUT:
+            return (
+                "the run reached its --timeout: run apply again to converge (it sends only what "
+                "is still different), with a longer --timeout if Close is slow today."
             )
         if any(o.detail == CHANGED_SINCE_READ for o in self.outcomes):
             return (
@@ -258,6 +269,8 @@ class Applier:
     def _not_sent_reason(self) -> str:
         if self.stop.reason == "credential":
             return "Close had rejected the credential"
+        if self.stop.reason == TIMEOUT:
+            return "--timeout was reached before it was sent"
         return "interrupted before it was sent"
 
     def _one(self, change: NumberChange) -> Outcome:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from numbersync import phone
-from numbersync.errors import Diagnostic, InputError, Position, UsageError
+from numbersync.errors import Diagnostic, Findings, InputError, Position, UsageError
 from numbersync.models import (
     MANAGED_FIELDS,
     SET_FIELDS,
@@ -85,8 +85,8 @@ def load_tree(directory: str) -> DesiredState:
     """Every *.yaml/*.yml below `directory`, in sorted path order, names starting with a dot
     skipped: the root numbersync.yaml (optional) gives version, defaults and safety; each other
     file its own defaults and numbers, a number belonging to exactly one file."""
-    found, errors = _walk(directory)
-    if not found and not errors:
+    found, walked = _walk(directory)
+    if not found and not walked:
         raise UsageError(
             f"{directory}: no *.yaml or *.yml file in this directory or below it",
             hint="a directory config holds one file per team; "
@@ -95,23 +95,25 @@ def load_tree(directory: str) -> DesiredState:
     # The fingerprint covers every path and its bytes, so that a renamed, added or removed file
     # makes a saved plan's config differ too.
     digest = hashlib.sha256()
+    errors = Findings()
+    errors.extend(walked)
     checked: list[_Checked] = []
     for entry in found:
         try:
             raw = read_file(entry.path)
         except UnreadableError as exc:
-            errors.append(Diagnostic(Position(entry.display, 1, 1), "$", exc.reason))
+            errors.add(Diagnostic(Position(entry.display, 1, 1), "$", exc.reason))
             continue
         name = entry.relative.encode("utf-8", "surrogateescape")
         digest.update(b"%d:%s%d:" % (len(name), name, len(raw)) + raw)
         try:
             doc = parse(entry.display, raw)
         except InputError as exc:
-            errors.extend(exc.diagnostics)
+            errors.merge(exc.findings)
             continue
         checked.append(_check(doc, "root" if entry.relative == ROOT_FILE else "team"))
     for one in checked:
-        errors.extend(one.errors)
+        errors.merge(one.errors)
     errors.extend(_in_two_files(checked))
     if errors:
         raise InputError(errors)
@@ -229,7 +231,7 @@ class _Checked:
     doc: Document
     role: Role
     data: Any
-    errors: list[Diagnostic]
+    errors: Findings
     identities: dict[str, str]
 
 
@@ -238,11 +240,15 @@ def _check(doc: Document, role: Role) -> _Checked:
         wanted = "'version' and 'numbers'"
         if role == "root":
             wanted = "'version', and 'defaults' or 'safety'"
-        empty = _diag(doc, (), f"the file is empty; expected a mapping with {wanted}")
-        return _Checked(doc, role, None, [empty], {})
+        errors = Findings()
+        errors.add(_diag(doc, (), f"the file is empty; expected a mapping with {wanted}"))
+        return _Checked(doc, role, None, errors, {})
     data = _with_phone_texts(doc)
-    errors = list(_schema_errors(doc, data))
-    failed = {e.path for e in errors}
+    errors = Findings()
+    failed: set[str] = set()  # every path the schema refused, kept or not: the rules skip them
+    for diagnostic in _schema_errors(doc, data):
+        failed.add(diagnostic.path)
+        errors.add(diagnostic)
     identities: dict[str, str] = {}
     errors.extend(_semantic_errors(doc, data, failed, role, identities))
     return _Checked(doc, role, data, errors, identities)
@@ -482,6 +488,9 @@ def _settings_errors(
     for i, item in enumerate(_list(settings.get("phone_numbers"))):
         if isinstance(item, str) and unchecked((*path, "phone_numbers", i)):
             yield from _phone_error(doc, (*path, "phone_numbers", i), item)
+    # A list may hold a mistake on every one of millions of items: its JSON path is made once.
+    participants: Path = (*path, "participants")
+    shown = json_path(participants)
     for i, item in enumerate(_list(settings.get("participants"))):
         if (
             isinstance(item, str)
@@ -490,7 +499,7 @@ def _settings_errors(
             and not EMAIL.match(item)
         ):
             message = f'must be a user email or a user id (user_...), got "{item}"'
-            yield _diag(doc, (*path, "participants", i), message)
+            yield Diagnostic(doc.position((*participants, i)), f"{shown}[{i}]", message)
     url = settings.get("voicemail_greeting_url")
     url_path = (*path, "voicemail_greeting_url")
     if isinstance(url, str) and unchecked(url_path) and not _is_https_url(url):

@@ -6,6 +6,7 @@ refusals (the plan is unsafe or stale), so that the CLI can print each the way a
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -38,6 +39,61 @@ class Diagnostic:
         return escape(f"{self.position}: {self.path}: {self.message}")
 
 
+# Diagnostics shown at most: past these a reader fixes what is shown and runs again, and a file
+# with a mistake on every one of a million lines costs a count, not a million lines and a sort.
+MAX_SHOWN = 100
+
+
+class Findings:
+    """Diagnostics as they are found: the first MAX_SHOWN in file order kept, the rest only
+    counted. Each one costs at most one comparison once the kept ones are full, so collecting
+    stays linear in the number of problems. One found twice is dropped when it is kept; the
+    checks find each problem once, so no set of every one found is held to catch repeats."""
+
+    def __init__(self, limit: int = MAX_SHOWN) -> None:
+        self._limit = limit
+        self._kept: list[Diagnostic] = []
+        self._last: tuple[str, int, int, str, str] = ("", 0, 0, "", "")  # kept[-1]'s order
+        self.total = 0
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        kept = self._kept
+        if len(kept) == self._limit and _key(diagnostic) > self._last:
+            self.total += 1
+            return
+        at = bisect.bisect_left(kept, diagnostic)
+        if at < len(kept) and kept[at] == diagnostic:
+            return  # the same problem found twice
+        self.total += 1
+        kept.insert(at, diagnostic)
+        if len(kept) > self._limit:
+            kept.pop()
+        self._last = _key(kept[-1])
+
+    def extend(self, diagnostics: Iterable[Diagnostic]) -> None:
+        for diagnostic in diagnostics:
+            self.add(diagnostic)
+
+    def merge(self, other: Findings) -> None:
+        """Another file's findings: those it kept, and the count of those it did not."""
+        self.extend(other._kept)
+        self.total += other.total - len(other._kept)
+
+    @property
+    def shown(self) -> list[Diagnostic]:
+        return list(self._kept)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def _key(diagnostic: Diagnostic) -> tuple[str, int, int, str, str]:
+    """A diagnostic's place in the order, as one plain tuple: the comparison made for every
+    problem past the kept ones, cheaper than the dataclasses' own."""
+    position = diagnostic.position
+    return (position.file, position.line, position.col, diagnostic.path, diagnostic.message)
+
+
 class NumbersyncError(Exception):
     """Base of every error numbersync reports to a user; `exit_code` is what the CLI exits with.
 
@@ -53,11 +109,20 @@ class NumbersyncError(Exception):
 
 
 class InputError(NumbersyncError):
-    """The desired-state file (or a plan file, or a flag) is wrong: every problem found, sorted."""
+    """The desired-state file (or a plan file, or a flag) is wrong: the first MAX_SHOWN problems
+    in file order, and `more`, how many others were found."""
 
-    def __init__(self, diagnostics: Iterable[Diagnostic], hint: str | None = None) -> None:
-        self.diagnostics = sorted(set(diagnostics))
-        count = len(self.diagnostics)
+    def __init__(
+        self, diagnostics: Iterable[Diagnostic] | Findings, hint: str | None = None
+    ) -> None:
+        if not isinstance(diagnostics, Findings):
+            found = Findings()
+            found.extend(diagnostics)
+            diagnostics = found
+        self.findings = diagnostics
+        self.diagnostics = diagnostics.shown
+        self.more = diagnostics.total - len(self.diagnostics)
+        count = diagnostics.total
         super().__init__(f"{count} error{'s' if count != 1 else ''} found", hint)
 
 
@@ -97,6 +162,12 @@ class ApiError(NumbersyncError):
 class Abandoned(ApiError):
     """The run was stopped while this request waited (for a retry, or for rate-limit budget);
     `reached` says whether an earlier attempt may have reached Close."""
+
+
+class TimedOut(NumbersyncError):
+    """The run reached its --timeout before it had anything to show; exits as `timeout(1)`."""
+
+    exit_code = 124
 
 
 class RefusedError(NumbersyncError):

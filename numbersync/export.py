@@ -17,7 +17,7 @@ from typing import Any
 from numbersync import __version__
 from numbersync.config import ROOT_FILE
 from numbersync.errors import UsageError
-from numbersync.escape import is_safe
+from numbersync.escape import LEGACY_COMMAND, is_safe
 from numbersync.modeline import modeline
 from numbersync.models import INBOUND_FIELDS, MANAGED_FIELDS, SET_FIELDS, LiveNumber, Value
 from numbersync.output import write_atomic
@@ -75,7 +75,8 @@ def _escaped(text: str, *, strict: bool) -> str:
     """`text` with every character YAML cannot read back raw in a double-quoted string escaped;
     emoji, accents and right-to-left letters stay as they are, bidi controls do not (a reviewer
     must see them). A lone surrogate raises when `strict`, else is shown as `\\udXXX`."""
-    if is_safe(text) and '"' not in text and "\\" not in text and text.isprintable():
+    plain = is_safe(text) and '"' not in text and "\\" not in text and "##" not in text
+    if plain and text.isprintable():
         return text  # the usual case: nothing to escape
     out = []
     for char in text:
@@ -88,7 +89,8 @@ def _escaped(text: str, *, strict: bool) -> str:
             out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
         else:
             out.append(char)
-    return "".join(out)
+    # A file printed to a CI log (export without -o) must not hold a runner's `##[command]`.
+    return LEGACY_COMMAND.sub(r"\\x23", "".join(out))
 
 
 def yaml_string(text: str) -> str:
@@ -461,12 +463,13 @@ def write_tree(directory: str, files: Mapping[str, str]) -> None:
     write_files(directory, files)
 
 
-def write_files(directory: str, files: Mapping[str, str]) -> None:
-    """Write each of `files` (names relative to `directory`, which is made when missing)."""
+def write_files(directory: str, files: Mapping[str, str], *, force: bool = False) -> None:
+    """Write each of `files` (names relative to `directory`, which is made when missing);
+    `force`: replace read-only ones too."""
     for name, text in files.items():
         path = os.path.join(directory, name)
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot create {os.path.dirname(path)}: {exc.strerror}") from None
-        write_atomic(path, text)
+        write_atomic(path, text, force=force)

@@ -26,7 +26,11 @@ def to_e164(text: str) -> str | None:
 
 
 def display(e164: str) -> str:
-    """`+16503334444` -> `+1 650-333-4444`, the way Close shows numbers; unchanged if unparsable."""
+    """`+16503334444` -> `+1 650-333-4444`, the way Close shows numbers; anything but E.164
+    unchanged, so that text a server sends as a number (`+1650ABCDEFG`, which phonenumbers reads
+    as a vanity number) is shown as it is, never as another number."""
+    if not E164.fullmatch(e164):
+        return e164
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from numbersync import __version__, phone
-from numbersync.escape import escape
+from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
 from numbersync.models import SET_FIELDS
 from numbersync.plan import FieldChange, NumberChange, Plan
 
@@ -55,25 +55,27 @@ def summary(plan: Plan) -> str:
     )
 
 
-def risk_summary(plan: Plan) -> str | None:
-    """One line naming the numbers whose change shrinks who they ring or switches forwarding."""
+def risk_summary(plan: Plan, shown_as: Callable[[str], str] = escape) -> str | None:
+    """One line naming the numbers whose change shrinks who they ring or switches forwarding,
+    each shown by `shown_as` (the escaper of where the line goes)."""
     risky = [c for c in plan.changes if c.risks]
     if not risky:
         return None
-    shown = ", ".join(phone.display(c.number) for c in risky[:5])
+    shown = ", ".join(shown_as(phone.display(c.number)) for c in risky[:5])
     more = f" and {len(risky) - 5} more" if len(risky) > 5 else ""
     verb = "rings fewer people or switches" if len(risky) == 1 else "ring fewer people or switch"
     return f"{len(risky)} number{_s(len(risky))} {verb} forwarding: {shown}{more}."
 
 
 def last_changed(change: NumberChange) -> str | None:
-    """`2026-11-30 14:02 UTC`: when Close last changed the number, as a reviewer reads it."""
+    """`2026-11-30 14:02 UTC`: when Close last changed the number, as a reviewer reads it; what
+    Close sent when it is no timestamp (unescaped: each renderer escapes it for its context)."""
     if not change.date_updated:
         return None
     try:
         moment = datetime.fromisoformat(change.date_updated)
     except ValueError:
-        return escape(change.date_updated)
+        return change.date_updated
     if moment.tzinfo is None:  # Close's own examples mix naive and +00:00 timestamps
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -105,8 +107,8 @@ def value_text(value: Any) -> str:
 def _header(change: NumberChange) -> str:
     label = f" {value_text(change.label)}" if change.label else ""
     when = last_changed(change)
-    changed = f"  (last changed in Close {when})" if when else ""
-    return f"{phone.display(change.number)}{label}{changed}"
+    changed = f"  (last changed in Close {escape(when)})" if when else ""
+    return f"{escape(phone.display(change.number))}{label}{changed}"
 
 
 def _item(plan: Plan, name: str, item: str) -> str:
@@ -152,7 +154,7 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
         out.append("Unmanaged (not in the file, left alone):")
         for number in plan.unmanaged:
             label = f" {value_text(number.label)}" if number.label else ""
-            out.append(f"    {phone.display(number.number)}{label}")
+            out.append(f"    {escape(phone.display(number.number))}{label}")
         out.append("")
     for warning in plan.warnings:
         out.append(style(f"Warning: {escape(warning)}", "warn"))
@@ -168,34 +170,21 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
 # --- markdown ---------------------------------------------------------------------------------
 
 
-def _cell(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace("|", "\\|").replace("\n", " ")
-
-
-def _code(text: str) -> str:
-    """`text` as inline code, whatever backticks it holds."""
-    fence = "`"
-    while fence in text:
-        fence += "`"
-    padding = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{padding}{_cell(escape(text))}{padding}{fence}"
-
-
 def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     """A pull-request comment: summary first, a table, then the details folded; never over
     `limit` characters (the middle of the details is cut, and the cut is said). A plan of a
     directory has a section per file with changes, each headed by that file's summary line,
     which no cut removes."""
     head = [MARKDOWN_MARKER, "### numbersync plan", "", f"**{summary(plan)}**", ""]
-    risky = risk_summary(plan)
+    risky = risk_summary(plan, markdown_cell)
     if risky:
-        head += [f"> [!WARNING]\n> {_cell(risky)}", ""]
+        head += [f"> [!WARNING]\n> {risky}", ""]
     files = f", {len(plan.files)} files" if _by_file(plan) else ""
-    head.append(f"Config `{_cell(plan.config_path)}` (`{plan.fingerprint[:19]}`){files}")
+    config = markdown_cell(plan.config_path, code=True)
+    head.append(f"Config {config} ({markdown_cell(plan.fingerprint[:19], code=True)}){files}")
     head.append("")
     for warning in plan.warnings:
-        head.append(f"> **Warning:** {_cell(escape(warning))}")
+        head.append(f"> **Warning:** {markdown_cell(warning)}")
         head.append("")
     if _by_file(plan):
         return _markdown_by_file(plan, head, limit)
@@ -218,9 +207,10 @@ def _table(changes: list[NumberChange] | tuple[NumberChange, ...], rows: int = -
         fields = ", ".join(f"`{c.field}`" for c in change.fields)
         if change.risks:
             fields += f" ⚠️ {', '.join(change.risks)}"
-        label = _cell(escape(change.label or ""))
-        when = last_changed(change) or ""
-        lines.append(f"| {phone.display(change.number)} | {label} | {fields} | {when} |")
+        number = markdown_cell(phone.display(change.number))
+        label = markdown_cell(change.label or "")
+        when = markdown_cell(last_changed(change) or "")
+        lines.append(f"| {number} | {label} | {fields} | {when} |")
     hidden = len(changes) - rows
     if hidden > 0:
         lines.append(f"| … | {hidden} more number{_s(hidden)} | see the details | |")
@@ -237,9 +227,7 @@ def _details(plan: Plan, changes: list[NumberChange] | tuple[NumberChange, ...])
 
 def _fold(details: list[str]) -> tuple[list[str], list[str]]:
     """The lines that open and close a folded ```diff block able to hold `details`."""
-    fence = "```"
-    while any(fence in line for line in details):
-        fence += "`"
+    fence = markdown_fence(details)
     opening = ["<details><summary>Details</summary>", "", f"{fence}diff"]
     return opening, [fence, "", "</details>", ""]
 
@@ -250,14 +238,17 @@ def _markdown_by_file(plan: Plan, head: list[str], limit: int) -> str:
     sections = []
     for path, changes in grouped:
         summary_line = (
-            f"#### {_code(path)}: {len(changes)} to change, {unchanged.get(path, 0)} unchanged"
+            f"#### {markdown_cell(path, code=True)}: {len(changes)} to change, "
+            f"{unchanged.get(path, 0)} unchanged"
         )
         sections.append((summary_line, changes, _details(plan, changes)))
     changed = {path for path, _ in grouped}
     quiet = [f for f in plan.files if f.path not in changed and f.unchanged]
     tail = []
     if quiet:
-        listed = ", ".join(f"{_code(f.path)} ({f.unchanged} unchanged)" for f in quiet)
+        listed = ", ".join(
+            f"{markdown_cell(f.path, code=True)} ({f.unchanged} unchanged)" for f in quiet
+        )
         if len(listed) > limit // 4:
             listed = f"{len(quiet)} files ({sum(f.unchanged for f in quiet)} numbers unchanged)"
         tail = [f"No changes in {listed}.", ""]
@@ -378,4 +369,4 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(plan_document(plan), indent=2, ensure_ascii=False)) + "\n"

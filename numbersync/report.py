@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from numbersync import __version__, phone
 from numbersync.apply import STATUSES, ApplyReport, Outcome
-from numbersync.escape import escape
+from numbersync.escape import escape, escape_json
 from numbersync.plan import Plan
 from numbersync.render import json_value
 
@@ -23,7 +23,7 @@ def render_report(report: ApplyReport) -> str:
     for outcome in report.outcomes:
         fields = ", ".join(c.field for c in outcome.change.fields)
         detail = f"  {escape(outcome.detail)}" if outcome.detail else ""
-        number = phone.display(outcome.change.number)
+        number = escape(phone.display(outcome.change.number))
         out.append(f"  {outcome.status:<9} {number:<18} {fields}{detail}")
         out.extend(f"      {escape(line)}" for line in outcome.errors)
     if report.unverified:
@@ -54,7 +54,7 @@ class Progress:
 
     def __call__(self, done: int, total: int, outcome: Outcome) -> None:
         if not self._terminal:
-            number = phone.display(outcome.change.number)
+            number = escape(phone.display(outcome.change.number))
             self._stream.write(f"[{done}/{total}] {number}: {outcome.status}\n")
             self._stream.flush()
             return
@@ -146,4 +146,4 @@ def render_report_json(
     document = report_document(
         report, plan, finished_at=finished_at, refused=refused, error=error, planned=planned
     )
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -142,3 +142,73 @@ def test_over_real_sockets_nothing_leaks(
     texts = [captured(), *(everything_about(exc) for exc in failures)]
     assert "CLOSE_API_KEY was rejected" in texts[1]
     assert leaks("\n".join(texts)) == []
+
+
+def echoing(text: str) -> str:
+    """`text` with KEY as the credential and ESCAPED as the credential behind JSON's `\\u`
+    escapes (worked out where it is used: a test's locals show in the tracebacks it renders)."""
+    escaped = "".join(f"\\u{ord(char):04x}" for char in CANARY)
+    return text.replace("ESCAPED", escaped).replace("KEY", CANARY)
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "body"),
+    [
+        (400, "Bad Request", '{"field-errors": {"KEY": "x", "ESCAPED": "y"}}'),
+        (400, "Bad Request", '{"errors": ["ESCAPED"], "field-errors": {}}'),
+        (400, "Bad Request", '{"field-errors": {"label": ["ESCAPED"]}}'),
+        (409, "Conflict KEY", "{}"),
+        (418, "Teapot", '[{"ESCAPED": [[["ESCAPED"]]]}]'),
+        (503, "Down KEY", '"ESCAPED"'),
+        (429, "Slow down KEY", ""),
+    ],
+)
+def test_an_error_answer_echoing_the_credential_anywhere_raises_an_error_without_it(
+    status: int, reason: str, body: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In the reason phrase, in a `field-errors` key or value, in an `errors` item, in a body of
+    no known shape, raw or behind JSON's `\\u` escapes. (httpx's own log line quotes the
+    reason phrase as it came: numbersync leaves that logger quiet at every -v, so only its
+    own log records are searched here.)"""
+    caplog.set_level(logging.DEBUG, logger="numbersync")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            status,
+            content=echoing(body).encode(),
+            headers={"Content-Type": "application/json", "X-Echo": echoing("KEY")},
+            extensions={"reason_phrase": echoing(reason).encode()},
+        )
+
+    settings = Settings.from_env({"CLOSE_API_KEY": CANARY, "CLOSE_API_URL": "https://x.example"})
+    with (
+        CloseClient(
+            settings, transport=httpx.MockTransport(handler), sleep=lambda s: None, max_attempts=2
+        ) as client,
+        pytest.raises(ApiError) as caught,
+    ):
+        client.update_phone_number("phon_1", {"label": "x"})
+    assert "****" in str(caught.value) + str(caught.value.field_errors)
+    logged = "\n".join(str(r.__dict__) for r in caplog.records if r.name.startswith("numbersync"))
+    assert "retrying" in logged or status < 500
+    assert leaks(everything_about(caught.value) + logged) == []
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "api_a/b\\\\c.KEY",  # as the credential is: found in the raw text
+        "api_a\\/b\\\\c.KEY",  # `/` escaped, as some servers write it
+        "\\u0061pi_a/b\\u005cc.KEY",  # letters and the backslash as \u escapes
+        "api_a/b\\\\c.\\u004bEY",
+    ],
+)
+def test_read_json_scrubs_the_credential_however_json_writes_it(written: str) -> None:
+    from numbersync.close.transport import read_json, scrubber
+
+    settings = Settings.from_env(
+        {"CLOSE_API_KEY": "api_a/b\\c.KEY", "CLOSE_API_URL": "https://x.example"}
+    )
+    body = f'{{"data": [{{"label": "x {written} y"}}], "{written}": ["{written}"]}}'
+    document = read_json(httpx.Response(200, content=body.encode()), scrubber(settings))
+    assert document == {"data": [{"label": "x **** y"}], "****": ["****"]}

@@ -249,3 +249,36 @@ def test_the_generated_schema_check_is_the_schema_of_today() -> None:
     assert generated == config.quick_check_source(), (
         "numbersync/_schema_check.py is out of date: run `python -m numbersync.config`"
     )
+
+
+@pytest.mark.timeout(120)
+def test_a_file_of_200000_mistakes_is_refused_with_the_first_100(tmp_path: Path) -> None:
+    # A file under the size limit whose every list item is wrong: before the cap, one line per
+    # item (and a sort of them all) took minutes and gigabytes for a 10 MB file.
+    items = 200_000
+    bad = tmp_path / "numbers.yaml"
+    bad.write_text(
+        'version: 1\nnumbers:\n  "+14155550100":\n    participants: ['
+        + ", ".join(["a"] * items)
+        + "]\n"
+    )
+
+    result = CliRunner().invoke(main, ["validate", "-c", str(bad)])
+
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 102
+    first = '$.numbers["+14155550100"].participants[0]: must be a user email or a user id'
+    assert lines[0].startswith(f"{bad}:4:20: {first}")
+    assert "participants[99]:" in lines[99]
+    assert lines[100:] == ["and 199900 more", "Error: 200000 errors found"]
+
+
+def test_the_cap_keeps_the_first_diagnostics_in_file_order() -> None:
+    from numbersync.errors import Diagnostic, Position
+
+    found = [Diagnostic(Position("f.yaml", line, 1), "$", "wrong") for line in range(300, 0, -1)]
+    error = InputError([*found, found[-1]])  # a problem shown, found twice, counts once
+
+    assert [d.position.line for d in error.diagnostics] == list(range(1, 101))
+    assert (error.more, error.message) == (200, "300 errors found")

@@ -3,6 +3,7 @@ and the places that print such text (diagnostics, API errors, -v logs, the apply
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from numbersync.cli import main
-from numbersync.escape import escape, is_safe
+from numbersync.escape import escape, escape_json, is_safe, markdown_cell, markdown_fence
 
 
 @pytest.mark.parametrize(
@@ -30,11 +31,58 @@ from numbersync.escape import escape, is_safe
         ("evil\u202ereversed", "evil\\u202ereversed"),
         ("iso\u2066late\u2069", "iso\\u2066late\\u2069"),
         ("\ufeffbom", "\\ufeffbom"),
+        # GitHub Actions' workflow commands: `::` where a line starts, after any whitespace
+        # (.NET's TrimStart drops Unicode's too), and the legacy `##[` anywhere in a line.
+        ("::error::pwned", "\\x3a:error::pwned"),
+        (" \u3000\u00a0::add-mask::x", " \u3000\u00a0\\x3a:add-mask::x"),
+        ("\n::error::x", "\\n::error::x"),  # no longer at the start of a line
+        (
+            "a ##[error]b ###[warning]c ##VSO[task.setvariable]",
+            "a \\x23#[error]b #\\x23#[warning]c \\x23#VSO[task.setvariable]",
+        ),
+        ("http://[::1]:8080 a::b ## [", "http://[::1]:8080 a::b ## ["),
     ],
 )
 def test_escape_shows_every_unsafe_character(text: str, shown: str) -> None:
     assert escape(text) == shown
     assert is_safe(escape(text))
+    assert escape(shown) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["plain", "\x85\u2028\u202e\ufeff\x7f", "##[error]x ##vso[task]", "tab\there\nand line"],
+)
+def test_escape_json_keeps_the_value_and_prints_safely(text: str) -> None:
+    printed = escape_json(json.dumps({"label": text}, indent=2, ensure_ascii=False))
+    assert json.loads(printed) == {"label": text}
+    assert is_safe(printed.replace("\n", "")) and "##[" not in printed.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "cell"),
+    [
+        ("Sales line", "Sales line"),
+        ("R&D <b> | x", "R&amp;D &lt;b&gt; \\| x"),
+        ("bob@acme.example (role user);", "bob@acme.example (role user);"),
+        ("call @acme/team now", "call `@acme/team` now"),
+        ("a **b** [c](d) e", "a `**b** [c](d)` e"),
+        ("`x` y", "`` `x` `` y"),
+        ("x\ny | z_", "`x\\ny` \\| `z_`"),
+        ("see www.evil.example", "see `www.evil.example`"),
+    ],
+)
+def test_markdown_cell_shows_markdown_as_code_and_plain_words_as_they_are(
+    text: str, cell: str
+) -> None:
+    assert markdown_cell(text) == cell
+
+
+def test_a_markdown_code_span_holds_any_backticks_and_pipes() -> None:
+    assert markdown_cell("a`b``c | d", code=True) == "```a`b``c \\| d```"
+    assert markdown_cell("`x`", code=True) == "`` `x` ``"
+    assert markdown_cell(" spaced path ", code=True) == "`  spaced path  `"
+    assert markdown_fence(["plain", "a ``` b", "````"]) == "`````"
 
 
 def test_a_key_cannot_forge_a_workflow_command_in_validate_output(tmp_path: Path) -> None:

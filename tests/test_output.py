@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from numbersync.errors import UsageError
-from numbersync.output import write_atomic
+from numbersync.output import check_target, is_stdout, write_atomic, write_output
 
 
 def mode(path: Path) -> int:
@@ -87,3 +87,89 @@ def test_text_is_written_as_is(tmp_path: Path) -> None:
     text = 'label: "a\\r\\nb"\n\u2028\r\n'
     write_atomic(str(tmp_path / "f"), text)
     assert (tmp_path / "f").read_bytes() == text.encode()
+
+
+# Targets that are not regular files (issue 19): nothing but a regular file, or a symlink to
+# one, is ever replaced; read-only files only with force; `-` is standard output.
+
+
+def test_a_fifo_is_refused_and_left_a_fifo(tmp_path: Path) -> None:
+    fifo = tmp_path / "plan.json"
+    os.mkfifo(fifo)
+    with pytest.raises(UsageError, match=r"refusing to write .*plan\.json: it is a FIFO"):
+        write_atomic(str(fifo), "{}")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+
+
+def test_a_symlink_to_a_fifo_is_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "plan.json").symlink_to(tmp_path / "fifo")
+    with pytest.raises(UsageError, match="it is a FIFO"):
+        write_atomic(str(tmp_path / "plan.json"), "{}")
+    assert stat.S_ISFIFO((tmp_path / "fifo").stat().st_mode)
+
+
+def test_a_character_device_is_refused(tmp_path: Path) -> None:
+    # A device node of our own (like /dev/null): the test never goes near the system's.
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("creating a device node needs privileges this run does not have")
+    with pytest.raises(UsageError, match="it is a character device"):
+        write_atomic(str(device), "{}")
+    assert stat.S_ISCHR(device.stat().st_mode)
+
+
+def test_a_directory_is_refused_where_a_file_is_expected(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    with pytest.raises(UsageError, match="it is a directory"):
+        write_atomic(str(tmp_path / "out"), "{}")
+    assert (tmp_path / "out").is_dir()
+
+
+def test_a_read_only_file_is_refused_without_force(tmp_path: Path) -> None:
+    # By its mode, not by access(): these tests run as root, who may write anything.
+    target = tmp_path / "plan.json"
+    target.write_text("old")
+    target.chmod(0o444)
+    with pytest.raises(UsageError, match=r"plan\.json is read-only \(mode 0444\)") as caught:
+        write_atomic(str(target), "new")
+    assert caught.value.hint == "pass --force to replace it anyway"
+    assert (target.read_text(), mode(target)) == ("old", 0o444)
+
+
+def test_a_read_only_file_is_replaced_with_force_and_stays_read_only(tmp_path: Path) -> None:
+    target = tmp_path / "plan.json"
+    target.write_text("old")
+    target.chmod(0o444)
+    write_atomic(str(target), "new", force=True)
+    assert (target.read_text(), mode(target)) == ("new", 0o444)
+
+
+def test_a_read_only_file_where_force_does_not_apply(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    target.write_text("old")
+    target.chmod(0o444)
+    with pytest.raises(UsageError, match="read-only") as caught:
+        check_target(str(target), forcible=False)
+    assert caught.value.hint == "make it writable, or choose another path"
+
+
+def test_a_missing_directory_is_refused_up_front(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such directory"):
+        check_target(str(tmp_path / "nowhere" / "plan.json"))
+
+
+@pytest.mark.parametrize("path", ["-", "/dev/stdout"])
+def test_dash_is_standard_output(path: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert is_stdout(path)
+    write_output(path, '{"a": 1}\n')
+    assert capsys.readouterr().out == '{"a": 1}\n'
+
+
+def test_a_file_path_is_not_standard_output(tmp_path: Path) -> None:
+    assert not is_stdout(str(tmp_path / "-x"))
+    write_output(str(tmp_path / "-x"), "text")
+    assert (tmp_path / "-x").read_text() == "text"

@@ -266,3 +266,116 @@ def test_a_real_process_at_vv_prints_no_credential(
     assert "retrying" in texts[0]
     assert "RateLimit" in texts[1]  # -vv shows the headers, and still not the key
     assert leaks("\n".join(texts)) == []
+
+
+def json_escaped(text: str) -> str:
+    """`text` as JSON writes it with every character a `\\u` escape: the same string once read."""
+    return "".join(f"\\u{ord(char):04x}" for char in text)
+
+
+class EchoingClose(http.server.BaseHTTPRequestHandler):
+    """A Close that answers well enough for a plan and an apply to run, and repeats the caller's
+    credential (raw, its Basic form, and JSON-escaped) wherever a server can put text: reason
+    phrases, `field-errors` keys and values, `errors` items, error bodies of no known shape,
+    and the label of a number."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def echo(self) -> tuple[str, str]:
+        """The Authorization header and the credential in it; and the credential JSON-escaped."""
+        scheme, _, value = self.headers.get("Authorization", "").partition(" ")
+        credential = base64.b64decode(value).decode()[:-1] if scheme == "Basic" else value
+        return f"{scheme} {value} {credential}", json_escaped(credential)
+
+    def answer(self, status: int, reason: str, body: str) -> None:
+        self.send_response(status, reason)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body.encode())))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def do_GET(self) -> None:
+        echo, escaped = self.echo()
+        path = self.path.partition("?")[0]
+        server: Any = self.server
+        if path == "/api/v1/phone_number/" and not server.listed:
+            server.listed = True  # the first read is refused, and retried
+            self.answer(503, f"Unavailable {echo}", f'{{"note": "busy {escaped}"}}')
+        elif path == "/api/v1/phone_number/":
+            numbers = [
+                {"id": "phon_1", "number": "+16503334444", "label": "Old"},
+                {"id": "phon_2", "number": "+16503334445", "label": "Old"},
+                {"id": "phon_3", "number": "+16503334446", "label": f"Hi ESCAPED {echo}"},
+            ]
+            body = json.dumps({"data": numbers, "has_more": False})
+            self.answer(200, "OK", body.replace("ESCAPED", escaped))
+        else:  # /me/: the plan goes on without it, and says why at -v
+            self.answer(403, f"Forbidden {echo}", f'{{"error": "no {escaped}"}}')
+
+    def do_PUT(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        echo, escaped = self.echo()
+        if self.path.startswith("/api/v1/phone_number/phon_1/"):
+            body = (
+                f'{{"errors": ["{escaped}", "{echo}"], '
+                f'"field-errors": {{"label {escaped}": "bad {escaped}", "{echo}": "{echo}"}}}}'
+            )
+            self.answer(400, f"Bad Request {echo}", body)
+        else:  # a status numbersync has no words for, and a body of no known shape
+            self.answer(409, f"Conflict {echo}", f'{{"{escaped}": ["{escaped}", "{echo}"]}}')
+
+
+@pytest.mark.parametrize("verbosity", ["-v", "-vv"])
+@pytest.mark.parametrize(
+    ("variable", "credential"),
+    [("CLOSE_API_KEY", KEY), ("CLOSE_ACCESS_TOKEN", TOKEN)],
+    ids=["api-key", "access-token"],
+)
+def test_a_credential_echoed_in_reason_phrases_and_field_error_keys_is_printed_nowhere(
+    variable: str,
+    credential: str,
+    verbosity: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(retry, "backoff_delay", lambda attempt, rng: 0.0)
+    Path("numbers.yaml").write_text(
+        'version: 1\nnumbers:\n  "+16503334444": {label: New}\n  "+16503334445": {label: New}\n'
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EchoingClose)
+    server.daemon_threads = True
+    server.listed = False  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/api/v1"
+    out = Outputs(variable, credential, verbosity)
+    try:
+        for fmt in ("text", "markdown", "json"):
+            server.listed = False  # type: ignore[attr-defined]
+            args = ("plan", "--format", fmt, "--show-unmanaged", "--out", f"plan-{fmt}.json")
+            result = out.run(f"plan {fmt}", url, *args)
+            assert result.exit_code == 0, result.output
+        server.listed = False  # type: ignore[attr-defined]
+        result = out.run("apply", url, "apply", "--auto-approve", "--report", "report.json")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert result.exit_code == 1, result.output
+    files = {p.name: p.read_text() for p in tmp_path.iterdir()}
+    found = {name: leaks(text) for name, text in {**out.texts, **files}.items() if leaks(text)}
+    assert found == {}, found
+    assert "retrying GET /phone_number/" in result.stderr
+    assert "GET /me/ failed" in result.stderr
+    report = json.loads(Path("report.json").read_text())
+    assert [n["status"] for n in report["numbers"]] == ["failed", "failed"]
+    scheme = "Basic" if variable == "CLOSE_API_KEY" else "Bearer"
+    assert report["numbers"][1]["message"] == (
+        f'PUT /phone_number/phon_2/ (409): 409 Conflict {scheme} **** ****: {{"****": ["****", '
+        f'"{scheme} **** ****"]}}'
+    )
+    # The label that held it is shown scrubbed, as Close's words are.
+    assert f'"Hi **** {scheme} **** ****"' in out.texts["plan text"]

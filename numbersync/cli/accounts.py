@@ -26,9 +26,11 @@ from numbersync.escape import escape
     "--output",
     "output_path",
     metavar="FILE|DIR",
-    help="Write to FILE instead of stdout (with --split-by: into the new directory DIR), and "
-    "point its modeline at a numbersync.schema.json there or above (written beside it if none).",
+    help="Write to FILE instead of stdout (- is stdout; with --split-by: into the new directory "
+    "DIR), and point its modeline at a numbersync.schema.json there or above (written beside it "
+    "if none).",
 )
+@click.option("--force", is_flag=True, help="Replace FILE even when it is read-only.")
 @click.option(
     "--split-by",
     type=click.Choice(["group"]),
@@ -38,16 +40,20 @@ from numbersync.escape import escape
 @concurrency_option
 @verbose_option
 @reports_errors
-def export(output_path: str | None, split_by: str | None, concurrency: int) -> None:
+def export(output_path: str | None, force: bool, split_by: str | None, concurrency: int) -> None:
     """Write the account's current settings as a numbers.yaml: a file (or a directory) that
     plans clean."""
     from numbersync.export import Export, write_tree
     from numbersync.fetch import fetch_everything
     from numbersync.modeline import SCHEMA_FILE, find_schema, relative_to, write_schema
-    from numbersync.output import write_atomic
+    from numbersync.output import check_target, is_stdout, write_atomic
 
+    if output_path and is_stdout(output_path):
+        output_path = None
     if split_by and not output_path:
         raise click.UsageError("--split-by writes a directory: give it with -o DIR")
+    if output_path and not split_by:
+        check_target(output_path, force=force)  # before reading the account, not after
     with close_client(concurrency) as client:
         account = fetch_everything(client)
     exported = Export(account.numbers, account.directory)
@@ -67,7 +73,8 @@ def export(output_path: str | None, split_by: str | None, concurrency: int) -> N
         written = f"{count} numbers to {len(files)} files in {output_path}"
     else:
         schema = relative_to(found.path, os.path.dirname(os.path.abspath(output_path)))
-        write_atomic(output_path, exported.yaml(source=source, when=when, schema=schema))
+        text = exported.yaml(source=source, when=when, schema=schema)
+        write_atomic(output_path, text, force=force)
         written = f"{count} numbers to {output_path}"
     click.echo(escape(f"Wrote {written}"), err=True)
     if not found.exists:
@@ -103,7 +110,8 @@ def export(output_path: str | None, split_by: str | None, concurrency: int) -> N
 @click.option(
     "--overwrite",
     is_flag=True,
-    help="Like --force, but overwrite the files that differ instead of writing FILE.new.",
+    help="Like --force, but overwrite the files that differ (read-only ones too) instead of "
+    "writing FILE.new.",
 )
 @concurrency_option
 @verbose_option
@@ -131,7 +139,7 @@ def init(
     files = scaffold.files(exported, layout, source=client.settings.api_url, when=now())
     scaffold.refuse_existing(directory, layout, force=force, written=files)
     writes = scaffold.sort_out(directory, files, overwrite=overwrite)
-    write_files(directory, writes.files)
+    write_files(directory, writes.files, force=overwrite)
     for line in scaffold.summary(directory, writes, layout, len(account.numbers)):
         click.echo(escape(line))
     say_warnings(exported.warnings)

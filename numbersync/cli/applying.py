@@ -27,6 +27,8 @@ from numbersync.cli.common import (
     reports_errors,
     resolve_config,
     target_option,
+    timeout_option,
+    within_timeout,
 )
 from numbersync.escape import escape
 
@@ -55,7 +57,9 @@ if TYPE_CHECKING:
     "report_path",
     metavar="FILE",
     help="Also write each number's outcome as JSON (written however the apply ends: failed, "
-    "refused, interrupted, even before the plan was made).",
+    "refused, interrupted, even before the plan was made); - writes it to stdout, and the rest "
+    "to stderr. A read-only FILE is refused before anything is sent (--force is about the safety "
+    "rails only).",
 )
 @click.option(
     "--unverified-plan",
@@ -63,6 +67,7 @@ if TYPE_CHECKING:
     help="Apply a saved PLANFILE even when the config it was made from is not here to verify it "
     "against (said loudly on stderr and in the report).",
 )
+@timeout_option
 @verbose_option
 @click.pass_context
 @reports_errors
@@ -77,6 +82,7 @@ def apply(
     concurrency: int,
     report_path: str | None,
     unverified_plan: bool,
+    timeout: float | None,
 ) -> None:
     """Apply the changes: from the file, or a saved PLANFILE. Shows the plan, asks first.
 
@@ -88,48 +94,66 @@ def apply(
     from numbersync import render
     from numbersync.apply import Applier, ApplyReport, refuse_if_unsafe
     from numbersync.config import load as load_config
-    from numbersync.output import use_color
+    from numbersync.output import check_target, is_stdout, use_color
     from numbersync.planfile import read_plan
     from numbersync.report import render_report
     from numbersync.savedplan import check_saved_plan
+    from numbersync.stopping import Stop
 
     given = ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT
     if unverified_plan and not planfile:
         raise click.UsageError("--unverified-plan is for a saved PLANFILE")
     # The config a fresh plan is made from; with a PLANFILE, the one given to check it against.
     config = resolve_config(config_path) if not planfile else config_path if given else None
-    record = _Record(report_path, config or "")
+    # The report must be writable before anything is sent: after the PUTs is too late to learn
+    # that the audit record cannot be kept.
+    if report_path:
+        check_target(report_path, forcible=False)
+    to_err = is_stdout(report_path or "")  # stdout carries the report
+    record = _Record(report_path, config or "", to_err)
+    # The deadline counts from here, a confirmation prompt included: CI answers none.
+    stop = Stop.after(timeout)
+    doing = "reading Close; nothing was sent"
     abandon = threading.Event()
-    with close_client(concurrency) as client, _stop_on_signals(client.stop, abandon):
+    with close_client(concurrency, stop) as client, _stop_on_signals(client.stop, abandon):
         with record.until_applying(client.stop):
             read_at = time.monotonic()  # the plan's live values are no older than this
             unverified = None
             if planfile:
                 record.plan = read_plan(planfile)
-                checked = check_saved_plan(
-                    client,
-                    record.plan,
-                    config_path=config,
-                    targets=targets,
-                    excludes=excludes,
-                    unverified_ok=unverified_plan,
-                    warn=lambda line: click.echo(escape(f"Warning: {line}"), err=True),
+                saved = record.plan
+                checked = within_timeout(
+                    stop,
+                    timeout,
+                    doing,
+                    lambda: check_saved_plan(
+                        client,
+                        saved,
+                        config_path=config,
+                        targets=targets,
+                        excludes=excludes,
+                        unverified_ok=unverified_plan,
+                        warn=lambda line: click.echo(escape(f"Warning: {line}"), err=True),
+                    ),
                 )
                 plan, live, state = checked.plan, checked.live, checked.state
                 unverified = checked.unverified
             else:
                 state = load_config(resolve_config(config))
                 record.fingerprint = state.fingerprint
-                plan, account = make_plan(client, state, targets, excludes)
+                plan, account = within_timeout(
+                    stop, timeout, doing, make_plan, client, state, targets, excludes
+                )
                 live = {n.id: n for n in account.numbers}
             record.plan = plan
-            click.echo(render.render_text(plan, color=use_color()), nl=False)
+            color = use_color(sys.stderr if to_err else sys.stdout)
+            click.echo(render.render_text(plan, color=color), nl=False, err=to_err)
             if not plan.has_changes:
                 record.save(ApplyReport((), unverified=unverified))
                 return
             refuse_if_unsafe(plan, live, plan.safety, force=force)
             if not planfile:
-                _confirm(auto_approve, client.stop)
+                _confirm(auto_approve, client.stop, err=to_err)
         applier = Applier(
             client, state, concurrency, progress=_progress(), abandon=abandon, read_at=read_at
         )
@@ -137,7 +161,7 @@ def apply(
     # Requests still hanging after a stop are left to their (daemon) worker threads: closing
     # the client closes their sockets, and the process does not wait for them.
     record.save(report)
-    click.echo(render_report(report), nl=False)
+    click.echo(render_report(report), nl=False, err=to_err)
     sys.exit(report.exit_code)
 
 
@@ -148,13 +172,14 @@ class _Record:
 
     path: str | None
     config_path: str
+    to_err: bool = False  # the report JSON goes to stdout, so everything else to stderr
     fingerprint: str = ""
     plan: Plan | None = None
 
     def save(
         self, report: ApplyReport, *, refused: str | None = None, error: str | None = None
     ) -> None:
-        from numbersync.output import write_atomic
+        from numbersync.output import write_output
         from numbersync.plan import Plan
         from numbersync.report import render_report_json
 
@@ -171,7 +196,7 @@ class _Record:
             error=error,
             planned=self.plan is not None,
         )
-        write_atomic(self.path, text)
+        write_output(self.path, text, forcible=False)
 
     def not_sent(self, why: str, stopped: str | None = None) -> ApplyReport:
         from numbersync.apply import ApplyReport, Outcome
@@ -185,6 +210,7 @@ class _Record:
         unverified, not confirmed), an error (Close rejecting the credential, a file that does
         not load), or a signal, which also prints the report and exits 130 or 143."""
         from numbersync.errors import ApiError, NumbersyncError, RefusedError
+        from numbersync.stopping import TIMEOUT
 
         try:
             yield
@@ -196,6 +222,8 @@ class _Record:
                 raise
             if isinstance(exc, ApiError) and exc.status == 401:
                 report = self.not_sent("Close had rejected the credential", "credential")
+            elif stop.reason == TIMEOUT:
+                report = self.not_sent("--timeout was reached before it was sent", TIMEOUT)
             else:
                 report = self.not_sent("apply ended before it was sent")
             if isinstance(exc, NumbersyncError):
@@ -211,13 +239,13 @@ class _Record:
         report = self.not_sent("interrupted before it was sent", reason)
         self.save(report)
         if self.plan is None:
-            click.echo("Interrupted before the plan was made: nothing was sent.")
+            click.echo("Interrupted before the plan was made: nothing was sent.", err=self.to_err)
         else:
-            click.echo(render_report(report), nl=False)
+            click.echo(render_report(report), nl=False, err=self.to_err)
         sys.exit(report.exit_code)
 
 
-def _confirm(auto_approve: bool, stop: Stop) -> None:
+def _confirm(auto_approve: bool, stop: Stop, *, err: bool = False) -> None:
     from numbersync.errors import RefusedError
 
     if auto_approve:
@@ -229,7 +257,10 @@ def _confirm(auto_approve: bool, stop: Stop) -> None:
         )
     with _ending_the_prompt(stop):
         answer = click.prompt(
-            "Apply these changes? Only 'yes' will be accepted", default="", show_default=False
+            "Apply these changes? Only 'yes' will be accepted",
+            default="",
+            show_default=False,
+            err=err,
         )
     if answer != "yes":
         raise RefusedError("Apply cancelled.")

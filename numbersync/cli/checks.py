@@ -17,6 +17,7 @@ from numbersync.cli.common import (
     reports_errors,
     resolve_config,
 )
+from numbersync.escape import escape
 
 if TYPE_CHECKING:
     from numbersync.models import DesiredNumber
@@ -82,17 +83,22 @@ def explain(number: str, config_path: str | None, live: bool) -> None:
 
 @click.command(epilog=epilog(None, "0 success; 1 an error"))
 @click.option(
-    "-o", "--output", "output_path", metavar="FILE", help="Write to FILE instead of stdout."
+    "-o",
+    "--output",
+    "output_path",
+    metavar="FILE",
+    help="Write to FILE instead of stdout (- is stdout).",
 )
+@click.option("--force", is_flag=True, help="Replace FILE even when it is read-only.")
 @reports_errors
-def schema(output_path: str | None) -> None:
+def schema(output_path: str | None, force: bool) -> None:
     """Print the JSON Schema this version validates with, for editors (offline)."""
-    from numbersync.output import write_atomic
+    from numbersync.output import is_stdout, write_atomic
     from numbersync.resources import shipped_text
 
     text = shipped_text("schemas/numbersync.schema.json")
-    if output_path:
-        write_atomic(output_path, text)
-        click.echo(f"Wrote the schema to {output_path}", err=True)
+    if output_path and not is_stdout(output_path):
+        write_atomic(output_path, text, force=force)
+        click.echo(escape(f"Wrote the schema to {output_path}"), err=True)
     else:
         click.echo(text, nl=False)

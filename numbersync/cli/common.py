@@ -4,6 +4,7 @@ common options, the Close client, and printing a plan."""
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from numbersync.errors import ApiError, InputError, NumbersyncError, UsageError
+from numbersync.errors import ApiError, InputError, NumbersyncError, TimedOut, UsageError
 from numbersync.escape import escape
 from numbersync.models import DEFAULT_CONCURRENCY
 
@@ -21,14 +22,18 @@ if TYPE_CHECKING:
     from numbersync.fetch import Account
     from numbersync.models import DesiredState
     from numbersync.plan import Plan
+    from numbersync.stopping import Stop
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 
 def _fail(exc: NumbersyncError) -> None:
     if isinstance(exc, InputError):
         for diagnostic in exc.diagnostics:
             click.echo(str(diagnostic), err=True)
+        if exc.more:
+            click.echo(f"and {exc.more} more", err=True)
     # Messages quote servers and files: each line is escaped, so none can forge another.
     click.echo(escape(f"Error: {exc.message}"), err=True)
     for line in exc.details:
@@ -163,12 +168,71 @@ def epilog(env: str | None, exits: str) -> str:
     return f"{reads}\n\nExit codes: {exits}."
 
 
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([hms])")
+_DURATION_UNIT = {"h": 3600.0, "m": 60.0, "s": 1.0}
+
+
+def parse_duration(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """`90s`, `15m`, `1h30m` or plain seconds (`45`, `2.5`), as seconds."""
+    if value is None:
+        return None
+    text = value.strip()
+    seconds: float | None = None
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        seconds = float(text)
+    elif re.fullmatch(r"(?:\d+(?:\.\d+)?[hms])+", text):
+        seconds = sum(float(n) * _DURATION_UNIT[u] for n, u in _DURATION_PART.findall(text))
+    if seconds is None or seconds <= 0:
+        raise click.BadParameter(f"{value!r} is not a duration such as 90s, 15m or 1h30m")
+    return seconds
+
+
+timeout_option = click.option(
+    "--timeout",
+    callback=parse_duration,
+    metavar="DURATION",
+    help="End the run after DURATION (90s, 15m, 1h30m) as SIGTERM would (no new request; "
+    "apply still prints and writes its report), with exit code 124.",
+)
+
+
+def shown_duration(seconds: float) -> str:
+    """A --timeout as a user would write it back: `90s`, `15m`, `1h30m`."""
+    if seconds != int(seconds):
+        return f"{seconds:g}s"
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n]
+    return "".join(parts)
+
+
 @contextmanager
-def close_client(concurrency: int = DEFAULT_CONCURRENCY) -> Iterator[CloseClient]:
+def close_client(
+    concurrency: int = DEFAULT_CONCURRENCY, stop: Stop | None = None
+) -> Iterator[CloseClient]:
     from numbersync.close import CloseClient, Settings
 
-    with CloseClient(Settings.from_env(os.environ), concurrency=concurrency) as client:
+    settings = Settings.from_env(os.environ)
+    with CloseClient(settings, concurrency=concurrency, stop=stop) as client:
         yield client
+
+
+def within_timeout(
+    stop: Stop, timeout: float | None, doing: str, func: Callable[..., T], *args: Any
+) -> T:
+    """`func(*args)`, given up as soon as the run's --timeout passes, even with a request still
+    hanging on the wire: then TimedOut, which says what was `doing`."""
+    from numbersync.stopping import TIMEOUT, Stopped, until_stopped
+
+    try:
+        return until_stopped(stop, "numbersync-work", func, *args)
+    except (Stopped, ApiError) as exc:
+        if stop.reason != TIMEOUT or timeout is None:
+            raise
+        raise TimedOut(
+            f"--timeout {shown_duration(timeout)} reached while {doing}",
+            hint="Close answered too slowly: try again later, or give a longer --timeout",
+        ) from exc
 
 
 def now() -> str:
@@ -199,17 +263,21 @@ def make_plan(
     return plan, account
 
 
-def print_plan(plan: Plan, output_format: str, *, show_unmanaged: bool = False) -> None:
+def print_plan(
+    plan: Plan, output_format: str, *, show_unmanaged: bool = False, err: bool = False
+) -> None:
+    """The plan on stdout, or on stderr (`err`) when stdout carries something else."""
     from numbersync import render
     from numbersync.output import use_color
 
     if output_format == "json":
-        click.echo(render.render_json(plan), nl=False)
+        click.echo(render.render_json(plan), nl=False, err=err)
     elif output_format == "markdown":
-        click.echo(render.render_markdown(plan))
+        click.echo(render.render_markdown(plan), err=err)
     else:
-        text = render.render_text(plan, color=use_color(), show_unmanaged=show_unmanaged)
-        click.echo(text, nl=False)
+        color = use_color(sys.stderr if err else sys.stdout)
+        text = render.render_text(plan, color=color, show_unmanaged=show_unmanaged)
+        click.echo(text, nl=False, err=err)
 
 
 def say_warnings(warnings: tuple[str, ...]) -> None:

@@ -21,6 +21,8 @@ from numbersync.cli.common import (
     reports_errors,
     resolve_config,
     target_option,
+    timeout_option,
+    within_timeout,
 )
 from numbersync.escape import escape
 
@@ -33,7 +35,14 @@ from numbersync.escape import escape
     )
 )
 @config_option
-@click.option("--out", "out_path", metavar="PLANFILE", help="Also save the plan (JSON) for apply.")
+@click.option(
+    "--out",
+    "out_path",
+    metavar="PLANFILE",
+    help="Also save the plan (JSON) for apply; - writes it to stdout, and the rendered plan to "
+    "stderr.",
+)
+@click.option("--force", is_flag=True, help="Replace PLANFILE even when it is read-only.")
 @format_option
 @click.option(
     "--detailed-exitcode",
@@ -44,30 +53,44 @@ from numbersync.escape import escape
 @exclude_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
 @concurrency_option
+@timeout_option
 @verbose_option
 @reports_errors
 def plan(
     config_path: str | None,
     out_path: str | None,
+    force: bool,
     output_format: str,
     detailed_exitcode: bool,
     targets: tuple[str, ...],
     excludes: tuple[str, ...],
     show_unmanaged: bool,
     concurrency: int,
+    timeout: float | None,
 ) -> None:
     """Fetch the live numbers and print what would change: the plan. Writes nothing to Close."""
     from numbersync import config, render
-    from numbersync.output import write_atomic
+    from numbersync.output import check_target, is_stdout, write_output
+    from numbersync.stopping import Stop
 
     config_path = resolve_config(config_path)
+    stop = Stop.after(timeout)
     state = config.load(config_path)
-    with close_client(concurrency) as client:
-        result, _ = make_plan(client, state, targets, excludes)
     if out_path:
-        write_atomic(out_path, render.render_json(result))
-    print_plan(result, output_format, show_unmanaged=show_unmanaged)
+        check_target(out_path, force=force)  # before reading Close, not after
+    with close_client(concurrency, stop) as client:
+        result, _ = within_timeout(
+            stop, timeout, "reading Close", make_plan, client, state, targets, excludes
+        )
     if out_path:
+        write_output(out_path, render.render_json(result), force=force)
+    print_plan(
+        result,
+        output_format,
+        show_unmanaged=show_unmanaged,
+        err=is_stdout(out_path or ""),
+    )
+    if out_path and not is_stdout(out_path):
         # After the plan, so that it is the last thing a reader sees.
         saved = shlex.quote(out_path)
         click.echo(

@@ -18,7 +18,14 @@ from numbersync.close.pacer import Pacer
 from numbersync.close.paging import list_all
 from numbersync.close.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT, Retrier, Stats
 from numbersync.close.settings import Settings
-from numbersync.close.transport import DEFAULT_TIMEOUT, MAX_CONNECTIONS, Transport, scrubber
+from numbersync.close.transport import (
+    DEFAULT_REQUEST_DEADLINE,
+    DEFAULT_TIMEOUT,
+    MAX_CONNECTIONS,
+    MAX_TOTAL_BYTES,
+    Transport,
+    scrubber,
+)
 from numbersync.errors import ApiError
 from numbersync.models import MANAGED_FIELDS, Group, LiveNumber, Me, Membership, User
 from numbersync.stopping import Sleep, Stop
@@ -42,8 +49,11 @@ class CloseClient:
     """Talks to the Close API. Use as a context manager; safe to share between threads.
 
     `transport` replaces the network (httpx.MockTransport in tests). `clock`, `sleep` and `rng`
-    replace time and randomness so that tests need not wait. `stop`, once set, ends every wait
-    (retries, pacing) at once and lets no new request start: the call raises Abandoned.
+    replace time and randomness so that tests need not wait; `request_clock` is the one each
+    request's deadline (`request_deadline`, body included) is read on, apart from `clock`, whose
+    fake time other threads' waits move. `max_total_bytes` bounds what the client reads in all.
+    `stop`, once set, ends every wait (retries, pacing) at once and lets no new request start:
+    the call raises Abandoned.
     Closing the client sets it too, so that threads still at work on calls nobody waits for any
     more (pages read ahead of one that failed, reads beside an interrupted one) end at once
     instead of retrying, and the process does not wait for them.
@@ -58,6 +68,9 @@ class CloseClient:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         max_wait: float = DEFAULT_MAX_WAIT,
         max_connections: int = MAX_CONNECTIONS,
+        request_deadline: float = DEFAULT_REQUEST_DEADLINE,
+        max_total_bytes: int = MAX_TOTAL_BYTES,
+        request_clock: Callable[[], float] = time.monotonic,
         pace: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Sleep | None = None,
@@ -71,7 +84,14 @@ class CloseClient:
         self.stop = stop if stop is not None else Stop()
         scrub = scrubber(settings)
         self._transport = Transport(
-            settings, scrub, transport=transport, timeout=timeout, max_connections=max_connections
+            settings,
+            scrub,
+            transport=transport,
+            timeout=timeout,
+            max_connections=max_connections,
+            deadline=request_deadline,
+            max_total_bytes=max_total_bytes,
+            clock=request_clock,
         )
         self._retrier = Retrier(
             self._transport,

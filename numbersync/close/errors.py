@@ -4,6 +4,7 @@ Close sends them as a 403 or as a 400 with an `errors` list."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -12,7 +13,7 @@ from urllib.parse import unquote
 import httpx
 
 from numbersync.close.settings import Settings
-from numbersync.close.transport import Scrub, excerpt
+from numbersync.close.transport import Scrub, excerpt, read_json
 from numbersync.errors import ApiError
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
@@ -31,10 +32,10 @@ def error_from_response(
     """Map a non-retryable error response to an ApiError with Close's own words where it has any.
     None of these answers means the request was applied."""
     status = response.status_code
-    body = _json(response)
+    body = _json(response, scrub)
     said = _server_message(body, scrub) if isinstance(body, dict) else ""
     if status == 400:
-        return _bad_request(method, path, body, said, body_text(response, scrub), scrub)
+        return _bad_request(method, path, body, said, body_text(response, scrub))
     if status == 401:
         return ApiError(
             method,
@@ -73,16 +74,17 @@ def error_from_response(
     )
 
 
-def _bad_request(method: str, path: str, body: Any, said: str, text: str, scrub: Scrub) -> ApiError:
+def _bad_request(method: str, path: str, body: Any, said: str, text: str) -> ApiError:
+    """`body` is scrubbed already (`read_json`), keys and values."""
     field_errors: dict[str, str] = {}
     errors: list[str] = []
     if isinstance(body, dict):
         raw_fields = body.get("field-errors")
         if isinstance(raw_fields, dict):
-            field_errors = {str(k): scrub(_flatten(v)) for k, v in raw_fields.items()}
+            field_errors = {k: _flatten(v) for k, v in raw_fields.items()}
         raw_errors = body.get("errors")
         if isinstance(raw_errors, list):
-            errors = [scrub(_flatten(e)) for e in raw_errors]
+            errors = [_flatten(e) for e in raw_errors]
     if not field_errors and errors and any("permission" in e.lower() for e in errors):
         # Close may refuse a forbidden change with 400 and an `errors` list instead of a 403.
         return _not_allowed(method, path, 400, "; ".join(errors))
@@ -99,16 +101,22 @@ def _not_allowed(method: str, path: str, status: int, said: str) -> ApiError:
 
 
 def body_text(response: httpx.Response, scrub: Scrub) -> str:
-    """Close's message when the body is JSON that has one, else the body's text, cut short."""
-    body = _json(response)
+    """Close's message when the body is JSON that has one, else the body's text (JSON as read,
+    so that no `\\u` escape shows what scrubbing removed), cut short."""
+    body = _json(response, scrub)
     said = _server_message(body, scrub) if isinstance(body, dict) else ""
+    if said:
+        return said
+    if body is not None:
+        return excerpt(json.dumps(body, ensure_ascii=False), scrub)
     text = response.text
     if "html" in response.headers.get("Content-Type", ""):
         text = _TAG.sub(" ", text)  # a gateway's error page: keep its words
-    return said or excerpt(text, scrub)
+    return excerpt(text, scrub)
 
 
 def status_text(response: httpx.Response) -> str:
+    """`409 Conflict`; the Transport scrubbed the reason phrase when the answer came."""
     phrase = response.reason_phrase
     return f"{response.status_code} {phrase}" if phrase else str(response.status_code)
 
@@ -117,9 +125,9 @@ def suffix(text: str) -> str:
     return f": {text}" if text else ""
 
 
-def _json(response: httpx.Response) -> Any:
+def _json(response: httpx.Response, scrub: Scrub) -> Any:
     try:
-        return response.json()
+        return read_json(response, scrub)
     except ValueError:
         return None
 

@@ -26,9 +26,9 @@ from numbersync.close.ratelimit import (
     rate_limit_from_headers,
 )
 from numbersync.close.settings import Settings
-from numbersync.close.transport import Attempt, Scrub, Transport, excerpt
+from numbersync.close.transport import Attempt, Scrub, Transport, excerpt, read_json
 from numbersync.errors import Abandoned, ApiError
-from numbersync.stopping import Sleep, Stop, Stopped, pause
+from numbersync.stopping import TIMEOUT, Sleep, Stop, Stopped, pause
 
 log = logging.getLogger("numbersync.http")
 
@@ -251,7 +251,7 @@ class Retrier:
     def _abandoned(
         self, method: str, path: str, status: int | None, reached: bool, stopped: Stopped
     ) -> Abandoned:
-        why = {"SIGINT": "interrupted", "SIGTERM": "terminated"}.get(
+        why = {"SIGINT": "interrupted", "SIGTERM": "terminated", TIMEOUT: "--timeout reached"}.get(
             stopped.reason or "", "stopped"
         )
         detail = f"{why} before it could be sent again" if status is not None or reached else why
@@ -281,7 +281,7 @@ class Retrier:
 
     def _json(self, method: str, path: str, response: httpx.Response) -> Any:
         try:
-            return response.json()
+            return read_json(response, self._scrub)
         except ValueError:
             raise ApiError(
                 method,

@@ -3,7 +3,6 @@ up front, and held so that the secret never shows up in a repr, log line or trac
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from numbersync.errors import UsageError
+from numbersync.loopback import is_loopback
 
 DEFAULT_API_URL = "https://api.close.com/api/v1"
 API_KEY_VAR = "CLOSE_API_KEY"
@@ -137,16 +137,6 @@ def check_api_url(url: str) -> str:
             hint="use https://; plain http:// is only allowed to 127.0.0.1, ::1 or localhost",
         )
     return f"{scheme}://{parts.netloc}{parts.path}".rstrip("/")
-
-
-def is_loopback(host: str) -> bool:
-    """127.0.0.0/8, ::1 and `localhost`: traffic that never leaves the machine."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_credential(credential: Secret, name: str) -> None:

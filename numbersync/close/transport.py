@@ -1,20 +1,26 @@
-"""The HTTP seam: one request sent once, its answer read whole up to a size cap, or the reason
-there is none. It adds the credential at send time, never follows redirects, keeps loopback
-traffic away from proxies, and says whether a failed request may have reached Close."""
+"""The HTTP seam: one request sent once, its answer read whole up to a size cap and a deadline, or
+the reason there is none, within a budget of bytes for the whole run. It adds the credential at
+send time, never follows redirects, keeps loopback traffic away from proxies, and says whether a
+failed request may have reached Close."""
 
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import re
 import ssl
-from collections.abc import Callable, Generator, Mapping
+import threading
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from numbersync import __version__
-from numbersync.close.settings import Secret, Settings, is_loopback
+from numbersync.close.settings import Secret, Settings
+from numbersync.loopback import is_loopback, url_host
 
 log = logging.getLogger("numbersync.http")
 
@@ -25,6 +31,13 @@ MAX_CONNECTIONS = 16 + 3
 # A page of 100 numbers with every field is ~150 kB: a body past this is not the Close API, and
 # reading it whole could exhaust memory. Counted after decompression (a gzip bomb is refused too).
 MAX_RESPONSE_BYTES = 16 * 2**20
+# What one run may read from the server in all: room for ten times the largest account we plan
+# for (10,000 numbers with every managed field) and its users and groups. Past it, the server
+# sends something other than an account (pages without end), and holding it would exhaust memory.
+MAX_TOTAL_BYTES = 128 * 2**20
+# A whole answer, body included, within this: the read timeout restarts with every byte, so a
+# server that drips its body would otherwise hold a run for ever. Close answers in about a second.
+DEFAULT_REQUEST_DEADLINE = 60.0
 EXCERPT_CHARS = 200
 Scrub = Callable[[str], str]
 
@@ -55,6 +68,34 @@ class _TooLarge(Exception):
     """A response body past MAX_RESPONSE_BYTES."""
 
 
+class _TooSlow(Exception):
+    """A response not read whole by its deadline."""
+
+
+class _OverBudget(Exception):
+    """The run read more than its budget of bytes from the server."""
+
+
+class _Deadline(httpx.SyncByteStream):
+    """A response's bytes as they come off the wire, ended with _TooSlow once `clock` passes
+    `at`. Below the decoder, so that a compressed body that drips without decoding to anything
+    is cut all the same."""
+
+    def __init__(self, inner: Any, clock: Callable[[], float], at: float) -> None:
+        self._inner = inner
+        self._clock = clock
+        self._at = at
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            if self._clock() > self._at:
+                raise _TooSlow
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
 class _CredentialAuth(httpx.Auth):
     """Adds the Authorization header at send time, so that it is held only by the Secret and
     never sits in the client's default headers or in a local variable of ours."""
@@ -80,7 +121,9 @@ def authorization(credential: Secret, scheme: str) -> str:
 
 def scrubber(settings: Settings) -> Scrub:
     """Remove the credential (raw and in its Basic form) from text a server sent back: a
-    misbehaving proxy or server that echoes the request must not make us print it."""
+    misbehaving proxy or server that echoes the request must not make us print it. The
+    Transport applies it to every answer's reason phrase and headers, `read_json` to every
+    string of a JSON body (keys too), and `excerpt` to any other text of a body."""
     secrets = [settings.credential.reveal(), authorization(settings.credential, "basic")[6:]]
     secrets = [s for s in secrets if len(s) >= 4]
 
@@ -106,15 +149,23 @@ class Transport:
         transport: httpx.BaseTransport | None = None,
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
+        deadline: float = DEFAULT_REQUEST_DEADLINE,
+        max_total_bytes: int = MAX_TOTAL_BYTES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._scrub = scrub
+        self._deadline = deadline
+        self._max_total_bytes = max_total_bytes
+        self._clock = clock
+        self._read = 0  # bytes read in all, against max_total_bytes
+        self._read_lock = threading.Lock()
         host = httpx.URL(settings.api_url).host
         # HTTP_PROXY and friends apply to the real API (https through a proxy is a CONNECT
         # tunnel: the proxy sees the host name, never the credential). Loopback traffic (the
         # emulator, a CI service) is never sent to a proxy: over plain http the proxy would read
         # the Authorization header.
         mounts: dict[str, httpx.BaseTransport | None] = (
-            {f"all://{host}": None} if is_loopback(host) else {}
+            {f"all://{url_host(host)}": None} if is_loopback(host) else {}
         )
         # TLS verification stays on (httpx's default `verify=True`). With trust_env (the default)
         # httpx builds its SSL context from SSL_CERT_FILE or SSL_CERT_DIR when set, else from
@@ -144,8 +195,20 @@ class Transport:
         body: Mapping[str, Any] | None = None,
     ) -> Attempt:
         """Send once. Never raises for anything the network or the server does."""
+        if self._read > self._max_total_bytes:
+            return Attempt(None, self._over_budget(reached=False))
         try:
             return Attempt(self._read_capped(method, path, params, body), None)
+        except _OverBudget:
+            failure = self._over_budget(reached=True)
+        except _TooSlow:
+            failure = Failure(
+                f"the answer did not arrive whole within {self._deadline:g} s; stopped reading it",
+                retryable=False,
+                reached=True,
+                hint="the server sends its answers too slowly: try again later, and check that "
+                "CLOSE_API_URL points at the Close API",
+            )
         except _TooLarge:
             failure = Failure(
                 f"the response is over {MAX_RESPONSE_BYTES // 2**20} MiB; stopped reading it",
@@ -170,6 +233,22 @@ class Transport:
             )
         return Attempt(None, failure)
 
+    def _over_budget(self, *, reached: bool) -> Failure:
+        return Failure(
+            f"the server sent more than {self._max_total_bytes // 2**20} MiB in this run, more "
+            "than any plausible account; stopped reading",
+            retryable=False,
+            reached=reached,
+            hint="check that CLOSE_API_URL points at the Close API (…/api/v1): a list that never "
+            "ends is a fault of the server",
+        )
+
+    def _count(self, size: int) -> None:
+        with self._read_lock:
+            self._read += size
+            if self._read > self._max_total_bytes:
+                raise _OverBudget
+
     def _read_capped(
         self,
         method: str,
@@ -177,26 +256,43 @@ class Transport:
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
     ) -> httpx.Response:
-        """Send and read the whole response, but raise _TooLarge past MAX_RESPONSE_BYTES."""
+        """Send and read the whole response, but raise _TooLarge past MAX_RESPONSE_BYTES,
+        _TooSlow past the deadline and _OverBudget past the run's budget of bytes."""
+        at = self._clock() + self._deadline
         with self._http.stream(method, path, params=params, json=body) as streamed:
+            if self._clock() > at:
+                raise _TooSlow
             declared = streamed.headers.get("Content-Length", "")
             if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
                 raise _TooLarge
+            streamed.stream = _Deadline(streamed.stream, self._clock, at)
             chunks, size = [], 0
             for chunk in streamed.iter_bytes():
                 size += len(chunk)
                 if size > MAX_RESPONSE_BYTES:
                     raise _TooLarge
+                self._count(len(chunk))
                 chunks.append(chunk)
         # The body is decoded already: drop the headers that describe its encoding on the wire.
         wire = {b"content-encoding", b"content-length", b"transfer-encoding"}
+        headers = [
+            (k, self._scrub_bytes(v, "latin-1"))
+            for k, v in streamed.headers.raw
+            if k.lower() not in wire
+        ]
+        extensions = dict(streamed.extensions)
+        # httpx reads the reason phrase as ASCII, dropping any other byte: scrubbed as read.
+        extensions["reason_phrase"] = self._scrub(streamed.reason_phrase).encode("ascii")
         return httpx.Response(
             streamed.status_code,
-            headers=[(k, v) for k, v in streamed.headers.raw if k.lower() not in wire],
+            headers=headers,
             content=b"".join(chunks),
             request=streamed.request,
-            extensions=streamed.extensions,
+            extensions=extensions,
         )
+
+    def _scrub_bytes(self, value: bytes, encoding: str) -> bytes:
+        return self._scrub(value.decode(encoding)).encode(encoding)
 
 
 # Transport failures worth another try: the server may not have seen the request, or it dropped
@@ -229,6 +325,47 @@ def _is_certificate_error(exc: BaseException) -> bool:
 def describe(exc: Exception, scrub: Scrub) -> str:
     message = excerpt(str(exc), scrub)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+# The credential is printable ASCII without quotes (Settings refuses anything else), so only an
+# escape of such a character can hide it from a scrub of the raw text: `\u0021` to `\u007e`,
+# `\\` and `\/`. Escaped accents and emoji (most servers' JSON) need no second look.
+_ASCII_ESCAPE = re.compile(r"\\(?:u00[2-7][0-9A-Fa-f]|[\\/])")
+
+
+def read_json(response: httpx.Response, scrub: Scrub) -> Any:
+    """The body's JSON (read as httpx reads it), every string in it scrubbed, keys too: a value
+    may hide the credential behind `\\u` escapes, so the strings are scrubbed once decoded.
+    ValueError when the body is not JSON."""
+    raw = response.content
+    text = raw.decode(json.detect_encoding(raw), "surrogatepass")
+    document = json.loads(text)
+    if _ASCII_ESCAPE.search(text) or scrub(text) != text:
+        document = _scrubbed(document, scrub)
+    return document
+
+
+def _scrubbed(document: Any, scrub: Scrub) -> Any:
+    """`document` with `scrub` applied to each string, keys included; not recursive, so that
+    no nesting json accepted can exhaust the stack here."""
+    pending: list[Any] = []
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return scrub(value)
+        if isinstance(value, dict):
+            value = {scrub(key): item for key, item in value.items()}
+            pending.append(value)
+        elif isinstance(value, list):
+            pending.append(value)
+        return value
+
+    top = clean(document)
+    while pending:
+        node = pending.pop()
+        for key, value in list(node.items() if isinstance(node, dict) else enumerate(node)):
+            node[key] = clean(value)
+    return top
 
 
 def excerpt(text: str, scrub: Scrub) -> str:

@@ -4,10 +4,8 @@ pastes into a shell, log each request on stderr, and stop cleanly on Ctrl-C or S
 
 from __future__ import annotations
 
-import ipaddress
 import shlex
 import signal
-import socket
 import sys
 import time
 from pathlib import Path
@@ -19,6 +17,7 @@ from numbersync.emulator.ratelimit import RateLimits
 from numbersync.emulator.seed import default_seed_path, load_seed
 from numbersync.emulator.server import Emulator, RecordedRequest
 from numbersync.errors import UsageError
+from numbersync.loopback import is_loopback
 
 
 def parse_rate_limit(text: str) -> tuple[int, float]:
@@ -33,21 +32,6 @@ def parse_rate_limit(text: str) -> tuple[int, float]:
             f"--rate-limit must be N/S (N requests per S seconds), e.g. 20/1; got {text!r}"
         )
     return limit, window
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` names this machine only (a name is resolved, e.g. localhost)."""
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        pass
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except OSError:
-        return False
-    return bool(addresses) and all(
-        ipaddress.ip_address(str(address).split("%")[0]).is_loopback for address in addresses
-    )
 
 
 def serve(

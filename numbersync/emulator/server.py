@@ -30,6 +30,7 @@ from numbersync.emulator.quirks import Quirks
 from numbersync.emulator.ratelimit import RateLimiter, RateLimits, Verdict
 from numbersync.emulator.seed import build_seed, read_seed
 from numbersync.emulator.state import Credential, State
+from numbersync.loopback import url_host
 
 API_PREFIX = "/api/v1"
 MAX_BODY = 1 << 20  # far above any phone number update; refuses runaway uploads
@@ -158,8 +159,7 @@ class Emulator:
     @property
     def url(self) -> str:
         """The base URL to give a client, e.g. "http://127.0.0.1:PORT/api/v1"."""
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        return f"http://{host}:{self.port}{API_PREFIX}"
+        return f"http://{url_host(self._host)}:{self.port}{API_PREFIX}"
 
     @property
     def admin_key(self) -> str:
