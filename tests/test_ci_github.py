@@ -679,3 +679,17 @@ def test_a_fresh_plan_near_githubs_limit_is_posted_whole_and_apply_s_words_make_
     body = github.sent("POST")[0][1]["body"]
     assert len(body) <= 65_536 and body.endswith(big)
     assert "(apply's messages are in the job's log)" in body and "yyyy" not in body
+
+
+def test_each_numbersync_command_runs_with_the_jobs_timeout(tmp_path: Path) -> None:
+    github = FakeGitHub()
+    merged_pull_request(github, plan_document(FINGERPRINT))
+    run = FakeNumbersync(apply=1, apply_err="Error: timed out\n")
+
+    jobs.apply_job(
+        context(tmp_path), github.client(), options(tmp_path, timeout="25m"), run, FINGERPRINT
+    )
+
+    assert [call[0] for call in run.calls] == ["apply", "plan"]
+    for call in run.calls:
+        assert call[call.index("--timeout") + 1] == "25m"

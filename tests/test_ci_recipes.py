@@ -395,7 +395,7 @@ def test_the_actions_inputs_and_outputs() -> None:
     inputs = action["inputs"]
     assert set(inputs) == {
         "command", "config", "python-version", "allow-unreviewed", "force", "comment",
-        "labels", "plan-workflow", "github-token",
+        "labels", "timeout", "plan-workflow", "github-token",
     }  # fmt: skip
     assert inputs["allow-unreviewed"]["default"] == "false"
     assert inputs["comment"]["default"] == "true"

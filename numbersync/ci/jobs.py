@@ -50,11 +50,12 @@ class Options:
     allow_unreviewed: bool = False
     plan_workflow: str = "numbersync-plan.yml"
     author: str = BOT  # whose comment is the plan comment
+    timeout: str | None = None  # each numbersync command's --timeout, e.g. "10m"
 
 
 def plan_job(ctx: Context, github: GitHub, options: Options, run: Run) -> int:
     plan_path = options.workdir / "plan.json"
-    ran = _plan(run, options.config, plan_path)
+    ran = _plan(run, options, plan_path)
     if ran.returncode in (0, 2):
         body, risk, kept = ran.stdout, _risk(plan_path), str(plan_path)
     else:
@@ -88,7 +89,7 @@ def apply_job(ctx: Context, github: GitHub, options: Options, run: Run, fingerpr
         _say(intro)
         # -c: the merged config, which has the plan's fingerprint, vouches for every change.
         checked = ["apply", str(reviewed.path), "-c", options.config]
-        ran = run([*checked, *force, "--report", str(report)])
+        ran = run([*checked, *force, *_timeout(options), "--report", str(report)])
         if ran.returncode == 0:
             ctx.add_summary(f"{intro}\n\n{_fenced(ran.stdout)}")
             _outputs(ctx, 0, _risk(reviewed.path), report=str(report))
@@ -104,7 +105,7 @@ def apply_job(ctx: Context, github: GitHub, options: Options, run: Run, fingerpr
         )
         _say(intro)
         fresh = ["apply", "-c", options.config, "--auto-approve", *force]
-        ran = run([*fresh, "--report", str(report)])
+        ran = run([*fresh, *_timeout(options), "--report", str(report)])
         ctx.add_summary(f"{intro}\n\n{_fenced(ran.stdout + ran.stderr)}")
         _outputs(ctx, ran.returncode, Risk(0, False), report=str(report))
         return 0 if ran.returncode == 0 else 1
@@ -128,7 +129,7 @@ def _review_again(
     """A fresh plan of the merged config, posted for a new review; nothing applied. Close may
     already match (someone made the change by hand): then there is nothing left to do."""
     plan_path = options.workdir / "fresh" / "plan.json"
-    ran = _plan(run, options.config, plan_path)
+    ran = _plan(run, options, plan_path)
     report_out = str(report) if report else ""
     if ran.returncode == 0:
         done = "Close already matches the merged config: nothing is left to do."
@@ -169,7 +170,7 @@ def _review_again(
 
 def drift_job(ctx: Context, github: GitHub, options: Options, run: Run) -> int:
     plan_path = options.workdir / "plan.json"
-    ran = _plan(run, options.config, plan_path)
+    ran = _plan(run, options, plan_path)
     if ran.returncode not in (0, 2):
         ctx.add_summary(failed("numbersync drift check failed", ran.stderr))
         _outputs(ctx, ran.returncode, Risk(0, False))
@@ -195,10 +196,14 @@ def drift_job(ctx: Context, github: GitHub, options: Options, run: Run) -> int:
 # --- pieces -------------------------------------------------------------------------------------
 
 
-def _plan(run: Run, config: str, out: Path) -> Ran:
+def _plan(run: Run, options: Options, out: Path) -> Ran:
     out.parent.mkdir(parents=True, exist_ok=True)
-    args = ["plan", "-c", config, "--format", "markdown", "--out", str(out), "--detailed-exitcode"]
-    return run(args)
+    args = ["plan", "-c", options.config, "--format", "markdown", "--out", str(out)]
+    return run([*args, "--detailed-exitcode", *_timeout(options)])
+
+
+def _timeout(options: Options) -> list[str]:
+    return ["--timeout", options.timeout] if options.timeout else []
 
 
 def _risk(plan_path: Path) -> Risk:

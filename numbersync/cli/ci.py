@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from numbersync.cli.common import discover_config, reports_errors, resolve_config
+from numbersync.cli.common import (
+    discover_config,
+    parse_duration,
+    reports_errors,
+    resolve_config,
+    shown_duration,
+)
 
 if TYPE_CHECKING:
     from numbersync.ci.jobs import Options
@@ -17,6 +23,10 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 TOKEN_VARS = ("NUMBERSYNC_GITHUB_TOKEN", "GITHUB_TOKEN")
+# Inside the example workflows' job limits (plan and drift 15 minutes, apply 30), so that
+# numbersync stops on its own, reports, and leaves time to post what it did.
+PLAN_TIMEOUT = 10 * 60.0
+APPLY_TIMEOUT = 25 * 60.0
 EPILOG = """\b
 Environment: the runner's GITHUB_REPOSITORY, GITHUB_SHA, GITHUB_EVENT_NAME,
 GITHUB_EVENT_PATH, GITHUB_WORKFLOW_REF, GITHUB_API_URL, GITHUB_SERVER_URL,
@@ -52,6 +62,15 @@ def _job_options(func: F) -> F:
             "[env: NUMBERSYNC_COMMENT].",
         ),
         click.option(
+            "--timeout",
+            callback=parse_duration,
+            envvar="NUMBERSYNC_TIMEOUT",
+            metavar="DURATION",
+            help="Each numbersync command's --timeout (90s, 15m, 1h30m), so that it stops and "
+            "reports before the job's own time limit. Default: 10m, apply 25m "
+            "[env: NUMBERSYNC_TIMEOUT].",
+        ),
+        click.option(
             "--dir",
             "workdir",
             default=".numbersync",
@@ -82,9 +101,14 @@ def ci() -> None:
     "plan is [env: NUMBERSYNC_LABELS].",
 )
 @reports_errors
-def plan(config_path: str | None, comment: bool, workdir: str, labels: bool) -> None:
+def plan(
+    config_path: str | None, comment: bool, timeout: float | None, workdir: str, labels: bool
+) -> None:
     """Plan a pull request: one plan comment, risk labels, the job summary, the saved plan."""
-    _run("plan", _options(config_path, workdir, comment=comment, labels=labels))
+    options = _options(
+        config_path, workdir, timeout or PLAN_TIMEOUT, comment=comment, labels=labels
+    )
+    _run("plan", options)
 
 
 @ci.command(epilog=EPILOG)
@@ -115,6 +139,7 @@ def plan(config_path: str | None, comment: bool, workdir: str, labels: bool) -> 
 def apply(
     config_path: str | None,
     comment: bool,
+    timeout: float | None,
     workdir: str,
     force: bool,
     allow_unreviewed: bool,
@@ -127,6 +152,7 @@ def apply(
         _options(
             config_path,
             workdir,
+            timeout or APPLY_TIMEOUT,
             comment=comment,
             force=force,
             allow_unreviewed=allow_unreviewed,
@@ -138,17 +164,22 @@ def apply(
 @ci.command(epilog=EPILOG)
 @_job_options
 @reports_errors
-def drift(config_path: str | None, comment: bool, workdir: str) -> None:
+def drift(config_path: str | None, comment: bool, timeout: float | None, workdir: str) -> None:
     """Check for drift: the plan, and one open drift issue while Close differs from the config."""
-    _run("drift", _options(config_path, workdir, comment=comment))
+    _run("drift", _options(config_path, workdir, timeout or PLAN_TIMEOUT, comment=comment))
 
 
-def _options(config_path: str | None, workdir: str, **settings: Any) -> Options:
+def _options(config_path: str | None, workdir: str, timeout: float, **settings: Any) -> Options:
     from pathlib import Path
 
     from numbersync.ci.jobs import Options
 
-    return Options(config=resolve_config(config_path), workdir=Path(workdir), **settings)
+    return Options(
+        config=resolve_config(config_path),
+        workdir=Path(workdir),
+        timeout=shown_duration(timeout),
+        **settings,
+    )
 
 
 def _run(job: str, options: Options) -> None:
