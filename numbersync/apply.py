@@ -13,14 +13,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from numbersync import phone
 from numbersync.errors import Abandoned, ApiError, Diagnostic, RefusedError
 from numbersync.models import (
     DEFAULT_CONCURRENCY,
-    RINGING_FIELDS,
     DesiredState,
     LiveNumber,
-    Safety,
 )
 from numbersync.plan import (
     NumberChange,
@@ -50,6 +47,7 @@ IN_FLIGHT_GRACE = 5.0  # seconds requests in flight get after a stop (CI kills a
 RECHECK_AFTER = 60.0  # seconds
 CHANGED_SINCE_READ = "not sent: Close changed it after the plan read it"
 TIMEOUT_EXIT_CODE = 124  # as `timeout(1)` exits: CI tells our own deadline from a cancel
+_REFUSAL_STATUSES = (400, 403, 404)
 
 
 @dataclass(frozen=True)
@@ -138,40 +136,12 @@ class ApplyReport:
         return None
 
 
-def check_safety(plan: Plan, live: Mapping[str, LiveNumber], safety: Safety) -> list[str]:
-    """The reasons to refuse this plan without --force (SPEC 4); empty when it is safe."""
-    reasons = []
-    managed, changing = plan.managed, len(plan.changes)
-    if managed >= safety.min_managed and changing * 100 > safety.max_change_percent * managed:
-        reasons.append(
-            f"it changes {changing} of {managed} managed numbers "
-            f"({changing * 100 / managed:.0f}%, more than {safety.max_change_percent:g}%)"
-        )
-    for change in plan.changes:
-        if live_silenced(change, live.get(change.id)):
-            reasons.append(
-                f"it leaves {phone.display(change.number)} with no participants, no groups "
-                "and no phone numbers to ring"
-            )
-    return reasons
-
-
-def live_silenced(change: NumberChange, current: LiveNumber | None) -> bool:
-    """Whether this change takes away the last thing the number rings."""
-    if not any(c.field in RINGING_FIELDS for c in change.fields):
-        return False
-    have = effective_live_fields(current) if current else {}
-    after = {c.field: c.after for c in change.fields}
-    return not any(after.get(name, have.get(name)) for name in RINGING_FIELDS)
-
-
-def refuse_if_unsafe(
-    plan: Plan, live: Mapping[str, LiveNumber], safety: Safety, *, force: bool
-) -> None:
-    reasons = check_safety(plan, live, safety)
-    if reasons and not force:
+def refuse_if_unsafe(plan: Plan, *, force: bool) -> None:
+    """RefusedError when apply's verdict on the plan (safety.judge, the one `plan` states) is to
+    refuse it and --force was not given."""
+    if plan.verdict is not None and plan.verdict.refuses and not force:
         raise RefusedError(
-            "refusing to apply: " + "; ".join(reasons),
+            "refusing to apply: " + "; ".join(plan.verdict.reasons),
             hint="review the plan, then run again with --force if it is what you want",
         )
 
@@ -207,6 +177,7 @@ class Applier:
     clock: Callable[[], float] = time.monotonic
     read_at: float | None = None  # when the plan read the live values (by `clock`), if known
     recheck_after: float = RECHECK_AFTER
+    emails: Mapping[str, str] = field(default_factory=dict)  # to name personal numbers' owners
 
     @property
     def stop(self) -> Stop:
@@ -332,6 +303,14 @@ class Applier:
                 lines.append(str(Diagnostic(desired.position_of(name), path, message)))
             else:
                 lines.append(f"{name}: {message}")
-        if exc.hint:
+        if change.owner and exc.status in _REFUSAL_STATUSES and not exc.field_errors:
+            # Close refuses a teammate's personal number whatever the permission, as a 403, a
+            # 400 or a 404 (it documents none): the plan's mark says why.
+            owner = self.emails.get(change.owner, change.owner)
+            lines.append(
+                f"hint: this is the personal number of {owner}, and Close lets only its owner "
+                "change it; leave it out of the file, or let its owner apply it"
+            )
+        elif exc.hint:
             lines.append(f"hint: {exc.hint}")
         return lines

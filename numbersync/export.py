@@ -19,9 +19,9 @@ from numbersync.config import ROOT_FILE
 from numbersync.errors import UsageError
 from numbersync.escape import LEGACY_COMMAND, is_safe
 from numbersync.modeline import modeline
-from numbersync.models import INBOUND_FIELDS, MANAGED_FIELDS, SET_FIELDS, LiveNumber, Value
+from numbersync.models import INBOUND_FIELDS, MANAGED_FIELDS, SET_FIELDS, LiveNumber, Me, Value
 from numbersync.output import write_atomic
-from numbersync.plan import Directory, normalise_live, same_value
+from numbersync.plan import Directory, normalise_live, same_value, sole_member
 
 UNASSIGNED = "unassigned"
 # Names Windows refuses for a file, whatever the extension.
@@ -201,6 +201,7 @@ class _Entry:
     key: str
     settings: dict[str, Value]
     warnings: tuple[str, ...]
+    owner: str | None = None  # a teammate's personal number: their email (or id)
 
     @property
     def external(self) -> bool:
@@ -219,6 +220,11 @@ class _Entry:
 
     def comments(self) -> list[str]:
         lines = list(self.warnings)
+        if self.owner:
+            lines.append(
+                f"personal number of {_escaped(self.owner, strict=False)}: only its owner can "
+                "change it"
+            )
         if self.external:
             lines.append(
                 "external: Close uses it only as outbound caller ID, so only its label is managed"
@@ -226,7 +232,7 @@ class _Entry:
         return lines
 
 
-def _entry(live: LiveNumber, names: _Names) -> _Entry:
+def _entry(live: LiveNumber, names: _Names, me: Me | None) -> _Entry:
     """Every managed field of `live` as a file writes it; label and forward_to that Close holds
     as null are left out (the API cannot set them to null: they stay unmanaged), and so is a
     field no YAML file can hold, with a warning."""
@@ -254,7 +260,10 @@ def _entry(live: LiveNumber, names: _Names) -> _Entry:
             continue
         settings[name] = value
     key = live.number if not unwritable(live.number) else live.id
-    return _Entry(live, key, settings, tuple(warnings))
+    owner = sole_member(live)
+    if owner is None or me is None or owner == me.user_id:
+        return _Entry(live, key, settings, tuple(warnings))
+    return _Entry(live, key, settings, tuple(warnings), names.user(owner, organization))
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -302,9 +311,11 @@ class Export:
     """The account as desired state, ready to write as one file (`yaml`) or a directory
     (`tree`); `warnings` lists what Close holds that no file can, one line per field."""
 
-    def __init__(self, numbers: Iterable[LiveNumber], directory: Directory) -> None:
+    def __init__(
+        self, numbers: Iterable[LiveNumber], directory: Directory, me: Me | None = None
+    ) -> None:
         self._names = _Names(directory)
-        self.entries = [_entry(live, self._names) for live in sorted(numbers, key=_number)]
+        self.entries = [_entry(live, self._names, me) for live in sorted(numbers, key=_number)]
         self.warnings = tuple(
             f"{entry.live.number}: {warning}"
             for entry in self.entries

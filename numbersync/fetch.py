@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from numbersync.errors import Abandoned, ApiError
 from numbersync.models import RINGING_FIELDS, LiveNumber, Me
-from numbersync.plan import Directory, needs_directory
+from numbersync.plan import (
+    Directory,
+    Plan,
+    needs_directory,
+    unnamed_owners,
+    with_owner_emails,
+)
 from numbersync.stopping import in_background, results
 
 if TYPE_CHECKING:
@@ -30,12 +36,12 @@ class Account:
 
 
 def fields_to_fetch(managed: Iterable[str]) -> list[str]:
-    """The fields to read for these managed ones: a file that manages one of the fields a number
-    rings also needs the other two, or the safety rail could not tell that a number it empties
-    still rings something else (or nothing)."""
-    wanted = set(managed)
-    if wanted & set(RINGING_FIELDS):
-        wanted |= set(RINGING_FIELDS)
+    """The fields to read for these managed ones, and always the three a number rings: they say
+    whose personal number it is (Close lets only its owner change it), and whether a number a
+    change empties still rings something else (or nothing). Forwarding needs its target too."""
+    wanted = set(managed) | set(RINGING_FIELDS)
+    if "forward_to_enabled" in wanted:
+        wanted.add("forward_to")
     return sorted(wanted)
 
 
@@ -55,14 +61,16 @@ def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
 
 
 def fetch_everything(client: CloseClient) -> Account:
-    """All numbers with every managed field, users and groups: what export writes out."""
-    numbers, users, groups = _together(
+    """All numbers with every managed field, users and groups: what export writes out; and
+    /me/, to tell the caller's personal numbers from their teammates'."""
+    numbers, users, groups, me = _together(
         client,
         client.list_phone_numbers,
         lambda: tuple(client.list_users()),
         lambda: tuple(client.list_groups()),
+        lambda: _advisory_me(client),
     )
-    return Account(tuple(numbers), Directory(users=users, groups=groups), None)
+    return Account(tuple(numbers), Directory(users=users, groups=groups), me)
 
 
 def fetch_numbers(client: CloseClient, managed: Iterable[str], expect: int) -> list[LiveNumber]:
@@ -91,3 +99,26 @@ def _advisory_me(client: CloseClient) -> Me | None:
     except ApiError as exc:
         log.info("GET /me/ failed, so the plan has no permission check: %s", exc.message)
         return None
+
+
+def role_permissions(client: CloseClient, role_id: str) -> frozenset[str] | None:
+    """The permissions of the caller's role (`GET /role/{id}/`); None when they cannot be read,
+    which means no warning, as when /me/ fails."""
+    try:
+        return client.role(role_id).permissions
+    except ApiError as exc:  # Abandoned included: the run is stopping
+        log.info("GET /role/%s/ failed, so the plan has no permission check: %s", role_id, exc)
+        return None
+
+
+def name_owners(client: CloseClient, plan: Plan, account: Account) -> Plan:
+    """The plan with the emails of the teammates whose personal numbers it marks. /user/ is read
+    for them only when the plan did not read it already (the file names nobody by email); when
+    that read fails, the plan names them by id."""
+    if account.directory.users is not None or not unnamed_owners(plan):
+        return plan
+    try:
+        return with_owner_emails(plan, client.list_users())
+    except ApiError as exc:
+        log.info("GET /user/ failed, so owners are named by id: %s", exc.message)
+        return plan

@@ -31,7 +31,8 @@ SET_FIELDS: frozenset[str] = frozenset({"participants", "participant_groups", "p
 INBOUND_FIELDS: tuple[str, ...] = tuple(name for name in MANAGED_FIELDS if name != "label")
 # What a number rings: the apply safety rail refuses a change that leaves all three empty.
 RINGING_FIELDS: tuple[str, ...] = ("participants", "participant_groups", "phone_numbers")
-# What a user without "Manage Team Phone Numbers" may still change on a number they alone belong to.
+# What a user without "Manage Team Phone Numbers" (manage_group_numbers) may still change on a
+# number they alone belong to.
 UNPRIVILEGED_FIELDS: frozenset[str] = frozenset(
     {"label", "voicemail_greeting_url", "forward_to", "forward_to_enabled"}
 )
@@ -54,6 +55,24 @@ class Safety:
 
     max_change_percent: float = 30.0
     min_managed: int = 10
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What apply will make of a plan: the reasons it refuses to apply it without --force
+    (none: it goes ahead). Close's own refusals are the changes' `owner` marks."""
+
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def refuses(self) -> bool:
+        return bool(self.reasons)
+
+    @property
+    def line(self) -> str:
+        if self.reasons:
+            return "apply will refuse this without --force: " + "; ".join(self.reasons)
+        return "apply will go ahead: no safety rail refuses this plan"
 
 
 # Where a managed value was set: the number's own entry, its file's `defaults`, or the `defaults`
@@ -179,11 +198,22 @@ class Group:
 
 @dataclass(frozen=True)
 class Membership:
-    """The caller's role in one organization. `permissions` is None when /me/ does not list them
-    (their names are undocumented, so numbersync only ever reads them as a hint)."""
+    """The caller's role in one organization. `permissions` is None when /me/ does not list them;
+    `role_permissions` are those `GET /role/{id}/` lists for the role, None when it was not read
+    (or could not be). numbersync only ever reads them as a hint."""
 
     organization_id: str | None
     role_id: str | None
+    permissions: frozenset[str] | None
+    role_permissions: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role as `GET /role/{id}/` answers it; `permissions` None when it lists none."""
+
+    id: str
+    name: str
     permissions: frozenset[str] | None
 
 

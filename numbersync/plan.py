@@ -18,6 +18,7 @@ from numbersync.errors import Diagnostic, InputError, UsageError
 from numbersync.models import (
     DEFAULT_RING_DURATION,
     INBOUND_FIELDS,
+    RINGING_FIELDS,
     SET_FIELDS,
     UNPRIVILEGED_FIELDS,
     DesiredNumber,
@@ -25,13 +26,20 @@ from numbersync.models import (
     Group,
     LiveNumber,
     Me,
+    Membership,
     Safety,
     User,
     Value,
+    Verdict,
 )
 from numbersync.yamlsource import json_path
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
+# The permission's string in a real Close role record; the check also takes any other string
+# naming group or phone numbers, so that a rename does not bring false warnings back.
+PERMISSION = "manage_group_numbers"
+# Built-in roles that hold every permission.
+MANAGING_ROLES = frozenset({"admin", "superuser"})
 T = TypeVar("T")
 
 
@@ -83,6 +91,11 @@ class NumberChange:
     fields: tuple[FieldChange, ...]
     file: str = ""  # the config file the number is written in
     date_updated: str | None = None  # when Close last changed the number
+    # The user id of the one member of a personal number that is not the caller's: Close lets
+    # only them change it ("You can only update your own personal numbers").
+    owner: str | None = None
+    # The change makes a personal number ring more than its one user: a shared number.
+    shares: bool = False
 
     @property
     def risks(self) -> tuple[str, ...]:
@@ -139,6 +152,8 @@ class Plan:
     files: tuple[FileSummary, ...] = ()
     # Managed numbers that --target or --exclude left out of this plan: counted, not compared.
     untargeted: int = 0
+    # What apply will make of it (safety.judge); None until judged, and in plans saved before.
+    verdict: Verdict | None = None
 
     @property
     def managed(self) -> int:
@@ -153,6 +168,11 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def refused_by_close(self) -> tuple[NumberChange, ...]:
+        """The changes Close will refuse: teammates' personal numbers."""
+        return tuple(c for c in self.changes if c.owner)
 
 
 def normalise_live(name: str, value: Value, raw: Mapping[str, Any] | None = None) -> Value:
@@ -181,6 +201,28 @@ def normalise_live(name: str, value: Value, raw: Mapping[str, Any] | None = None
 
 def effective_live_fields(live: LiveNumber) -> dict[str, Value]:
     return {name: normalise_live(name, live.fields.get(name), live.raw) for name in live.fields}
+
+
+def sole_member(live: LiveNumber) -> str | None:
+    """The one user of a personal number (Close's "single-member number": one participant, or
+    the deprecated `user_id` of the old shape, and no groups, no external numbers); None for any
+    other number, or when the answer did not carry its participants."""
+    if "participants" not in live.fields:
+        return None
+    have = effective_live_fields(live)
+    if have.get("participant_groups") or have.get("phone_numbers"):
+        return None
+    members: tuple[str, ...] = tuple(have.get("participants") or ())
+    return members[0] if len(members) == 1 else None
+
+
+def _makes_shared(have: Mapping[str, Value], diffs: Sequence[FieldChange]) -> bool:
+    """Whether a personal number rings more than its one user after these changes."""
+    after = {name: have.get(name) or () for name in RINGING_FIELDS}
+    after.update({c.field: c.after or () for c in diffs if c.field in RINGING_FIELDS})
+    return bool(after["participant_groups"] or after["phone_numbers"]) or (
+        len(after["participants"]) > 1
+    )
 
 
 def build_plan(
@@ -233,6 +275,7 @@ def build_plan(
         desired = _applicable(desired, current)
         notes.extend(_unused_settings(desired, current))
         have = effective_live_fields(current)
+        problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
         diffs = []
         for name, after in wanted.items():
@@ -241,6 +284,7 @@ def build_plan(
                 diffs.append(FieldChange(name, before, after))
         if diffs:
             label = wanted.get("label", current.fields.get("label"))
+            owner = sole_member(current)
             changes.append(
                 NumberChange(
                     current.id,
@@ -250,6 +294,9 @@ def build_plan(
                     tuple(diffs),
                     file,
                     current.date_updated,
+                    # Without /me/ the caller is unknown: no mark rather than a wrong one.
+                    owner=owner if me is not None and owner != me.user_id else None,
+                    shares=owner is not None and _makes_shared(have, diffs),
                 )
             )
             counts[file][0] += 1
@@ -276,7 +323,7 @@ def build_plan(
         changes=tuple(changes),
         unchanged=tuple(sorted(unchanged)),
         unmanaged=tuple(unmanaged),
-        warnings=(*_permission_warnings(changes, live_by_id, me), *notes),
+        warnings=(*permission_warnings(changes, live_by_id, me), *notes),
         # Only the names of ids the plan shows: /user/ lists every organization's users, whose
         # emails have no business in a plan file or a pull-request comment.
         emails=_named(resolver.emails, changes, "participants"),
@@ -290,7 +337,8 @@ def build_plan(
 
 
 def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str) -> dict[str, str]:
-    """`names` limited to the ids that `field` mentions in `changes`, before or after."""
+    """`names` limited to the ids that `field` mentions in `changes`, before or after (and, for
+    participants, the owners of the personal numbers they change)."""
     shown = {
         item
         for change in changes
@@ -298,7 +346,36 @@ def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str
         if c.field == field
         for item in (*(c.before or ()), *(c.after or ()))
     }
+    if field == "participants":
+        shown.update(change.owner for change in changes if change.owner)
     return {key: name for key, name in names.items() if key in shown}
+
+
+def unnamed_owners(plan: Plan) -> set[str]:
+    """The owners of personal numbers the plan marks whose email it does not know (the file
+    named nobody by email, so /user/ was not read)."""
+    return {c.owner for c in plan.refused_by_close if c.owner and c.owner not in plan.emails}
+
+
+def with_owner_emails(plan: Plan, users: Iterable[User]) -> Plan:
+    """The plan with the emails of the owners it marks, from `users`."""
+    owners = {c.owner for c in plan.refused_by_close}
+    found = {u.id: u.email for u in users if u.id in owners and u.email}
+    return replace(plan, emails={**plan.emails, **found}) if found else plan
+
+
+def _forwarding_nowhere(desired: DesiredNumber, have: Mapping[str, Value]) -> list[Diagnostic]:
+    """Forwarding switched on (or kept on) with no number to forward to, in the file or in
+    Close: Close would store it so, and calls would go nowhere."""
+    if desired.fields.get("forward_to_enabled") is not True:
+        return []
+    if desired.fields.get("forward_to") or have.get("forward_to"):
+        return []
+    message = (
+        "forwarding is switched on, but neither the file nor Close has a number to forward "
+        "to: set forward_to"
+    )
+    return [_problem(desired, "forward_to_enabled", message)]
 
 
 def _applicable(desired: DesiredNumber, current: LiveNumber) -> DesiredNumber:
@@ -559,30 +636,92 @@ def needs_directory(state: DesiredState) -> tuple[bool, bool]:
     return users, groups
 
 
-def _permission_warnings(
+def holds_number_permission(permissions: Iterable[str]) -> bool:
+    """Whether a permission list grants changing group numbers: `manage_group_numbers`, or any
+    string naming group or phone numbers (older or future names)."""
+    return any("group_number" in p or "phone_number" in p for p in permissions)
+
+
+def role_to_read(membership: Membership) -> str | None:
+    """The role whose permissions to read (`GET /role/{id}/`) before warning: when /me/ lists
+    the caller's permissions without the one for group numbers, the role may still hold it."""
+    if membership.role_id is None or membership.role_id in MANAGING_ROLES:
+        return None
+    if membership.permissions is None or holds_number_permission(membership.permissions):
+        return None
+    return membership.role_id
+
+
+def _lacks_permission(membership: Membership) -> bool:
+    """Close shows the caller's permissions and their role's, and neither grants changing group
+    numbers. Anything it does not show (no list, a role that could not be read) is no reason to
+    warn."""
+    if membership.role_id in MANAGING_ROLES or membership.permissions is None:
+        return False
+    if holds_number_permission(membership.permissions):
+        return False
+    role = membership.role_permissions
+    return role is not None and not holds_number_permission(role)
+
+
+def role_to_read_for(plan: Plan, live: Mapping[str, LiveNumber], me: Me | None) -> str | None:
+    """The caller's role to read before the plan can say whether to warn: /me/ lists their
+    permissions without the one for group numbers, and some change needs it. Read only then,
+    so that an admin's plan, or one that needs no permission, costs no request."""
+    if me is None:
+        return None
+    membership = me.membership(_organization(live.values()))
+    if membership is None or membership.role_permissions is not None:
+        return None
+    role_id = role_to_read(membership)
+    if role_id is None or not _needing(plan.changes, live, me):
+        return None
+    return role_id
+
+
+def with_role(
+    plan: Plan, live: Mapping[str, LiveNumber], me: Me, role_id: str, granted: frozenset[str] | None
+) -> Plan:
+    """The plan with its permission warning decided on the role's permissions (`granted`, None
+    when they could not be read: no warning)."""
+    memberships = tuple(
+        replace(m, role_permissions=granted) if m.role_id == role_id else m for m in me.memberships
+    )
+    warning = permission_warnings(plan.changes, live, replace(me, memberships=memberships))
+    return replace(plan, warnings=(*warning, *plan.warnings)) if warning else plan
+
+
+def _needing(
+    changes: Sequence[NumberChange], live: Mapping[str, LiveNumber], me: Me
+) -> list[NumberChange]:
+    """The changes Close may refuse without the permission; a teammate's personal number is
+    left out: Close refuses it whatever the permission, and the plan says so there."""
+    return [
+        change
+        for change in changes
+        if not change.owner and _needs_permission(change, live[change.id], me)
+    ]
+
+
+def permission_warnings(
     changes: Sequence[NumberChange], live: Mapping[str, LiveNumber], me: Me | None
 ) -> list[str]:
-    """At most one advisory line, worded as a possibility: Close does not document how /me/
-    names the permission (its own example admin lists only `bulk_edit, export`), so a caller
-    whose role is `admin` is never warned, nor one with any permission about phone numbers; and
-    the server decides in the end."""
+    """At most one advisory line, worded as a possibility: the server decides in the end."""
     if me is None or not changes:
         return []
     membership = me.membership(_organization(live.values()))
-    if membership is None or membership.permissions is None or membership.role_id == "admin":
+    if membership is None or not _lacks_permission(membership):
         return []
-    if any("phone_number" in p for p in membership.permissions):
-        return []
-    needing = [change for change in changes if _needs_permission(change, live[change.id], me)]
+    needing = _needing(changes, live, me)
     if not needing:
         return []
     shown = ", ".join(phone.display(c.number) for c in needing[:3])
     more = f" and {len(needing) - 3} more" if len(needing) > 3 else ""
     count = f"{len(needing)} change{'s' if len(needing) != 1 else ''}"
     return [
-        f"{count} ({shown}{more}) may need the {PERMISSION_NAME!r} permission, and /me/ does "
-        f"not show it for {me.email} (role {membership.role_id or 'unknown'}); if Close refuses "
-        "one, apply reports it and goes on with the others."
+        f"{count} ({shown}{more}) may need the {PERMISSION_NAME!r} permission ({PERMISSION}), "
+        f"and neither /me/ nor the role {membership.role_id} shows it for {me.email}; if Close "
+        "refuses one, apply reports it and goes on with the others."
     ]
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from numbersync.errors import Diagnostic, InputError, Position, UsageError
 from numbersync.escape import escape
-from numbersync.models import SET_FIELDS, Safety
+from numbersync.models import SET_FIELDS, Safety, Verdict
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
 from numbersync.render import FORMAT_VERSION
 from numbersync.resources import shipped_text
@@ -293,7 +293,7 @@ def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     for i, row in enumerate(changes):
         number_id, name = row["id"], row["field"]
         j = first.setdefault(number_id, i)
-        for key in ("number", "key", "file", "label", "date_updated"):
+        for key in ("number", "key", "file", "label", "date_updated", "owner", "shares"):
             if row.get(key) != changes[j].get(key):
                 yield (
                     ("changes", i, key),
@@ -343,6 +343,8 @@ def _plan(document: dict[str, Any]) -> Plan:
                 # Plans of numbersync 0.1 carry no `file`: their one file is the config.
                 first.get("file", config_path),
                 first.get("date_updated"),
+                owner=first.get("owner"),
+                shares=bool(first.get("shares", False)),
             )
         )
     safety = document["safety"]
@@ -364,7 +366,13 @@ def _plan(document: dict[str, Any]) -> Plan:
         safety=Safety(float(safety["max_change_percent"]), int(safety["min_managed"])),
         files=files or _files_of(changes, config_path),
         untargeted=int(document["summary"].get("untargeted", 0)),
+        verdict=_verdict(document.get("verdict")),
     )
+
+
+def _verdict(document: dict[str, Any] | None) -> Verdict | None:
+    """The verdict the plan was made with, to show again (apply judges anew)."""
+    return None if document is None else Verdict(tuple(document["reasons"]))
 
 
 def _field_change(row: dict[str, Any]) -> FieldChange:

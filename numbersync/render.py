@@ -15,6 +15,7 @@ from numbersync import __version__, phone
 from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
 from numbersync.models import SET_FIELDS
 from numbersync.plan import FieldChange, NumberChange, Plan
+from numbersync.safety import owner_name, refused_by_close
 
 FORMAT_VERSION = 1
 MARKDOWN_MARKER = "<!-- numbersync-plan -->"
@@ -65,6 +66,35 @@ def risk_summary(plan: Plan, shown_as: Callable[[str], str] = escape) -> str | N
     more = f" and {len(risky) - 5} more" if len(risky) > 5 else ""
     verb = "rings fewer people or switches" if len(risky) == 1 else "ring fewer people or switch"
     return f"{len(risky)} number{_s(len(risky))} {verb} forwarding: {shown}{more}."
+
+
+def marks(plan: Plan, change: NumberChange) -> list[str]:
+    """What a reviewer must know about whose number it is: Close will refuse a teammate's
+    personal number; a change that makes a personal number ring others makes it shared."""
+    found = []
+    if change.owner:
+        found.append(
+            f"personal number of {escape(owner_name(plan, change))}: Close lets only its owner "
+            "change it"
+        )
+    if change.shares:
+        found.append("turns a personal number into a shared one")
+    return found
+
+
+def verdict_lines(plan: Plan) -> list[str]:
+    """Apply's verdict on the plan, then what Close will refuse; nothing for a plan without
+    changes or one saved before plans carried a verdict."""
+    if not plan.has_changes or plan.verdict is None:
+        return []
+    lines = [f"Safety: {plan.verdict.line}."]
+    refused = refused_by_close(plan)
+    if refused:
+        count = f"{len(refused)} change{_s(len(refused))}"
+        lines.append(
+            f"Close will refuse {count}: {'; '.join(refused)} (only its owner can change it)."
+        )
+    return lines
 
 
 def last_changed(change: NumberChange) -> str | None:
@@ -122,6 +152,8 @@ def change_lines(
     """The body of one number's block: its risks, then aligned `field: old -> new`, and
     `+`/`-` lines for sets. With `diff`, the marker starts the line so that a ```diff block
     colours it."""
+    for mark in marks(plan, change):
+        yield style(f"!{indent[1:]}{mark}" if diff else f"{indent}! {mark}", "risk")
     if change.risks:
         line = f"! risk: {', '.join(change.risks)}"
         yield style(f"!{indent[1:]}{line[2:]}" if diff else f"{indent}{line}", "risk")
@@ -163,6 +195,9 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
     risky = risk_summary(plan)
     if risky:
         out.append(style(f"! {risky}", "risk"))
+    refuses = plan.verdict is not None and plan.verdict.refuses
+    for n, line in enumerate(verdict_lines(plan)):
+        out.append(style(escape(line), "risk") if n or refuses else escape(line))
     out.append(summary(plan))
     return "\n".join(out) + "\n"
 
@@ -175,7 +210,8 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     `limit` characters (the middle of the details is cut, and the cut is said). A plan of a
     directory has a section per file with changes, each headed by that file's summary line,
     which no cut removes."""
-    head = [MARKDOWN_MARKER, "### numbersync plan", "", f"**{summary(plan)}**", ""]
+    head = [MARKDOWN_MARKER, "### numbersync plan", "", *_markdown_verdict(plan)]
+    head += [f"**{summary(plan)}**", ""]
     risky = risk_summary(plan, markdown_cell)
     if risky:
         head += [f"> [!WARNING]\n> {risky}", ""]
@@ -190,14 +226,33 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         return _markdown_by_file(plan, head, limit)
     if not plan.has_changes:
         return "\n".join(head)
-    head += [*_table(plan.changes), ""]
+    head += [*_table(plan, plan.changes), ""]
     details = _details(plan, plan.changes)
     opening, closing = _fold(details)
     body = _cut_middle(details, limit - len("\n".join(head + opening + closing)) - 200)
     return "\n".join(head + opening + body + closing)
 
 
-def _table(changes: list[NumberChange] | tuple[NumberChange, ...], rows: int = -1) -> list[str]:
+def _markdown_verdict(plan: Plan) -> list[str]:
+    """The verdict first: what apply will do, then what Close will refuse, as alerts when they
+    stop something."""
+    lines = verdict_lines(plan)
+    if not lines:
+        return []
+    assert plan.verdict is not None
+    first = markdown_cell(lines[0].removeprefix("Safety: "))
+    if plan.verdict.refuses:
+        out = ["> [!CAUTION]", f"> **Safety:** {first}", ""]
+    else:
+        out = [f"**Safety:** {first}", ""]
+    if len(lines) > 1:
+        out += ["> [!WARNING]", f"> {markdown_cell(lines[1])}", ""]
+    return out
+
+
+def _table(
+    plan: Plan, changes: list[NumberChange] | tuple[NumberChange, ...], rows: int = -1
+) -> list[str]:
     rows = MARKDOWN_TABLE_ROWS if rows < 0 else rows
     lines = [
         "| Number | Label | Changed fields | Last changed in Close |",
@@ -205,6 +260,8 @@ def _table(changes: list[NumberChange] | tuple[NumberChange, ...], rows: int = -
     ]
     for change in changes[:rows]:
         fields = ", ".join(f"`{c.field}`" for c in change.fields)
+        for mark in marks(plan, change):
+            fields += f" 🔒 {markdown_cell(mark)}"
         if change.risks:
             fields += f" ⚠️ {', '.join(change.risks)}"
         number = markdown_cell(phone.display(change.number))
@@ -260,26 +317,28 @@ def _markdown_by_file(plan: Plan, head: list[str], limit: int) -> str:
         lines = [line for line, _, _ in sections]
         kept = _cut_middle(lines, limit - len("\n".join(head + tail)) - 200)
         return "\n".join([*head, *kept, "", *tail])
-    bodies = [_section(changes, details, None) for _, changes, details in sections]
+    bodies = [_section(plan, changes, details, None) for _, changes, details in sections]
     shares = _shares([len("\n".join(body)) + 1 for body in bodies], budget)
     out = list(head)
     for (line, changes, details), body, share in zip(sections, bodies, shares, strict=True):
         if len("\n".join(body)) + 1 > share:
-            body = _section(changes, details, share)
+            body = _section(plan, changes, details, share)
         out += [line, "", *body]
     return "\n".join(out + tail)
 
 
-def _section(changes: list[NumberChange], details: list[str], budget: int | None) -> list[str]:
+def _section(
+    plan: Plan, changes: list[NumberChange], details: list[str], budget: int | None
+) -> list[str]:
     """A file's table and folded details; within `budget` characters when given: up to a third
     for the table, the rest for the details, cut in the middle."""
     opening, closing = _fold(details)
     if budget is None:
-        return [*_table(changes), "", *opening, *details, *closing]
+        return [*_table(plan, changes), "", *opening, *details, *closing]
     rows = min(MARKDOWN_TABLE_ROWS, len(changes))
-    while rows and len("\n".join(_table(changes, rows))) > budget // 3:
+    while rows and len("\n".join(_table(plan, changes, rows))) > budget // 3:
         rows -= 1
-    table = [*_table(changes, rows), ""]
+    table = [*_table(plan, changes, rows), ""]
     room = budget - len("\n".join(table + opening + closing)) - 2 - _NOTICE_ROOM
     return [*table, *opening, *_cut_middle(details, room), *closing]
 
@@ -341,6 +400,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "untargeted": plan.untargeted,
             "risky": plan.risky,
         },
+        "verdict": _verdict_document(plan),
         "files": [
             {"path": f.path, "change": f.changes, "unchanged": f.unchanged} for f in plan.files
         ],
@@ -356,6 +416,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "before": json_value(c, c.before),
                 "after": json_value(c, c.after),
                 "risk": c.risk,
+                "owner": change.owner,
+                "shares": change.shares,
             }
             for change in plan.changes
             for c in change.fields
@@ -365,6 +427,27 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "users": dict(sorted(plan.emails.items())),
         "groups": dict(sorted(plan.group_names.items())),
+    }
+
+
+def _verdict_document(plan: Plan) -> dict[str, Any] | None:
+    """Apply's verdict, for CI: whether it refuses without --force and why, and each change
+    Close will refuse with its owner."""
+    if plan.verdict is None:
+        return None
+    return {
+        "refuses": plan.verdict.refuses,
+        "reasons": list(plan.verdict.reasons),
+        "close_refuses": [
+            {
+                "id": c.id,
+                "number": c.number,
+                "owner": c.owner,
+                "owner_email": plan.emails.get(c.owner or ""),
+                "reason": "personal number: Close lets only its owner change it",
+            }
+            for c in plan.refused_by_close
+        ],
     }
 
 

@@ -107,7 +107,7 @@ def check_saved_plan(
         _refuse_if_stale(plan, live)
         return Checked(_unverified(plan, live), _by_id(live), None, why)
 
-    from numbersync.fetch import fetch_for_plan
+    from numbersync.fetch import fetch_for_plan, name_owners
 
     # The fresh plan reads only the fields the config manages: a change of any other could be
     # checked for staleness by nothing.
@@ -117,7 +117,9 @@ def check_saved_plan(
     _refuse_if_stale(plan, account.numbers)
     fresh = _fresh_plan(state, account)
     _refuse_unreviewed(state, find_unreviewed(plan, fresh))
-    return Checked(_as_configured(plan, fresh), _by_id(account.numbers), state)
+    # Whose personal numbers it changes, named as a fresh plan names them.
+    checked = name_owners(client, _as_configured(plan, fresh), account)
+    return Checked(checked, _by_id(account.numbers), state)
 
 
 def find_config(saved: Plan, given: str | None) -> tuple[DesiredState | None, str]:

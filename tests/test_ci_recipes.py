@@ -885,3 +885,32 @@ def test_the_actions_defaults_reach_numbersync_ci_as_documented(
     assert params["plan_workflow"] == "numbersync-plan.yml"
     monkeypatch.setenv("NUMBERSYNC_ALLOW_UNREVIEWED", "true")
     assert apply.make_context("apply", []).params["allow_unreviewed"] is True
+
+
+def test_a_plan_apply_would_refuse_is_labelled_and_said_in_the_outputs(
+    emulator: Emulator, tmp_path: Path, github_api: tuple[str, type[FakeGitHubApi]]
+) -> None:
+    api, handler = github_api
+    # 3 of the 5 managed numbers change: over 30% once the rail applies from 0 managed numbers.
+    config = (REPO / "examples" / "numbers.yaml").read_text() + "safety:\n  min_managed: 0\n"
+    (tmp_path / "numbers.yaml").write_text(config)
+    handler.routes = {
+        "GET /repos/acme/phones/issues/7/comments": [],
+        "POST /repos/acme/phones/issues/7/comments": {"id": 1},
+        "GET /repos/acme/phones/issues/7/labels": [],
+        "POST /repos/acme/phones/issues/7/labels": [],
+    }
+    event = {"name": "pull_request", "pull_request": {"number": 7}}
+
+    result, outputs = run_action(tmp_path, emulator, api, GITHUB / "numbersync-plan.yml", event)
+
+    assert result.returncode == 0, result.stderr
+    assert outputs["refused"] == "true" and outputs["risky"] == "true"
+    posts = dict((path, body) for method, path, body in handler.requests if method == "POST")
+    assert posts["/repos/acme/phones/issues/7/labels"] == {
+        "labels": ["numbersync: risky", "numbersync: needs --force"]
+    }
+    assert (
+        "apply will refuse this without --force"
+        in posts["/repos/acme/phones/issues/7/comments"]["body"]
+    )

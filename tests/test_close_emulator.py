@@ -242,3 +242,15 @@ def test_a_paced_apply_meets_no_429(
     assert client.stats.rate_limited == 0
     assert len(puts) == count  # no retries either
     # How close to the limit it runs is measured by `make bench`, not asserted here.
+
+
+def test_the_client_reads_a_role_and_its_permissions(start_emulator: Start) -> None:
+    emu = start_emulator(generate_seed(0))
+    with client_for(emu) as client:
+        superuser = client.role("superuser")
+        with pytest.raises(ApiError) as caught:
+            client.role("role_nope")
+    assert (superuser.id, superuser.name) == ("superuser", "Super User")
+    assert superuser.permissions is not None and MANAGE_PERMISSION in superuser.permissions
+    assert caught.value.status == 404
+    assert [r.path for r in emu.requests] == ["/role/superuser/", "/role/role_nope/"]

@@ -700,8 +700,13 @@ def test_apply_refuses_to_change_too_many_numbers_without_force(
 @pytest.mark.parametrize(
     ("target", "live", "field", "shown"),
     [
-        # Alice's direct line rings only Alice.
-        (ALICE_DIRECT, {}, "participants", "+1 650-333-4446"),
+        # Alice's direct line, made to ring only Alice and Carol (a shared number).
+        (
+            ALICE_DIRECT,
+            {"participants": [ALICE, CAROL], "phone_numbers": []},
+            "participants",
+            "+1 650-333-4446",
+        ),
         # The night line, made to ring only the Night Shift group (Dave alone).
         (
             NIGHT_LINE,
@@ -1004,7 +1009,10 @@ def test_an_old_personal_number_plans_clean_and_takes_a_new_member(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     # Bob's direct line in the old shape: no participants, its owner only in the deprecated
-    # user_id (which the wild Close does not even send).
+    # user_id (which the wild Close does not even send). The admin may move it to Alice under
+    # Close's other possible behaviour (personal numbers are the owner's by default).
+    emulator.quirks.personal_numbers = False
+    emulator.quirks.personal_members = "group"
     bob_direct = "phon_demoBobDirect0000000000000000000000001"
     emulator.state.set_number_fields(bob_direct, {"participants": [], "user_id": BOB})
     keep = write(

@@ -84,8 +84,9 @@ def test_the_first_401_on_a_put_stops_every_new_put(
 ) -> None:
     emu = start_emulator(generate_seed(40))
     config = labels_file(tmp_path / "numbers.yaml", 40, range(30))
-    # The plan reads one page and /me/; then ten PUTs go through and the key expires.
-    emu.credential_uses_left[emu.admin_key] = 2 + 10
+    # The plan reads one page, /me/ and /user/ (to name the owners of the personal numbers it
+    # marks); then ten PUTs go through and the key expires.
+    emu.credential_uses_left[emu.admin_key] = 3 + 10
 
     result = cli(
         emu, "apply", "-c", config, "--auto-approve", "--force", "--concurrency", str(concurrency)

@@ -41,6 +41,8 @@ GREETING = "https://cdn.acme.example/greetings/support.mp3"
 
 # What every phone-number list asks for besides the managed fields the file names.
 BASE_FIELDS = "id,number,number_formatted,date_updated,organization_id,type,user_id"
+# Read with any managed field: they say whose personal number a number is.
+RINGING = "participants,participant_groups,phone_numbers"
 ALL_FIELDS = (
     f"{BASE_FIELDS},label,forward_to,forward_to_enabled,inbound_ring_duration,participants,"
     "participant_groups,phone_numbers,press_1_to_accept,voicemail_greeting_url"
@@ -125,7 +127,7 @@ def test_plan_reads_every_number_in_pages_of_100_and_writes_nothing(
     assert result.exit_code == 0, result.output
     # An empty account still takes one request to learn that it is empty.
     assert pages == max(1, math.ceil(n / 100))
-    fields = f"{BASE_FIELDS},label" if n else BASE_FIELDS
+    fields = f"{BASE_FIELDS},label,{RINGING}" if n else f"{BASE_FIELDS},{RINGING}"
     assert calls(emu) == ordered([*list_calls(pages, fields), ME])
     assert result.stdout == no_changes(n, 0)
 
@@ -158,7 +160,7 @@ FIELDS_OF_SALES_LINE = f"{BASE_FIELDS},participants,participant_groups,phone_num
         # Groups are read with participants: a number's sole group member shows up in its
         # deprecated user_id, and must not be taken for a participant.
         ("participants: [alice@acme.example]", FIELDS_OF_SALES_LINE, [USERS]),
-        ("label: Sales", f"{BASE_FIELDS},label", []),
+        ("label: Sales", f"{BASE_FIELDS},label,{RINGING}", []),
     ],
     ids=["ids", "emails", "group-names", "participants-only", "no-sets"],
 )
@@ -192,12 +194,21 @@ def test_a_plan_over_10000_numbers_makes_100_list_requests(
     result = cli(emu, "plan", "-c", config, "--detailed-exitcode")
 
     assert result.exit_code == 2, result.output
-    assert result.stdout.endswith("Plan: 3 to change, 9997 unchanged, 0 unmanaged.\n")
+    assert result.stdout.endswith(
+        "Safety: apply will go ahead: no safety rail refuses this plan.\n"
+        "Close will refuse 1 change: +1 650-200-5000 is the personal number of "
+        "user7@gen.example (only its owner can change it).\n"
+        "Plan: 3 to change, 9997 unchanged, 0 unmanaged.\n"
+    )
+    # Line 5000 is user7's personal number: the admin's key may not change it.
     assert (
         '  ~ +1 650-200-5000 "Renamed 5000"  (last changed in Close 2024-01-18 20:20 UTC)\n'
+        "      ! personal number of user7@gen.example: Close lets only its owner change it\n"
         '      label: "Line 5000" -> "Renamed 5000"\n'
     ) in result.stdout
-    assert calls(emu) == ordered([*list_calls(100, f"{BASE_FIELDS},label"), ME])
+    # /user/ is read once, after the pages, to name that owner: the file names nobody.
+    pages = list_calls(100, f"{BASE_FIELDS},label,{RINGING}")
+    assert calls(emu) == ordered([*pages, ME, USERS])
 
 
 # --- no perpetual diff -----------------------------------------------------------------------------
@@ -374,6 +385,7 @@ def test_target_limits_the_plan_to_the_named_numbers(emulator: Emulator) -> None
         "      forward_to_enabled: false -> true\n"
         "\n"
         "! 1 number rings fewer people or switches forwarding: +1 650-333-4446.\n"
+        "Safety: apply will go ahead: no safety rail refuses this plan.\n"
         f"Plan: 1 to change, 1 unchanged, {6 + extra(emulator)} unmanaged; 3 managed left out "
         "by --target/--exclude.\n"
     )
@@ -467,14 +479,18 @@ def test_json_plan_is_versioned_and_lists_every_field_change(emulator: Emulator)
 
 
 @TIDY_AND_WILD
-def test_markdown_plan_starts_with_the_marker_and_the_summary(emulator: Emulator) -> None:
+def test_markdown_plan_starts_with_the_marker_the_verdict_and_the_summary(
+    emulator: Emulator,
+) -> None:
     result = cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--format", "markdown")
 
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[:4] == [
+    assert lines[:6] == [
         "<!-- numbersync-plan -->",
         "### numbersync plan",
+        "",
+        "**Safety:** apply will go ahead: no safety rail refuses this plan.",
         "",
         f"**Plan: 3 to change, 2 unchanged, {6 + extra(emulator)} unmanaged.**",
     ]

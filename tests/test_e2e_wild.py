@@ -131,6 +131,9 @@ def test_an_email_typo_gets_a_suggestion(emulator: Emulator, tmp_path: Path) -> 
 def test_inbound_settings_of_an_external_number_are_noted_and_defaults_skip_it(
     emulator: Emulator, tmp_path: Path
 ) -> None:
+    # Carol's caller ID rings her alone: her personal number, which Close lets only her change,
+    # unless it behaves otherwise (the owner rule switched off here; tests/test_e2e_rules.py).
+    emulator.quirks.personal_numbers = False
     path = tmp_path / "numbers.yaml"
     path.write_text(
         "version: 1\n"
@@ -139,6 +142,7 @@ def test_inbound_settings_of_an_external_number_are_noted_and_defaults_skip_it(
         "numbers:\n"
         '  "+16505550177":\n'
         '    label: "Carol (caller ID)"\n'
+        '    forward_to: "+16505550100"\n'
         "    forward_to_enabled: true\n"
     )
 
@@ -147,13 +151,18 @@ def test_inbound_settings_of_an_external_number_are_noted_and_defaults_skip_it(
     assert result.exit_code == 0, result.output
     assert (
         f'Warning: {path}:5:3: $.numbers["+16505550177"]: +1 650-555-0177 is an external number '
-        "(Close uses it only as outbound caller ID): Close does not use its forward_to_enabled\n"
+        "(Close uses it only as outbound caller ID): Close does not use its forward_to, "
+        "forward_to_enabled\n"
     ) in result.stdout
     # The ring duration from defaults does not apply to it; what the number itself says does.
     assert puts(emulator) == [
         (
             "/phone_number/phon_demoCarolCallerId000000000000000000001/",
-            {"label": "Carol (caller ID)", "forward_to_enabled": True},
+            {
+                "label": "Carol (caller ID)",
+                "forward_to": "+16505550100",
+                "forward_to_enabled": True,
+            },
         )
     ]
 
@@ -173,8 +182,9 @@ def test_a_restricted_user_is_warned_once_and_a_400_refusal_reads_like_a_403(
     warnings = [line for line in result.stdout.splitlines() if line.startswith("Warning:")]
     assert warnings == [
         "Warning: 2 changes (+1 650-333-4444, +1 650-333-4446) may need the 'Manage Team Phone "
-        "Numbers' permission, and /me/ does not show it for dave@acme.example (role user); if "
-        "Close refuses one, apply reports it and goes on with the others."
+        "Numbers' permission (manage_group_numbers), and neither /me/ nor the role user shows "
+        "it for dave@acme.example; if Close refuses one, apply reports it and goes on with the "
+        "others."
     ]
     failed = [line for line in result.stdout.splitlines() if line.startswith("  failed ")]
     assert len(failed) == 2

@@ -238,7 +238,8 @@ def test_an_admin_role_manages_numbers_whatever_me_lists(
     ("user", "status"),
     [
         ({"role_id": "superuser"}, 200),
-        ({"role_id": "restricteduser", "permissions": ["manage_team_phone_numbers"]}, 200),
+        ({"role_id": "restricteduser", "permissions": ["manage_group_numbers"]}, 200),
+        ({"role_id": "role_groupLead"}, 200),  # a custom role holding manage_group_numbers
         ({"role_id": "role_salesLead", "manage_numbers": True}, 200),
         ({"role_id": "user", "manage_numbers": True}, 200),
         ({"role_id": "admin", "manage_numbers": False}, 403),
@@ -250,7 +251,12 @@ def test_an_admin_role_manages_numbers_whatever_me_lists(
 def test_the_seed_decides_who_may_manage_numbers_apart_from_what_me_lists(
     start_emulator: Callable[..., Emulator], user: dict[str, Any], status: int
 ) -> None:
-    seed = make_seed()
+    seed = make_seed(
+        roles=[
+            {"id": "role_salesLead", "name": "Sales lead", "permissions": ["calling"]},
+            {"id": "role_groupLead", "name": "Group lead", "permissions": ["manage_group_numbers"]},
+        ]
+    )
     seed["users"][1].update(user)  # Dave
     emu = start_emulator(seed)
     with client(emu, DAVE_KEY) as dave:
@@ -377,20 +383,26 @@ def test_the_owner_of_an_old_personal_number_counts_as_its_sole_member(
     emu: Emulator, dave: httpx.Client
 ) -> None:
     path = f"/phone_number/{DAVES_OLD}/"
-    label = dave.put(path, json={"label": "Dave's old line", "forward_to_enabled": True})
+    forwarding = {"forward_to": "+16505550100", "forward_to_enabled": True}
+    label = dave.put(path, json={"label": "Dave's old line", **forwarding})
     ring = dave.put(path, json={"inbound_ring_duration": 60})
     with client(emu) as admin:
-        other = admin.put(path, json={"label": "Admin may"})
+        other = admin.put(path, json={"label": "Not the admin's"})
     assert label.status_code == 200
     assert label.json()["user_id"] == DAVE
     assert ring.status_code == 403
     assert ring.json() == {"error": f"{PERMISSION} inbound_ring_duration."}
-    assert other.status_code == 200
+    # Dave's personal number: nobody else may change it, an admin neither.
+    assert other.status_code == 403
+    assert other.json() == {"error": "You can only update your own personal numbers."}
 
 
 def test_writing_participants_turns_an_old_personal_number_into_the_current_shape(
     emu: Emulator, admin: httpx.Client, dave: httpx.Client
 ) -> None:
+    # Close's other possible behaviour: anyone with the permission may write its members.
+    emu.quirks.personal_numbers = False
+    emu.quirks.personal_members = "group"
     path = f"/phone_number/{DAVES_OLD}/"
     now_alice = admin.put(path, json={"participants": [ALICE]}).json()
     emptied = admin.put(path, json={"participants": []}).json()
@@ -469,7 +481,7 @@ BAD_SEEDS: list[tuple[dict[str, Any], list[str]]] = [
     ]),
     ({"users": users_with(manage_numbers="yes")}, ["users[2].manage_numbers: expected true or false"]),
     ({"users": users_with(role_id="owner")}, [
-        "users[2].role_id: expected admin, superuser, user, restricteduser or a Role id (role_...), got 'owner'",
+        "users[2].role_id: expected admin, superuser, user, restricteduser or the id of one of roles (role_...), got 'owner'",
     ]),
     ({"groups": [{"name": "Labs", "members": [ALICE, LABS_ALICE, FRANK]}]}, [
         f"groups[0].members[1]: {LABS_ALICE!r} is not a member of the organization {ACME}",
@@ -494,11 +506,29 @@ BAD_SEEDS: list[tuple[dict[str, Any], list[str]]] = [
         "numbers[0].user_id: 'user_nobody' is neither a user id nor the email of a user",
     ]),
     ({"quirks": {"permission_error": 401, "deprecated_fields": "no", "colour": 1}}, [
-        "quirks.colour: unknown key; expected some of ['deprecated_fields', 'permission_error']",
+        "quirks.colour: unknown key; expected some of ['deprecated_fields', "
+        "'forwarding_needs_target', 'permission_error', 'personal_members', "
+        "'personal_number_error', 'personal_numbers']",
     ]),
     ({"quirks": {"permission_error": 401, "deprecated_fields": "no"}}, [
         "quirks.permission_error: must be 403 or 400, got 401",
         "quirks.deprecated_fields: must be true or false, got 'no'",
+    ]),
+    ({"quirks": {"personal_number_error": 401, "personal_numbers": 1,
+                 "personal_members": "share", "forwarding_needs_target": None}}, [
+        "quirks.personal_number_error: must be 403, 400 or 404, got 401",
+        "quirks.personal_numbers: must be true or false, got 1",
+        "quirks.forwarding_needs_target: must be true or false, got None",
+        "quirks.personal_members: must be refuse or group, got 'share'",
+    ]),
+    ({"roles": [{"id": "role_x", "name": "X", "permissions": ["manage_team_phone_numbers"]}]}, [
+        "roles[0].permissions: manage_team_phone_numbers is not a Close permission; Close calls "
+        "it manage_group_numbers",
+    ]),
+    ({"roles": [{"id": "lead", "name": "Lead"}, {"name": "No id"}, {"id": "role_x"}]}, [
+        "roles[0].id: a custom role's id starts with role_ (the built-in admin, superuser, user, "
+        "restricteduser need no entry)",
+        "roles[2].name: required, expected a non-empty string",
     ]),
     ({"quirks": [400]}, ["quirks: expected a mapping"]),
     ({"faults": {"schedule": ["429-bare", "corrupt-gzip", "corrupt-gzip-after-write"]}}, [
@@ -561,7 +591,8 @@ def test_the_wild_seed_serves_the_tidy_acme_plus_its_extras(
 )
 def test_the_emulator_fixture_serves_either_acme(emulator: Emulator, unmanaged_extras: int) -> None:
     assert len(emulator.state) == 11 + unmanaged_extras
-    assert emulator.quirks == (Quirks(400, False) if unmanaged_extras else Quirks())
+    wild = Quirks(400, False, personal_number_error=404)
+    assert emulator.quirks == (wild if unmanaged_extras else Quirks())
 
 
 def test_the_wild_seed_answers_untidily(start_emulator: Callable[..., Emulator]) -> None:
@@ -589,7 +620,9 @@ def test_the_wild_seed_answers_untidily(start_emulator: Callable[..., Emulator])
         "permissions_granted": ["bulk_edit", "export"],
     }
     assert forbidden.status_code == 400 and forbidden.json()["field-errors"] == {}
-    assert wild.quirks == Quirks(permission_error=400, deprecated_fields=False)
+    assert wild.quirks == Quirks(
+        permission_error=400, deprecated_fields=False, personal_number_error=404
+    )
     assert wild.requests[-1] == RecordedRequest(
         "PUT",
         "/phone_number/phon_demoSalesLine0000000000000000000000001/",

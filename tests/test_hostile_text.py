@@ -153,7 +153,9 @@ def assert_inert_markdown(text: str) -> None:
     assert not kinds & {"link_open", "image", "html_inline", "em_open", "s_open", "autolink"}
     assert {t.content for t in tokens if t.type == "html_block"} <= OWN_HTML
     strong = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "strong_open"]
-    assert all(s.startswith(("Plan:", "No changes.", "Warning:")) for s in strong), strong
+    assert all(s.startswith(("Safety:", "Plan:", "No changes.", "Warning:")) for s in strong), (
+        strong
+    )
     for token in tokens:
         if token.type == "text":
             assert not MENTION.search(token.content), token.content

@@ -10,7 +10,7 @@ import pytest
 from numbersync import config
 from numbersync.errors import InputError, UsageError
 from numbersync.models import Group, LiveNumber, Me, Membership, User
-from numbersync.plan import Directory, FieldChange, build_plan
+from numbersync.plan import Directory, FieldChange, build_plan, role_to_read
 
 USERS = (
     User("user_alice", "alice@acme.example"),
@@ -49,7 +49,7 @@ CASES = [
     ("forward_to: '+16505550100'", {"forward_to": None}, [("forward_to", None, "+16505550100")]),
     (
         "forward_to_enabled: true",
-        {"forward_to_enabled": False},
+        {"forward_to_enabled": False, "forward_to": "+16505550100"},
         [("forward_to_enabled", False, True)],
     ),
     ("press_1_to_accept: false", {"press_1_to_accept": False}, []),
@@ -222,8 +222,13 @@ def test_targets_limit_the_plan(tmp_path: Path) -> None:
         build_plan(desired, numbers, targets=("+16500000000",))
 
 
-def membership(role: str | None, *permissions: str, org: str | None = "orga_acme") -> Membership:
-    return Membership(org, role, frozenset(permissions))
+def membership(
+    role: str | None,
+    *permissions: str,
+    org: str | None = "orga_acme",
+    role_permissions: frozenset[str] | None = None,
+) -> Membership:
+    return Membership(org, role, frozenset(permissions), role_permissions)
 
 
 def test_permission_warning_is_advisory_and_said_once(tmp_path: Path) -> None:
@@ -238,35 +243,248 @@ def test_permission_warning_is_advisory_and_said_once(tmp_path: Path) -> None:
         live("+16503334445", participants=["user_alice"]),
         live("+16503334446", participants=["user_alice", "user_bob"]),
     ]
-    restricted = Me("user_alice", "alice@acme.example", (membership("user", "view_all_leads"),))
+    role = frozenset({"calling", "view_all_leads"})
+    restricted = Me(
+        "user_alice",
+        "alice@acme.example",
+        (membership("user", "view_all_leads", role_permissions=role),),
+    )
     plan = build_plan(desired, numbers, me=restricted)
     assert len(plan.changes) == 3
     # +1 650-333-4445 only changes the label of a number Alice alone belongs to: no permission.
     assert plan.warnings == (
         "2 changes (+1 650-333-4444, +1 650-333-4446) may need the 'Manage Team Phone Numbers' "
-        "permission, and /me/ does not show it for alice@acme.example (role user); if Close "
-        "refuses one, apply reports it and goes on with the others.",
+        "permission (manage_group_numbers), and neither /me/ nor the role user shows it for "
+        "alice@acme.example; if Close refuses one, apply reports it and goes on with the others.",
+    )
+
+
+CALLING = frozenset({"calling"})
+LEAD = frozenset({"calling", "manage_group_numbers"})
+
+
+# Each row: the caller's membership as /me/ (and /role/{id}/) show it, and whether the plan warns.
+@pytest.mark.parametrize(
+    ("memberships", "warned"),
+    [
+        # Close's own example admin lists no phone-number permission at all.
+        ((membership("admin", "bulk_edit", "export"),), False),
+        ((membership("superuser", "bulk_edit", role_permissions=CALLING),), False),
+        ((membership("role_lead", "calling", role_permissions=LEAD),), False),
+        ((membership("role_lead", "manage_group_numbers"),), False),
+        ((membership("user", "manage_team_phone_numbers", role_permissions=CALLING),), False),
+        ((membership("user", "manage_group_phone_numbers", role_permissions=CALLING),), False),
+        ((Membership("orga_acme", "user", None, CALLING),), False),  # /me/ lists no permissions
+        ((membership("user", "calling"),), False),  # the role could not be read
+        ((membership("user", "calling", role_permissions=frozenset()),), True),
+        ((membership("role_lead", role_permissions=CALLING),), True),
+        ((), False),  # no membership at all
+        # Two memberships and numbers that do not say whose they are: no guess.
+        (
+            (
+                membership("user", org="orga_a", role_permissions=CALLING),
+                membership("user", org="orga_b", role_permissions=CALLING),
+            ),
+            False,
+        ),
+    ],
+    ids=[
+        "admin",
+        "superuser",
+        "custom-role-with-it",
+        "me-lists-it",
+        "team-permission",
+        "group-phone-permission",
+        "unlisted",
+        "role-unread",
+        "role-without-it",
+        "custom-role-without-it",
+        "none",
+        "ambiguous",
+    ],
+)
+def test_permission_warning_only_when_close_shows_it_missing(
+    tmp_path: Path, memberships: tuple[Membership, ...], warned: bool
+) -> None:
+    desired = state(tmp_path, "  '+16503334444': {inbound_ring_duration: 45}\n")
+    # A shared number: any change to it needs the permission.
+    numbers = [live("+16503334444", participants=["user_bob", "user_carol"])]
+    me = Me("user_alice", "alice@acme.example", memberships)
+    warnings = build_plan(desired, numbers, me=me).warnings
+    role = memberships[0].role_id if memberships else None
+    assert warnings == (
+        (
+            "1 change (+1 650-333-4444) may need the 'Manage Team Phone Numbers' permission "
+            f"(manage_group_numbers), and neither /me/ nor the role {role} shows it for "
+            "alice@acme.example; if Close refuses one, apply reports it and goes on with the "
+            "others.",
+        )
+        if warned
+        else ()
     )
 
 
 @pytest.mark.parametrize(
-    "memberships",
+    ("role", "permissions", "read"),
     [
-        # Close's own example admin lists no phone-number permission at all.
-        (membership("admin", "bulk_edit", "export"),),
-        (membership("user", "manage_team_phone_numbers"),),
-        (membership("user", "manage_group_phone_numbers"),),
-        (Membership("orga_acme", "user", None),),  # /me/ lists no permissions
-        (),  # no membership at all
-        # Two memberships and numbers that do not say whose they are: no guess.
-        (membership("user", org="orga_a"), membership("user", org="orga_b")),
+        ("admin", frozenset(), None),
+        ("superuser", frozenset(), None),
+        ("user", None, None),  # /me/ shows no list: nothing to complete
+        ("user", frozenset({"manage_group_numbers"}), None),
+        ("user", frozenset({"calling"}), "user"),
+        ("role_lead", frozenset(), "role_lead"),
+        (None, frozenset(), None),
     ],
-    ids=["admin", "team-permission", "group-permission", "unlisted", "none", "ambiguous"],
 )
-def test_permission_warning_is_never_given_without_reason(
-    tmp_path: Path, memberships: tuple[Membership, ...]
+def test_the_role_is_read_only_where_me_lists_permissions_without_it(
+    role: str | None, permissions: frozenset[str] | None, read: str | None
 ) -> None:
-    desired = state(tmp_path, "  '+16503334444': {inbound_ring_duration: 45}\n")
-    numbers = [live("+16503334444", participants=["user_bob"])]
-    me = Me("user_alice", "alice@acme.example", memberships)
-    assert build_plan(desired, numbers, me=me).warnings == ()
+    assert role_to_read(Membership("orga_acme", role, permissions)) == read
+
+
+ALICE = Me("user_alice", "alice@acme.example")
+
+
+# Each row: what Close has for +16503334444, what the file sets, and the marks the change gets:
+# (owner, shares). The caller is Alice.
+@pytest.mark.parametrize(
+    ("server", "body", "owner", "shares"),
+    [
+        ({"participants": ["user_bob"]}, "label: B", "user_bob", False),
+        # The old shape: no participants, the owner in the deprecated user_id.
+        ({"participants": [], "user_id": "user_bob"}, "label: B", "user_bob", False),
+        ({"participants": ["user_alice"]}, "label: B", None, False),
+        (
+            {"participants": ["user_bob"], "phone_numbers": ["+14155550100"]},
+            "label: B",
+            None,
+            False,
+        ),
+        (
+            {"participants": ["user_bob"], "participant_groups": ["group_x"]},
+            "label: B",
+            None,
+            False,
+        ),
+        ({"participants": ["user_bob", "user_carol"]}, "label: B", None, False),
+        ({"participants": []}, "label: B", None, False),
+        # Bob's number made to ring Carol too: refused, and it would be shared.
+        (
+            {"participants": ["user_bob"]},
+            "participants: [user_bob, user_carol]",
+            "user_bob",
+            True,
+        ),
+        ({"participants": ["user_alice"]}, "phone_numbers: ['+14155550100']", None, True),
+        ({"participants": ["user_alice"]}, "participant_groups: [group_x]", None, True),
+        # Handed to another user: still personal, not shared.
+        ({"participants": ["user_alice"]}, "participants: [user_bob]", None, False),
+        # A shared number made to ring one user is no personal number before the change.
+        ({"participants": ["user_alice", "user_bob"]}, "participants: [user_bob]", None, False),
+    ],
+)
+def test_a_teammates_personal_number_is_marked_with_its_owner(
+    tmp_path: Path, server: dict[str, Any], body: str, owner: str | None, shares: bool
+) -> None:
+    server = {"participant_groups": [], "phone_numbers": [], "label": "A", **server}
+    desired = state(tmp_path, f"  '+16503334444': {{{body}}}\n")
+    plan = build_plan(desired, [live("+16503334444", **server)], me=ALICE)
+    [change] = plan.changes
+    assert (change.owner, change.shares) == (owner, shares)
+    assert plan.refused_by_close == ((change,) if owner else ())
+
+
+def test_without_me_no_personal_number_is_marked(tmp_path: Path) -> None:
+    desired = state(tmp_path, "  '+16503334444': {label: B}\n")
+    numbers = [live("+16503334444", label="A", participants=["user_bob"])]
+    assert build_plan(desired, numbers).changes[0].owner is None
+    assert build_plan(desired, numbers, me=ALICE).changes[0].owner == "user_bob"
+
+
+def test_the_owner_is_named_by_email_when_users_were_read(tmp_path: Path) -> None:
+    from numbersync.plan import unnamed_owners, with_owner_emails
+
+    desired = state(tmp_path, "  '+16503334444': {label: B}\n")
+    numbers = [live("+16503334444", label="A", participants=["user_bob"])]
+    plan = build_plan(desired, numbers, me=ALICE)
+    assert unnamed_owners(plan) == {"user_bob"}
+    users = [User("user_bob", "bob@acme.example"), User("user_carol", "carol@acme.example")]
+    named = with_owner_emails(plan, users)
+    assert named.emails == {"user_bob": "bob@acme.example"}
+    assert unnamed_owners(named) == set()
+    directory = Directory(users=tuple(users))
+    assert build_plan(desired, numbers, directory, me=ALICE).emails == {
+        "user_bob": "bob@acme.example"
+    }
+
+
+# Each row: the file's forwarding settings, defaults, what Close has, and the error (None: fine).
+FORWARD_ERROR = (
+    "forwarding is switched on, but neither the file nor Close has a number to forward to: "
+    "set forward_to"
+)
+
+
+@pytest.mark.parametrize(
+    ("defaults", "body", "server", "error"),
+    [
+        ("", "forward_to_enabled: true", {"forward_to": None}, "numbers.+16503334444"),
+        ("", "forward_to_enabled: true", {}, "numbers.+16503334444"),
+        # Kept on: Close already has it on, with nowhere to forward.
+        ("", "forward_to_enabled: true", {"forward_to_enabled": True}, "numbers.+16503334444"),
+        ("defaults: {forward_to_enabled: true}\n", "label: A", {}, "defaults"),
+        ("", "forward_to_enabled: true", {"forward_to": "+16505550100"}, None),
+        ("", "{forward_to_enabled: true, forward_to: '+16505550100'}", {}, None),
+        ("", "forward_to_enabled: false", {}, None),
+        ("", "label: A", {"forward_to_enabled": True}, None),  # not managed: not judged
+    ],
+)
+def test_forwarding_on_with_nowhere_to_forward_is_an_error_at_its_position(
+    tmp_path: Path, defaults: str, body: str, server: dict[str, Any], error: str | None
+) -> None:
+    entry = body if body.startswith("{") else f"{{{body}}}"
+    desired = state(tmp_path, f"  '+16503334444': {entry}\n", defaults)
+    numbers = [live("+16503334444", **{"forward_to_enabled": False, **server})]
+    if error is None:
+        build_plan(desired, numbers)
+        return
+    with pytest.raises(InputError) as caught:
+        build_plan(desired, numbers)
+    [diagnostic] = caught.value.diagnostics
+    line = 2 if error == "defaults" else 3
+    path = (
+        "$.defaults.forward_to_enabled"
+        if error == "defaults"
+        else ('$.numbers["+16503334444"].forward_to_enabled')
+    )
+    assert (diagnostic.position.line, diagnostic.path, diagnostic.message) == (
+        line,
+        path,
+        FORWARD_ERROR,
+    )
+
+
+def test_the_role_is_read_only_for_a_change_that_needs_the_permission(tmp_path: Path) -> None:
+    from numbersync.plan import role_to_read_for, with_role
+
+    desired = state(
+        tmp_path,
+        "  '+16503334444': {label: Own}\n  '+16503334445': {inbound_ring_duration: 45}\n",
+    )
+    numbers = [
+        live("+16503334444", participants=["user_alice"]),  # Alice's own: label needs nothing
+        live("+16503334445", participants=["user_alice", "user_bob"]),
+    ]
+    alice = Me("user_alice", "alice@acme.example", (membership("role_lead", "calling"),))
+    by_id = {n.id: n for n in numbers}
+    only_own = build_plan(desired, numbers, me=alice, targets=["+16503334444"])
+    assert role_to_read_for(only_own, by_id, alice) is None
+    both = build_plan(desired, numbers, me=alice)
+    assert both.warnings == ()
+    assert role_to_read_for(both, by_id, alice) == "role_lead"
+    warned = with_role(both, by_id, alice, "role_lead", frozenset({"calling"}))
+    assert len(warned.warnings) == 1
+    assert warned.warnings[0].startswith("1 change (+1 650-333-4445) may need")
+    lead = frozenset({"manage_group_numbers"})
+    assert with_role(both, by_id, alice, "role_lead", lead).warnings == ()
+    assert with_role(both, by_id, alice, "role_lead", None).warnings == ()  # unreadable

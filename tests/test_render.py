@@ -18,6 +18,7 @@ from markdown_it import MarkdownIt
 from numbersync import config, render
 from numbersync.models import Group, LiveNumber, Me, Membership, User
 from numbersync.plan import Directory, Plan, build_plan
+from numbersync.safety import judge
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 DIRECTORY = Directory(
@@ -38,6 +39,7 @@ def make_plan(tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | Non
     path.write_text(f"version: 1\nnumbers:\n{body}")
     state = config.load(str(path))
     plan = build_plan(state, numbers, DIRECTORY, me=me)
+    plan = replace(plan, verdict=judge(plan, {n.id: n for n in numbers}))
     # Golden files must not depend on the temporary directory.
     return relative_to(plan, tmp_path)
 
@@ -107,7 +109,8 @@ def plans(tmp_path: Path) -> dict[str, Plan]:
             me=Me(
                 "user_bob",
                 "bob@acme.example",
-                (Membership(None, "user", frozenset({"view_all_leads"})),),
+                # /me/ and the role (read because /me/ lacks it) list no group-number permission.
+                (Membership(None, "user", frozenset({"view_all_leads"}), frozenset({"calling"})),),
             ),
         ),
         "set_changes": make_plan(
@@ -125,6 +128,20 @@ def plans(tmp_path: Path) -> dict[str, Plan]:
             ],
         ),
         "many_numbers": make_plan(tmp_path, many_body, many_live),
+        # Bob's key: Alice's personal number (Close refuses it), Bob's own made shared, and a
+        # shared number left ringing nobody (apply refuses the plan).
+        "personal": make_plan(
+            tmp_path,
+            "  '+16503334444': {label: Alice's line}\n"
+            "  '+16503334445': {participants: [bob@acme.example, alice@acme.example]}\n"
+            "  '+16503334446': {participants: []}\n",
+            [
+                live("+16503334444", label="Alice", participants=["user_alice"]),
+                live("+16503334445", participants=["user_bob"]),
+                live("+16503334446", participants=["user_alice", "user_bob"]),
+            ],
+            me=Me("user_bob", "bob@acme.example", (Membership(None, "admin", frozenset()),)),
+        ),
         "markdown_cut": make_plan(tmp_path, huge_body, huge_live),
     }
 
@@ -143,7 +160,14 @@ RENDERERS = {
 
 CASES = [
     (name, ext)
-    for name in ("no_change", "one_field", "every_field", "set_changes", "many_numbers")
+    for name in (
+        "no_change",
+        "one_field",
+        "every_field",
+        "set_changes",
+        "many_numbers",
+        "personal",
+    )
     for ext in sorted(RENDERERS)
 ] + [("markdown_cut", "md")]
 
@@ -162,8 +186,11 @@ def test_markdown_is_cut_under_the_comment_limit_and_says_so(all_plans: dict[str
     text = render.render_markdown(all_plans["markdown_cut"])
     assert len(text) <= render.MARKDOWN_LIMIT
     assert "lines cut to fit a comment" in text
+    # The verdict first, then the summary.
     assert text.startswith(
-        "<!-- numbersync-plan -->\n### numbersync plan\n\n**Plan: 3000 to change"
+        "<!-- numbersync-plan -->\n### numbersync plan\n\n> [!CAUTION]\n> **Safety:** apply "
+        "will refuse this without --force: it changes 3000 of 3000 managed numbers (100%, more "
+        "than 30%).\n\n**Plan: 3000 to change"
     )
     # Both ends of the plan survive the cut.
     assert "+1 650-333-0000" in text and "+1 650-333-2999" in text
@@ -199,3 +226,18 @@ def test_json_plan_lists_every_field_change(all_plans: dict[str, Plan]) -> None:
         "voicemail_greeting_url",
     }
     assert all(c["id"] == "phon_16503334444" for c in document["changes"])
+
+
+def test_an_owners_email_from_close_is_escaped_in_every_format(
+    all_plans: dict[str, Plan],
+) -> None:
+    # Close answers the emails: one holding an escape sequence must not recolour a terminal
+    # or forge a line of a CI log.
+    plan = all_plans["personal"]
+    forged = replace(plan, emails={**plan.emails, "user_alice": "a\x1b[31m@x\n::error::"})
+    for text in (render.render_text(forged), render.render_markdown(forged)):
+        assert "\x1b" not in text and "\n::error::" not in text
+        assert "personal number of a\\x1b[31m@x\\n::error::" in text
+    assert json.loads(render.render_json(forged))["verdict"]["close_refuses"][0]["owner_email"] == (
+        "a\x1b[31m@x\n::error::"
+    )

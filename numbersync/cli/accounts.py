@@ -56,7 +56,7 @@ def export(output_path: str | None, force: bool, split_by: str | None, concurren
         check_target(output_path, force=force)  # before reading the account, not after
     with close_client(concurrency) as client:
         account = fetch_everything(client)
-    exported = Export(account.numbers, account.directory)
+    exported = Export(account.numbers, account.directory, account.me)
     source, when, count = client.settings.api_url, now(), len(account.numbers)
     if not output_path:
         # Only a schema file in the current directory can be named: where stdout goes is unknown.
@@ -135,7 +135,7 @@ def init(
     scaffold.refuse_existing(directory, layout, force=force)
     with close_client(concurrency) as client:
         account = fetch_everything(client)
-    exported = Export(account.numbers, account.directory)
+    exported = Export(account.numbers, account.directory, account.me)
     files = scaffold.files(exported, layout, source=client.settings.api_url, when=now())
     scaffold.refuse_existing(directory, layout, force=force, written=files)
     writes = scaffold.sort_out(directory, files, overwrite=overwrite)

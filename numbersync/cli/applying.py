@@ -97,6 +97,7 @@ def apply(
     from numbersync.output import check_target, is_stdout, use_color
     from numbersync.planfile import read_plan
     from numbersync.report import render_report
+    from numbersync.safety import judge
     from numbersync.savedplan import check_saved_plan
     from numbersync.stopping import Stop
 
@@ -145,17 +146,25 @@ def apply(
                     stop, timeout, doing, make_plan, client, state, targets, excludes
                 )
                 live = {n.id: n for n in account.numbers}
+            # The same judgment `plan` printed, made again on what Close has now.
+            plan = replace(plan, verdict=judge(plan, live))
             record.plan = plan
             color = use_color(sys.stderr if to_err else sys.stdout)
             click.echo(render.render_text(plan, color=color), nl=False, err=to_err)
             if not plan.has_changes:
                 record.save(ApplyReport((), unverified=unverified))
                 return
-            refuse_if_unsafe(plan, live, plan.safety, force=force)
+            refuse_if_unsafe(plan, force=force)
             if not planfile:
                 _confirm(auto_approve, client.stop, err=to_err)
         applier = Applier(
-            client, state, concurrency, progress=_progress(), abandon=abandon, read_at=read_at
+            client,
+            state,
+            concurrency,
+            progress=_progress(),
+            abandon=abandon,
+            read_at=read_at,
+            emails=plan.emails,
         )
         report = replace(applier.run(plan.changes), unverified=unverified)
     # Requests still hanging after a stop are left to their (daemon) worker threads: closing

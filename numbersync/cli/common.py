@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -248,8 +249,9 @@ def make_plan(
     targets: tuple[str, ...] = (),
     excludes: tuple[str, ...] = (),
 ) -> tuple[Plan, Account]:
-    from numbersync.fetch import fetch_for_plan
-    from numbersync.plan import build_plan
+    from numbersync.fetch import fetch_for_plan, name_owners, role_permissions
+    from numbersync.plan import build_plan, role_to_read_for, with_role
+    from numbersync.safety import judge
 
     account = fetch_for_plan(client, state)
     plan = build_plan(
@@ -260,7 +262,13 @@ def make_plan(
         targets=targets,
         excludes=excludes,
     )
-    return plan, account
+    live = {n.id: n for n in account.numbers}
+    role_id = role_to_read_for(plan, live, account.me)
+    if role_id is not None and account.me is not None:
+        granted = role_permissions(client, role_id)
+        plan = with_role(plan, live, account.me, role_id, granted)
+    plan = name_owners(client, plan, account)
+    return replace(plan, verdict=judge(plan, live)), account
 
 
 def print_plan(

@@ -1,7 +1,7 @@
 """The Close API client: the calls numbersync makes (list, get and update phone numbers; users,
-groups, /me/), each answer checked for the documented shape and turned into the domain's models.
-Sending, retrying, paging and error mapping live in transport.py, retry.py, paging.py and
-errors.py beside this file."""
+groups, /me/ and roles), each answer checked for the documented shape and turned into the
+domain's models. Sending, retrying, paging and error mapping live in transport.py, retry.py,
+paging.py and errors.py beside this file."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from numbersync.close.transport import (
     scrubber,
 )
 from numbersync.errors import ApiError
-from numbersync.models import MANAGED_FIELDS, Group, LiveNumber, Me, Membership, User
+from numbersync.models import MANAGED_FIELDS, Group, LiveNumber, Me, Membership, Role, User
 from numbersync.stopping import Sleep, Stop
 
 # Always requested with the managed fields: what LiveNumber needs besides them.
@@ -186,6 +186,17 @@ class CloseClient:
             memberships=tuple(_membership(m) for m in memberships or () if isinstance(m, dict))
             if isinstance(memberships, list)
             else (),
+        )
+
+    def role(self, role_id: str) -> Role:
+        """One role of the organization (`GET /role/{id}/`), for its permissions."""
+        path = f"/role/{quote(role_id, safe='')}/"
+        body = self._object("GET", path)
+        granted = body.get("permissions")
+        return Role(
+            id=str(body.get("id") or role_id),
+            name=str(body.get("name") or ""),
+            permissions=frozenset(str(p) for p in granted) if isinstance(granted, list) else None,
         )
 
     # Requests ----------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ PERMISSION_HINT = (
     "without it a user may change only label, greeting and forwarding of numbers where they are "
     "the sole member"
 )
+PERSONAL_HINT = "Close lets only its owner change a personal number, whatever the permission"
+# Words of Close's refusals that come as a 400 with an `errors` list instead of a 403.
+_REFUSAL_WORDS = ("permission", "personal number")
 _PHONE_NUMBER_PATH = re.compile(r"^/phone_number/([^/]+)/$")
 _TAG = re.compile(r"<[^>]*>")
 
@@ -85,7 +88,7 @@ def _bad_request(method: str, path: str, body: Any, said: str, text: str) -> Api
         raw_errors = body.get("errors")
         if isinstance(raw_errors, list):
             errors = [_flatten(e) for e in raw_errors]
-    if not field_errors and errors and any("permission" in e.lower() for e in errors):
+    if not field_errors and any(word in e.lower() for e in errors for word in _REFUSAL_WORDS):
         # Close may refuse a forbidden change with 400 and an `errors` list instead of a 403.
         return _not_allowed(method, path, 400, "; ".join(errors))
     messages = errors + [f"{name}: {message}" for name, message in field_errors.items()]
@@ -96,7 +99,9 @@ def _bad_request(method: str, path: str, body: Any, said: str, text: str) -> Api
 
 
 def _not_allowed(method: str, path: str, status: int, said: str) -> ApiError:
-    hint = PERMISSION_HINT if method == "PUT" and _PHONE_NUMBER_PATH.match(path) else None
+    hint = None
+    if method == "PUT" and _PHONE_NUMBER_PATH.match(path):
+        hint = PERSONAL_HINT if "personal number" in said.lower() else PERMISSION_HINT
     return ApiError(method, path, status, "not allowed" + suffix(said), hint=hint)
 
 

@@ -1,6 +1,6 @@
 """The Close endpoints the emulator serves: routing, query parameters and the JSON shapes of
-phone numbers, users, /me/ and groups, as the quirks in force shape them. Pure functions from a
-request to a Response.
+phone numbers, users, /me/, roles and groups, as the quirks in force shape them. Pure functions
+from a request to a Response.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any
 from numbersync.emulator.quirks import DEPRECATED_FIELDS, Quirks
 from numbersync.emulator.state import (
     NotFoundError,
+    NotYourPersonalNumber,
     PermissionDenied,
+    Role,
     State,
     User,
     ValidationFailed,
@@ -226,11 +228,20 @@ def put_number(call: Call, number_id: str | None, _: Query, body: bytes) -> Resp
     if payload is _INVALID:
         return field_errors(["The request body is not valid JSON."], {})
     try:
-        updated = state.update_number(number_id or "", payload, user=call.user)
+        updated = state.update_number(
+            number_id or "", payload, user=call.user, rules=call.quirks.rules
+        )
     except NotFoundError as exc:  # the number vanished between the two lookups (never, today)
         return error(404, str(exc))
     except ValidationFailed as exc:
         return field_errors(exc.errors, exc.field_errors)
+    except NotYourPersonalNumber as exc:
+        status = call.quirks.personal_number_error
+        if status == 404:
+            return error(404, f"No phone number with id {number_id}.")
+        if status == 400:
+            return field_errors([str(exc)], {})
+        return error(403, str(exc))
     except PermissionDenied as exc:
         if call.quirks.permission_error == 400:
             return field_errors([str(exc)], {})
@@ -307,13 +318,48 @@ def _membership(state: State, user: User, organization_id: str) -> dict[str, Any
     the user is a plain `user` with no permissions granted."""
     if organization_id != state.organization.id:
         return {"organization_id": organization_id, "role_id": "user", "permissions_granted": []}
+    membership: dict[str, Any] = {"organization_id": organization_id, "role_id": user.role_id}
+    if user.permissions is not None:
+        # snake_case like the Roles API; what /me/ lists is set apart from who may really
+        # manage numbers (User.can_manage_numbers), as the seed says
+        membership["permissions_granted"] = sorted(user.permissions)
+    return membership
+
+
+# -- roles ---------------------------------------------------------------------------------------
+
+
+def role_object(state: State, role: Role) -> dict[str, Any]:
     return {
-        "organization_id": organization_id,
-        "role_id": user.role_id,
-        # snake_case like the Roles API; the phone permission's string is undocumented, and what
-        # /me/ lists is set apart from who may really manage numbers (User.can_manage_numbers)
-        "permissions_granted": sorted(user.permissions),
+        "id": role.id,
+        "name": role.name,
+        "editable": role.editable,
+        "permissions": list(role.permissions),
+        "organization_id": state.organization.id,
+        # Close's role records always show these; nothing here uses them.
+        "visibility_user_lcf_behavior": None,
+        "visibility_user_lcf_ids": None,
     }
+
+
+@_route("role", False, "GET")
+def list_roles(call: Call, _: str | None, query: Query, body: bytes) -> Response:
+    try:
+        skip, limit = _paging(query)
+    except BadQuery as exc:
+        return _bad_query(exc)
+    roles = call.state.roles
+    page = roles[skip : skip + limit]
+    data = [project(role_object(call.state, r), _fields(query)) for r in page]
+    return _page(data, skip + len(page) < len(roles))
+
+
+@_route("role", True, "GET")
+def get_role(call: Call, role_id: str | None, query: Query, _: bytes) -> Response:
+    role = call.state.role(role_id or "")
+    if role is None:
+        return error(404, f"No role with id {role_id}.")
+    return Response.json(200, project(role_object(call.state, role), _fields(query)))
 
 
 # -- groups --------------------------------------------------------------------------------------

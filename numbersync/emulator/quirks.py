@@ -1,5 +1,6 @@
-"""Switches for where the emulated Close answers less tidily than its docs (how a forbidden change
-is refused, whether deprecated fields are still served), read on every request.
+"""Switches for where the emulated Close answers less tidily than its docs, or where they are
+silent (how a forbidden change is refused, whether deprecated fields are still served, what a
+write to a personal number does), read on every request.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from numbersync.emulator.settings import SettingsError
+from numbersync.emulator.state import Rules
 
 # Deprecated on 2026-07-21 (fields and list filters alike), to be removed.
 DEPRECATED_FIELDS: tuple[str, ...] = ("user_id", "is_group_number")
 PERMISSION_ERROR_STATUSES = (403, 400)
+PERSONAL_NUMBER_STATUSES = (403, 400, 404)
+PERSONAL_MEMBERS = ("refuse", "group")
 
 
 @dataclass
@@ -25,10 +29,23 @@ class Quirks:
     undocumented, close-api.md section 9). `deprecated_fields`: False drops `user_id` and
     `is_group_number` from every phone number answered (list, get, PUT, /me/) and ignores the
     `user_id` and `is_group_number` list filters, as an API ignores unknown query parameters.
+
+    Personal numbers (one member, no groups, no external numbers). `personal_numbers`: True
+    refuses a write by anyone but its member ("You can only update your own personal numbers"),
+    answered as `personal_number_error` says: 403 `{"error": ...}`, 400 with an `errors` list,
+    or 404 as if the number were not there (Close documents none of them). `personal_members`:
+    "refuse" answers a write of participants, participant_groups or phone_numbers that would
+    change who a personal number rings with a 400 field error; "group" makes it a group number.
+    `forwarding_needs_target`: True refuses, with a 400 field error, a write that leaves
+    forwarding on with no forward_to.
     """
 
     permission_error: int = 403
     deprecated_fields: bool = True
+    personal_numbers: bool = True
+    personal_number_error: int = 403
+    personal_members: str = "refuse"
+    forwarding_needs_target: bool = True
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -52,11 +69,29 @@ class Quirks:
         status = self.permission_error
         if isinstance(status, bool) or status not in PERMISSION_ERROR_STATUSES:
             problems.append(f"permission_error: must be 403 or 400, got {status!r}")
-        if not isinstance(self.deprecated_fields, bool):
+        status = self.personal_number_error
+        if isinstance(status, bool) or status not in PERSONAL_NUMBER_STATUSES:
+            problems.append(f"personal_number_error: must be 403, 400 or 404, got {status!r}")
+        for name in ("deprecated_fields", "personal_numbers", "forwarding_needs_target"):
+            value = getattr(self, name)
+            if not isinstance(value, bool):
+                problems.append(f"{name}: must be true or false, got {value!r}")
+        if self.personal_members not in PERSONAL_MEMBERS:
             problems.append(
-                f"deprecated_fields: must be true or false, got {self.deprecated_fields!r}"
+                f"personal_members: must be refuse or group, got {self.personal_members!r}"
             )
         return problems
 
+    @property
+    def rules(self) -> Rules:
+        """The write rules these quirks ask of the state."""
+        group = self.personal_members == "group"
+        return Rules(
+            self.personal_numbers, "group" if group else "refuse", self.forwarding_needs_target
+        )
 
-_FIELDS = frozenset({"permission_error", "deprecated_fields"})
+
+_FIELDS = frozenset(
+    {"permission_error", "deprecated_fields", "personal_numbers", "personal_number_error"}
+    | {"personal_members", "forwarding_needs_target"}
+)

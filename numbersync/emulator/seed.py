@@ -16,13 +16,18 @@ Seed format (every key optional unless marked; unknown keys are refused)::
         organizations: [orga_..., orga_...]         # ids; default: [the primary organization]
         active: true                                # false: membership of the primary inactive
         role_id: admin                              # admin, superuser, user, restricteduser or
-                                                    # role_...; default: admin with the
-                                                    # permission below, else user
-        permissions: [manage_team_phone_numbers]    # what /me/ reports, nothing more
-        manage_numbers: true                        # may manage team phone numbers; default:
-                                                    # role admin or superuser, or the permission
+                                                    # one of roles (role_...); default: admin
+                                                    # with the permission below, else user
+        permissions: [manage_group_numbers]         # what /me/ reports, nothing more; null:
+                                                    # /me/ shows no permissions list
+        manage_numbers: true                        # may manage group numbers; default: the
+                                                    # permission in the role or in permissions
         image: null
         date_created: "2024-01-01T00:00:00+00:00"   # and date_updated
+    roles:                                          # custom roles, beside the built-in admin,
+      - id: role_...                                # superuser, user and restricteduser
+        name: Team lead                             # required
+        permissions: [calling, manage_group_numbers]
     groups:
       - id: group_...                               # default: derived from the name
         name: Sales EMEA                            # required, unique
@@ -49,7 +54,9 @@ Seed format (every key optional unless marked; unknown keys are refused)::
       groups: {"writes": [5, 1]}                    # per-credential (limit, window) of a group
       separator: "; "                               # and reset_format, retry_after, body_on_429
     faults: {latency: 0, error_rate: 0, schedule: ["503", ok], match: PUT}     # see Faults
-    quirks: {permission_error: 400, deprecated_fields: false}                   # see Quirks
+    quirks: {permission_error: 400, deprecated_fields: false, personal_numbers: true,
+             personal_number_error: 404, personal_members: group,
+             forwarding_needs_target: true}                                     # see Quirks
 
 Writable fields are validated as PUT validates them (except that label, forward_to and
 inbound_ring_duration may be null, as on a real account); missing fields get the defaults of a
@@ -70,12 +77,22 @@ Where Close is less tidy than its docs, the seed chooses (the default is always 
   gets a 400 field error on `participants`; one that keeps a former member already on the
   number is accepted (Close's behaviour is undocumented; refusing would make such a number
   uneditable until someone removed them). A credential needs an active member.
-- Who may manage team phone numbers is `manage_numbers`, else the role (admin and superuser may;
-  a superuser is assumed to be an admin here), else the string manage_team_phone_numbers in
-  `permissions` (older seeds). /me/ shows `permissions` whatever that truth is, since Close's
-  own example admin has `permissions_granted: [bulk_edit, export]`. `quirks.permission_error`
-  picks how a forbidden PUT is refused: 403 `{"error": ...}` or 400
+- Who may manage group numbers is `manage_numbers`, else the string manage_group_numbers (Close's
+  name, from a real role record) in the role's permissions or in `permissions`. The built-in
+  roles' permissions are served by `GET /role/` and `GET /role/{id}/` (admin and superuser hold
+  it, user and restricteduser do not), custom ones from `roles`. /me/ shows `permissions` as
+  `permissions_granted` whatever that truth is, since Close's own example admin has
+  `permissions_granted: [bulk_edit, export]`; `permissions: null` leaves the list out. The old
+  guess manage_team_phone_numbers is refused: Close has no such permission.
+  `quirks.permission_error` picks how a forbidden PUT is refused: 403 `{"error": ...}` or 400
   `{"errors": ["You need the ..."], "field-errors": {}}`.
+- Personal numbers (one member, no groups, no external numbers): only their member may change
+  them ("You can only update your own personal numbers"), refused as
+  `quirks.personal_number_error` says (403, 400 with an `errors` list, or 404); switched off by
+  `quirks.personal_numbers: false`. Writing participants, participant_groups or phone_numbers
+  so that one rings anyone else is refused with a 400 field error, or with
+  `quirks.personal_members: group` makes it a group number. `quirks.forwarding_needs_target`
+  (on by default) refuses a write that leaves forwarding on with no forward_to.
 - `expires_after: N` on a key or token: its first N requests are served (whatever they answer,
   429s included; requests faulted before authentication do not count), every later one gets the
   same 401 as an unknown credential. `Emulator.credential_uses_left` holds what is left.
@@ -127,6 +144,7 @@ from numbersync.emulator.state import (
     Credential,
     Group,
     Organization,
+    Role,
     State,
     User,
     iso,
@@ -151,8 +169,10 @@ def _gravatar(email: str) -> str:
 _EPOCH = datetime(2024, 1, 15, 9, 0, tzinfo=UTC)  # fixed, so seeds build identically every time
 _TOP_KEYS = frozenset(
     {"organization", "other_organizations", "users", "groups", "api_keys", "oauth_tokens"}
-    | {"numbers", "rate_limits", "faults", "quirks"}
+    | {"numbers", "rate_limits", "faults", "quirks", "roles"}
 )
+# The guess at the permission's name before a real Close role record showed it.
+_NOT_A_PERMISSION = "manage_team_phone_numbers"
 _USER_KEYS = frozenset(
     {"id", "email", "first_name", "last_name", "permissions", "role_id", "image"}
     | {"date_created", "date_updated", "organizations", "active", "manage_numbers"}
@@ -240,6 +260,7 @@ def build_seed(data: Any, *, name: str = "(dict)") -> BuiltSeed:
         problems.append(f"{key}: unknown key; expected some of {', '.join(sorted(_TOP_KEYS))}")
     organization = builder.organization(data.get("organization"))
     others = builder.other_organizations(data.get("other_organizations"))
+    roles = builder.roles(data.get("roles"))
     users = builder.users(data.get("users"))
     groups = builder.groups(data.get("groups"))
     credentials = builder.credentials("api_keys", "key", data.get("api_keys"))
@@ -270,7 +291,9 @@ def build_seed(data: Any, *, name: str = "(dict)") -> BuiltSeed:
         problems.append(f"quirks: {exc}")
     if problems:
         raise SeedError(name, problems)
-    state = State(organization, users, groups, credentials, numbers, other_organizations=others)
+    state = State(
+        organization, users, groups, credentials, numbers, other_organizations=others, roles=roles
+    )
     return BuiltSeed(state, faults, rate_limits, quirks)
 
 
@@ -286,6 +309,7 @@ class _Builder:
         self.user_ids_by_email: dict[str, str] = {}
         self.groups_by_id: dict[str, Group] = {}
         self.group_ids_by_name: dict[str, str] = {}
+        self.roles_by_id: dict[str, Role] = dict(BUILT_IN_ROLES)
 
     def mapping(self, path: str, value: Any) -> Mapping[str, Any]:
         if value is None:
@@ -387,18 +411,14 @@ class _Builder:
             user_id = self.text(path, entry, "id", make_id("user", email.casefold()))
             if user_id and not user_id.startswith("user_"):
                 self.problems.append(f"{path}.id: a user id starts with user_")
-            permissions = entry.get("permissions", [])
-            if not isinstance(permissions, list) or not all(
-                isinstance(p, str) for p in permissions
-            ):
-                self.problems.append(f"{path}.permissions: expected a list of strings")
-                permissions = []
-            default_role = "admin" if MANAGE_PERMISSION in permissions else "user"
+            permissions = self.permissions(f"{path}.permissions", entry.get("permissions", []))
+            default_role = "admin" if MANAGE_PERMISSION in (permissions or ()) else "user"
             role_id = self.text(path, entry, "role_id", default_role)
-            if role_id and role_id not in BUILT_IN_ROLES and not role_id.startswith("role_"):
+            role = self.roles_by_id.get(role_id)
+            if role_id and role is None:
                 self.problems.append(
-                    f"{path}.role_id: expected {', '.join(BUILT_IN_ROLES)} or a Role id "
-                    f"(role_...), got {role_id!r}"
+                    f"{path}.role_id: expected {', '.join(BUILT_IN_ROLES)} or the id of one "
+                    f"of roles (role_...), got {role_id!r}"
                 )
             manage = entry.get("manage_numbers")
             if manage is not None and not isinstance(manage, bool):
@@ -421,7 +441,7 @@ class _Builder:
                 email=email,
                 first_name=str(entry.get("first_name") or ""),
                 last_name=str(entry.get("last_name") or ""),
-                permissions=frozenset(permissions),
+                permissions=None if permissions is None else frozenset(permissions),
                 role_id=role_id,
                 image=entry.get("image", _gravatar(email)),
                 date_created=str(created),
@@ -429,10 +449,45 @@ class _Builder:
                 organizations=tuple(active),
                 former_organizations=tuple(former),
                 manage_numbers=manage,
+                role_permissions=frozenset(role.permissions if role else ()),
             )
             self.users_by_id.setdefault(user_id, user)
             self.user_ids_by_email.setdefault(email.casefold(), user_id)
         return list(self.users_by_id.values())
+
+    def permissions(self, path: str, value: Any) -> list[str] | None:
+        """A list of permission strings (None stays None: no list at all)."""
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
+            self.problems.append(f"{path}: expected a list of strings")
+            return []
+        if _NOT_A_PERMISSION in value:
+            self.problems.append(
+                f"{path}: {_NOT_A_PERMISSION} is not a Close permission; Close calls it "
+                f"{MANAGE_PERMISSION}"
+            )
+        return value
+
+    def roles(self, value: Any) -> list[Role]:
+        found = []
+        for path, entry in self.entries("roles", value):
+            self.unknown(path, entry, frozenset({"id", "name", "permissions"}))
+            name = self.text(path, entry, "name", None)
+            role_id = self.text(path, entry, "id", make_id("role", name))
+            if role_id and not role_id.startswith("role_"):
+                self.problems.append(
+                    f"{path}.id: a custom role's id starts with role_ (the built-in "
+                    f"{', '.join(BUILT_IN_ROLES)} need no entry)"
+                )
+            elif role_id in self.roles_by_id:
+                self.problems.append(f"{path}.id: duplicate role id {role_id}")
+                continue
+            permissions = self.permissions(f"{path}.permissions", entry.get("permissions", []))
+            role = Role(role_id, name, tuple(permissions or ()))
+            self.roles_by_id[role_id] = role
+            found.append(role)
+        return found
 
     def user_ref(self, path: str, ref: Any, *, active: bool = False) -> str | None:
         """A user id, or an email resolved to one, of a member of the organization (an active
@@ -612,6 +667,11 @@ def generate_seed(
     plus an OAuth token ("oauth_gen_admin.fake0"); user 1, when there is one, is restricted and has
     its own key ("api_gen_user1.fake0"). Numbers are +16502000000 upwards, in that order, with a
     varied but reproducible mix of participants, groups, forwarding and ring durations.
+
+    Many of them have one participant: other users' personal numbers, which Close lets only
+    their owner change. These seeds serve load, fault and benchmark runs, whose applies reach
+    every number with the admin's key, so the owner rule is off in them (and writing members
+    makes a group number); seeds of their own test the rule.
     """
     if n_numbers < 0 or n_numbers > 7_999_999:
         raise ValueError("n_numbers must be between 0 and 7,999,999")
@@ -668,4 +728,5 @@ def generate_seed(
         "api_keys": keys,
         "oauth_tokens": [{"token": "oauth_gen_admin.fake0", "user": user_ids[0]}],
         "numbers": numbers,
+        "quirks": {"personal_numbers": False, "personal_members": "group"},
     }

@@ -21,12 +21,11 @@ import phonenumbers
 # The emulator keeps its own copy of these documented API facts instead of importing
 # numbersync.models: it is the oracle the client is tested against, so it must not change when
 # the client's idea of the API does.
-MANAGE_PERMISSION = "manage_team_phone_numbers"
+# The permission string of a real Close role record; the app names it "Manage Group/Team Phone
+# Numbers", and the update page calls it "Manage Team Phone Numbers".
+MANAGE_PERMISSION = "manage_group_numbers"
 MANAGE_PERMISSION_TITLE = "Manage Team Phone Numbers"
-# Close's built-in roles (a custom Role's id starts with "role_"). Which of them may manage team
-# phone numbers is not documented; admins can, and a superuser is taken to be an admin.
-BUILT_IN_ROLES = ("admin", "superuser", "user", "restricteduser")
-MANAGING_ROLES = frozenset({"admin", "superuser"})
+PERSONAL_NUMBER_MESSAGE = "You can only update your own personal numbers."
 WRITABLE_FIELDS: tuple[str, ...] = (
     "label",
     "forward_to",
@@ -85,6 +84,8 @@ DERIVED_FIELDS: frozenset[str] = frozenset(
     {"number_formatted", "forward_to_formatted", "phone_numbers_formatted", "user_id"}
     | {"is_group_number"}
 )
+# What a number rings: on a personal number, writing these is the undocumented case.
+RINGING_FIELDS: tuple[str, ...] = ("participants", "participant_groups", "phone_numbers")
 MAX_PARTICIPANT_GROUPS = 40
 RING_MIN, RING_MAX = 15, 90
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
@@ -151,17 +152,55 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class Role:
+    """A role of the organization, as `GET /role/{id}/` answers it: built-in ones have word ids
+    and cannot be edited, custom ones are `role_...`."""
+
+    id: str
+    name: str
+    permissions: tuple[str, ...]
+    editable: bool = True
+
+
+# The built-in roles. The superuser's permissions follow a real Close role record; the others
+# are the emulator's guess at the same vocabulary (Close does not publish them).
+_SUPERUSER_PERMISSIONS = (
+    "bulk_delete",
+    "bulk_edit",
+    "bulk_email",
+    "bulk_sequence_subscriptions",
+    "calling",
+    "customize_fields",
+    "export",
+    "manage_group_numbers",
+    "manage_integrations",
+    "manage_organization",
+    "view_all_leads",
+)
+BUILT_IN_ROLES: dict[str, Role] = {
+    role.id: role
+    for role in (
+        Role("admin", "Admin", (*_SUPERUSER_PERMISSIONS, "manage_billing", "manage_roles"), False),
+        Role("superuser", "Super User", _SUPERUSER_PERMISSIONS, False),
+        Role("user", "User", ("bulk_edit", "calling", "export", "view_all_leads"), False),
+        Role("restricteduser", "Restricted User", ("calling",), False),
+    )
+}
+
+
+@dataclass(frozen=True)
 class User:
     """A Close user. `organizations` are the ids of the organizations they are an active member
     of (the primary one first unless the seed orders them otherwise); `former_organizations`
     those whose membership became inactive (the user left or was removed). `permissions` is only
-    what /me/ reports; whether they may manage team phone numbers is `can_manage_numbers`."""
+    what /me/ reports (None: /me/ shows no list); `role_permissions` are those of their role;
+    whether they may manage group numbers is `can_manage_numbers`."""
 
     id: str
     email: str
     first_name: str
     last_name: str
-    permissions: frozenset[str]
+    permissions: frozenset[str] | None
     role_id: str
     image: str | None
     date_created: str
@@ -169,14 +208,16 @@ class User:
     organizations: tuple[str, ...]
     former_organizations: tuple[str, ...] = ()
     manage_numbers: bool | None = None  # None: decided by the role and the permission string
+    role_permissions: frozenset[str] = frozenset()
 
     @property
     def can_manage_numbers(self) -> bool:
         """The truth the permission rule uses in the primary organization: the seed's explicit
-        `manage_numbers`, else an admin role, else the permission string (older seeds)."""
+        `manage_numbers`, else the permission in their role or among those /me/ reports."""
         if self.manage_numbers is not None:
             return self.manage_numbers
-        return self.role_id in MANAGING_ROLES or MANAGE_PERMISSION in self.permissions
+        granted = self.role_permissions | (self.permissions or frozenset())
+        return MANAGE_PERMISSION in granted
 
 
 @dataclass(frozen=True)
@@ -219,6 +260,24 @@ class ValidationFailed(StateError):
 
 class PermissionDenied(StateError):
     pass
+
+
+class NotYourPersonalNumber(PermissionDenied):
+    """A write to another user's personal number: "You can only update your own personal
+    numbers." Close does not document the status; the quirks pick it."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The write rules where Close's behaviour is undocumented, as the quirks set them:
+    `owner_only`: nobody but its sole member may change a personal number; `personal_members`:
+    setting participants, participant_groups or phone_numbers on a personal number is refused
+    ("refuse", a 400) or makes it a group number ("group"); `forwarding_target`: forwarding left
+    on with no forward_to is refused (a 400)."""
+
+    owner_only: bool = True
+    personal_members: Literal["refuse", "group"] = "refuse"
+    forwarding_target: bool = True
 
 
 def validate_fields(
@@ -422,8 +481,12 @@ class State:
         numbers: Iterable[Mapping[str, Any]],
         *,
         other_organizations: Iterable[Organization] = (),
+        roles: Iterable[Role] = (),
     ) -> None:
         self.organization = organization
+        # Built-in roles first, then the organization's own, as `GET /role/` lists them.
+        self.roles: tuple[Role, ...] = (*BUILT_IN_ROLES.values(), *roles)
+        self._roles = {role.id: role for role in self.roles}
         self.organizations: tuple[Organization, ...] = (organization, *other_organizations)
         self.users: tuple[User, ...] = tuple(users)
         self.groups: tuple[Group, ...] = tuple(groups)
@@ -459,6 +522,9 @@ class State:
 
     def user(self, user_id: str) -> User | None:
         return self._users.get(user_id)
+
+    def role(self, role_id: str) -> Role | None:
+        return self._roles.get(role_id)
 
     def organization_by_id(self, organization_id: str) -> Organization | None:
         return next((o for o in self.organizations if o.id == organization_id), None)
@@ -553,8 +619,11 @@ class State:
 
     # -- writes ----------------------------------------------------------------------------------
 
-    def update_number(self, number_id: str, body: Any, *, user: User) -> dict[str, Any]:
-        """`PUT /phone_number/{id}/` as `user`: 404, then 400 (every error), then 403, then apply.
+    def update_number(
+        self, number_id: str, body: Any, *, user: User, rules: Rules = Rules()
+    ) -> dict[str, Any]:
+        """`PUT /phone_number/{id}/` as `user`: 404, then 400 (every error), then the personal
+        number's owner, then 403, then the rules on what the result may be, then apply.
 
         Validation comes before the permission check so that a malformed request is reported as
         such whoever sends it. A participant must be an active member of the organization, except
@@ -574,10 +643,21 @@ class State:
             )
             if errors:
                 raise ValidationFailed([], errors)
+            old_owner = self._owners.get(number_id)
+            owner = _sole_member(current, old_owner)
+            if rules.owner_only and owner is not None and owner != user.id:
+                raise NotYourPersonalNumber(PERSONAL_NUMBER_MESSAGE)
             if not user.can_manage_numbers:
                 self._check_unprivileged(current, changes, user)
             if "participants" in changes or "participant_groups" in changes:
-                self._owners.pop(number_id, None)  # the old personal shape ends with this write
+                old_owner = None  # the old personal shape ends with this write
+            result = {**current, **changes}
+            if owner is not None and rules.personal_members == "refuse":
+                _check_stays_personal(owner, current, changes, _sole_member(result, old_owner))
+            if rules.forwarding_target:
+                _check_forwarding(changes, result)
+            if old_owner is None:
+                self._owners.pop(number_id, None)
             current.update(changes)
             self._derive(current)
             current["date_updated"] = self._next_stamp(current["date_updated"])
@@ -656,6 +736,39 @@ class State:
             candidates.append(parse_iso(previous) + tick)
         self._last_stamp = max(candidates)
         return iso(self._last_stamp)
+
+
+def _sole_member(obj: Mapping[str, Any], old_owner: str | None) -> str | None:
+    """The owner of a personal number (one member, no groups, no external numbers: Close's
+    "single-member number"), else None. A number in the old shape lists no participants and
+    has `old_owner`."""
+    if obj["participant_groups"] or obj["phone_numbers"]:
+        return None
+    members = list(obj["participants"]) or ([old_owner] if old_owner else [])
+    return members[0] if len(members) == 1 else None
+
+
+def _check_stays_personal(
+    owner: str, current: Mapping[str, Any], changes: Mapping[str, Any], after: str | None
+) -> None:
+    """Close documents participants, participant_groups and phone_numbers as the members of a
+    group number: on a personal number, a write that changes who it rings is refused (writing
+    back its one owner is not), with an error on each field it changes."""
+    if after == owner:
+        return
+    written = [name for name in RINGING_FIELDS if name in changes]
+    changed = [name for name in written if changes[name] != current[name]] or written
+    message = "This is a personal number: only a group number's members can be set."
+    raise ValidationFailed([], dict.fromkeys(changed, message))
+
+
+def _check_forwarding(changes: Mapping[str, Any], result: Mapping[str, Any]) -> None:
+    """Forwarding switched (or left) on by this write with nowhere to forward to."""
+    touched = "forward_to_enabled" in changes or "forward_to" in changes
+    if touched and result["forward_to_enabled"] and not result["forward_to"]:
+        raise ValidationFailed(
+            [], {"forward_to_enabled": "Call forwarding needs a forward_to number."}
+        )
 
 
 def project(obj: Mapping[str, Any], fields: Iterable[str] | None) -> dict[str, Any]:
