@@ -619,7 +619,7 @@ def test_the_gitlab_component() -> None:
     assert "merge_request_event" in plan["rules"][0]["if"]
     assert plan["rules"][0]["changes"] == ["numbers", "numbers/**/*"]
     assert plan["variables"] == {
-        "CONFIG": "numbers", "NUMBERSYNC_ALLOW_UNREVIEWED": "false",
+        "CONFIG": "numbers", "NUMBERSYNC_ALLOW_UNREVIEWED": "false", "NUMBERSYNC_TIMEOUT": "20m",
         "CLOSE_API_KEY": "$CLOSE_PLAN_API_KEY",
     }  # fmt: skip
     assert apply["resource_group"] and "numbersync apply reviewed/plan.json" in " ".join(
