@@ -604,3 +604,15 @@ def test_show_refuses_what_is_not_a_plan(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["show", str(bogus)])
     assert result.exit_code == 1
     assert result.stderr == f"Error: {bogus} is not a numbersync plan file (no format_version)\n"
+
+
+def test_plan_out_with_json_output_adds_no_note(emulator: Emulator, tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+
+    planned = cli(
+        emulator, "plan", "-c", str(NUMBERS_YAML), "--out", str(saved), "--format", "json"
+    )
+
+    assert planned.exit_code == 0, planned.output
+    assert "Saved the plan" not in planned.stderr
+    assert json.loads(planned.stdout) == json.loads(saved.read_text())

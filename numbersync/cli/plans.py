@@ -90,8 +90,9 @@ def plan(
         show_unmanaged=show_unmanaged,
         err=is_stdout(out_path or ""),
     )
-    if out_path and not is_stdout(out_path):
-        # After the plan, so that it is the last thing a reader sees.
+    if out_path and not is_stdout(out_path) and output_format != "json":
+        # After the plan, so that it is the last thing a reader sees (a person: JSON is for
+        # programs, which know where they asked for the file).
         saved = shlex.quote(out_path)
         click.echo(
             escape(
