@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import shlex
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -68,6 +69,7 @@ class ApplyReport:
     # Why the saved plan could not be checked against its config, when --unverified-plan let
     # it through anyway.
     unverified: str | None = None
+    config_path: str = ""  # what the plan was made from, for the command a hint suggests
 
     def count(self, *statuses: Status) -> int:
         return sum(o.status in statuses for o in self.outcomes)
@@ -113,9 +115,11 @@ class ApplyReport:
                 "run apply again: it converges."
             )
         if self.count("unknown"):
+            plan = f"numbersync plan -c {shlex.quote(self.config_path)}"
             return (
                 "numbers marked unknown were sent but no readable answer came back: "
-                "`numbersync plan` shows whether Close took them, and apply again converges."
+                f"`{plan if self.config_path else 'numbersync plan'}` shows whether Close took "
+                "them, and apply again converges."
             )
         if self.stopped == TIMEOUT:
             return (
@@ -226,6 +230,7 @@ class Applier:
             tuple(outcomes[i] for i in range(len(changes))),
             self.stop.reason,
             self.client.settings.credential_name,
+            config_path=self.state.path if self.state is not None else "",
         )
 
     def _tell(self, done: int, total: int, outcome: Outcome) -> None:

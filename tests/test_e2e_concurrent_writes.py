@@ -119,7 +119,8 @@ def test_an_answer_for_another_number_is_not_taken_as_applied(emulator: Emulator
         "  applied   +1 650-333-4446    forward_to_enabled",
         "Apply complete: 2 applied, 0 failed, 1 unknown, 0 not sent.",
         "Hint: numbers marked unknown were sent but no readable answer came back: "
-        "`numbersync plan` shows whether Close took them, and apply again converges.",
+        f"`numbersync plan -c {NUMBERS_YAML}` shows whether Close took them, and apply again "
+        "converges.",
     ]
     assert [r.fault for r in emulator.requests if r.method == "PUT"] == [
         "other-id-after-write",

@@ -262,9 +262,11 @@ def test_an_export_split_by_group_validates_and_plans_clean(
     assert exported.exit_code == 0, exported.output
     assert exported.stderr == (
         "Wrote 11 numbers to 4 files in numbers\n"
-        "Wrote the schema to numbersync.schema.json, for editors (the modeline points at it)\n"
+        "Wrote the schema to numbers/numbersync.schema.json, for editors (the modeline points at "
+        "it)\n"
     )
     assert sorted(os.listdir("numbers")) == [
+        "numbersync.schema.json",
         "numbersync.yaml",
         "sales-emea.yaml",
         "support.yaml",

@@ -228,7 +228,7 @@ def test_the_search_for_a_schema_stops_at_the_repository_root(
     assert (inner / "numbersync.schema.json").read_text() == SCHEMA
 
 
-def test_a_split_export_points_every_file_at_one_schema_beside_the_directory(
+def test_a_split_export_points_every_file_at_one_schema_inside_the_directory(
     emulator: Emulator, repo: Path
 ) -> None:
     result = cli(emulator, "export", "-o", "numbers", "--split-by", "group")
@@ -236,12 +236,22 @@ def test_a_split_export_points_every_file_at_one_schema_beside_the_directory(
     assert result.exit_code == 0, result.output
     assert result.stderr == (
         "Wrote 11 numbers to 4 files in numbers\n"
-        "Wrote the schema to numbersync.schema.json, for editors (the modeline points at it)\n"
+        "Wrote the schema to numbers/numbersync.schema.json, for editors (the modeline points at "
+        "it)\n"
     )
-    assert (repo / "numbersync.schema.json").read_text() == SCHEMA
-    for path in sorted((repo / "numbers").iterdir()):
+    assert (repo / "numbers" / "numbersync.schema.json").read_text() == SCHEMA
+    assert not (repo / "numbersync.schema.json").exists()
+    for path in sorted((repo / "numbers").glob("*.yaml")):
         first = path.read_text().splitlines()[0]
-        assert first == "# yaml-language-server: $schema=../numbersync.schema.json", path
+        assert first == "# yaml-language-server: $schema=numbersync.schema.json", path
+
+    # With a schema already above it (a repository started by init), the files point there.
+    (repo / "numbersync.schema.json").write_text(SCHEMA)
+    again = cli(emulator, "export", "-o", "more", "--split-by", "group")
+    assert again.exit_code == 0, again.output
+    assert not (repo / "more" / "numbersync.schema.json").exists()
+    first = (repo / "more" / "numbersync.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../numbersync.schema.json"
     planned = cli(emulator, "plan", "-c", "numbers", "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output
 

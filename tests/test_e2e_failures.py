@@ -66,7 +66,8 @@ def test_an_unreadable_answer_makes_that_number_unknown_and_the_others_go_on(
         "  applied   +1 650-333-4446    forward_to_enabled\n"
         "Apply complete: 2 applied, 0 failed, 1 unknown, 0 not sent.\n"
         "Hint: numbers marked unknown were sent but no readable answer came back: "
-        "`numbersync plan` shows whether Close took them, and apply again converges.\n"
+        f"`numbersync plan -c {NUMBERS_YAML}` shows whether Close took them, and apply again "
+        "converges.\n"
     )
     assert len(puts(emu)) == 1 + 6 + 1
     # Close did take it: the next plan has nothing left to do.

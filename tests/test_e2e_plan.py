@@ -579,6 +579,21 @@ def test_show_renders_a_saved_plan_as_plan_printed_it_without_a_request(
     assert emulator.requests == []
 
 
+def test_plan_out_says_where_the_plan_went_and_what_to_run_next(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    saved = tmp_path / "my plan.json"
+
+    planned = cli(emulator, "plan", "-c", str(NUMBERS_YAML), "--out", str(saved))
+
+    assert planned.exit_code == 0, planned.output
+    assert planned.stderr.splitlines()[-1] == (
+        f"Saved the plan to {saved}. Review it again with `numbersync show '{saved}'`; apply "
+        f"exactly it with `numbersync apply '{saved}'`."
+    )
+    assert "Saved the plan" not in planned.stdout
+
+
 def test_show_refuses_what_is_not_a_plan(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -589,3 +604,15 @@ def test_show_refuses_what_is_not_a_plan(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["show", str(bogus)])
     assert result.exit_code == 1
     assert result.stderr == f"Error: {bogus} is not a numbersync plan file (no format_version)\n"
+
+
+def test_plan_out_with_json_output_adds_no_note(emulator: Emulator, tmp_path: Path) -> None:
+    saved = tmp_path / "plan.json"
+
+    planned = cli(
+        emulator, "plan", "-c", str(NUMBERS_YAML), "--out", str(saved), "--format", "json"
+    )
+
+    assert planned.exit_code == 0, planned.output
+    assert "Saved the plan" not in planned.stderr
+    assert json.loads(planned.stdout) == json.loads(saved.read_text())

@@ -17,7 +17,7 @@ import yaml
 from helpers import cli
 from test_ci_recipes import check_cli, command_lines
 
-from numbersync import scaffold
+from numbersync import __version__, scaffold
 from numbersync.emulator import Emulator
 from numbersync.errors import UsageError
 from numbersync.resources import shipped_text
@@ -111,6 +111,7 @@ def assert_follows(
     # The CI recipes, each checking what init wrote, and otherwise as shipped.
     recipes = {p: f for p, f in files.items() if "CI:" in f}
     if ci == "github":
+        assert str(directory / ".github/dependabot.yml") in files
         assert sorted(recipes) == [
             str(directory / ".github/workflows" / name)
             for name in sorted(os.listdir(REPO / "examples/ci/github-actions"))
@@ -122,16 +123,30 @@ def assert_follows(
     for path in recipes:
         text = Path(path).read_text()
         parsed = yaml.safe_load(text)
-        assert (parsed.get("env") or parsed.get("variables"))["CONFIG"] == config
+        if ci == "gitlab":
+            (include,) = parsed["include"]
+            assert include["inputs"]["config"] == config
+            assert f"/v{__version__}/templates/numbersync.yml" in include["remote"]
+        else:
+            (job,) = parsed["jobs"].values()
+            (step,) = [s for s in job["steps"] if s["uses"].startswith("numbersync/numbersync@")]
+            assert step["with"]["config"] == config
+            assert step["uses"] == f"numbersync/numbersync@v{__version__}"  # this release
         shipped = (
             REPO / "examples/ci" / ("gitlab" if ci == "gitlab" else "github-actions")
         ).joinpath(Path(path).name)
         changed = set(text.splitlines()) ^ set(shipped.read_text().splitlines())
-        assert len(changed) == 2 and all("CONFIG:" in line for line in changed), changed
-        # The install step's placeholder stays, marked, and init says so.
-        assert "CHANGE ME" in text
-    if ci:
-        assert "CHANGE ME: the CI recipes install numbersync from a placeholder" in stdout
+        assert len(changed) == 2 and all("config:" in line for line in changed), changed
+        assert "CHANGE ME" not in text
+    if ci == "github":
+        dependabot = yaml.safe_load((directory / ".github/dependabot.yml").read_text())
+        assert dependabot["updates"] == [
+            {
+                "package-ecosystem": "github-actions",
+                "directory": "/",
+                "schedule": {"interval": "weekly"},
+            }
+        ]
 
     # pre-commit runs this repository's hook for that layout, which triggers on what init wrote.
     pre_commit = yaml.safe_load((directory / ".pre-commit-config.yaml").read_text())
@@ -142,7 +157,8 @@ def assert_follows(
     )
     for path in configs:
         assert re.search(hook["files"], os.path.relpath(path, directory)), path
-    assert "CHANGE ME" in pre_commit_text(directory)
+    assert pre_commit["repos"][0]["repo"] == "https://github.com/numbersync/numbersync"
+    assert pre_commit["repos"][0]["rev"] == f"v{__version__}"
 
     # The README's commands are numbersync's, and name the config init wrote.
     readme = (directory / "README.md").read_text()
@@ -190,27 +206,21 @@ def test_init_prints_what_it_wrote_and_what_is_left_to_do(
 
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "Wrote 7 files, from 11 numbers:\n"
+        "Wrote 8 files, from 11 numbers:\n"
         "  numbers.yaml                            the numbers as Close has them now\n"
         "  numbersync.schema.json                  the JSON Schema: editors complete and check the config with it\n"
         "  .github/workflows/numbersync-plan.yml   CI: the plan of every pull request, as a comment\n"
         "  .github/workflows/numbersync-apply.yml  CI: applies the reviewed plan on merge to main\n"
         "  .github/workflows/numbersync-drift.yml  CI: a daily check that Close still matches\n"
+        "  .github/dependabot.yml                  Dependabot: keeps the numbersync action (and the others) current\n"
         "  .pre-commit-config.yaml                 pre-commit: `numbersync validate` before each commit (offline)\n"
         "  README.md                               how this repository works, for its users\n"
         "\n"
         "Next:\n"
-        "  1. CHANGE ME: the CI recipes install numbersync from a placeholder\n"
-        "     (github.com/YOUR-ORG/numbersync); say where yours comes from on their lines marked CHANGE ME,\n"
-        "     in:\n"
-        "       .github/workflows/numbersync-plan.yml\n"
-        "       .github/workflows/numbersync-apply.yml\n"
-        "       .github/workflows/numbersync-drift.yml\n"
-        "  2. Create the repository secret CLOSE_API_KEY (Settings > Secrets and variables > Actions) and the\n"
+        "  1. Create the repository secret CLOSE_API_KEY (Settings > Secrets and variables > Actions) and the\n"
         "     environment `close` with its own CLOSE_API_KEY, for the apply job.\n"
-        "  3. CHANGE ME: .pre-commit-config.yaml names numbersync's repository by a placeholder too; then run\n"
-        "     `pre-commit install`.\n"
-        "  4. Check that Close matches the files (No changes., exit 0):\n"
+        "  2. pre-commit: run `pre-commit install` once.\n"
+        "  3. Check that Close matches the files (No changes., exit 0):\n"
         "       numbersync plan -c numbers.yaml --detailed-exitcode\n"
     )
 
@@ -229,18 +239,53 @@ def test_init_refuses_to_overwrite_and_writes_nothing(emulator: Emulator, workdi
     assert refused.exit_code == 1
     assert refused.stdout == ""
     assert refused.stderr == (
-        "Error: init would overwrite 2 files in .: .github/workflows/numbersync-plan.yml, "
-        "README.md\n"
-        "Hint: pass --force to overwrite them, or init another directory\n"
+        "Error: 2 files already in .: .github/workflows/numbersync-plan.yml, README.md\n"
+        "Hint: pass --force to keep each that differs and write init's version beside it as "
+        "FILE.new (--overwrite replaces them), or init another directory\n"
     )
     assert all_files(Path(".")) == {"README.md", ".github/workflows/numbersync-plan.yml"}
     assert emulator.requests == []  # refused before reading the account
 
-    forced = cli(emulator, "init", "--ci", "github", "--force")
 
-    assert forced.exit_code == 0, forced.output
-    assert Path("README.md").read_text().startswith("# Our Close phone numbers\n")
-    assert len(all_files(Path("."))) == 7
+def test_init_force_keeps_changed_files_and_writes_its_version_beside_them(
+    emulator: Emulator, workdir: Path
+) -> None:
+    assert cli(emulator, "init", "--ci", "github").exit_code == 0
+    # The team edits the plan workflow; the README stays as init wrote it.
+    plan = Path(".github/workflows/numbersync-plan.yml")
+    edited = plan.read_text().replace("timeout-minutes: 15", "timeout-minutes: 5")
+    plan.write_text(edited)
+    # ...and adds a comment to the config (a new export differs anyway once a second has passed).
+    config = Path("numbers.yaml")
+    config.write_text(config.read_text() + "# reviewed by the phone team\n")
+    readme = Path("README.md").read_text()
+
+    again = cli(emulator, "init", "--ci", "github", "--force")
+
+    assert again.exit_code == 0, again.output
+    assert plan.read_text() == edited, "the team's edit is kept"
+    assert Path(".github/workflows/numbersync-plan.yml.new").read_text() != edited
+    assert Path("README.md").read_text() == readme and not Path("README.md.new").exists()
+    files = written(again.stdout)
+    assert files[".github/workflows/numbersync-plan.yml.new"] == (
+        "init's version of .github/workflows/numbersync-plan.yml, which differs (kept as it is)"
+    )
+    assert config.read_text().endswith("# reviewed by the phone team\n")
+    assert set(files) == {".github/workflows/numbersync-plan.yml.new", "numbers.yaml.new"}
+    assert (
+        "Kept 2 files that differ from what init writes now, each with init's version beside it "
+        "as FILE.new (compare, merge, then delete the .new; --overwrite replaces them instead):\n"
+        "  numbers.yaml\n"
+        "  .github/workflows/numbersync-plan.yml\n"
+        "\n"
+        "Left 6 files as they were: already up to date.\n" in again.stdout
+    )
+
+    overwritten = cli(emulator, "init", "--ci", "github", "--overwrite")
+
+    assert overwritten.exit_code == 0, overwritten.output
+    assert plan.read_text() == Path(".github/workflows/numbersync-plan.yml.new").read_text()
+    assert "Kept" not in overwritten.stdout
 
 
 def test_init_refuses_a_directory_of_files_with_yaml_files_in_it(
@@ -255,8 +300,9 @@ def test_init_refuses_a_directory_of_files_with_yaml_files_in_it(
 
     assert refused.exit_code == 1
     assert refused.stderr == (
-        "Error: init would overwrite 1 file in .: numbers/old.yaml\n"
-        "Hint: pass --force to overwrite them, or init another directory\n"
+        "Error: 1 file already in .: numbers/old.yaml\n"
+        "Hint: pass --force to keep each that differs and write init's version beside it as "
+        "FILE.new (--overwrite replaces them), or init another directory\n"
     )
     # Forced, it would still leave old.yaml beside the new files: refused, nothing written.
     assert forced.exit_code == 1
@@ -313,8 +359,8 @@ def test_every_file_init_reads_is_shipped_inside_the_package() -> None:
 
 
 def test_a_recipe_without_exactly_one_config_line_is_a_bug_said_plainly() -> None:
-    with pytest.raises(UsageError, match="has 0 CONFIG lines instead of one"):
+    with pytest.raises(UsageError, match="has 0 config lines instead of one"):
         scaffold.with_config("jobs: {}\n", "numbers", "x.yml")
-    twice = "env:\n  CONFIG: numbers.yaml\nvariables:\n  CONFIG: numbers.yaml\n"
-    with pytest.raises(UsageError, match="has 2 CONFIG lines instead of one"):
+    twice = "with:\n  config: numbers.yaml\ninputs:\n  config: numbers.yaml\n"
+    with pytest.raises(UsageError, match="has 2 config lines instead of one"):
         scaffold.with_config(twice, "numbers", "x.yml")

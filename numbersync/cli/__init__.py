@@ -33,6 +33,7 @@ COMMANDS: dict[str, _Command] = {
     "schema": _Command("checks", "Print the JSON Schema this version validates with."),
     "emulator": _Command("local", "Run the local Close API emulator until Ctrl-C."),
     "demo": _Command("local", "Walk through validate, plan, apply on the emulator."),
+    "ci": _Command("ci", "Run a CI job on GitHub Actions: plan, apply or drift."),
 }
 
 

@@ -9,8 +9,10 @@ import click
 
 from numbersync.cli import verbose_option
 from numbersync.cli.common import (
+    CLOSE_ENV,
     close_client,
     concurrency_option,
+    epilog,
     now,
     reports_errors,
     say_warnings,
@@ -18,7 +20,7 @@ from numbersync.cli.common import (
 from numbersync.escape import escape
 
 
-@click.command()
+@click.command(epilog=epilog(CLOSE_ENV, "0 written; 1 an error"))
 @click.option(
     "-o",
     "--output",
@@ -62,8 +64,8 @@ def export(output_path: str | None, force: bool, split_by: str | None, concurren
         click.echo(exported.yaml(source=source, when=when, schema=schema), nl=False)
         say_warnings(exported.warnings)
         return
-    # The schema beside the output: the file's directory, or the one holding DIR.
-    found = find_schema(os.path.dirname(os.path.abspath(output_path)))
+    # The schema beside the file, or inside DIR (unless one is found above either).
+    found = find_schema(output_path if split_by else os.path.dirname(os.path.abspath(output_path)))
     if split_by:
         schema = relative_to(found.path, output_path)
         files = exported.tree(source=source, when=when, schema=schema)
@@ -77,7 +79,8 @@ def export(output_path: str | None, force: bool, split_by: str | None, concurren
     click.echo(escape(f"Wrote {written}"), err=True)
     if not found.exists:
         write_schema(found.path)
-        shown = os.path.join(os.path.dirname(output_path.rstrip("/" + os.sep)), SCHEMA_FILE)
+        where = output_path if split_by else os.path.dirname(output_path.rstrip("/" + os.sep))
+        shown = os.path.join(where, SCHEMA_FILE)
         click.echo(
             escape(f"Wrote the schema to {shown}, for editors (the modeline points at it)"),
             err=True,
@@ -85,7 +88,7 @@ def export(output_path: str | None, force: bool, split_by: str | None, concurren
     say_warnings(exported.warnings)
 
 
-@click.command()
+@click.command(epilog=epilog(CLOSE_ENV, "0 written; 1 an error (nothing written)"))
 @click.argument("directory", default=".", metavar="[DIR]")
 @click.option(
     "--ci",
@@ -99,19 +102,34 @@ def export(output_path: str | None, force: bool, split_by: str | None, concurren
     "numbers.yaml.",
 )
 @click.option(
-    "--force", is_flag=True, help="Overwrite files that are already there, read-only ones too."
+    "--force",
+    is_flag=True,
+    help="Go on when files are already there: one that differs from what init writes is kept, "
+    "and init's version written beside it as FILE.new.",
+)
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Like --force, but overwrite the files that differ (read-only ones too) instead of "
+    "writing FILE.new.",
 )
 @concurrency_option
 @verbose_option
 @reports_errors
 def init(
-    directory: str, ci: str | None, split_by: str | None, force: bool, concurrency: int
+    directory: str,
+    ci: str | None,
+    split_by: str | None,
+    force: bool,
+    overwrite: bool,
+    concurrency: int,
 ) -> None:
     """Start a repository from the live account: the numbers, the schema, CI and pre-commit."""
     from numbersync import scaffold
     from numbersync.export import Export, write_files
     from numbersync.fetch import fetch_everything
 
+    force = force or overwrite
     layout = scaffold.Layout(split=bool(split_by), ci=ci)
     # Refused before reading the account, and again once its files are known (a directory's).
     scaffold.refuse_existing(directory, layout, force=force)
@@ -120,7 +138,8 @@ def init(
     exported = Export(account.numbers, account.directory, account.me)
     files = scaffold.files(exported, layout, source=client.settings.api_url, when=now())
     scaffold.refuse_existing(directory, layout, force=force, written=files)
-    write_files(directory, files, force=force)
-    for line in scaffold.summary(directory, files, layout, len(account.numbers)):
+    writes = scaffold.sort_out(directory, files, overwrite=overwrite)
+    write_files(directory, writes.files, force=overwrite)
+    for line in scaffold.summary(directory, writes, layout, len(account.numbers)):
         click.echo(escape(line))
     say_warnings(exported.warnings)

@@ -16,13 +16,16 @@ import click
 
 from numbersync.cli import verbose_option
 from numbersync.cli.common import (
+    CLOSE_ENV,
+    apply_concurrency_option,
     close_client,
-    concurrency_option,
     config_option,
+    epilog,
     exclude_option,
     make_plan,
     now,
     reports_errors,
+    resolve_config,
     target_option,
     timeout_option,
     within_timeout,
@@ -35,14 +38,20 @@ if TYPE_CHECKING:
     from numbersync.stopping import Stop
 
 
-@click.command()
+@click.command(
+    epilog=epilog(
+        f"{CLOSE_ENV}, NO_COLOR",
+        "0 every change applied and verified (or none to make); 1 an error, a refusal, or any "
+        "number not applied; 130/143 interrupted (Ctrl-C/SIGTERM)",
+    )
+)
 @click.argument("planfile", required=False)
 @config_option
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--force", is_flag=True, help="Apply even when the safety rails refuse the plan.")
 @target_option
 @exclude_option
-@concurrency_option
+@apply_concurrency_option
 @click.option(
     "--report",
     "report_path",
@@ -65,7 +74,7 @@ if TYPE_CHECKING:
 def apply(
     ctx: click.Context,
     planfile: str | None,
-    config_path: str,
+    config_path: str | None,
     auto_approve: bool,
     force: bool,
     targets: tuple[str, ...],
@@ -82,8 +91,9 @@ def apply(
     fingerprint) and if every value it saw is still what Close has: otherwise it is refused
     whole, writing nothing.
     """
-    from numbersync import config, render
+    from numbersync import render
     from numbersync.apply import Applier, ApplyReport, refuse_if_unsafe
+    from numbersync.config import load as load_config
     from numbersync.output import check_target, is_stdout, use_color
     from numbersync.planfile import read_plan
     from numbersync.report import render_report
@@ -94,12 +104,14 @@ def apply(
     given = ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT
     if unverified_plan and not planfile:
         raise click.UsageError("--unverified-plan is for a saved PLANFILE")
+    # The config a fresh plan is made from; with a PLANFILE, the one given to check it against.
+    config = resolve_config(config_path) if not planfile else config_path if given else None
     # The report must be writable before anything is sent: after the PUTs is too late to learn
     # that the audit record cannot be kept.
     if report_path:
         check_target(report_path, forcible=False)
     to_err = is_stdout(report_path or "")  # stdout carries the report
-    record = _Record(report_path, config_path if given or not planfile else "", to_err)
+    record = _Record(report_path, config or "", to_err)
     # The deadline counts from here, a confirmation prompt included: CI answers none.
     stop = Stop.after(timeout)
     doing = "reading Close; nothing was sent"
@@ -118,7 +130,7 @@ def apply(
                     lambda: check_saved_plan(
                         client,
                         saved,
-                        config_path=config_path if given else None,
+                        config_path=config,
                         targets=targets,
                         excludes=excludes,
                         unverified_ok=unverified_plan,
@@ -128,7 +140,7 @@ def apply(
                 plan, live, state = checked.plan, checked.live, checked.state
                 unverified = checked.unverified
             else:
-                state = config.load(config_path)
+                state = load_config(resolve_config(config))
                 record.fingerprint = state.fingerprint
                 plan, account = within_timeout(
                     stop, timeout, doing, make_plan, client, state, targets, excludes

@@ -9,14 +9,21 @@ from typing import TYPE_CHECKING
 import click
 
 from numbersync.cli import verbose_option
-from numbersync.cli.common import close_client, config_option, reports_errors
+from numbersync.cli.common import (
+    CLOSE_ENV,
+    close_client,
+    config_option,
+    epilog,
+    reports_errors,
+    resolve_config,
+)
 from numbersync.escape import escape
 
 if TYPE_CHECKING:
     from numbersync.models import DesiredNumber
 
 
-@click.command()
+@click.command(epilog=epilog(None, "0 the config is valid; 1 any error"))
 @config_option
 @click.option(
     "--format",
@@ -27,12 +34,13 @@ if TYPE_CHECKING:
     help="json prints the number count and the config's fingerprint, which saved plans carry.",
 )
 @reports_errors
-def validate(config_path: str, output_format: str) -> None:
+def validate(config_path: str | None, output_format: str) -> None:
     """Check the desired-state file (or directory) offline: schema, numbers, limits. No network."""
     import json
 
     from numbersync import config
 
+    config_path = resolve_config(config_path)
     state = config.load(config_path)
     count = len(state.numbers)
     if output_format == "json":
@@ -46,19 +54,19 @@ def validate(config_path: str, output_format: str) -> None:
         click.echo(f"OK: {count} number{'s' if count != 1 else ''}{where}")
 
 
-@click.command()
+@click.command(epilog=epilog(f"with --live: {CLOSE_ENV}", "0 success; 1 an error"))
 @click.argument("number")
 @config_option
 @click.option("--live", is_flag=True, help="Also show the value Close has now (needs a key).")
 @verbose_option
 @reports_errors
-def explain(number: str, config_path: str, live: bool) -> None:
+def explain(number: str, config_path: str | None, live: bool) -> None:
     """Show where each managed field of NUMBER gets its value: FILE:LINE and which layer."""
     from numbersync import config
     from numbersync.errors import UsageError
     from numbersync.explain import find, live_of, render_explain
 
-    state = config.load(config_path)
+    state = config.load(resolve_config(config_path))
     if not live:
         click.echo(render_explain(find(state, number)), nl=False)
         return
@@ -73,7 +81,7 @@ def explain(number: str, config_path: str, live: bool) -> None:
     click.echo(render_explain(desired, live_of(desired, numbers)), nl=False)
 
 
-@click.command()
+@click.command(epilog=epilog(None, "0 success; 1 an error"))
 @click.option(
     "-o",
     "--output",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from numbersync.errors import ApiError, InputError, NumbersyncError, TimedOut
+from numbersync.errors import ApiError, InputError, NumbersyncError, TimedOut, UsageError
 from numbersync.escape import escape
 from numbersync.models import DEFAULT_CONCURRENCY
 
@@ -79,15 +79,47 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+CONFIG_FILE = "numbers.yaml"
+CONFIG_DIR = "numbers"
+
+
+def discover_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """-c's default, found while parsing: None only when both are here, which resolve_config
+    reports where a command reads its config (apply PLANFILE reads none)."""
+    if value:
+        return value
+    has_file, has_dir = os.path.lexists(CONFIG_FILE), os.path.isdir(CONFIG_DIR)
+    if has_file and has_dir:
+        return None
+    return CONFIG_DIR if has_dir else CONFIG_FILE
+
+
 config_option = click.option(
     "-c",
     "--config",
     "config_path",
-    default="numbers.yaml",
-    show_default=True,
     metavar="FILE|DIR",
-    help="The desired-state file, or a directory of them (every *.yaml/*.yml below it).",
+    callback=discover_config,
+    help="The desired-state file, or a directory of them (every *.yaml/*.yml below it). "
+    "Default: numbers.yaml, else a numbers/ directory.",
 )
+
+
+def resolve_config(given: str | None) -> str:
+    """The config `-c` names, else `numbers.yaml` if it is here, else a `numbers/` directory;
+    both here is ambiguous, so it is an error rather than a guess. With neither, numbers.yaml:
+    its error says how to name another."""
+    if given:
+        return given
+    has_file, has_dir = os.path.lexists(CONFIG_FILE), os.path.isdir(CONFIG_DIR)
+    if has_file and has_dir:
+        raise UsageError(
+            f"both {CONFIG_FILE} and {CONFIG_DIR}/ are here; which one is the config?",
+            hint=f"name it: -c {CONFIG_FILE} or -c {CONFIG_DIR}",
+        )
+    return CONFIG_DIR if has_dir else CONFIG_FILE
+
+
 target_option = click.option(
     "--target",
     "targets",
@@ -117,9 +149,24 @@ concurrency_option = click.option(
     type=click.IntRange(1, 16),
     default=DEFAULT_CONCURRENCY,
     show_default=True,
+    help="Requests in flight at once while reading the account (paced to Close's rate limits).",
+)
+apply_concurrency_option = click.option(
+    "--concurrency",
+    type=click.IntRange(1, 16),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
     help="Requests in flight at once: list pages read, numbers updated (paced to Close's rate "
     "limits either way).",
 )
+
+CLOSE_ENV = "CLOSE_API_KEY (or CLOSE_ACCESS_TOKEN), CLOSE_API_URL"
+
+
+def epilog(env: str | None, exits: str) -> str:
+    """The end of a command's --help: the environment variables it reads and its exit codes."""
+    reads = f"Environment: {env}." if env else "Environment: none read."
+    return f"{reads}\n\nExit codes: {exits}."
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)([hms])")

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from numbersync.cli.common import reports_errors
+from numbersync.cli.common import epilog, reports_errors
 
 
-@click.command()
+@click.command(epilog=epilog(None, "0 every step behaved as expected; 1 otherwise"))
 @reports_errors
 def demo() -> None:
     """Walk through validate, plan, apply on the emulator: Acme's sample, a scratch copy."""
@@ -18,7 +18,7 @@ def demo() -> None:
     sys.exit(run_demo(click.echo))
 
 
-@click.command()
+@click.command(epilog=epilog(None, "0 stopped by Ctrl-C; 1 an error (a bad seed, a busy port)"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, help="Port to bind (default: a free one)."
@@ -27,7 +27,8 @@ def demo() -> None:
     "--seed",
     "seed_path",
     metavar="FILE",
-    help="Seed YAML: users, groups, keys, numbers (default: examples/emulator-seed.yaml).",
+    help="Seed YAML: users, groups, keys, numbers (default: the Acme sample built into "
+    "numbersync, a copy of examples/emulator-seed.yaml).",
 )
 @click.option(
     "--latency", type=click.FloatRange(min=0), metavar="S", help="Seconds added to every response."

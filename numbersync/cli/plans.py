@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 
 import click
 
 from numbersync.cli import verbose_option
 from numbersync.cli.common import (
+    CLOSE_ENV,
     close_client,
     concurrency_option,
     config_option,
+    epilog,
     exclude_option,
     format_option,
     make_plan,
     print_plan,
     reports_errors,
+    resolve_config,
     target_option,
     timeout_option,
     within_timeout,
 )
+from numbersync.escape import escape
 
 
-@click.command()
+@click.command(
+    epilog=epilog(
+        f"{CLOSE_ENV}, NO_COLOR",
+        "0 success (with --detailed-exitcode: no changes); 2 with --detailed-exitcode, success "
+        "and changes present; 1 an error",
+    )
+)
 @config_option
 @click.option(
     "--out",
@@ -46,7 +57,7 @@ from numbersync.cli.common import (
 @verbose_option
 @reports_errors
 def plan(
-    config_path: str,
+    config_path: str | None,
     out_path: str | None,
     force: bool,
     output_format: str,
@@ -62,6 +73,7 @@ def plan(
     from numbersync.output import check_target, is_stdout, write_output
     from numbersync.stopping import Stop
 
+    config_path = resolve_config(config_path)
     stop = Stop.after(timeout)
     state = config.load(config_path)
     if out_path:
@@ -78,11 +90,22 @@ def plan(
         show_unmanaged=show_unmanaged,
         err=is_stdout(out_path or ""),
     )
+    if out_path and not is_stdout(out_path) and output_format != "json":
+        # After the plan, so that it is the last thing a reader sees (a person: JSON is for
+        # programs, which know where they asked for the file).
+        saved = shlex.quote(out_path)
+        click.echo(
+            escape(
+                f"Saved the plan to {out_path}. Review it again with `numbersync show {saved}`; "
+                f"apply exactly it with `numbersync apply {saved}`."
+            ),
+            err=True,
+        )
     if detailed_exitcode and result.has_changes:
         sys.exit(2)
 
 
-@click.command()
+@click.command(epilog=epilog("NO_COLOR", "0 success; 1 an error (no such file, not a plan)"))
 @click.argument("planfile")
 @format_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the plan left alone.")
