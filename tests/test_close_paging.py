@@ -155,15 +155,13 @@ def test_pages_past_the_end_answering_first_make_no_room_for_more(slow: int) -> 
 # --- the widening rule, round by round -------------------------------------------------------
 
 
-def rounds(n: int, concurrency: int = 16, expect: int = 0, told: tuple[int, int] | None = None):
+def rounds(n: int, concurrency: int = 16, expect: int = 0):
     """The pages ReadAhead asks for, round by round, reading a list of `n` items whose pages
-    all answer together; `told`: (round, count) when the caller's count arrives late."""
+    all answer together."""
     ahead = ReadAhead(concurrency, pages_for(expect) if expect else 1)
     pages = pages_for(n)
     asked: list[list[int]] = []
     while ahead.checked < pages:
-        if told is not None and len(asked) == told[0]:
-            ahead.expect(pages_for(told[1]))
         wanted = ahead.wanted()
         assert wanted, f"nothing to ask after {asked}"
         asked.append(wanted)
@@ -214,14 +212,6 @@ def test_read_ahead_starts_small_and_widens_while_pages_keep_coming(
 def test_without_room_for_a_probe_pages_go_three_by_three() -> None:
     # With --concurrency 3, reading wide is no wider than reading small.
     assert rounds(1200, concurrency=3)[:5] == [[0], [1, 2, 3], [4, 5, 6], [7, 8, 9], [10, 11, 12]]
-
-
-def test_a_count_told_late_asks_for_the_pages_it_promises_at_once() -> None:
-    # The file, parsed while the first rounds were on their way, manages 1,000 numbers: its
-    # pages at once, and the two it may cost past the end of a list of 1,000 or fewer.
-    assert rounds(1000, told=(1, 1000)) == [[0], list(range(1, 12))]
-    assert rounds(1000, told=(2, 1000)) == [[0], [1, 2, 10], [3, 4, 5, 6, 7, 8, 9]]
-    assert rounds(10_000, told=(1, 10_000))[1] == list(range(1, 17))
 
 
 def test_a_long_count_reads_its_pages_and_none_past_them_until_the_last_says_more() -> None:

@@ -58,30 +58,6 @@ def list_all(
     return _Reader(get, path, params, paged, concurrency, expect).read()
 
 
-class ListRead:
-    """A list read on a thread of its own, begun before the caller knows how many items to
-    expect: `expect` may tell it later (the file parsed meanwhile), `result` waits for the items
-    or raises the read's error."""
-
-    def __init__(
-        self,
-        get: Get,
-        path: str,
-        params: Mapping[str, str],
-        *,
-        concurrency: int = 1,
-        expect: int = 0,
-    ) -> None:
-        self._reader = _Reader(get, path, params, True, concurrency, expect)
-        self._future = in_background(f"numbersync-list{path.replace('/', '-')}", self._reader.read)
-
-    def expect(self, count: int) -> None:
-        self._reader.hint(count)
-
-    def result(self) -> list[dict[str, Any]]:
-        return self._future.result()
-
-
 def pages_for(items: int) -> int:
     """How many pages hold `items`: at least one, since even an empty list takes a request."""
     return max(1, -(-items // PAGE_SIZE))
@@ -111,9 +87,6 @@ class ReadAhead:
         self.issued: set[int] = set()
         self.answers: set[int] = set()  # the pages issued that have answered
         self.checked = 0  # pages checked in order so far
-
-    def expect(self, pages: int) -> None:
-        self.expected = max(self.expected, pages)
 
     @property
     def wide(self) -> bool:
@@ -195,14 +168,11 @@ class _Reader:
         self._paged = paged
         self._concurrency = concurrency
         self._expect = expect
-        # Answers of page requests, and the caller's later counts, for the reading thread.
-        self._inbox: queue.SimpleQueue[tuple[int, Future[Page]] | int] = queue.SimpleQueue()
+        # Answers of page requests, for the reading thread.
+        self._inbox: queue.SimpleQueue[tuple[int, Future[Page]]] = queue.SimpleQueue()
         self._items: dict[str, dict[str, Any]] = {}
         self._pages = 0  # pages checked that said has_more
         self._read = 0  # items in the pages checked: where a sequential reader goes on from
-
-    def hint(self, count: int) -> None:
-        self._inbox.put(count)
 
     def read(self) -> list[dict[str, Any]]:
         if self._concurrency <= 1 or not self._paged:
@@ -238,11 +208,7 @@ class _Reader:
                 in_flight += 1
             if not in_flight:
                 raise self._error("the pages read ahead ended before the list did")  # a bug
-            message = self._inbox.get()
-            if isinstance(message, int):
-                ahead.expect(pages_for(message))
-                continue
-            page, future = message
+            page, future = self._inbox.get()
             in_flight -= 1
             items, has_more = future.result()
             ahead.answered(page, len(items), has_more)
@@ -250,8 +216,8 @@ class _Reader:
         if ahead.wide:
             return
         while in_flight:
-            if not isinstance(self._inbox.get(), int):
-                in_flight -= 1
+            self._inbox.get()
+            in_flight -= 1
 
     def _list_ends(self, ahead: ReadAhead, done: dict[int, Page]) -> bool:
         """Check in order what has arrived: whether a page said it is the last."""
