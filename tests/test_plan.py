@@ -9,8 +9,9 @@ import pytest
 
 from numbersync import config
 from numbersync.errors import InputError, UsageError
+from numbersync.live import Directory
 from numbersync.models import Group, LiveNumber, Me, Membership, User
-from numbersync.plan import Directory, FieldChange, build_plan, role_to_read
+from numbersync.plan import FieldChange, build_plan, role_to_read
 
 USERS = (
     User("user_alice", "alice@acme.example"),
