@@ -108,8 +108,9 @@ def diff_only(size: int, runs: int) -> list[Row]:
     server. Memory is what the diff and render allocate at their peak, over the inputs."""
     from numbersync import render
     from numbersync.errors import Position
+    from numbersync.live import Directory
     from numbersync.models import MANAGED_FIELDS, DesiredNumber, DesiredState, LiveNumber, User
-    from numbersync.plan import Directory, build_plan
+    from numbersync.plan import build_plan
 
     def inputs() -> tuple[DesiredState, list[LiveNumber], Directory]:
         from numbersync.emulator import generate_seed

@@ -14,20 +14,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from numbersync.errors import Abandoned, ApiError, Diagnostic, RefusedError
+from numbersync.live import effective_live_fields, normalise_live, same_value
 from numbersync.models import (
     DEFAULT_CONCURRENCY,
     DesiredState,
     LiveNumber,
 )
-from numbersync.plan import (
-    NumberChange,
-    Plan,
-    drifted,
-    effective_live_fields,
-    normalise_live,
-    same_value,
-    shown,
-)
+from numbersync.plan import NumberChange, Plan, drifted, shown
 from numbersync.stopping import TIMEOUT, Stop
 from numbersync.yamlsource import json_path
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from numbersync import phone
 from numbersync.errors import Diagnostic, InputError, Position, UsageError
 from numbersync.escape import escape
+from numbersync.live import normalise_live
 from numbersync.models import MANAGED_FIELDS, DesiredNumber, DesiredState, Layer, LiveNumber, Value
-from numbersync.plan import normalise_live
 from numbersync.render import value_text
 from numbersync.yamlsource import json_path
 

@@ -18,10 +18,10 @@ from numbersync import __version__
 from numbersync.config import ROOT_FILE
 from numbersync.errors import UsageError
 from numbersync.escape import LEGACY_COMMAND, is_safe
+from numbersync.live import Directory, normalise_live, same_value, sole_member
 from numbersync.modeline import modeline
 from numbersync.models import INBOUND_FIELDS, MANAGED_FIELDS, SET_FIELDS, LiveNumber, Me, Value
 from numbersync.output import write_atomic
-from numbersync.plan import Directory, normalise_live, same_value, sole_member
 
 UNASSIGNED = "unassigned"
 # Names Windows refuses for a file, whatever the extension.

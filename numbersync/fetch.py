@@ -10,20 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from numbersync.errors import Abandoned, ApiError
-from numbersync.models import RINGING_FIELDS, LiveNumber, Me
-from numbersync.plan import (
-    Directory,
-    Plan,
-    needs_directory,
-    unnamed_owners,
-    with_owner_emails,
-)
+from numbersync.live import Directory
+from numbersync.models import RINGING_FIELDS, LiveNumber, Me, User
 from numbersync.stopping import in_background, results
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
     from numbersync.models import DesiredState
-    from numbersync.plan import Directory
 
 
 log = logging.getLogger("numbersync.fetch")
@@ -44,6 +37,14 @@ def fields_to_fetch(managed: Iterable[str]) -> list[str]:
     if "forward_to_enabled" in wanted:
         wanted.add("forward_to")
     return sorted(wanted)
+
+
+def needs_directory(state: DesiredState) -> tuple[bool, bool]:
+    """Whether the users and the groups must be read: to resolve emails and names, and to check
+    that every id belongs to the organization, before anything is sent."""
+    users = any(number.fields.get("participants") for number in state.numbers)
+    groups = any(number.fields.get("participant_groups") for number in state.numbers)
+    return users, groups
 
 
 def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
@@ -112,14 +113,14 @@ def role_permissions(client: CloseClient, role_id: str) -> frozenset[str] | None
         return None
 
 
-def name_owners(client: CloseClient, plan: Plan, account: Account) -> Plan:
-    """The plan with the emails of the teammates whose personal numbers it marks. /user/ is read
-    for them only when the plan did not read it already (the file names nobody by email); when
-    that read fails, the plan names them by id."""
-    if account.directory.users is not None or not unnamed_owners(plan):
-        return plan
+def owner_users(client: CloseClient, account: Account, owners: set[str]) -> tuple[User, ...]:
+    """The users to name `owners` (teammates whose personal numbers a plan marks) by email. /user/
+    is read for them only when the plan did not read it already (the file names nobody by email);
+    none when there is no one to name, or when that read fails: the plan names them by id."""
+    if account.directory.users is not None or not owners:
+        return ()
     try:
-        return with_owner_emails(plan, client.list_users())
+        return tuple(client.list_users())
     except ApiError as exc:
         log.info("GET /user/ failed, so owners are named by id: %s", exc.message)
-        return plan
+        return ()

@@ -15,8 +15,14 @@ from typing import Any, TypeVar
 
 from numbersync import phone
 from numbersync.errors import Diagnostic, InputError, UsageError
+from numbersync.live import (
+    Directory,
+    effective_live_fields,
+    normalise_live,
+    same_value,
+    sole_member,
+)
 from numbersync.models import (
-    DEFAULT_RING_DURATION,
     INBOUND_FIELDS,
     RINGING_FIELDS,
     SET_FIELDS,
@@ -116,14 +122,6 @@ class UnmanagedNumber:
 
 
 @dataclass(frozen=True)
-class Directory:
-    """Users and groups of the organization, when the file needed them (emails or names)."""
-
-    users: tuple[User, ...] | None = None
-    groups: tuple[Group, ...] | None = None
-
-
-@dataclass(frozen=True)
 class FileSummary:
     """One file of the config: how many of its numbers change and how many do not."""
 
@@ -173,47 +171,6 @@ class Plan:
     def refused_by_close(self) -> tuple[NumberChange, ...]:
         """The changes Close will refuse: teammates' personal numbers."""
         return tuple(c for c in self.changes if c.owner)
-
-
-def normalise_live(name: str, value: Value, raw: Mapping[str, Any] | None = None) -> Value:
-    """A live value in the form the file's values take, so that equal settings compare equal."""
-    if name == "inbound_ring_duration":
-        return DEFAULT_RING_DURATION if value is None else value
-    if name == "forward_to":
-        return phone.to_e164(value) or value if isinstance(value, str) and value else None
-    if name in SET_FIELDS:
-        items = [str(item) for item in value or ()]
-        if (
-            name == "participants"
-            and not items
-            and raw
-            and raw.get("user_id")
-            and not raw.get("participant_groups")
-        ):
-            # Older personal numbers list their owner only in the deprecated `user_id`. A number
-            # that rings groups may hold its sole group member there, who is no participant.
-            items = [str(raw["user_id"])]
-        if name == "phone_numbers":
-            items = [phone.to_e164(item) or item for item in items]
-        return tuple(dict.fromkeys(items))
-    return value
-
-
-def effective_live_fields(live: LiveNumber) -> dict[str, Value]:
-    return {name: normalise_live(name, live.fields.get(name), live.raw) for name in live.fields}
-
-
-def sole_member(live: LiveNumber) -> str | None:
-    """The one user of a personal number (Close's "single-member number": one participant, or
-    the deprecated `user_id` of the old shape, and no groups, no external numbers); None for any
-    other number, or when the answer did not carry its participants."""
-    if "participants" not in live.fields:
-        return None
-    have = effective_live_fields(live)
-    if have.get("participant_groups") or have.get("phone_numbers"):
-        return None
-    members: tuple[str, ...] = tuple(have.get("participants") or ())
-    return members[0] if len(members) == 1 else None
 
 
 def _makes_shared(have: Mapping[str, Value], diffs: Sequence[FieldChange]) -> bool:
@@ -405,13 +362,6 @@ def _unused_settings(desired: DesiredNumber, current: LiveNumber) -> list[str]:
         f"outbound caller ID): Close does not use its {', '.join(unused)}"
     )
     return [str(_problem(desired, "", message))]
-
-
-def same_value(name: str, a: Value, b: Value) -> bool:
-    """Equality of two normalised values: set fields ignore order."""
-    if name in SET_FIELDS:
-        return set(a or ()) == set(b or ())
-    return bool(a == b)
 
 
 def drifted(change: NumberChange, current: LiveNumber) -> list[str]:
@@ -626,14 +576,6 @@ def _closest(wanted: str, known: Mapping[str, str], cutoff: float) -> str:
     """` (did you mean 'x'?)` for the closest of `known` (compared by key), or ""."""
     close = difflib.get_close_matches(wanted, list(known), n=1, cutoff=cutoff)
     return f" (did you mean {known[close[0]]!r}?)" if close else ""
-
-
-def needs_directory(state: DesiredState) -> tuple[bool, bool]:
-    """Whether the users and the groups must be read: to resolve emails and names, and to check
-    that every id belongs to the organization, before anything is sent."""
-    users = any(number.fields.get("participants") for number in state.numbers)
-    groups = any(number.fields.get("participant_groups") for number in state.numbers)
-    return users, groups
 
 
 def holds_number_permission(permissions: Iterable[str]) -> bool:

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from numbersync import __version__, phone
+from numbersync import phone
 from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
 from numbersync.models import SET_FIELDS
-from numbersync.plan import FieldChange, NumberChange, Plan
+from numbersync.plan import NumberChange, Plan
 from numbersync.safety import owner_name, refused_by_close
+from numbersync.savedplan.write import plan_document
 
-FORMAT_VERSION = 1
 MARKDOWN_MARKER = "<!-- numbersync-plan -->"
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_TABLE_ROWS = 50
@@ -377,78 +377,6 @@ def _fitting(lines: list[str], budget: int) -> list[str]:
 
 
 # --- json -------------------------------------------------------------------------------------
-
-
-def json_value(change: FieldChange, value: Any) -> Any:
-    return list(value) if change.field in SET_FIELDS and value is not None else value
-
-
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """The versioned JSON form of a plan: what `--format json` prints and `--out` saves."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "numbersync_version": __version__,
-        "config": {"path": plan.config_path, "fingerprint": plan.fingerprint},
-        "safety": {
-            "max_change_percent": plan.safety.max_change_percent,
-            "min_managed": plan.safety.min_managed,
-        },
-        "summary": {
-            "change": len(plan.changes),
-            "unchanged": len(plan.unchanged),
-            "unmanaged": len(plan.unmanaged),
-            "untargeted": plan.untargeted,
-            "risky": plan.risky,
-        },
-        "verdict": _verdict_document(plan),
-        "files": [
-            {"path": f.path, "change": f.changes, "unchanged": f.unchanged} for f in plan.files
-        ],
-        "changes": [
-            {
-                "id": change.id,
-                "number": change.number,
-                "key": change.key,
-                "file": change.file,
-                "label": change.label,
-                "date_updated": change.date_updated,
-                "field": c.field,
-                "before": json_value(c, c.before),
-                "after": json_value(c, c.after),
-                "risk": c.risk,
-                "owner": change.owner,
-                "shares": change.shares,
-            }
-            for change in plan.changes
-            for c in change.fields
-        ],
-        "unchanged": list(plan.unchanged),
-        "unmanaged": [{"id": n.id, "number": n.number, "label": n.label} for n in plan.unmanaged],
-        "warnings": list(plan.warnings),
-        "users": dict(sorted(plan.emails.items())),
-        "groups": dict(sorted(plan.group_names.items())),
-    }
-
-
-def _verdict_document(plan: Plan) -> dict[str, Any] | None:
-    """Apply's verdict, for CI: whether it refuses without --force and why, and each change
-    Close will refuse with its owner."""
-    if plan.verdict is None:
-        return None
-    return {
-        "refuses": plan.verdict.refuses,
-        "reasons": list(plan.verdict.reasons),
-        "close_refuses": [
-            {
-                "id": c.id,
-                "number": c.number,
-                "owner": c.owner,
-                "owner_email": plan.emails.get(c.owner or ""),
-                "reason": "personal number: Close lets only its owner change it",
-            }
-            for c in plan.refused_by_close
-        ],
-    }
 
 
 def render_json(plan: Plan) -> str:

@@ -13,7 +13,7 @@ from numbersync import __version__, phone
 from numbersync.apply import STATUSES, ApplyReport, Outcome
 from numbersync.escape import escape, escape_json
 from numbersync.plan import Plan
-from numbersync.render import json_value
+from numbersync.savedplan.write import json_value
 
 
 def render_report(report: ApplyReport) -> str:

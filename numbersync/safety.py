@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from numbersync import phone
+from numbersync.live import effective_live_fields
 from numbersync.models import RINGING_FIELDS, LiveNumber, Verdict
-from numbersync.plan import NumberChange, Plan, effective_live_fields
+from numbersync.plan import NumberChange, Plan
 
 
 def judge(plan: Plan, live: Mapping[str, LiveNumber]) -> Verdict:

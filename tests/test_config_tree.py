@@ -14,9 +14,10 @@ import pytest
 from numbersync import config, render
 from numbersync.errors import InputError, UsageError
 from numbersync.export import _Entry, _file_stems, _shared_defaults, export_tree, file_safe
+from numbersync.live import Directory
 from numbersync.models import DesiredState, Group, LiveNumber, Safety, User
-from numbersync.plan import Directory, FieldChange, FileSummary, NumberChange, Plan, build_plan
-from numbersync.planfile import read_plan
+from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, build_plan
+from numbersync.savedplan.read import read_plan
 from numbersync.yamlsource import MAX_FILE_BYTES
 
 ROOT = "version: 1\ndefaults:\n  inbound_ring_duration: 30\n  press_1_to_accept: false\n"

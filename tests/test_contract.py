@@ -44,8 +44,9 @@ from numbersync.close.client import BASE_FIELDS
 from numbersync.emulator import Emulator
 from numbersync.emulator.api import Route, resolve
 from numbersync.errors import InputError
+from numbersync.live import Directory
 from numbersync.models import MANAGED_FIELDS, Group, LiveNumber, User
-from numbersync.plan import Directory, build_plan
+from numbersync.plan import build_plan
 
 REPO = Path(__file__).resolve().parent.parent
 NUMBERS_YAML = REPO / "examples" / "numbers.yaml"

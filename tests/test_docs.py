@@ -239,19 +239,19 @@ def _property_names(schema: Any) -> Iterator[str]:
 
 
 def test_the_json_plan_section_names_its_schema_every_key_of_it_and_what_apply_checks() -> None:
-    from numbersync import planfile
     from numbersync.models import MANAGED_FIELDS
+    from numbersync.savedplan import read
 
     section = readme().split("## The JSON plan", 1)[1].split("\n## ", 1)[0]
     assert "[`schemas/plan.schema.json`](schemas/plan.schema.json)" in section
-    missing = sorted({k for k in _property_names(planfile.schema()) if f"`{k}`" not in section})
+    missing = sorted({k for k in _property_names(read.schema()) if f"`{k}`" not in section})
     assert not missing, (
         f"keys of the plan schema missing from README's JSON plan section: {missing}"
     )
     checks = section.split("### What `apply PLANFILE` checks", 1)[1]
     assert [name for name in MANAGED_FIELDS if f"`{name}`" not in checks] == []
-    assert f"Hint: {planfile.HINT}" in checks
-    assert planfile.MAX_PLAN_BYTES == 1 << 30
+    assert f"Hint: {read.HINT}" in checks
+    assert read.MAX_PLAN_BYTES == 1 << 30
     assert "(up to 1 GiB" in checks
 
 

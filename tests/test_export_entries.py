@@ -9,8 +9,9 @@ from typing import Any
 
 from numbersync import config
 from numbersync.export import Export
+from numbersync.live import Directory
 from numbersync.models import Group, LiveNumber, User
-from numbersync.plan import Directory, build_plan
+from numbersync.plan import build_plan
 
 ACME, LABS = "orga_acme", "orga_labs"
 DIRECTORY = Directory(

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from numbersync import config
 from numbersync.export import Export, UnwritableText, yaml_string
+from numbersync.live import Directory
 from numbersync.models import Group, LiveNumber, User
-from numbersync.plan import Directory, build_plan
+from numbersync.plan import build_plan
 from numbersync.yamlsource import parse
 
 EXAMPLES = int(os.environ.get("NUMBERSYNC_FUZZ_EXAMPLES", "1000"))

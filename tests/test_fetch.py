@@ -15,7 +15,9 @@ from helpers import cli
 from numbersync.cli import main
 from numbersync.close import CloseClient, Secret, Settings
 from numbersync.emulator import Emulator, generate_seed
-from numbersync.fetch import fields_to_fetch
+from numbersync.fetch import Account, fields_to_fetch, owner_users
+from numbersync.live import Directory
+from numbersync.models import User
 
 RINGING = ["participant_groups", "participants", "phone_numbers"]
 
@@ -144,3 +146,31 @@ def test_a_missing_file_sends_nothing(emulator: Emulator, tmp_path: Path) -> Non
     result = cli(emulator, "plan", "-c", str(tmp_path / "missing.yaml"))
     assert result.exit_code == 1
     assert emulator.requests == []
+
+
+# --- the owners a plan names ------------------------------------------------------------------
+
+
+def user_reads(emu: Emulator) -> int:
+    return sum(r.path == "/user/" for r in emu.requests)
+
+
+def test_owners_are_named_from_one_user_read_only_when_the_plan_has_not_read_users(
+    emulator: Emulator,
+) -> None:
+    client = client_of(emulator)
+    unread = Account((), Directory(), None)
+    assert owner_users(client, unread, set()) == ()  # no one to name
+    already = Account((), Directory(users=(User("user_a", "a@x.example"),)), None)
+    assert owner_users(client, already, {"user_bob"}) == ()  # the plan named them itself
+    assert user_reads(emulator) == 0
+    users = owner_users(client, unread, {"user_bob"})
+    assert user_reads(emulator) == 1
+    assert users == tuple(client_of(emulator).list_users())
+    assert users != ()
+
+
+def test_owners_stay_ids_when_the_user_read_fails(emulator: Emulator) -> None:
+    client = CloseClient(Settings(emulator.url, Secret("api_wrong")))
+    assert owner_users(client, Account((), Directory(), None), {"user_bob"}) == ()
+    assert user_reads(emulator) == 1

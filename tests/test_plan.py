@@ -9,8 +9,9 @@ import pytest
 
 from numbersync import config
 from numbersync.errors import InputError, UsageError
+from numbersync.live import Directory
 from numbersync.models import Group, LiveNumber, Me, Membership, User
-from numbersync.plan import Directory, FieldChange, build_plan, role_to_read
+from numbersync.plan import FieldChange, build_plan, role_to_read
 
 USERS = (
     User("user_alice", "alice@acme.example"),
@@ -488,3 +489,43 @@ def test_the_role_is_read_only_for_a_change_that_needs_the_permission(tmp_path: 
     lead = frozenset({"manage_group_numbers"})
     assert with_role(both, by_id, alice, "role_lead", lead).warnings == ()
     assert with_role(both, by_id, alice, "role_lead", None).warnings == ()  # unreadable
+
+
+def importers_of(target: str) -> set[str]:
+    """The modules of the package that import `target`, at the top or inside a function."""
+    import ast
+
+    package = Path(__file__).parent.parent / "numbersync"
+    parent, _, name = target.rpartition(".")
+    found = set()
+    for path in package.rglob("*.py"):
+        module = ".".join(path.relative_to(package.parent).with_suffix("").parts)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and (
+                    node.module == target
+                    or (node.module == parent and any(a.name == name for a in node.names))
+                )
+            ) or (isinstance(node, ast.Import) and any(a.name == target for a in node.names)):
+                found.add(module.removesuffix(".__init__"))
+    return found
+
+
+def test_only_the_modules_that_build_render_or_apply_plans_import_the_diff() -> None:
+    # Reading Close (fetch), writing YAML (export) and explaining a value read live numbers
+    # through numbersync.live, never through the diff.
+    assert importers_of("numbersync.plan") == {
+        "numbersync.apply",  # applies a Plan, re-checking each change against Close
+        "numbersync.safety",  # judges a Plan before it is applied
+        "numbersync.render",  # renders a Plan
+        "numbersync.report",  # renders what applying a Plan did
+        "numbersync.savedplan.write",  # a Plan as its saved document
+        "numbersync.savedplan.read",  # a saved document back into a Plan
+        "numbersync.savedplan.check",  # a fresh Plan to check a saved one against
+        "numbersync.cli.common",  # builds and prints a Plan
+        "numbersync.cli.applying",  # the Plan that apply is given
+    }
+    # apply only applies: the saved plan's format and its checks are savedplan's alone.
+    for part in ("write", "read", "check"):
+        assert "numbersync.apply" not in importers_of(f"numbersync.savedplan.{part}")

@@ -16,8 +16,9 @@ import pytest
 from markdown_it import MarkdownIt
 
 from numbersync import config, render
+from numbersync.live import Directory
 from numbersync.models import Group, LiveNumber, Me, Membership, User
-from numbersync.plan import Directory, Plan, build_plan
+from numbersync.plan import Plan, build_plan
 from numbersync.safety import judge
 
 GOLDEN = Path(__file__).parent / "data" / "golden"

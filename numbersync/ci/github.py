@@ -23,7 +23,7 @@ from numbersync.escape import escape
 API_VERSION = "2022-11-28"
 PER_PAGE = 100
 MAX_PAGES = 50  # 5,000 comments, runs or issues: far more than one job looks through
-# A saved plan is at most 1 GiB (planfile.MAX_PLAN_BYTES); its zip is read no further.
+# A saved plan is at most 1 GiB (savedplan.read.MAX_PLAN_BYTES); its zip is read no further.
 MAX_ARTIFACT_BYTES = 1 << 30
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 

@@ -95,10 +95,10 @@ def apply(
     from numbersync.apply import Applier, ApplyReport, refuse_if_unsafe
     from numbersync.config import load as load_config
     from numbersync.output import check_target, is_stdout, use_color
-    from numbersync.planfile import read_plan
     from numbersync.report import render_report
     from numbersync.safety import judge
-    from numbersync.savedplan import check_saved_plan
+    from numbersync.savedplan.check import check_saved_plan
+    from numbersync.savedplan.read import read_plan
     from numbersync.stopping import Stop
 
     given = ctx.get_parameter_source("config_path") != click.core.ParameterSource.DEFAULT

@@ -249,8 +249,14 @@ def make_plan(
     targets: tuple[str, ...] = (),
     excludes: tuple[str, ...] = (),
 ) -> tuple[Plan, Account]:
-    from numbersync.fetch import fetch_for_plan, name_owners, role_permissions
-    from numbersync.plan import build_plan, role_to_read_for, with_role
+    from numbersync.fetch import fetch_for_plan, owner_users, role_permissions
+    from numbersync.plan import (
+        build_plan,
+        role_to_read_for,
+        unnamed_owners,
+        with_owner_emails,
+        with_role,
+    )
     from numbersync.safety import judge
 
     account = fetch_for_plan(client, state)
@@ -267,7 +273,7 @@ def make_plan(
     if role_id is not None and account.me is not None:
         granted = role_permissions(client, role_id)
         plan = with_role(plan, live, account.me, role_id, granted)
-    plan = name_owners(client, plan, account)
+    plan = with_owner_emails(plan, owner_users(client, account, unnamed_owners(plan)))
     return replace(plan, verdict=judge(plan, live)), account
 
 

@@ -113,6 +113,6 @@ def plan(
 def show(planfile: str, output_format: str, show_unmanaged: bool) -> None:
     """Render a saved plan (`plan --out PLANFILE`) again, offline: what a reviewer or the job
     that applies it reads."""
-    from numbersync.planfile import read_plan
+    from numbersync.savedplan.read import read_plan
 
     print_plan(read_plan(planfile), output_format, show_unmanaged=show_unmanaged)

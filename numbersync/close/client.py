@@ -32,7 +32,7 @@ from numbersync.stopping import Sleep, Stop
 
 # Always requested with the managed fields: what LiveNumber needs besides them.
 # `user_id` (deprecated) is the only place older personal numbers name their owner: see
-# plan.normalise_live, which reads it when `participants` is empty. `organization_id` says whose
+# live.normalise_live, which reads it when `participants` is empty. `organization_id` says whose
 # users may be participants; `type` tells external numbers (outbound caller id only) apart.
 BASE_FIELDS = (
     "id",
@@ -223,7 +223,7 @@ def _phone_number_query(fields: Sequence[str] | None) -> tuple[tuple[str, ...], 
     if unknown:
         raise ValueError(f"not managed fields: {', '.join(unknown)}")
     # Groups come with participants: they tell an owner listed only in `user_id` from a
-    # sole group member (see plan.normalise_live).
+    # sole group member (see live.normalise_live).
     extra = ("participant_groups",) if "participants" in wanted else ()
     requested = BASE_FIELDS + tuple(
         name for name in MANAGED_FIELDS if name in wanted or name in extra

@@ -1,5 +1,5 @@
 """Saved plans read back: any plan `plan --out` writes (of any size) is read as it was made, the
-plan schema describes exactly what `render.plan_document` writes, and a hand-edited plan that the
+plan schema describes exactly what `savedplan.write.plan_document` writes, and a hand-edited plan that the
 format could not hold is refused, every problem at its JSON path, before any request."""
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from click.testing import CliRunner
 from helpers import cli
 from test_render import plans
 
-from numbersync import planfile, render, yamlsource
+from numbersync import render, yamlsource
 from numbersync.cli import main
 from numbersync.models import MANAGED_FIELDS
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan
+from numbersync.savedplan import read, write
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = REPO / "tests" / "data" / "golden"
@@ -34,19 +35,19 @@ HINT = (
 
 
 def validators_agree(document: Any) -> list[str]:
-    """The schema's problems with `document` as planfile words them, after checking that the
+    """The schema's problems with `document` as savedplan.read words them, after checking that the
     compiled quick check and jsonschema agree on whether there are any."""
-    quick = planfile._quick_failure(document) is None
-    thorough = next(iter(planfile._validator().iter_errors(document)), None) is None
+    quick = read._quick_failure(document) is None
+    thorough = next(iter(read._validator().iter_errors(document)), None) is None
     assert quick == thorough
-    return [f"{yamlsource.json_path(p)}: {m}" for p, m in planfile.schema_problems(document)]
+    return [f"{yamlsource.json_path(p)}: {m}" for p, m in read.schema_problems(document)]
 
 
-# --- the schema describes what plan_document writes --------------------------------------------
+# --- the schema describes what write.plan_document writes --------------------------------------------
 
 
 def test_the_schema_names_every_managed_field_and_a_rule_for_each() -> None:
-    change = planfile.schema()["$defs"]["change"]
+    change = read.schema()["$defs"]["change"]
     rules = [rule["if"]["properties"]["field"]["const"] for rule in change["allOf"]]
     assert change["properties"]["field"]["enum"] == list(MANAGED_FIELDS)
     assert rules == list(MANAGED_FIELDS)
@@ -57,13 +58,13 @@ def test_every_golden_plan_matches_the_schema_and_reads_back_as_written(name: st
     path = GOLDEN / name
     document = json.loads(path.read_text())
     assert validators_agree(document) == []
-    assert render.plan_document(planfile.read_plan(str(path))) == document
+    assert write.plan_document(read.read_plan(str(path))) == document
 
 
 def test_the_plans_behind_the_golden_files_match_the_schema(tmp_path: Path) -> None:
     for name, plan in plans(tmp_path).items():
         document = json.loads(render.render_json(plan))
-        assert planfile.schema_problems(document) == [], name
+        assert read.schema_problems(document) == [], name
 
 
 @pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
@@ -76,7 +77,7 @@ def test_a_plan_of_the_acme_emulator_matches_the_schema_and_reads_back_as_writte
     document = json.loads(saved.read_text())
     assert len(document["changes"]) == 6
     assert validators_agree(document) == []
-    assert render.plan_document(planfile.read_plan(str(saved))) == document
+    assert write.plan_document(read.read_plan(str(saved))) == document
 
 
 # --- any size ----------------------------------------------------------------------------------
@@ -116,13 +117,13 @@ def test_a_plan_over_the_yaml_readers_limit_reads_back_whole(tmp_path: Path) -> 
     path.write_text(render.render_json(plan))
     assert path.stat().st_size > yamlsource.MAX_FILE_BYTES  # 10 MiB, what the YAML reader takes
 
-    saved = planfile.read_plan(str(path))
+    saved = read.read_plan(str(path))
 
     assert saved == plan
 
 
 def test_a_device_that_never_ends_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(planfile, "MAX_PLAN_BYTES", 1 << 20)
+    monkeypatch.setattr(read, "MAX_PLAN_BYTES", 1 << 20)
 
     result = CliRunner().invoke(main, ["show", "/dev/zero"])
 
@@ -133,7 +134,7 @@ def test_a_device_that_never_ends_is_refused(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_pipe_that_never_ends_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(planfile, "MAX_PLAN_BYTES", 1 << 20)
+    monkeypatch.setattr(read, "MAX_PLAN_BYTES", 1 << 20)
     reader, writer = os.pipe()
 
     def endless() -> None:
@@ -475,7 +476,7 @@ def test_a_plan_of_numbersync_0_1_still_reads(acme_plan: dict[str, Any], tmp_pat
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(old))
 
-    plan = planfile.read_plan(str(path))
+    plan = read.read_plan(str(path))
 
     assert [c.file for c in plan.changes] == [str(NUMBERS_YAML)] * 3
     assert plan.files == (FileSummary(str(NUMBERS_YAML), 3, 0),)
@@ -489,7 +490,7 @@ def test_a_ring_duration_written_as_a_whole_float_is_sent_as_an_integer(
     path = tmp_path / "plan.json"
     path.write_text(set_row(1, after=45.0)(json.loads(json.dumps(acme_plan))))
 
-    plan = planfile.read_plan(str(path))
+    plan = read.read_plan(str(path))
 
     body = plan.changes[0].body
     assert body["inbound_ring_duration"] == 45

@@ -1,6 +1,6 @@
-"""Read a saved plan (`plan --out PLANFILE`) back into a Plan. Every file is checked against
-schemas/plan.schema.json first, each problem reported at its JSON path, so that a hand-edited plan
-can never send a key or a value the plan format could not hold."""
+"""Read a saved plan (`plan --out PLANFILE`) back into the Plan that `write` made it of. Every
+file is checked against schemas/plan.schema.json first, each problem reported at its JSON path, so
+that a hand-edited plan can never send a key or a value the plan format could not hold."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from numbersync.errors import Diagnostic, InputError, Position, UsageError
 from numbersync.escape import escape
 from numbersync.models import SET_FIELDS, Safety, Verdict
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
-from numbersync.render import FORMAT_VERSION
 from numbersync.resources import shipped_text
+from numbersync.savedplan.write import FORMAT_VERSION
 from numbersync.yamlsource import Path, UnreadableError, json_path, read_file
 
 # A plan grows with what it changes, not with the config: one changed field on each of 100,000

@@ -1,7 +1,6 @@
 """A saved plan (`plan --out`) made fit to apply: verified against the config it was made from,
 each number checked against its id in Close, each `before` against what Close has now. What it
-applies comes from the config and from Close; the file only chooses among it. (planfile.py reads
-the file; render.plan_document writes it.)"""
+applies comes from the config and from Close; the file only chooses among it."""
 
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from numbersync import phone
 from numbersync.errors import InputError, NumbersyncError, RefusedError
+from numbersync.live import same_value
 from numbersync.models import DesiredState, LiveNumber, Safety
 from numbersync.plan import (
     FieldChange,
@@ -22,8 +22,9 @@ from numbersync.plan import (
     build_plan,
     choose,
     drifted,
-    same_value,
     shown,
+    unnamed_owners,
+    with_owner_emails,
 )
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def check_saved_plan(
         _refuse_if_stale(plan, live)
         return Checked(_unverified(plan, live), _by_id(live), None, why)
 
-    from numbersync.fetch import fetch_for_plan, name_owners
+    from numbersync.fetch import fetch_for_plan, owner_users
 
     # The fresh plan reads only the fields the config manages: a change of any other could be
     # checked for staleness by nothing.
@@ -118,7 +119,9 @@ def check_saved_plan(
     fresh = _fresh_plan(state, account)
     _refuse_unreviewed(state, find_unreviewed(plan, fresh))
     # Whose personal numbers it changes, named as a fresh plan names them.
-    checked = name_owners(client, _as_configured(plan, fresh), account)
+    configured = _as_configured(plan, fresh)
+    owners = owner_users(client, account, unnamed_owners(configured))
+    checked = with_owner_emails(configured, owners)
     return Checked(checked, _by_id(account.numbers), state)
 
 

@@ -1,0 +1,84 @@
+"""The saved plan's document: the versioned JSON form of a Plan that `plan --out` saves and
+`--format json` prints. `read` reads it back; schemas/plan.schema.json describes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from numbersync import __version__
+from numbersync.models import SET_FIELDS
+from numbersync.plan import FieldChange, Plan
+
+FORMAT_VERSION = 1
+
+
+def json_value(change: FieldChange, value: Any) -> Any:
+    return list(value) if change.field in SET_FIELDS and value is not None else value
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The versioned JSON form of a plan: what `--format json` prints and `--out` saves."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "numbersync_version": __version__,
+        "config": {"path": plan.config_path, "fingerprint": plan.fingerprint},
+        "safety": {
+            "max_change_percent": plan.safety.max_change_percent,
+            "min_managed": plan.safety.min_managed,
+        },
+        "summary": {
+            "change": len(plan.changes),
+            "unchanged": len(plan.unchanged),
+            "unmanaged": len(plan.unmanaged),
+            "untargeted": plan.untargeted,
+            "risky": plan.risky,
+        },
+        "verdict": _verdict_document(plan),
+        "files": [
+            {"path": f.path, "change": f.changes, "unchanged": f.unchanged} for f in plan.files
+        ],
+        "changes": [
+            {
+                "id": change.id,
+                "number": change.number,
+                "key": change.key,
+                "file": change.file,
+                "label": change.label,
+                "date_updated": change.date_updated,
+                "field": c.field,
+                "before": json_value(c, c.before),
+                "after": json_value(c, c.after),
+                "risk": c.risk,
+                "owner": change.owner,
+                "shares": change.shares,
+            }
+            for change in plan.changes
+            for c in change.fields
+        ],
+        "unchanged": list(plan.unchanged),
+        "unmanaged": [{"id": n.id, "number": n.number, "label": n.label} for n in plan.unmanaged],
+        "warnings": list(plan.warnings),
+        "users": dict(sorted(plan.emails.items())),
+        "groups": dict(sorted(plan.group_names.items())),
+    }
+
+
+def _verdict_document(plan: Plan) -> dict[str, Any] | None:
+    """Apply's verdict, for CI: whether it refuses without --force and why, and each change
+    Close will refuse with its owner."""
+    if plan.verdict is None:
+        return None
+    return {
+        "refuses": plan.verdict.refuses,
+        "reasons": list(plan.verdict.reasons),
+        "close_refuses": [
+            {
+                "id": c.id,
+                "number": c.number,
+                "owner": c.owner,
+                "owner_email": plan.emails.get(c.owner or ""),
+                "reason": "personal number: Close lets only its owner change it",
+            }
+            for c in plan.refused_by_close
+        ],
+    }
