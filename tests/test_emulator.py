@@ -24,7 +24,7 @@ from numbersync.emulator import (
     generate_seed,
     load_seed,
 )
-from numbersync.emulator.state import format_number
+from numbersync.emulator.state import format_number, make_id
 
 ADMIN_KEY = "api_demo_admin.fake0000"
 DAVE_KEY = "api_demo_dave.fake0000"
@@ -645,24 +645,24 @@ def test_the_acme_seed_covers_every_number_of_the_example_file() -> None:
 
 
 BAD_SEEDS: list[tuple[dict[str, Any], str]] = [
-    ({"api_keys": [{"key": "k", "user": "a@x.example"}], "colour": 1}, "colour: unknown key"),
-    ({"users": [{"first_name": "No email"}]}, "users[0].email: required"),
-    ({"users": [{"email": "a@x.example"}, {"email": "A@x.example"}]}, "users[1].email: duplicate email"),
-    ({"users": [{"email": "a@x.example", "id": "alice"}]}, "users[0].id: a user id starts with user_"),
-    ({"api_keys": []}, "api_keys: at least one API key or OAuth token"),
-    ({"api_keys": [{"key": "k", "user": "ghost@x.example"}]}, "api_keys[0].user: 'ghost@x.example' is neither"),
-    ({"numbers": [{"number": "650 333 4444"}]}, "numbers[0].number: required, in E.164 format"),
-    ({"numbers": [{"label": "no number"}]}, "numbers[0].number: required"),
-    ({"numbers": [{"number": "+16503334444", "inbound_ring_duration": 5}]}, "numbers[0].inbound_ring_duration: Ensure this value is between 15 and 90."),
-    ({"numbers": [{"number": "+16503334444", "participants": ["nobody@x.example"]}]}, "numbers[0].participants: Not a user of this organization: nobody@x.example."),
-    ({"numbers": [{"number": "+16503334444", "type": "mobile"}]}, "numbers[0].type: Invalid value 'mobile'."),
-    ({"numbers": [{"number": "+16503334444", "colour": "red"}]}, "numbers[0].colour: Unknown field."),
-    ({"numbers": [{"number": "+16503334444"}, {"number": "+16503334444"}]}, "numbers[1].number: duplicate number"),
-    ({"groups": [{"name": "G"}, {"name": "G"}]}, "groups[1].name: duplicate group name 'G'"),
-    ({"faults": {"error_rate": 2}}, "faults: error_rate must be between 0 and 1"),
-    ({"faults": {"schedule": ["boom"]}}, "faults: unknown fault names ['boom']"),
-    ({"rate_limits": {"groups": {"PUT phone_number": [0, 1]}}}, "rate_limits.groups['PUT phone_number'].limit: must be a positive integer, got 0"),
-    ({"rate_limits": {"separator": "|"}}, "rate_limits.separator: must be"),
+    ({"api_keys": [{"key": "k", "user": "a@x.example"}], "colour": 1}, "$.colour: unknown key 'colour'"),
+    ({"users": [{"first_name": "No email"}]}, "$.users[0]: missing required key 'email'"),
+    ({"users": [{"email": "a@x.example"}, {"email": "A@x.example"}]}, "$.users[1].email: duplicate email"),
+    ({"users": [{"email": "a@x.example", "id": "alice"}]}, "$.users[0].id: a user id starts with user_"),
+    ({"api_keys": []}, "$.api_keys: at least one API key or OAuth token"),
+    ({"api_keys": [{"key": "k", "user": "ghost@x.example"}]}, "$.api_keys[0].user: 'ghost@x.example' is neither"),
+    ({"numbers": [{"number": "650 333 4444"}]}, '$.numbers[0].number: must be in E.164 format (e.g. +16503334444), got "650 333 4444"'),
+    ({"numbers": [{"label": "no number"}]}, "$.numbers[0]: missing required key 'number'"),
+    ({"numbers": [{"number": "+16503334444", "inbound_ring_duration": 5}]}, "$.numbers[0].inbound_ring_duration: Ensure this value is between 15 and 90."),
+    ({"numbers": [{"number": "+16503334444", "participants": ["nobody@x.example"]}]}, "$.numbers[0].participants: Not a user of this organization: nobody@x.example."),
+    ({"numbers": [{"number": "+16503334444", "type": "mobile"}]}, "$.numbers[0].type: Invalid value 'mobile'."),
+    ({"numbers": [{"number": "+16503334444", "colour": "red"}]}, "$.numbers[0].colour: Unknown field."),
+    ({"numbers": [{"number": "+16503334444"}, {"number": "+16503334444"}]}, "$.numbers[1].number: duplicate number"),
+    ({"groups": [{"name": "G"}, {"name": "G"}]}, "$.groups[1].name: duplicate group name 'G'"),
+    ({"faults": {"error_rate": 2}}, "$.faults: error_rate must be between 0 and 1"),
+    ({"faults": {"schedule": ["boom"]}}, "$.faults: unknown fault names ['boom']"),
+    ({"rate_limits": {"groups": {"PUT phone_number": [0, 1]}}}, "$.rate_limits.groups['PUT phone_number'].limit: must be a positive integer, got 0"),
+    ({"rate_limits": {"separator": "|"}}, "$.rate_limits.separator: must be"),
 ]  # fmt: skip
 
 
@@ -688,9 +688,12 @@ def test_a_seed_reports_every_problem_at_once() -> None:
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("users: []\nusers: []\n", 'found duplicate key "users"'),
-        ("users: [\n", "not valid YAML"),
-        ("- just\n- a list\n", "the seed must be a mapping"),
+        (
+            "users: []\nusers: []\n",
+            "seed.yaml:2:1: $: duplicate key 'users' (first defined at line 1)",
+        ),
+        ("users: [\n", "seed.yaml:2:1: $: YAML syntax error: did not find expected node content"),
+        ("- just\n- a list\n", "seed.yaml:1:1: $: must be a mapping, got a list"),
     ],
 )
 def test_bad_seed_files_are_refused(tmp_path: Path, text: str, needle: str) -> None:
@@ -700,6 +703,33 @@ def test_bad_seed_files_are_refused(tmp_path: Path, text: str, needle: str) -> N
         Emulator(path)
     assert needle.replace('"', "'") in caught.value.message.replace('"', "'")
     assert str(path) in caught.value.message
+
+
+def test_a_seed_file_s_problems_are_shown_at_their_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_text(
+        "users:\n"
+        "  - email: a@x.example\n"
+        "    permissions: [manage_group_numbers]\n"
+        "  - email: A@x.example\n"
+        "    colour: red\n"
+        "api_keys:\n"
+        "  - {key: api_a.fake, user: ghost@x.example}\n"
+        "numbers:\n"
+        "  - number: '650 333 4444'\n"
+    )
+    with pytest.raises(SeedError) as caught:
+        load_seed(path)
+    assert caught.value.message.splitlines() == [
+        f"invalid emulator seed {path}:",
+        f"  {path}:5:5: $.users[1].colour: unknown key 'colour'",
+        f'  {path}:9:13: $.numbers[0].number: must be in E.164 format (e.g. +16503334444), got "650 333 4444"',
+        f"  {path}:4:5: $.users[1].id: duplicate user id {make_id('user', 'a@x.example')}",
+        f"  {path}:4:12: $.users[1].email: duplicate email A@x.example",
+        f"  {path}:7:29: $.api_keys[0].user: 'ghost@x.example' is neither a user id nor the email of a user",
+        f"  {path}:7:3: $.api_keys: at least one API key or OAuth token is needed to call the API",
+    ]
+    assert caught.value.hint == "The seed format is described in docs/emulator.md."
 
 
 def test_missing_seed_file_is_a_clear_error(tmp_path: Path) -> None:
