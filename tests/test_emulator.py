@@ -5,8 +5,10 @@ the request log and seeds. Every test talks HTTP to a real server on 127.0.0.1.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
+import tomllib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,11 +21,15 @@ import yaml
 
 from numbersync.emulator import (
     Emulator,
+    Faults,
+    Quirks,
+    RateLimits,
     RecordedRequest,
     SeedError,
     generate_seed,
     load_seed,
 )
+from numbersync.emulator.seed import schema as seed_schema
 from numbersync.emulator.state import format_number, make_id
 
 ADMIN_KEY = "api_demo_admin.fake0000"
@@ -42,7 +48,8 @@ LONDON = "phon_demoLondon0000000000000000000000000001"
 NIGHT_LINE = "phon_demoNightLine0000000000000000000000001"
 BOB_DIRECT = "phon_demoBobDirect0000000000000000000000001"
 PORTED = "phon_demoPortedLine000000000000000000000001"
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
 
 # Every documented field of a phone number (close-api.md §1.3 and §1.6), written out here rather
 # than imported so that the emulator's own list is checked, not trusted.
@@ -773,3 +780,19 @@ def test_nanp_formatting_shortcut_agrees_with_phonenumbers() -> None:
         expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         assert format_number(number) == expected, number
     assert re.fullmatch(r"\+44 20 7946 0958", format_number("+442079460958"))
+
+
+def test_the_seed_schema_is_shipped_and_every_key_of_it_is_documented() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    included = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    path = "schemas/emulator-seed.schema.json"
+    assert included[path] == f"numbersync/{path}"
+    doc = (REPO / "docs/emulator.md").read_text()
+    schema = seed_schema()
+    keys = set(schema["properties"])
+    for section in ("other_organizations", "roles", "groups", "api_keys", "oauth_tokens"):
+        keys |= set(schema["properties"][section]["items"]["properties"])
+    keys |= set(schema["$defs"]["user"]["properties"])
+    keys |= {f.name for c in (Quirks, Faults, RateLimits) for f in dataclasses.fields(c) if f.init}
+    missing = sorted(key for key in keys if f"`{key}`" not in doc and f"`users[].{key}`" not in doc)
+    assert missing == []
