@@ -42,7 +42,6 @@ from numbersync.emulator.state import (
     validate_fields,
 )
 from numbersync.errors import Diagnostic, InputError, Position, UsageError
-from numbersync.escape import escape
 from numbersync.resources import shipped_text
 from numbersync.yamlsource import Document, Path, UnreadableError, json_path, parse, read_file
 
@@ -80,17 +79,19 @@ MINIMAL_SEED: dict[str, Any] = {
 
 
 class SeedError(UsageError):
-    """A seed that cannot be served. `diagnostics` holds every problem; `problems` the same as
-    "$.path: message" lines. The message shows each problem at its position in a seed file."""
+    """A seed that cannot be served. `diagnostics` holds every problem, `problems` the same as
+    "$.path: message" lines; each is shown under the message, at its position in a seed file."""
 
     def __init__(self, name: str, diagnostics: list[Diagnostic], *, positions: bool) -> None:
         self.diagnostics = diagnostics
         self.problems = [f"{d.path}: {d.message}" for d in diagnostics]
-        shown = [str(d) if positions else escape(f"{d.path}: {d.message}") for d in diagnostics]
-        lines = "\n".join(f"  {line}" for line in shown)
         super().__init__(
-            f"invalid emulator seed {escape(name)}:\n{lines}",
+            f"invalid emulator seed {name}",
             hint="The seed format is described in docs/emulator.md.",
+            details=[
+                f"{d.position}: {problem}" if positions else problem
+                for d, problem in zip(diagnostics, self.problems, strict=True)
+            ],
         )
 
 
@@ -159,7 +160,7 @@ def read_seed(source: SeedSource) -> SeedDocument:
     except UnreadableError as exc:
         message = f"cannot read the file: {exc.reason}"
         diagnostic = Diagnostic(Position(name, 1, 1), "$", message)
-        raise SeedError(name, [diagnostic], positions=True) from None
+        raise SeedError(name, [diagnostic], positions=False) from None
     except InputError as exc:
         raise SeedError(name, list(exc.diagnostics), positions=True) from None
     return SeedDocument(name, doc, from_file=True)
