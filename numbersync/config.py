@@ -391,7 +391,7 @@ def _explain(doc: Document, error: Any) -> Iterator[Diagnostic]:
         known = list(sub.get("properties", {}))
         for name in value:
             if name not in known:
-                hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
                 yield _diag(doc, (*path, name), f"unknown key '{name}'{suggestion}", key=True)
     elif kind == "required":

@@ -654,6 +654,7 @@ def test_the_acme_seed_covers_every_number_of_the_example_file() -> None:
 
 BAD_SEEDS: list[tuple[dict[str, Any], str]] = [
     ({"api_keys": [{"key": "k", "user": "a@x.example"}], "colour": 1}, "$.colour: unknown key 'colour'"),
+    ({1: "a key YAML cannot give, but a dict can"}, "$[1]: unknown key '1'"),
     ({"users": [{"first_name": "No email"}]}, "$.users[0]: missing required key 'email'"),
     ({"users": [{"email": "a@x.example"}, {"email": "A@x.example"}]}, "$.users[1].email: duplicate email"),
     ({"users": [{"email": "a@x.example", "id": "alice"}]}, "$.users[0].id: a user id starts with user_"),
