@@ -731,12 +731,12 @@ def test_a_seed_file_s_problems_are_shown_at_their_line_and_column(tmp_path: Pat
         load_seed(path)
     assert [caught.value.message, *caught.value.details] == [
         f"invalid emulator seed {path}",
-        f"{path}:5:5: $.users[1].colour: unknown key 'colour'",
-        f'{path}:9:13: $.numbers[0].number: must be in E.164 format (e.g. +16503334444), got "650 333 4444"',
         f"{path}:4:5: $.users[1].id: duplicate user id {make_id('user', 'a@x.example')}",
         f"{path}:4:12: $.users[1].email: duplicate email A@x.example",
-        f"{path}:7:29: $.api_keys[0].user: 'ghost@x.example' is neither a user id nor the email of a user",
+        f"{path}:5:5: $.users[1].colour: unknown key 'colour'",
         f"{path}:7:3: $.api_keys: at least one API key or OAuth token is needed to call the API",
+        f"{path}:7:29: $.api_keys[0].user: 'ghost@x.example' is neither a user id nor the email of a user",
+        f'{path}:9:13: $.numbers[0].number: must be in E.164 format (e.g. +16503334444), got "650 333 4444"',
     ]
     assert caught.value.hint == "The seed format is described in docs/emulator.md."
 

@@ -223,9 +223,9 @@ def test_cli_reports_every_problem_of_a_bad_seed(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.splitlines() == [
         f"Error: invalid emulator seed {seed}",
+        f"  {seed}:1:1: $.api_keys: at least one API key or OAuth token is needed to call the API",
         f"  {seed}:1:9: $.users[0]: missing required key 'email'",
         f'  {seed}:2:20: $.numbers[0].number: must be in E.164 format (e.g. +16503334444), got "650"',
-        f"  {seed}:1:1: $.api_keys: at least one API key or OAuth token is needed to call the API",
         "Hint: The seed format is described in docs/emulator.md.",
     ]
 

@@ -83,7 +83,9 @@ class SeedError(UsageError):
     "$.path: message" lines; each is shown under the message, at its position in a seed file."""
 
     def __init__(self, name: str, diagnostics: list[Diagnostic], *, positions: bool) -> None:
-        self.diagnostics = diagnostics
+        # A file's problems in file order, as the desired state's; a dict's in the order checked.
+        self.diagnostics = sorted(diagnostics) if positions else diagnostics
+        diagnostics = self.diagnostics
         self.problems = [f"{d.path}: {d.message}" for d in diagnostics]
         super().__init__(
             f"invalid emulator seed {name}",
