@@ -12,7 +12,7 @@ import os
 import re
 import shlex
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -374,7 +374,13 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
 def _schema_errors(doc: Document, data: Any) -> Iterator[Diagnostic]:
     if is_valid_quickly(data):
         return
-    for error in _validator().iter_errors(data):
+    yield from explain_errors(doc, _validator().iter_errors(data))
+
+
+def explain_errors(doc: Document, errors: Iterable[Any]) -> Iterator[Diagnostic]:
+    """jsonschema's errors in the project's words, at their positions in `doc` (the emulator's
+    seeds are checked against their schema with this too)."""
+    for error in errors:
         yield from _explain(doc, error)
 
 
@@ -385,7 +391,7 @@ def _explain(doc: Document, error: Any) -> Iterator[Diagnostic]:
         known = list(sub.get("properties", {}))
         for name in value:
             if name not in known:
-                hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
                 suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
                 yield _diag(doc, (*path, name), f"unknown key '{name}'{suggestion}", key=True)
     elif kind == "required":

@@ -5,8 +5,11 @@ the request log and seeds. Every test talks HTTP to a real server on 127.0.0.1.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import random
 import re
+import tomllib
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,12 +22,16 @@ import yaml
 
 from numbersync.emulator import (
     Emulator,
+    Faults,
+    Quirks,
+    RateLimits,
     RecordedRequest,
     SeedError,
     generate_seed,
     load_seed,
 )
-from numbersync.emulator.state import format_number
+from numbersync.emulator.seed import schema as seed_schema
+from numbersync.emulator.state import format_number, make_id
 
 ADMIN_KEY = "api_demo_admin.fake0000"
 DAVE_KEY = "api_demo_dave.fake0000"
@@ -42,7 +49,8 @@ LONDON = "phon_demoLondon0000000000000000000000000001"
 NIGHT_LINE = "phon_demoNightLine0000000000000000000000001"
 BOB_DIRECT = "phon_demoBobDirect0000000000000000000000001"
 PORTED = "phon_demoPortedLine000000000000000000000001"
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
 
 # Every documented field of a phone number (close-api.md §1.3 and §1.6), written out here rather
 # than imported so that the emulator's own list is checked, not trusted.
@@ -645,24 +653,25 @@ def test_the_acme_seed_covers_every_number_of_the_example_file() -> None:
 
 
 BAD_SEEDS: list[tuple[dict[str, Any], str]] = [
-    ({"api_keys": [{"key": "k", "user": "a@x.example"}], "colour": 1}, "colour: unknown key"),
-    ({"users": [{"first_name": "No email"}]}, "users[0].email: required"),
-    ({"users": [{"email": "a@x.example"}, {"email": "A@x.example"}]}, "users[1].email: duplicate email"),
-    ({"users": [{"email": "a@x.example", "id": "alice"}]}, "users[0].id: a user id starts with user_"),
-    ({"api_keys": []}, "api_keys: at least one API key or OAuth token"),
-    ({"api_keys": [{"key": "k", "user": "ghost@x.example"}]}, "api_keys[0].user: 'ghost@x.example' is neither"),
-    ({"numbers": [{"number": "650 333 4444"}]}, "numbers[0].number: required, in E.164 format"),
-    ({"numbers": [{"label": "no number"}]}, "numbers[0].number: required"),
-    ({"numbers": [{"number": "+16503334444", "inbound_ring_duration": 5}]}, "numbers[0].inbound_ring_duration: Ensure this value is between 15 and 90."),
-    ({"numbers": [{"number": "+16503334444", "participants": ["nobody@x.example"]}]}, "numbers[0].participants: Not a user of this organization: nobody@x.example."),
-    ({"numbers": [{"number": "+16503334444", "type": "mobile"}]}, "numbers[0].type: Invalid value 'mobile'."),
-    ({"numbers": [{"number": "+16503334444", "colour": "red"}]}, "numbers[0].colour: Unknown field."),
-    ({"numbers": [{"number": "+16503334444"}, {"number": "+16503334444"}]}, "numbers[1].number: duplicate number"),
-    ({"groups": [{"name": "G"}, {"name": "G"}]}, "groups[1].name: duplicate group name 'G'"),
-    ({"faults": {"error_rate": 2}}, "faults: error_rate must be between 0 and 1"),
-    ({"faults": {"schedule": ["boom"]}}, "faults: unknown fault names ['boom']"),
-    ({"rate_limits": {"groups": {"PUT phone_number": [0, 1]}}}, "rate_limits.groups['PUT phone_number'].limit: must be a positive integer, got 0"),
-    ({"rate_limits": {"separator": "|"}}, "rate_limits.separator: must be"),
+    ({"api_keys": [{"key": "k", "user": "a@x.example"}], "colour": 1}, "$.colour: unknown key 'colour'"),
+    ({1: "a key YAML cannot give, but a dict can"}, "$[1]: unknown key '1'"),
+    ({"users": [{"first_name": "No email"}]}, "$.users[0]: missing required key 'email'"),
+    ({"users": [{"email": "a@x.example"}, {"email": "A@x.example"}]}, "$.users[1].email: duplicate email"),
+    ({"users": [{"email": "a@x.example", "id": "alice"}]}, "$.users[0].id: a user id starts with user_"),
+    ({"api_keys": []}, "$.api_keys: at least one API key or OAuth token"),
+    ({"api_keys": [{"key": "k", "user": "ghost@x.example"}]}, "$.api_keys[0].user: 'ghost@x.example' is neither"),
+    ({"numbers": [{"number": "650 333 4444"}]}, '$.numbers[0].number: must be in E.164 format (e.g. +16503334444), got "650 333 4444"'),
+    ({"numbers": [{"label": "no number"}]}, "$.numbers[0]: missing required key 'number'"),
+    ({"numbers": [{"number": "+16503334444", "inbound_ring_duration": 5}]}, "$.numbers[0].inbound_ring_duration: Ensure this value is between 15 and 90."),
+    ({"numbers": [{"number": "+16503334444", "participants": ["nobody@x.example"]}]}, "$.numbers[0].participants: Not a user of this organization: nobody@x.example."),
+    ({"numbers": [{"number": "+16503334444", "type": "mobile"}]}, "$.numbers[0].type: Invalid value 'mobile'."),
+    ({"numbers": [{"number": "+16503334444", "colour": "red"}]}, "$.numbers[0].colour: Unknown field."),
+    ({"numbers": [{"number": "+16503334444"}, {"number": "+16503334444"}]}, "$.numbers[1].number: duplicate number"),
+    ({"groups": [{"name": "G"}, {"name": "G"}]}, "$.groups[1].name: duplicate group name 'G'"),
+    ({"faults": {"error_rate": 2}}, "$.faults: error_rate must be between 0 and 1"),
+    ({"faults": {"schedule": ["boom"]}}, "$.faults: unknown fault names ['boom']"),
+    ({"rate_limits": {"groups": {"PUT phone_number": [0, 1]}}}, "$.rate_limits.groups['PUT phone_number'].limit: must be a positive integer, got 0"),
+    ({"rate_limits": {"separator": "|"}}, "$.rate_limits.separator: must be"),
 ]  # fmt: skip
 
 
@@ -675,8 +684,8 @@ def test_bad_seeds_are_refused_with_a_clear_message(patch: dict[str, Any], needl
     seed.update(patch)
     with pytest.raises(SeedError) as caught:
         load_seed(seed)
-    assert needle in caught.value.message
-    assert "api_a.fake" not in caught.value.message
+    assert any(needle in line for line in caught.value.details)
+    assert "api_a.fake" not in str(caught.value.details)
 
 
 def test_a_seed_reports_every_problem_at_once() -> None:
@@ -688,9 +697,12 @@ def test_a_seed_reports_every_problem_at_once() -> None:
 @pytest.mark.parametrize(
     ("text", "needle"),
     [
-        ("users: []\nusers: []\n", 'found duplicate key "users"'),
-        ("users: [\n", "not valid YAML"),
-        ("- just\n- a list\n", "the seed must be a mapping"),
+        (
+            "users: []\nusers: []\n",
+            'seed.yaml:2:1: $: duplicate key "users" (first defined at line 1)',
+        ),
+        ("users: [\n", "seed.yaml:2:1: $: YAML syntax error: did not find expected node content"),
+        ("- just\n- a list\n", "seed.yaml:1:1: $: must be a mapping, got a list"),
     ],
 )
 def test_bad_seed_files_are_refused(tmp_path: Path, text: str, needle: str) -> None:
@@ -698,13 +710,41 @@ def test_bad_seed_files_are_refused(tmp_path: Path, text: str, needle: str) -> N
     path.write_text(text)
     with pytest.raises(SeedError) as caught:
         Emulator(path)
-    assert needle.replace('"', "'") in caught.value.message.replace('"', "'")
-    assert str(path) in caught.value.message
+    assert caught.value.message == f"invalid emulator seed {path}"
+    assert caught.value.details[0].startswith(f"{tmp_path}{os.sep}{needle}")
+
+
+def test_a_seed_file_s_problems_are_shown_at_their_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_text(
+        "users:\n"
+        "  - email: a@x.example\n"
+        "    permissions: [manage_group_numbers]\n"
+        "  - email: A@x.example\n"
+        "    colour: red\n"
+        "api_keys:\n"
+        "  - {key: api_a.fake, user: ghost@x.example}\n"
+        "numbers:\n"
+        "  - number: '650 333 4444'\n"
+    )
+    with pytest.raises(SeedError) as caught:
+        load_seed(path)
+    assert [caught.value.message, *caught.value.details] == [
+        f"invalid emulator seed {path}",
+        f"{path}:4:5: $.users[1].id: duplicate user id {make_id('user', 'a@x.example')}",
+        f"{path}:4:12: $.users[1].email: duplicate email A@x.example",
+        f"{path}:5:5: $.users[1].colour: unknown key 'colour'",
+        f"{path}:7:3: $.api_keys: at least one API key or OAuth token is needed to call the API",
+        f"{path}:7:29: $.api_keys[0].user: 'ghost@x.example' is neither a user id nor the email of a user",
+        f'{path}:9:13: $.numbers[0].number: must be in E.164 format (e.g. +16503334444), got "650 333 4444"',
+    ]
+    assert caught.value.hint == "The seed format is described in docs/emulator.md."
 
 
 def test_missing_seed_file_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(SeedError, match="cannot read the file"):
+    with pytest.raises(SeedError) as caught:
         load_seed(tmp_path / "absent.yaml")
+    assert caught.value.details == ("$: cannot read the file: no such file",)
 
 
 def test_seed_names_participants_by_email_and_groups_by_name() -> None:
@@ -743,3 +783,19 @@ def test_nanp_formatting_shortcut_agrees_with_phonenumbers() -> None:
         expected = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
         assert format_number(number) == expected, number
     assert re.fullmatch(r"\+44 20 7946 0958", format_number("+442079460958"))
+
+
+def test_the_seed_schema_is_shipped_and_every_key_of_it_is_documented() -> None:
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    included = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    path = "schemas/emulator-seed.schema.json"
+    assert included[path] == f"numbersync/{path}"
+    doc = (REPO / "docs/emulator.md").read_text()
+    schema = seed_schema()
+    keys = set(schema["properties"])
+    for section in ("other_organizations", "roles", "groups", "api_keys", "oauth_tokens"):
+        keys |= set(schema["properties"][section]["items"]["properties"])
+    keys |= set(schema["$defs"]["user"]["properties"])
+    keys |= {f.name for c in (Quirks, Faults, RateLimits) for f in dataclasses.fields(c) if f.init}
+    missing = sorted(key for key in keys if f"`{key}`" not in doc and f"`users[].{key}`" not in doc)
+    assert missing == []

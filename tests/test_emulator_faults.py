@@ -349,24 +349,24 @@ BASE_SEED: dict[str, Any] = {
     "api_keys": [{"key": "api_a.fake", "user": "a@x.example"}],
 }
 BAD_LIMITS: list[tuple[dict[str, Any], list[str]]] = [
-    ({"organization": {"limit": 0, "window": 8}}, ["rate_limits.organization.limit: must be a positive integer, got 0"]),
-    ({"organization": {"limit": 120, "window": -1}}, ["rate_limits.organization.window: must be a positive number of seconds, got -1.0"]),
-    ({"organization": {"limit": 120}}, ["rate_limits.organization: must be {limit: N, window: SECONDS}, got {'limit': 120}"]),
-    ({"organization": [120, 8]}, ["rate_limits.organization: must be {limit: N, window: SECONDS}, got [120, 8]"]),
-    ({"endpoint_groups": ["GET /me/"]}, ['rate_limits.endpoint_groups: must map a group name to a list of "METHOD /path/"']),
-    ({"endpoint_groups": {"reads": []}}, ["rate_limits.endpoint_groups['reads']: must be a non-empty list of \"METHOD /path/\" patterns"]),
+    ({"organization": {"limit": 0, "window": 8}}, ["$.rate_limits.organization.limit: must be a positive integer, got 0"]),
+    ({"organization": {"limit": 120, "window": -1}}, ["$.rate_limits.organization.window: must be a positive number of seconds, got -1.0"]),
+    ({"organization": {"limit": 120}}, ["$.rate_limits.organization: must be {limit: N, window: SECONDS}, got {'limit': 120}"]),
+    ({"organization": [120, 8]}, ["$.rate_limits.organization: must be {limit: N, window: SECONDS}, got [120, 8]"]),
+    ({"endpoint_groups": ["GET /me/"]}, ['$.rate_limits.endpoint_groups: must map a group name to a list of "METHOD /path/"']),
+    ({"endpoint_groups": {"reads": []}}, ["$.rate_limits.endpoint_groups['reads']: must be a non-empty list of \"METHOD /path/\" patterns"]),
     ({"endpoint_groups": {"reads": ["GET /me/", "GET phone_number", "GET /phone_number/phon_*/", "FETCH /me/"]}}, [
-        "rate_limits.endpoint_groups['reads'][1]: expected \"METHOD /path/\" such as \"GET /phone_number/*/\" (`*` stands for one whole path segment), got 'GET phone_number'",
-        "rate_limits.endpoint_groups['reads'][2]: expected \"METHOD /path/\" such as \"GET /phone_number/*/\" (`*` stands for one whole path segment), got 'GET /phone_number/phon_*/'",
-        "rate_limits.endpoint_groups['reads'][3]: expected \"METHOD /path/\" such as \"GET /phone_number/*/\" (`*` stands for one whole path segment), got 'FETCH /me/'",
+        "$.rate_limits.endpoint_groups['reads'][1]: expected \"METHOD /path/\" such as \"GET /phone_number/*/\" (`*` stands for one whole path segment), got 'GET phone_number'",
+        "$.rate_limits.endpoint_groups['reads'][2]: expected \"METHOD /path/\" such as \"GET /phone_number/*/\" (`*` stands for one whole path segment), got 'GET /phone_number/phon_*/'",
+        "$.rate_limits.endpoint_groups['reads'][3]: expected \"METHOD /path/\" such as \"GET /phone_number/*/\" (`*` stands for one whole path segment), got 'FETCH /me/'",
     ]),
-    ({"endpoint_groups": {"reads": ["GET /me/"], "more": ["GET /me/"]}}, ["rate_limits.endpoint_groups['more'][0]: 'GET /me/' is already in group 'reads'"]),
-    ({"groups": {"writes": [5, 1]}}, ["rate_limits.groups['writes']: not an endpoint group; expected a name from endpoint_groups or \"METHOD family\" such as \"PUT phone_number\""]),
-    ({"groups": {"writes": 5}}, ["rate_limits.groups['writes']: must be [limit, window_seconds] or null"]),
+    ({"endpoint_groups": {"reads": ["GET /me/"], "more": ["GET /me/"]}}, ["$.rate_limits.endpoint_groups['more'][0]: 'GET /me/' is already in group 'reads'"]),
+    ({"groups": {"writes": [5, 1]}}, ["$.rate_limits.groups['writes']: not an endpoint group; expected a name from endpoint_groups or \"METHOD family\" such as \"PUT phone_number\""]),
+    ({"groups": {"writes": 5}}, ["$.rate_limits.groups['writes']: must be [limit, window_seconds] or null"]),
     ({"retry_after": "no", "colour": 1}, [
-        "rate_limits.colour: unknown key; expected some of ['body_on_429', 'endpoint_groups', 'groups', 'limit', 'organization', 'reset_format', 'retry_after', 'separator', 'window']",
+        "$.rate_limits.colour: unknown key; expected some of ['body_on_429', 'endpoint_groups', 'groups', 'limit', 'organization', 'reset_format', 'retry_after', 'separator', 'window']",
     ]),
-    ({"retry_after": "no"}, ["rate_limits.retry_after: must be true or false, got 'no'"]),
+    ({"retry_after": "no"}, ["$.rate_limits.retry_after: must be true or false, got 'no'"]),
 ]  # fmt: skip
 
 

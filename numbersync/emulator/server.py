@@ -14,7 +14,6 @@ import itertools
 import json
 import logging
 import math
-import os
 import socket
 import threading
 import time
@@ -28,7 +27,7 @@ from numbersync.emulator.api import Call, Response, error, resolve
 from numbersync.emulator.faults import DEFAULT_SLOW_SECONDS, Faults
 from numbersync.emulator.quirks import Quirks
 from numbersync.emulator.ratelimit import RateLimiter, RateLimits, Verdict
-from numbersync.emulator.seed import build_seed, read_seed
+from numbersync.emulator.seed import SeedSource, build_seed, read_seed
 from numbersync.emulator.state import Credential, State
 from numbersync.loopback import url_host
 
@@ -60,9 +59,6 @@ class RecordedRequest:
     answer: bytes = field(default=b"", repr=False, compare=False)
 
 
-SeedSource = Mapping[str, Any] | str | os.PathLike[str] | None
-
-
 class Emulator:
     """A local Close API over real sockets; see the package docstring and seed.py for the seed.
 
@@ -87,8 +83,7 @@ class Emulator:
         clock: Callable[[], float] = time.monotonic,
         on_request: Callable[[RecordedRequest], None] | None = None,
     ) -> None:
-        data, name = read_seed(seed)
-        built = build_seed(data, name=name)
+        built = build_seed(read_seed(seed))
         self.state: State = built.state
         self.faults: Faults = faults if faults is not None else built.faults
         self.rate_limits: RateLimits = rate_limits if rate_limits is not None else built.rate_limits
