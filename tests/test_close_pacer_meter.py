@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from numbersync.close.pacer.meter import POLL, Meter, Ticket
+from numbersync.close.pacer import Pacer
+from numbersync.close.pacer.meter import FIRST_READS, FIRST_WRITES, POLL, Meter, Ticket
 from numbersync.close.ratelimit import parse_rate_limit
+from numbersync.models import DEFAULT_CONCURRENCY
 
 
 def sent(meter: Meter, now: float) -> Ticket:
@@ -34,6 +36,22 @@ def test_before_any_answer_a_few_requests_go_then_one_is_awaited() -> None:
     assert meter.reserve(100.0) == POLL
     answer(meter, first[1], "limit=40, remaining=39, reset=8", at=100.05)
     sent(meter, 100.05)
+
+
+def test_before_any_answer_a_commands_first_reads_all_go() -> None:
+    reads, writes = Meter(max_wait=60.0, first=FIRST_READS), Meter(max_wait=60.0)
+    assert FIRST_READS == DEFAULT_CONCURRENCY
+    for _ in range(FIRST_READS):
+        sent(reads, 100.0)
+    assert reads.reserve(100.0) == POLL
+    for _ in range(FIRST_WRITES):
+        sent(writes, 100.0)
+    assert writes.reserve(100.0) == POLL
+
+
+def test_a_get_bucket_sends_the_first_reads_together_and_a_put_bucket_a_few() -> None:
+    pacer = Pacer(clock=lambda: 100.0, sleep=lambda seconds: None)
+    assert (pacer.bucket("GET").meter.first, pacer.bucket("PUT").meter.first) == (16, 4)
 
 
 def test_a_spent_window_waits_until_the_server_has_surely_refilled_it() -> None:

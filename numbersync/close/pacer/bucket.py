@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from numbersync.close.pacer.meter import Meter, Ticket
+from numbersync.close.pacer.meter import FIRST_READS, FIRST_WRITES, Meter, Ticket
 from numbersync.close.ratelimit import RateLimit
 from numbersync.stopping import Stop, pause
 
@@ -36,7 +36,7 @@ class Bucket:
         stop: Stop | None = None,
     ) -> None:
         self.name = name
-        self.meter = Meter(max_wait)
+        self.meter = Meter(max_wait, FIRST_READS if name == "GET" else FIRST_WRITES)
         self._clock = clock
         self._sleep = sleep
         self._stop = stop

@@ -16,7 +16,12 @@ from numbersync.close.pacer.window import Bracket, Window, end_of
 from numbersync.close.ratelimit import RateLimit
 
 POLL = 0.01  # seconds between checks while only an answer in flight can tell more
-_FIRST_PROBES = 4  # requests sent at once before any answer told a budget
+# Requests sent at once before any answer told a budget. A command's first reads (/me/, users,
+# groups, the first pages of numbers) are few and fixed by the command, not by the account, and
+# the client's concurrency of them stays below every limit Close has been seen to show, so they
+# all leave in the first round trip; writes, as many as the account has changes, go a few first.
+FIRST_READS = 16
+FIRST_WRITES = 4
 # How much later than a whole `reset` says a window may end: each 429 just after a window we
 # thought over adds a step (see refusals.shows_late_end).
 _LATE_STEP = 0.5
@@ -42,8 +47,9 @@ class Meter:
     beyond `max_wait` is not taken: the request goes, and the 429 handling decides.
     """
 
-    def __init__(self, max_wait: float) -> None:
+    def __init__(self, max_wait: float, first: int = FIRST_WRITES) -> None:
         self.max_wait = max_wait
+        self.first = first  # requests sent at once before any answer told a budget
         self._windows: dict[int | None, Window] = {}
         self._flights = Flights()
         self._refusals = Refusals()
@@ -81,7 +87,7 @@ class Meter:
         if not known:
             # A command's first reads, of different paths, go together; more would be a burst
             # into a budget another run may have spent.
-            return POLL if len(self._flights.in_flight) >= _FIRST_PROBES else None
+            return POLL if len(self._flights.in_flight) >= self.first else None
         if any(w.remaining is not None and w.remaining <= 0 for w in known):
             return self._until_refilled(known, now)
         return self._spread(min(known, key=Window.binding_order), now)
