@@ -326,6 +326,10 @@ class _Server(http.server.ThreadingHTTPServer):
     # stop() closes every connection, which ends the handler threads; waiting for them as well
     # (socketserver's default) could hold stop() on a thread the OS schedules late.
     block_on_close = False
+    # socketserver listens with a backlog of 5: a client's first burst of connections (16 reads
+    # at once) would overflow it, and the dropped SYNs wait a second for their retransmission,
+    # a delay no real API server adds.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         if ":" in address[0]:
