@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from numbersync.errors import Abandoned, ApiError, Diagnostic, RefusedError
-from numbersync.live import effective_live_fields, normalise_live, same_value
 from numbersync.models import (
     DEFAULT_CONCURRENCY,
     DesiredState,
     LiveNumber,
 )
-from numbersync.plan import NumberChange, Plan, drifted, shown
+from numbersync.plan import NumberChange, Plan, drifted, mismatched, shown
 from numbersync.stopping import TIMEOUT, Stop
 from numbersync.yamlsource import json_path
 
@@ -141,13 +140,10 @@ def refuse_if_unsafe(plan: Plan, *, force: bool) -> None:
 
 def verify(change: NumberChange, response: LiveNumber) -> list[str]:
     """The changed fields whose value in Close's answer is not the wanted one."""
-    have = effective_live_fields(response)
-    wrong = []
-    for c in change.fields:
-        now = have.get(c.field, normalise_live(c.field, None))
-        if not same_value(c.field, now, c.after):
-            wrong.append(f"{c.field}: Close has {shown(now)}, wanted {shown(c.after)}")
-    return wrong
+    return [
+        f"{c.field}: Close has {shown(now)}, wanted {shown(c.after)}"
+        for c, now in mismatched(change, response, "after")
+    ]
 
 
 def _quiet(done: int, total: int, outcome: Outcome) -> None:

@@ -11,7 +11,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from numbersync import phone
 from numbersync.errors import Diagnostic, InputError, UsageError
@@ -364,16 +364,26 @@ def _unused_settings(desired: DesiredNumber, current: LiveNumber) -> list[str]:
     return [str(_problem(desired, "", message))]
 
 
-def drifted(change: NumberChange, current: LiveNumber) -> list[str]:
-    """Each changed field whose `before` is no longer what Close has (`label was "Sales" in the
-    plan, now "Sales desk"`): the change was planned from values that are gone."""
+def mismatched(
+    change: NumberChange, current: LiveNumber, side: Literal["before", "after"]
+) -> list[tuple[FieldChange, Value]]:
+    """Each changed field whose `side` value is not what Close has, with Close's value."""
     have = effective_live_fields(current)
     found = []
     for c in change.fields:
         now = have.get(c.field, normalise_live(c.field, None))
-        if not same_value(c.field, now, c.before):
-            found.append(f"{c.field} was {shown(c.before)} in the plan, now {shown(now)}")
+        if not same_value(c.field, now, getattr(c, side)):
+            found.append((c, now))
     return found
+
+
+def drifted(change: NumberChange, current: LiveNumber) -> list[str]:
+    """Each changed field whose `before` is no longer what Close has (`label was "Sales" in the
+    plan, now "Sales desk"`): the change was planned from values that are gone."""
+    return [
+        f"{c.field} was {shown(c.before)} in the plan, now {shown(now)}"
+        for c, now in mismatched(change, current, "before")
+    ]
 
 
 def shown(value: Value) -> str:

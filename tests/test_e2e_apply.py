@@ -398,7 +398,7 @@ def test_a_saved_change_of_a_field_its_config_never_manages_is_refused_before_an
 
 
 UNVERIFIED_HINT = (
-    "Hint: give the config the plan was made from, as it was reviewed: `numbersync apply PLANFILE "
+    "Hint: give the config the plan was made from, as it was reviewed: `numbersync apply {planfile} "
     "-c {config}` (or --unverified-plan to apply it without this check)\n"
 )
 
@@ -436,7 +436,7 @@ def test_a_forged_plan_naming_a_config_that_is_not_here_is_refused_with_no_reque
     assert result.stdout == ""
     assert result.stderr == (
         "Error: the saved plan cannot be verified, nothing was applied: its config "
-        f"{gone} is not here\n" + UNVERIFIED_HINT.format(config=gone)
+        f"{gone} is not here\n" + UNVERIFIED_HINT.format(planfile=planfile, config=gone)
     )
     assert emulator.requests == []
 
@@ -473,7 +473,7 @@ def test_a_saved_plan_whose_config_is_not_the_one_it_was_made_from_is_refused(
     assert_clean_failure(result)
     assert result.stderr == (
         f"Error: the saved plan cannot be verified, nothing was applied: {why}\n"
-        + UNVERIFIED_HINT.format(config=config)
+        + UNVERIFIED_HINT.format(planfile=planfile, config=config)
     )
     assert emulator.requests == []
 

@@ -8,7 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -135,6 +135,7 @@ def apply(
                         excludes=excludes,
                         unverified_ok=unverified_plan,
                         warn=lambda line: click.echo(escape(f"Warning: {line}"), err=True),
+                        planfile=planfile,
                     ),
                 )
                 plan, live, state = checked.plan, checked.live, checked.state
@@ -282,7 +283,19 @@ def _progress() -> Callable[[int, int, Outcome], None]:
 
 
 @contextmanager
-def _stop_on_signals(stop: Stop, abandon: threading.Event) -> Iterator[None]:
+def _on_signals(handler: Callable[[int, Any], None]) -> Iterator[None]:
+    """`handler` for SIGINT and SIGTERM while the block runs; the previous handlers after."""
+    import signal
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler_before in previous.items():
+            signal.signal(sig, handler_before)
+
+
+def _stop_on_signals(stop: Stop, abandon: threading.Event) -> AbstractContextManager[None]:
     """Ctrl-C, or SIGTERM (how CI cancels a job): the first starts no new request and ends every
     wait, for a read, a retry or the rate limit, and the requests in flight get a few seconds; a
     second one stops waiting for them, so that the report is on screen before CI's SIGKILL
@@ -297,16 +310,10 @@ def _stop_on_signals(stop: Stop, abandon: threading.Event) -> Iterator[None]:
         if not stop.set(signal.Signals(signum).name):
             abandon.set()
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return _on_signals(interrupt)
 
 
-@contextmanager
-def _ending_the_prompt(stop: Stop) -> Iterator[None]:
+def _ending_the_prompt(stop: Stop) -> AbstractContextManager[None]:
     """At the confirmation prompt a signal ends the prompt too: a flag cannot end a read from
     the terminal, and no thread primitive is waiting there to break."""
     import signal
@@ -315,9 +322,4 @@ def _ending_the_prompt(stop: Stop) -> Iterator[None]:
         stop.set(signal.Signals(signum).name)
         raise KeyboardInterrupt
 
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return _on_signals(interrupt)

@@ -80,20 +80,22 @@ def check_saved_plan(
     excludes: Sequence[str] = (),
     unverified_ok: bool = False,
     warn: Callable[[str], None] = _unsaid,
+    planfile: str = "PLANFILE",
 ) -> Checked:
     """The saved plan, limited by `targets` and `excludes`, once verified; RefusedError, with
     nothing written, when it cannot be. Verified means: the config at `config_path` (-c), else
     at the plan's own `config.path`, has the plan's fingerprint; planned afresh against Close
     now, it makes every change the file holds, exactly; and every number is its id and every
     `before` what Close has. A plan whose config cannot be found is refused, unless
-    `unverified_ok` (--unverified-plan): then `warn` is told what is skipped."""
+    `unverified_ok` (--unverified-plan): then `warn` is told what is skipped. `planfile` is the
+    path the hints name."""
     state, why = find_config(saved, config_path)
     if state is None and not unverified_ok:
         raise RefusedError(
             f"the saved plan cannot be verified, nothing was applied: {why}",
             hint="give the config the plan was made from, as it was reviewed: `numbersync apply "
-            f"PLANFILE -c {saved.config_path}` (or --unverified-plan to apply it without this "
-            "check)",
+            f"{shlex.quote(planfile)} -c {shlex.quote(saved.config_path)}` (or --unverified-plan "
+            "to apply it without this check)",
         )
     plan = _chosen(saved, targets, excludes)
     if state is None:
