@@ -134,16 +134,7 @@ def report_document(
     }
 
 
-def render_report_json(
-    report: ApplyReport,
-    plan: Plan,
-    *,
-    finished_at: str,
-    refused: str | None = None,
-    error: str | None = None,
-    planned: bool = True,
-) -> str:
-    document = report_document(
-        report, plan, finished_at=finished_at, refused=refused, error=error, planned=planned
-    )
+def render_report_json(report: ApplyReport, plan: Plan, **details: Any) -> str:
+    """report_document (`details`: its keyword arguments) as the JSON `--report` writes."""
+    document = report_document(report, plan, **details)
     return escape_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from click.testing import CliRunner, Result
 
@@ -53,3 +57,21 @@ def assert_schema_checks_agree(path: str) -> None:
     data = config._with_phone_texts(doc)
     thorough = next(iter(config._validator().iter_errors(data)), None) is None
     assert config.is_valid_quickly(data) == thorough, path
+
+
+H = TypeVar("H", bound=BaseHTTPRequestHandler)
+
+
+@contextmanager
+def fake_api(base: type[H], **attributes: Any) -> Iterator[tuple[str, type[H]]]:
+    """A fake REST API on 127.0.0.1: a fresh subclass of `base` with `attributes` of its own
+    (what it answers, what it was asked) served on a free port until the block ends; its URL
+    and the class."""
+    handler = type("Handler", (base,), attributes)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -13,15 +13,15 @@ import shlex
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 import pytest
 import yaml
+from helpers import fake_api
 
 from numbersync import __version__
 from numbersync.ci import jobs, reviewed
@@ -487,13 +487,18 @@ class FakeGitHubApi(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def github_api() -> Iterator[tuple[str, type[FakeGitHubApi]]]:
-    handler = type("Handler", (FakeGitHubApi,), {"routes": {}, "requests": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
+    with fake_api(FakeGitHubApi, routes={}, requests=[]) as served:
+        yield served
+
+
+def pull_request_7_routes() -> dict[str, Any]:
+    """GitHub's answers for pull request 7 with no plan comment and no labels yet."""
+    return {
+        "GET /repos/acme/phones/issues/7/comments": [],
+        "POST /repos/acme/phones/issues/7/comments": {"id": 1},
+        "GET /repos/acme/phones/issues/7/labels": [],
+        "POST /repos/acme/phones/issues/7/labels": [],
+    }
 
 
 def run_action(
@@ -557,12 +562,7 @@ def test_the_pull_request_workflow_runs_the_action_against_the_emulator(
 ) -> None:
     api, handler = github_api
     shutil.copy(REPO / "examples" / "numbers.yaml", tmp_path / "numbers.yaml")
-    handler.routes = {
-        "GET /repos/acme/phones/issues/7/comments": [],
-        "POST /repos/acme/phones/issues/7/comments": {"id": 1},
-        "GET /repos/acme/phones/issues/7/labels": [],
-        "POST /repos/acme/phones/issues/7/labels": [],
-    }
+    handler.routes = pull_request_7_routes()
     event = {"name": "pull_request", "pull_request": {"number": 7}}
 
     result, outputs = run_action(tmp_path, emulator, api, GITHUB / "numbersync-plan.yml", event)
@@ -814,13 +814,8 @@ class FakeGitLab(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def gitlab() -> Iterator[tuple[str, type[FakeGitLab]]]:
-    handler = type("Handler", (FakeGitLab,), {"notes": [], "requests": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/api/v4", handler
-    server.shutdown()
-    server.server_close()
+    with fake_api(FakeGitLab, notes=[], requests=[]) as (url, handler):
+        yield f"{url}/api/v4", handler
 
 
 def test_gitlab_merge_request_plan_posts_then_updates_one_note(
@@ -917,12 +912,7 @@ def test_a_plan_apply_would_refuse_is_labelled_and_said_in_the_outputs(
     # 3 of the 5 managed numbers change: over 30% once the rail applies from 0 managed numbers.
     config = (REPO / "examples" / "numbers.yaml").read_text() + "safety:\n  min_managed: 0\n"
     (tmp_path / "numbers.yaml").write_text(config)
-    handler.routes = {
-        "GET /repos/acme/phones/issues/7/comments": [],
-        "POST /repos/acme/phones/issues/7/comments": {"id": 1},
-        "GET /repos/acme/phones/issues/7/labels": [],
-        "POST /repos/acme/phones/issues/7/labels": [],
-    }
+    handler.routes = pull_request_7_routes()
     event = {"name": "pull_request", "pull_request": {"number": 7}}
 
     result, outputs = run_action(tmp_path, emulator, api, GITHUB / "numbersync-plan.yml", event)

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import cli
+from helpers import cli, fake_api
 from test_ci_recipes import Runner, gitlab_jobs, runner
 
 from numbersync import config
@@ -115,13 +114,8 @@ class GitLabApi(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def gitlab_api() -> Iterator[tuple[str, type[GitLabApi]]]:
-    handler = type("Handler", (GitLabApi,), {"routes": {}, "requests": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
+    with fake_api(GitLabApi, routes={}, requests=[]) as served:
+        yield served
 
 
 def gitlab_job(
