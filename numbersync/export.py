@@ -380,28 +380,6 @@ def _below(schema: str | None, name: str) -> str | None:
     return os.path.normpath("../" * depth + schema).replace(os.sep, "/") if depth else schema
 
 
-def export_yaml(
-    numbers: Iterable[LiveNumber],
-    directory: Directory,
-    *,
-    source: str,
-    when: str,
-    schema: str | None = None,
-) -> str:
-    return Export(numbers, directory).yaml(source=source, when=when, schema=schema)
-
-
-def export_tree(
-    numbers: Iterable[LiveNumber],
-    directory: Directory,
-    *,
-    source: str,
-    when: str,
-    schema: str | None = None,
-) -> dict[str, str]:
-    return Export(numbers, directory).tree(source=source, when=when, schema=schema)
-
-
 def _number(live: LiveNumber) -> str:
     return live.number
 

@@ -22,7 +22,7 @@ from numbersync.close import CloseClient, Settings
 from numbersync.close import client as client_module
 from numbersync.errors import Abandoned, ApiError
 from numbersync.fetch import fetch_everything
-from numbersync.models import MANAGED_FIELDS, Group, Me, Membership, User
+from numbersync.models import MANAGED_FIELDS, Group, Me, Membership
 from numbersync.stopping import Stop
 
 KEY = "api_test.key0000"
@@ -260,14 +260,6 @@ def test_me_reads_each_membership(
         body["memberships"] = memberships
     me = make_client(Recorder(httpx.Response(200, json=body))).me()
     assert me == Me("user_1", "me@example.com", expected)
-
-
-def test_a_user_is_read_by_id(make_client: Callable[..., CloseClient]) -> None:
-    answer = {"id": "user_gone", "email": "gone@example.com", "organizations": []}
-    recorder = Recorder(httpx.Response(200, json=answer))
-    user = make_client(recorder).get_user("user_gone")
-    assert user == User("user_gone", "gone@example.com", "", frozenset())
-    assert recorder.requests[0].url.path == "/api/v1/user/user_gone/"
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from numbersync import config, render
 from numbersync.errors import InputError, UsageError
-from numbersync.export import _Entry, _file_stems, _shared_defaults, export_tree, file_safe
+from numbersync.export import Export, _Entry, _file_stems, _shared_defaults, file_safe
 from numbersync.live import Directory
 from numbersync.models import DesiredState, Group, LiveNumber, Safety, User
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, build_plan
@@ -583,7 +583,7 @@ def test_an_exported_tree_loads_and_each_number_keeps_its_values(tmp_path: Path)
         live("+16503334445", label="T", inbound_ring_duration=30, participant_groups=["group_t"]),
         live("+16503334446", label="U", inbound_ring_duration=60, participants=["user_a"]),
     ]
-    files = export_tree(numbers, directory, source="test", when="now")
+    files = Export(numbers, directory).tree(source="test", when="now")
     assert list(files) == ["numbersync.yaml", "sales-2.yaml", "sales.yaml", "unassigned.yaml"]
     for name, text in files.items():
         (tmp_path / name).write_text(text)

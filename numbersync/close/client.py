@@ -151,10 +151,6 @@ class CloseClient:
         """The users of every organization the caller belongs to (Close's /user/)."""
         return [_user(item) for item in self._list("/user/", {})]
 
-    def get_user(self, user_id: str) -> User:
-        """One user by id; Close answers this for former members too."""
-        return _user(self._object("GET", f"/user/{quote(user_id, safe='')}/"))
-
     def list_groups(self) -> list[Group]:
         # The group list takes only `_fields` (no paging parameters are documented), so one
         # request; if a server ever says has_more, we follow it with _skip like other lists.

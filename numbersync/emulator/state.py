@@ -546,15 +546,8 @@ class State:
             return user
         return None
 
-    def user_by_email(self, email: str) -> User | None:
-        wanted = email.casefold()
-        return next((u for u in self.users if u.email.casefold() == wanted), None)
-
     def group(self, group_id: str) -> Group | None:
         return self._groups.get(group_id)
-
-    def group_by_name(self, name: str) -> Group | None:
-        return next((g for g in self.groups if g.name == name), None)
 
     def credential(self, kind: Literal["key", "token"], secret: str) -> Credential | None:
         return self._secrets.get((kind, secret))
@@ -573,11 +566,6 @@ class State:
         with self._lock:
             obj = self._numbers.get(number_id)
             return None if obj is None else _copy(obj)
-
-    def number_by_e164(self, number: str) -> dict[str, Any] | None:
-        with self._lock:
-            number_id = self._by_number.get(number)
-            return None if number_id is None else _copy(self._numbers[number_id])
 
     def __len__(self) -> int:
         return len(self._numbers)
