@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import click
 
 from numbersync import __version__
+from numbersync.cli.options import verbose_option
 
 
 class _Command(NamedTuple):
@@ -68,27 +69,6 @@ class NumbersyncGroup(click.Group):
             exc.show()
             sys.exit(1)
         sys.exit(result if isinstance(result, int) else 0)
-
-
-def _set_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> None:
-    # Accepted before and after the command name; counts add up (`-v plan -v` is -vv).
-    root = ctx.find_root()
-    total = root.meta.get("numbersync.verbosity", 0) + value
-    root.meta["numbersync.verbosity"] = total
-    if value:
-        from numbersync.close import configure_logging
-
-        configure_logging(total)
-
-
-verbose_option = click.option(
-    "-v",
-    "--verbose",
-    count=True,
-    expose_value=False,
-    callback=_set_verbosity,
-    help="Log each API request to stderr (-vv: with rate-limit headers).",
-)
 
 
 @click.group(cls=NumbersyncGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,7 +7,6 @@ import os
 
 import click
 
-from numbersync.cli import verbose_option
 from numbersync.cli.common import (
     CLOSE_ENV,
     close_client,
@@ -17,6 +16,7 @@ from numbersync.cli.common import (
     reports_errors,
     say_warnings,
 )
+from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 

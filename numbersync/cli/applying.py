@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from numbersync.cli import verbose_option
 from numbersync.cli.common import (
     CLOSE_ENV,
     apply_concurrency_option,
@@ -30,6 +29,7 @@ from numbersync.cli.common import (
     timeout_option,
     within_timeout,
 )
+from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 if TYPE_CHECKING:

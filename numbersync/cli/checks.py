@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from numbersync.cli import verbose_option
 from numbersync.cli.common import (
     CLOSE_ENV,
     close_client,
@@ -17,6 +16,7 @@ from numbersync.cli.common import (
     reports_errors,
     resolve_config,
 )
+from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 if TYPE_CHECKING:

@@ -7,7 +7,6 @@ import sys
 
 import click
 
-from numbersync.cli import verbose_option
 from numbersync.cli.common import (
     CLOSE_ENV,
     close_client,
@@ -24,6 +23,7 @@ from numbersync.cli.common import (
     timeout_option,
     within_timeout,
 )
+from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 
