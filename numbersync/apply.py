@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from numbersync.errors import Abandoned, ApiError, Diagnostic, RefusedError
+from numbersync.errors import Abandoned, ApiError, Diagnostic, RefusedError, json_path
 from numbersync.models import (
     DEFAULT_CONCURRENCY,
     DesiredState,
@@ -21,7 +21,6 @@ from numbersync.models import (
 )
 from numbersync.plan import NumberChange, Plan, drifted, mismatched, shown
 from numbersync.stopping import TIMEOUT, Stop
-from numbersync.yamlsource import json_path
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient

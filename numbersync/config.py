@@ -19,7 +19,16 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from numbersync import phone
-from numbersync.errors import Diagnostic, Findings, InputError, Position, UsageError
+from numbersync.errors import (
+    Diagnostic,
+    Findings,
+    InputError,
+    Path,
+    Position,
+    UsageError,
+    json_path,
+)
+from numbersync.files import UnreadableError, read_file
 from numbersync.models import (
     MANAGED_FIELDS,
     SET_FIELDS,
@@ -31,7 +40,7 @@ from numbersync.models import (
     Value,
 )
 from numbersync.resources import shipped_text
-from numbersync.yamlsource import Document, Path, UnreadableError, json_path, parse, read_file
+from numbersync.yamlsource import Document, parse
 
 ROOT_FILE = "numbersync.yaml"  # in a directory: version, defaults and safety for the whole tree
 YAML_SUFFIXES = (".yaml", ".yml")

@@ -172,3 +172,21 @@ class TimedOut(NumbersyncError):
 
 class RefusedError(NumbersyncError):
     """numbersync refuses to go on: an unsafe plan without --force, a stale plan, no consent."""
+
+
+# Where a value sits in a document: keys and list indexes from the root.
+Path = tuple[str | int, ...]
+
+
+def json_path(path: Path) -> str:
+    """`$.numbers["+16503334444"].participants[0]`, as check-jsonschema prints paths."""
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.isidentifier():
+            out += f".{part}"
+        else:
+            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
+            out += f'["{escaped}"]'
+    return out

@@ -8,12 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from numbersync import phone
-from numbersync.errors import Diagnostic, InputError, Position, UsageError
+from numbersync.errors import Diagnostic, InputError, Position, UsageError, json_path
 from numbersync.escape import escape
 from numbersync.live import normalise_live
 from numbersync.models import MANAGED_FIELDS, DesiredNumber, DesiredState, Layer, LiveNumber, Value
 from numbersync.render import value_text
-from numbersync.yamlsource import json_path
 
 LAYERS: dict[Layer, str] = {
     "number": "the number itself",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
 from numbersync import phone
-from numbersync.errors import Diagnostic, InputError, UsageError
+from numbersync.errors import Diagnostic, InputError, UsageError, json_path
 from numbersync.live import (
     Directory,
     effective_live_fields,
@@ -38,7 +38,6 @@ from numbersync.models import (
     Value,
     Verdict,
 )
-from numbersync.yamlsource import json_path
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
 # The permission's string in a real Close role record; the check also takes any other string

@@ -8,7 +8,6 @@ this reader refuses both, and oversized or non-UTF-8 files, reporting each probl
 from __future__ import annotations
 
 import gc
-import os
 from dataclasses import dataclass
 from operator import countOf
 from typing import Any
@@ -27,9 +26,8 @@ from yaml.events import (
     StreamStartEvent,
 )
 
-from numbersync.errors import Diagnostic, InputError, Position, UsageError
+from numbersync.errors import Diagnostic, InputError, Path, Position, json_path
 
-MAX_FILE_BYTES = 10 * 1024 * 1024
 # Aliases are handy (a shared participants list), but a "billion laughs" document expands to
 # billions of nodes from a few lines: refuse once aliases alone have produced this many nodes.
 MAX_ALIAS_NODES = 100_000
@@ -37,7 +35,6 @@ MAX_ALIAS_NODES = 100_000
 # 1,000, enough to exhaust Python's recursion limit in the builder below.
 MAX_DEPTH = 50
 
-Path = tuple[str | int, ...]
 LineCol = tuple[int, int]  # 1-based; a Position is made only for the few that get reported
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -84,57 +81,6 @@ class Document:
         while path not in self.values and path:
             path = path[:-1]
         return Position(self.file, *self.values.get(path, (1, 1)))
-
-
-def json_path(path: Path) -> str:
-    """`$.numbers["+16503334444"].participants[0]`, as check-jsonschema prints paths."""
-    out = "$"
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.isidentifier():
-            out += f".{part}"
-        else:
-            escaped = part.replace("\\", "\\\\").replace('"', '\\"')
-            out += f'["{escaped}"]'
-    return out
-
-
-class UnreadableError(UsageError):
-    """A file that cannot be read; `reason` says why without naming the file."""
-
-    def __init__(self, message: str, reason: str, hint: str | None = None) -> None:
-        super().__init__(message, hint)
-        self.reason = reason
-
-
-def read_file(path: str, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The file's bytes, or an UnreadableError saying plainly why it cannot be read (one over
-    `limit` bytes too: a pipe or a device may never end)."""
-    try:
-        if os.path.isdir(path):
-            reason = "a directory, not a YAML file"
-            raise UnreadableError(f"{path} is {reason}", reason, "pass a file with -c FILE")
-        with open(path, "rb") as handle:
-            # Read in chunks rather than read(MAX + 1), which allocates the whole limit up front,
-            # and count what arrives: a pipe or a device has no size to check beforehand.
-            data = bytearray()
-            while chunk := handle.read(1 << 16):
-                data += chunk
-                if len(data) > limit:
-                    size = max(os.fstat(handle.fileno()).st_size, len(data))
-                    too_big = f"{size:,} bytes; numbersync reads files up to {limit:,} bytes"
-                    raise UnreadableError(f"{path} is {too_big}", f"the file is {too_big}")
-            return bytes(data)
-    except FileNotFoundError:
-        raise UnreadableError(
-            f"{path}: no such file", "no such file", "pass the desired-state file with -c FILE"
-        ) from None
-    except PermissionError:
-        raise UnreadableError(f"{path}: permission denied", "permission denied") from None
-    except OSError as exc:
-        reason = f"cannot read the file ({exc.strerror})"
-        raise UnreadableError(f"{path}: {reason}", reason) from None
 
 
 def parse(file: str, raw: bytes) -> Document:

@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 from numbersync import config
 from numbersync.cli import main
 from numbersync.errors import InputError, UsageError
-from numbersync.yamlsource import parse, read_file
+from numbersync.files import read_file
+from numbersync.yamlsource import parse
 
 if TYPE_CHECKING:
     from numbersync.emulator import Emulator

@@ -15,7 +15,7 @@ from helpers import assert_schema_checks_agree
 from numbersync import config
 from numbersync.cli import main
 from numbersync.errors import InputError, UsageError
-from numbersync.yamlsource import MAX_FILE_BYTES
+from numbersync.files import MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
 INVALID = ROOT / "tests" / "data" / "invalid"

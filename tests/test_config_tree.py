@@ -14,11 +14,11 @@ import pytest
 from numbersync import config, render
 from numbersync.errors import InputError, UsageError
 from numbersync.export import Export, _Entry, _file_stems, _shared_defaults, file_safe
+from numbersync.files import MAX_FILE_BYTES
 from numbersync.live import Directory
 from numbersync.models import DesiredState, Group, LiveNumber, Safety, User
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, build_plan
 from numbersync.savedplan.read import read_plan
-from numbersync.yamlsource import MAX_FILE_BYTES
 
 ROOT = "version: 1\ndefaults:\n  inbound_ring_duration: 30\n  press_1_to_accept: false\n"
 SALES = (

@@ -16,8 +16,10 @@ from click.testing import CliRunner
 from helpers import cli
 from test_render import plans
 
-from numbersync import render, yamlsource
+from numbersync import render
 from numbersync.cli import main
+from numbersync.errors import json_path
+from numbersync.files import MAX_FILE_BYTES
 from numbersync.models import MANAGED_FIELDS
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan
 from numbersync.savedplan import read, write
@@ -40,7 +42,7 @@ def validators_agree(document: Any) -> list[str]:
     quick = read._quick_failure(document) is None
     thorough = next(iter(read._validator().iter_errors(document)), None) is None
     assert quick == thorough
-    return [f"{yamlsource.json_path(p)}: {m}" for p, m in read.schema_problems(document)]
+    return [f"{json_path(p)}: {m}" for p, m in read.schema_problems(document)]
 
 
 # --- the schema describes what write.plan_document writes --------------------------------------------
@@ -115,7 +117,7 @@ def test_a_plan_over_the_yaml_readers_limit_reads_back_whole(tmp_path: Path) -> 
     plan = big_plan(2_000, 2_000)
     path = tmp_path / "plan.json"
     path.write_text(render.render_json(plan))
-    assert path.stat().st_size > yamlsource.MAX_FILE_BYTES  # 10 MiB, what the YAML reader takes
+    assert path.stat().st_size > MAX_FILE_BYTES  # 10 MiB, what the YAML reader takes
 
     saved = read.read_plan(str(path))
 

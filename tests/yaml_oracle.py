@@ -10,16 +10,14 @@ from typing import Any
 
 import yaml
 
-from numbersync.errors import Diagnostic, InputError, Position
+from numbersync.errors import Diagnostic, InputError, Path, Position, json_path
 from numbersync.yamlsource import (
     MAX_ALIAS_NODES,
     MAX_DEPTH,
     Document,
     LineCol,
-    Path,
     _decode,
     _syntax_diagnostic,
-    json_path,
 )
 
 # The loader the reader under test uses; test_yamlsource swaps both for the pure-Python one.

@@ -241,7 +241,7 @@ def gitlab_note(body_file: str, new: bool, iid: int | None, mr_file: str | None)
     from numbersync.ci.gitlab import GitLab, upsert_note
     from numbersync.errors import UsageError
     from numbersync.escape import escape
-    from numbersync.yamlsource import read_file
+    from numbersync.files import read_file
 
     if mr_file:
         text = read_file(mr_file).decode("ascii", errors="replace").strip()

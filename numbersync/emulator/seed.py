@@ -41,9 +41,10 @@ from numbersync.emulator.state import (
     parse_iso,
     validate_fields,
 )
-from numbersync.errors import Diagnostic, InputError, Position, UsageError
+from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError, json_path
+from numbersync.files import UnreadableError, read_file
 from numbersync.resources import shipped_text
-from numbersync.yamlsource import Document, Path, UnreadableError, json_path, parse, read_file
+from numbersync.yamlsource import Document, parse
 
 DEFAULT_SEED_NAME = "default_seed.yaml"
 SeedSource = Mapping[str, Any] | str | os.PathLike[str] | None

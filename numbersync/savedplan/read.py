@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from numbersync.errors import Diagnostic, InputError, Position, UsageError
+from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError, json_path
 from numbersync.escape import escape
+from numbersync.files import UnreadableError, read_file
 from numbersync.models import SET_FIELDS, Safety, Verdict
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
 from numbersync.resources import shipped_text
 from numbersync.savedplan.write import FORMAT_VERSION
-from numbersync.yamlsource import Path, UnreadableError, json_path, read_file
 
 # A plan grows with what it changes, not with the config: one changed field on each of 100,000
 # numbers makes 36 MB, every field of them 350 MB (measured). 1 GiB holds that with room for long
