@@ -20,8 +20,9 @@ from numbersync.errors import UsageError
 from numbersync.loopback import is_loopback
 
 
-def parse_rate_limit(text: str) -> tuple[int, float]:
-    """Parse "N/S" (N requests per S seconds) into (N, S); raises UsageError when malformed."""
+def parse_rate_option(text: str) -> tuple[int, float]:
+    """The `--rate-limit N/S` option (N requests per S seconds) as (N, S); UsageError when
+    malformed. (Close's `RateLimit` header is read by close.ratelimit.parse_rate_limit.)"""
     count, slash, seconds = text.partition("/")
     try:
         limit, window = int(count), float(seconds)
@@ -69,7 +70,7 @@ def serve(
         raise UsageError(f"invalid fault settings: {exc}") from None
     rate_limits = RateLimits.from_mapping(data.get("rate_limits") or {})
     if rate_limit is not None:
-        rate_limits.limit, rate_limits.window = parse_rate_limit(rate_limit)
+        rate_limits.limit, rate_limits.window = parse_rate_option(rate_limit)
 
     def log_request(entry: RecordedRequest) -> None:
         query = "&".join(f"{k}={v}" for k, v in entry.query.items())
