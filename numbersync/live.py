@@ -14,10 +14,12 @@ from numbersync.models import DEFAULT_RING_DURATION, SET_FIELDS, Group, LiveNumb
 
 @dataclass(frozen=True)
 class Directory:
-    """Users and groups of the organization, when the file needed them (emails or names)."""
+    """Users and groups of the organization, when the file needed them (emails or names), and
+    the members (user ids) of the groups whose members were read, by group id."""
 
     users: tuple[User, ...] | None = None
     groups: tuple[Group, ...] | None = None
+    members: Mapping[str, tuple[str, ...]] | None = None
 
 
 def normalise_live(name: str, value: Value, raw: Mapping[str, Any] | None = None) -> Value:

@@ -197,6 +197,70 @@ class Group:
 
 
 @dataclass(frozen=True)
+class DesiredGroup:
+    """One group of the file's `groups:` mapping: its key (a group name or a `group_...` id) and
+    the members the file wants, as written (emails or user ids, file order, no duplicates).
+    `positions` maps "" (the key), "members" and "members[i]" (i: the item's index in the file)."""
+
+    key: str
+    members: tuple[str, ...]
+    positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
+    file: str = ""
+
+    @property
+    def position(self) -> Position:
+        return self.positions[""]
+
+
+@dataclass(frozen=True)
+class MemberChange:
+    """One membership change: `POST /group/{id}/member/` with the user id (add), or
+    `DELETE /group/{id}/member/{user_id}/` (remove). Both are idempotent in Close."""
+
+    group_id: str
+    group: str  # the group's name, for display
+    user_id: str
+    action: Literal["add", "remove"]
+    file: str = ""  # the config file the group is written in
+    key: str = ""  # the group's key in that file
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    """The membership of one managed group: `before` as Close has it, `after` as the file wants
+    it (user ids; `after` in file order). `numbers` are the managed numbers (E.164) whose ringing
+    the change alters."""
+
+    id: str
+    name: str
+    key: str
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    file: str = ""
+    numbers: tuple[str, ...] = ()
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        before = set(self.before)
+        return tuple(u for u in self.after if u not in before)
+
+    @property
+    def removed(self) -> tuple[str, ...]:
+        after = set(self.after)
+        return tuple(u for u in self.before if u not in after)
+
+    @property
+    def ops(self) -> tuple[MemberChange, ...]:
+        """The requests that apply it: removals first, so that a failure part-way never leaves
+        the group ringing someone the file dropped together with someone it added."""
+        removes = (
+            MemberChange(self.id, self.name, u, "remove", self.file, self.key) for u in self.removed
+        )
+        adds = (MemberChange(self.id, self.name, u, "add", self.file, self.key) for u in self.added)
+        return (*removes, *adds)
+
+
+@dataclass(frozen=True)
 class Membership:
     """The caller's role in one organization. `permissions` is None when /me/ does not list them;
     `role_permissions` are those `GET /role/{id}/` lists for the role, None when it was not read

@@ -30,6 +30,7 @@ from numbersync.models import (
     DesiredNumber,
     DesiredState,
     Group,
+    GroupChange,
     LiveNumber,
     Me,
     Membership,
@@ -151,6 +152,8 @@ class Plan:
     untargeted: int = 0
     # What apply will make of it (safety.judge); None until judged, and in plans saved before.
     verdict: Verdict | None = None
+    # The managed groups whose membership changes, in file order then by name.
+    groups: tuple[GroupChange, ...] = ()
 
     @property
     def managed(self) -> int:
