@@ -779,3 +779,16 @@ def test_a_permission_refusal_reads_the_same_as_403_or_400(
     assert error.detail == 'not allowed: You need the "Manage Team Phone Numbers" permission.'
     assert error.hint is not None and "Manage Team Phone Numbers permission" in error.hint
     assert error.field_errors == {}
+
+
+def test_group_members_are_read_one_group_at_a_time(
+    make_client: Callable[..., CloseClient],
+) -> None:
+    body = {"id": "group_1", "members": [{"user_id": "user_a"}, {"user_id": "user_b"}]}
+    recorder = Recorder(httpx.Response(200, json=body))
+    assert make_client(recorder).group_members("group_1") == ("user_a", "user_b")
+    assert recorder.requests[0].url.path == "/api/v1/group/group_1/"
+    assert dict(recorder.requests[0].url.params) == {"_fields": "id,members"}
+
+    with pytest.raises(ApiError, match="no list of members"):
+        make_client(Recorder(httpx.Response(200, json={"id": "group_1"}))).group_members("g")

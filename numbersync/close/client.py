@@ -164,6 +164,16 @@ class CloseClient:
             for item in items
         ]
 
+    def group_members(self, group_id: str) -> tuple[str, ...]:
+        """The user ids of a group's members (`GET /group/{id}/?_fields=id,members`: the list of
+        groups does not carry them)."""
+        path = f"/group/{quote(group_id, safe='')}/"
+        body = self._retrier.call("GET", path, params={"_fields": "id,members"})
+        members = body.get("members") if isinstance(body, dict) else None
+        if not isinstance(members, list):
+            raise ApiError("GET", path, 200, "the response has no list of members", reached=False)
+        return tuple(str(m["user_id"]) for m in members if isinstance(m, dict) and m.get("user_id"))
+
     def me(self) -> Me:
         body = self._object("GET", "/me/")
         memberships = body.get("memberships")
