@@ -367,6 +367,13 @@ class _Builder:
             message = getattr(exc, "problem", None) or str(exc)
             self.errors.append(Diagnostic(self._position(i), json_path(path), message))
             return None
+        except (ValueError, OverflowError) as exc:
+            # A text the resolver takes for a date or time that is none (2027-02-30): the
+            # constructor raises what `datetime` does, not a YAMLError.
+            kind = tag.rsplit(":", 1)[-1]
+            message = f"{text!r} is not a valid {kind} ({exc}); quote it to mean the text"
+            self.errors.append(Diagnostic(self._position(i), json_path(path), message))
+            return None
         if pure:
             self._constructed[(tag, text)] = value
         return value

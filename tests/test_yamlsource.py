@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_fuzz import SPECIAL, dump, mutated_texts, valid_documents
 
-from numbersync import yamlsource
+from numbersync import config, yamlsource
 from numbersync.errors import InputError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -542,3 +542,14 @@ def test_reading_leaves_the_cyclic_collector_as_it_found_it(raw: bytes) -> None:
             assert gc.isenabled() == enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_a_date_that_does_not_exist_is_an_error_at_its_position(tmp_path: Path) -> None:
+    path = tmp_path / "numbers.yaml"
+    path.write_text('version: 1\nnumbers:\n  "+16503334444":\n    label: 2027-02-30\n')
+    with pytest.raises(InputError) as caught:
+        config.load(str(path))
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f"{path}:4:12: $.numbers[\"+16503334444\"].label: '2027-02-30' is not a valid timestamp "
+        "(day is out of range for month); quote it to mean the text"
+    ]
