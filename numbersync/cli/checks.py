@@ -42,7 +42,7 @@ def validate(config_path: str | None, output_format: str) -> None:
 
     config_path = resolve_config(config_path)
     state = config.load(config_path)
-    count = len(state.numbers)
+    count, groups = len(state.numbers), len(state.groups)
     if output_format == "json":
         # CI compares the fingerprint with a saved plan's `config.fingerprint` to know whether the
         # plan was made from exactly this config. Errors still go to stderr, with exit 1.
@@ -51,7 +51,10 @@ def validate(config_path: str | None, output_format: str) -> None:
     else:
         files = len(state.files)
         where = f" in {files} file{'s' if files != 1 else ''}" if os.path.isdir(config_path) else ""
-        click.echo(f"OK: {count} number{'s' if count != 1 else ''}{where}")
+        # Groups are named only when the config manages some, so that a file of numbers alone
+        # reads as it always has.
+        also = f", {groups} group{'s' if groups != 1 else ''}" if groups else ""
+        click.echo(f"OK: {count} number{'s' if count != 1 else ''}{also}{where}")
 
 
 @click.command(epilog=epilog(f"with --live: {CLOSE_ENV}", "0 success; 1 an error"))
