@@ -211,7 +211,7 @@ def test_explain_live_a_group_shows_the_members_close_has(
 
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1:3] == [
-        "  field    set at                value" + " " * 39 + "  Close has",
+        "  field    set at                value" + " " * 38 + "  Close has",
         '  members  numbers/teams.yaml:5  ["erin@acme.example", "carol@acme.example"]  '
         '["user_bob00000000000000000000000000000000000000", '
         '"user_erin0000000000000000000000000000000000000"]',
