@@ -183,12 +183,6 @@ class _Names:
         self.reasons[group_id] = str(reason)
         return group_id
 
-    def exportable(self, group_id: str, organization: str | None) -> bool:
-        """Whether the file can manage the group's members: a group of the numbers'
-        organization (one the group list shows)."""
-        group = self.groups.get(group_id)
-        return group is not None and organization in (None, group.organization_id)
-
     def file_name(self, group_id: str) -> str:
         """The group's name even when it is ambiguous: file names only need to be told apart."""
         group = self.groups.get(group_id)
@@ -339,13 +333,17 @@ def groups_to_write(
     their organization), or `every` group the account lists; each once, in the order found."""
     if every:
         return tuple(dict.fromkeys(group.id for group in directory.groups or ()))
-    names = _Names(directory)
+    known = {group.id: group for group in directory.groups or ()}
     used: dict[str, None] = {}
     for live in numbers:
         if live.type == _EXTERNAL:
             continue  # its groups are not written: Close does not ring it
+        # As _Names.group: a group the list does not show, or of another organization, is none
+        # the file can manage.
+        mine = (None, live.organization_id) if live.organization_id else None
         for group_id in normalise_live("participant_groups", live.fields.get("participant_groups")):
-            if names.exportable(group_id, live.organization_id):
+            group = known.get(group_id)
+            if group is not None and (mine is None or group.organization_id in mine):
                 used[group_id] = None
     return tuple(used)
 
