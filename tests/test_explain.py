@@ -229,7 +229,8 @@ def test_explain_live_a_group_close_does_not_have(emulator: Emulator, in_tree: P
 
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        "numbers/teams.yaml:3:3: $.groups.Suport: group 'Suport' is not in the Close account\n"
+        "numbers/teams.yaml:3:3: $.groups.Suport: group 'Suport' is not in the Close account "
+        "(did you mean 'Support'?)\n"
         "Error: 1 error found\n"
     )
 
