@@ -270,6 +270,12 @@ def _entry(live: LiveNumber, names: _Names, me: Me | None) -> _Entry:
 # --- writing --------------------------------------------------------------------------------------
 
 
+def _why(items: Iterable[str], reasons: Mapping[str, str]) -> str:
+    """A comment for the end of a list's line: why each id in it is not written as a name."""
+    said = [f"{_escaped(item, strict=False)}: {reasons[item]}" for item in items if item in reasons]
+    return f"  # {'; '.join(said)}" if said else ""
+
+
 def _setting_lines(
     settings: Mapping[str, Value], indent: str, reasons: Mapping[str, str]
 ) -> list[str]:
@@ -278,11 +284,7 @@ def _setting_lines(
         if name not in SET_FIELDS:
             lines.append(f"{indent}{name}: {_scalar(value)}")
             continue
-        said = [
-            f"{_escaped(item, strict=False)}: {reasons[item]}" for item in value if item in reasons
-        ]
-        comment = f"  # {'; '.join(said)}" if said else ""
-        lines.append(f"{indent}{name}: {_flow(value)}{comment}")
+        lines.append(f"{indent}{name}: {_flow(value)}{_why(value, reasons)}")
     return lines
 
 
@@ -318,11 +320,7 @@ def _groups_lines(
         lines.append(f"  {yaml_string(key)}:")
         if key in names.reasons:
             lines.append(f"    # {names.reasons[key]}")
-        said = [
-            f"{_escaped(p, strict=False)}: {names.reasons[p]}" for p in people if p in names.reasons
-        ]
-        comment = f"  # {'; '.join(said)}" if said else ""
-        lines.append(f"    members: {_flow(people)}{comment}")
+        lines.append(f"    members: {_flow(people)}{_why(people, names.reasons)}")
     return lines
 
 
