@@ -5,7 +5,8 @@ advisory permission check."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,26 @@ def fetch_everything(client: CloseClient) -> Account:
         lambda: _advisory_me(client),
     )
     return Account(tuple(numbers), Directory(users=users, groups=groups), me)
+
+
+def fetch_members(client: CloseClient, group_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The member ids of each of `group_ids` (one GET each, the list of groups does not carry
+    them), read `client.concurrency` at a time through the client's pacer."""
+    pending = iter(group_ids)
+    taking = threading.Lock()
+    found: dict[str, tuple[str, ...]] = {}
+
+    def read_some() -> None:
+        while True:
+            with taking:
+                group_id = next(pending, None)
+            if group_id is None:
+                return
+            found[group_id] = client.group_members(group_id)
+
+    readers = min(max(1, client.concurrency), len(group_ids))
+    _together(client, *[read_some] * readers)
+    return {group_id: found[group_id] for group_id in group_ids}
 
 
 def fetch_numbers(client: CloseClient, managed: Iterable[str], expect: int) -> list[LiveNumber]:
