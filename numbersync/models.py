@@ -154,6 +154,7 @@ class DesiredState:
     fingerprint: str = ""  # sha256 of the file's bytes (of every path and bytes, for a directory)
     files: tuple[str, ...] = ()
     root: str | None = None
+    groups: tuple[DesiredGroup, ...] = ()
 
 
 @dataclass(frozen=True)

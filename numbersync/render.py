@@ -17,10 +17,12 @@ from numbersync.models import SET_FIELDS
 from numbersync.plan import NumberChange, Plan
 from numbersync.safety import owner_name, refused_by_close
 from numbersync.savedplan.write import plan_document
+from numbersync.unmanaged import NoLongerManaged, shown_keeps
 
 MARKDOWN_MARKER = "<!-- numbersync-plan -->"
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_TABLE_ROWS = 50
+MARKDOWN_RELEASED_ROWS = 100  # lines of what --base lets go, before "and N more"
 _NOTICE_ROOM = 100  # the line that says how much a cut left out
 
 Style = Callable[[str, str], str]
@@ -111,6 +113,34 @@ def last_changed(change: NumberChange) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def released_line(plan: Plan, item: NoLongerManaged) -> str:
+    """`no longer managed: +1 650-333-4445 voicemail_greeting_url (Close keeps "https://…")`
+    (unescaped: each renderer escapes it for its context)."""
+    if item.kind == "group":
+        keeps = shown_keeps(item, plan.emails, plan.group_names)
+        what = "its members" if keeps is None else json.dumps(keeps, ensure_ascii=False)
+        name = json.dumps(item.name, ensure_ascii=False)
+        return f"no longer managed: group {name} members (Close keeps {what})"
+    number = phone.display(item.name)
+    if item.kind == "number":
+        label = f" {json.dumps(item.label, ensure_ascii=False)}" if item.label else ""
+        return f"no longer managed: {number}{label} (the whole number; Close keeps its settings)"
+    keeps = json.dumps(shown_keeps(item, plan.emails, plan.group_names), ensure_ascii=False)
+    return f"no longer managed: {number} {item.field} (Close keeps {keeps})"
+
+
+def released_heading(plan: Plan) -> str | None:
+    """The line over what --base lets go; None without --base."""
+    if plan.base is None:
+        return None
+    if not plan.no_longer_managed:
+        return f"Compared with the base {plan.base}, the config stops managing nothing."
+    return (
+        f"Compared with the base {plan.base}, the config no longer manages these; Close keeps "
+        "them as they are:"
+    )
+
+
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
@@ -188,6 +218,11 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
             label = f" {value_text(number.label)}" if number.label else ""
             out.append(f"    {escape(phone.display(number.number))}{label}")
         out.append("")
+    heading = released_heading(plan)
+    if heading is not None:
+        out.append(escape(heading))
+        out.extend(f"  {escape(released_line(plan, item))}" for item in plan.no_longer_managed)
+        out.append("")
     for warning in plan.warnings:
         out.append(style(f"Warning: {escape(warning)}", "warn"))
     if plan.warnings:
@@ -222,6 +257,7 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for warning in plan.warnings:
         head.append(f"> **Warning:** {markdown_cell(warning)}")
         head.append("")
+    head += _markdown_released(plan)
     if _by_file(plan):
         return _markdown_by_file(plan, head, limit)
     if not plan.has_changes:
@@ -231,6 +267,23 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     opening, closing = _fold(details)
     body = _cut_middle(details, limit - len("\n".join(head + opening + closing)) - 200)
     return "\n".join(head + opening + body + closing)
+
+
+def _markdown_released(plan: Plan) -> list[str]:
+    """What --base lets go, above the changes: a deletion in the diff that changes nothing in
+    Close is what a reviewer most easily misreads."""
+    heading = released_heading(plan)
+    if heading is None:
+        return []
+    items = plan.no_longer_managed
+    lines = [f"**{markdown_cell(heading)}**", ""]
+    lines += [
+        f"- {markdown_cell(released_line(plan, item))}" for item in items[:MARKDOWN_RELEASED_ROWS]
+    ]
+    hidden = len(items) - MARKDOWN_RELEASED_ROWS
+    if hidden > 0:
+        lines.append(f"- and {hidden} more; run `numbersync plan --base` for the full list")
+    return [*lines, ""] if items else lines
 
 
 def _markdown_verdict(plan: Plan) -> list[str]:
