@@ -116,17 +116,26 @@ def last_changed(change: NumberChange) -> str | None:
 def released_line(plan: Plan, item: NoLongerManaged) -> str:
     """`no longer managed: +1 650-333-4445 voicemail_greeting_url (Close keeps "https://…")`
     (unescaped: each renderer escapes it for its context)."""
-    if item.kind == "group":
-        keeps = shown_keeps(item, plan.emails, plan.group_names)
-        what = "its members" if keeps is None else json.dumps(keeps, ensure_ascii=False)
-        name = json.dumps(item.name, ensure_ascii=False)
-        return f"no longer managed: group {name} members (Close keeps {what})"
-    number = phone.display(item.name)
+    what, field, keeps = _released_parts(plan, item)
+    return f"no longer managed: {what}{' ' + field if field else ''} ({_kept(keeps)})"
+
+
+def _kept(keeps: str) -> str:
+    return keeps if keeps.startswith("the whole") else f"Close keeps {keeps}"
+
+
+def _released_parts(plan: Plan, item: NoLongerManaged) -> tuple[str, str, str]:
+    """What is let go, which field of it, and what Close keeps: a value as JSON, `its members`
+    (not read), or `the whole number; Close keeps its settings`."""
     if item.kind == "number":
         label = f" {json.dumps(item.label, ensure_ascii=False)}" if item.label else ""
-        return f"no longer managed: {number}{label} (the whole number; Close keeps its settings)"
-    keeps = json.dumps(shown_keeps(item, plan.emails, plan.group_names), ensure_ascii=False)
-    return f"no longer managed: {number} {item.field} (Close keeps {keeps})"
+        what = f"{phone.display(item.name)}{label}"
+        return what, "", "the whole number; Close keeps its settings"
+    keeps = shown_keeps(item, plan.emails, plan.group_names)
+    value = "its members" if keeps is None else json.dumps(keeps, ensure_ascii=False)
+    if item.kind == "group":
+        return f"group {json.dumps(item.name, ensure_ascii=False)}", item.field, value
+    return phone.display(item.name), item.field, value
 
 
 def released_heading(plan: Plan) -> str | None:
@@ -277,9 +286,14 @@ def _markdown_released(plan: Plan) -> list[str]:
         return []
     items = plan.no_longer_managed
     lines = [f"**{markdown_cell(heading)}**", ""]
-    lines += [
-        f"- {markdown_cell(released_line(plan, item))}" for item in items[:MARKDOWN_RELEASED_ROWS]
-    ]
+    for item in items[:MARKDOWN_RELEASED_ROWS]:
+        what, field, keeps = _released_parts(plan, item)
+        field = f" {markdown_cell(field, code=True)}" if field else ""
+        if keeps.startswith(("the whole", "its ")):
+            kept = markdown_cell(_kept(keeps))
+        else:
+            kept = f"Close keeps {markdown_cell(keeps, code=True)}"
+        lines.append(f"- no longer managed: {markdown_cell(what)}{field} ({kept})")
     hidden = len(items) - MARKDOWN_RELEASED_ROWS
     if hidden > 0:
         lines.append(f"- and {hidden} more; run `numbersync plan --base` for the full list")
