@@ -131,9 +131,10 @@ def _released_parts(plan: Plan, item: NoLongerManaged) -> tuple[str, str, str]:
         label = f" {json.dumps(item.label, ensure_ascii=False)}" if item.label else ""
         what = f"{phone.display(item.name)}{label}"
         return what, "", "the whole number; Close keeps its settings"
-    keeps = shown_keeps(item, plan.emails, plan.group_names)
-    value = "its members" if keeps is None else json.dumps(keeps, ensure_ascii=False)
+    value = json.dumps(shown_keeps(item, plan.emails, plan.group_names), ensure_ascii=False)
     if item.kind == "group":
+        # A group's members not read (no groups could be): said, not shown as null.
+        value = "its members" if item.keeps is None else value
         return f"group {json.dumps(item.name, ensure_ascii=False)}", item.field, value
     return phone.display(item.name), item.field, value
 
