@@ -588,3 +588,8 @@ def test_git_is_not_needed_for_a_path_base(
         "Hint: install git, or give the base as a path\n",
     )
     assert os.environ["PATH"] == str(tmp_path / "nothing")
+
+
+def test_the_readme_example_is_this_plan() -> None:
+    readme = (REPO / "README.md").read_text()
+    assert "\n".join([heading("origin/main"), *(f"  {line}" for line in LET_GO)]) in readme
