@@ -127,8 +127,8 @@ def test_what_is_let_go_is_no_change_for_the_detailed_exit_code(
     lists = [r for r in emulator.requests if r.path == "/phone_number/"]
     assert len(lists) == 1
     assert set(lists[0].query["_fields"].split(",")) == {
-        *"id,number,number_formatted,date_updated,organization_id,type,user_id".split(","),
-        *"label,participants,participant_groups,phone_numbers,voicemail_greeting_url".split(","),
+        *["id", "number", "number_formatted", "date_updated", "organization_id", "type", "user_id"],
+        *["label", "participants", "participant_groups", "phone_numbers", "voicemail_greeting_url"],
     }
     assert result.stdout == (
         f"{heading('HEAD')}\n"
