@@ -593,3 +593,21 @@ def test_git_is_not_needed_for_a_path_base(
 def test_the_readme_example_is_this_plan() -> None:
     readme = (REPO / "README.md").read_text()
     assert "\n".join([heading("origin/main"), *(f"  {line}" for line in LET_GO)]) in readme
+
+
+def test_a_saved_plan_with_a_malformed_base_is_refused(emulator: Emulator, repo: Path) -> None:
+    assert cli(emulator, "plan", "--base", "main", "--out", "plan.json").exit_code == 0
+    document = json.loads((repo / "plan.json").read_text())
+    document["base"]["no_longer_managed"][0]["kind"] = "everything"
+    document["base"]["no_longer_managed"][1]["keeps"] = {"not": "a value"}
+    (repo / "plan.json").write_text(json.dumps(document))
+
+    result = cli(emulator, "show", "plan.json")
+
+    assert result.exit_code == 1, result.output
+    assert result.stderr.splitlines()[:2] == [
+        "plan.json: $.base.no_longer_managed[0].kind: 'everything' is not one of ['number', "
+        "'field', 'group']",
+        "plan.json: $.base.no_longer_managed[1].keeps: must be a string or true or false or an "
+        "integer or null or a list, got an object",
+    ]
