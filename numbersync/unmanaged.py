@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from numbersync import phone
 from numbersync.live import Directory, effective_live_fields, normalise_live
 from numbersync.models import (
+    INBOUND_FIELDS,
     MANAGED_FIELDS,
     DesiredGroup,
     DesiredNumber,
@@ -114,6 +115,8 @@ def _numbers(
         have = effective_live_fields(current)
         for name in MANAGED_FIELDS:
             if name in before.fields and name not in after.fields:
+                if _never_applied(before, current, name):
+                    continue
                 keeps = have.get(name, normalise_live(name, None))
                 found.append(
                     NoLongerManaged("field", current.id, number, name, keeps, label, before.file)
@@ -121,6 +124,14 @@ def _numbers(
     order = {name: i for i, name in enumerate(MANAGED_FIELDS)}
     found.sort(key=lambda n: (n.name, n.kind != "number", order.get(n.field, -1)))
     return iter(found)
+
+
+def _never_applied(desired: DesiredNumber, current: LiveNumber, name: str) -> bool:
+    """An inbound setting an external number inherits from `defaults`: the plan never applies
+    it (Close uses such a number as caller ID only), so the base did not manage it there."""
+    return (
+        current.type == "external" and name in INBOUND_FIELDS and desired.layer_of(name) != "number"
+    )
 
 
 def _groups(

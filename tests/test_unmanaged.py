@@ -152,3 +152,19 @@ def test_a_hostile_label_is_escaped() -> None:
     text = render.render_text(plan)
 
     assert "\x1b" not in text
+
+
+def test_an_external_number_never_took_the_defaults_inbound_settings() -> None:
+    external = replace(
+        SUPPORT, type="external", fields={"label": "Help", "press_1_to_accept": False}
+    )
+    base = state(
+        "version: 1\ndefaults:\n  press_1_to_accept: true\nnumbers:\n  phon_support:\n"
+        "    label: Help\n    inbound_ring_duration: 45\n"
+    )
+    now = state("version: 1\nnumbers:\n  phon_support:\n    label: Help\n")
+
+    found = released(base, now, [external])
+
+    # Only what the base wrote on the number itself: the defaults' setting never applied there.
+    assert [(n.field, n.keeps) for n in found] == [("inbound_ring_duration", 30)]
