@@ -611,3 +611,18 @@ def test_a_saved_plan_with_a_malformed_base_is_refused(emulator: Emulator, repo:
         "plan.json: $.base.no_longer_managed[1].keeps: must be a string or true or false or an "
         "integer or null or a list, got an object",
     ]
+
+
+def test_a_hostile_base_name_is_escaped_everywhere(emulator: Emulator, tmp_path: Path) -> None:
+    config = tmp_path / "numbers.yaml"
+    config.write_text(shrunk(NUMBERS_YAML.read_text()))
+    base = tmp_path / "b\x1b[31m\u202e.yaml"
+    base.write_text(NUMBERS_YAML.read_text())
+
+    for form in ("text", "markdown", "json"):
+        result = cli(emulator, "plan", "-c", str(config), "--base", str(base), "--format", form)
+        assert result.exit_code == 0, result.output
+        assert "\x1b" not in result.stdout and "\u202e" not in result.stdout, form
+    missing = cli(emulator, "plan", "-c", str(config), "--base", "no\x1b[31mref")
+    assert missing.exit_code == 1
+    assert "\x1b" not in missing.stderr
