@@ -23,6 +23,7 @@ MARKDOWN_MARKER = "<!-- numbersync-plan -->"
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_TABLE_ROWS = 50
 MARKDOWN_RELEASED_ROWS = 100  # lines of what --base lets go, before "and N more"
+MARKDOWN_VALUE_LIMIT = 200  # characters of a value Close keeps, in such a line
 _NOTICE_ROOM = 100  # the line that says how much a cut left out
 
 Style = Callable[[str, str], str]
@@ -293,6 +294,9 @@ def _markdown_released(plan: Plan) -> list[str]:
         if keeps.startswith(("the whole", "its ")):
             kept = markdown_cell(_kept(keeps))
         else:
+            # A long list (every participant of a number) would crowd out the plan itself.
+            if len(keeps) > MARKDOWN_VALUE_LIMIT:
+                keeps = keeps[: MARKDOWN_VALUE_LIMIT - 1] + "…"
             kept = f"Close keeps {markdown_cell(keeps, code=True)}"
         lines.append(f"- no longer managed: {markdown_cell(what)}{field} ({kept})")
     hidden = len(items) - MARKDOWN_RELEASED_ROWS

@@ -168,3 +168,20 @@ def test_an_external_number_never_took_the_defaults_inbound_settings() -> None:
 
     # Only what the base wrote on the number itself: the defaults' setting never applied there.
     assert [(n.field, n.keeps) for n in found] == [("inbound_ring_duration", 30)]
+
+
+def test_the_markdown_list_stays_short_however_much_is_let_go() -> None:
+    many = tuple(f"user_{i:040d}" for i in range(500))
+    items = tuple(
+        NoLongerManaged("field", f"phon_{n}", f"+1650333{n:04d}", "participants", many)
+        for n in range(300)
+    )
+    plan = Plan((), (), (), base="main", no_longer_managed=items)
+
+    markdown = render.render_markdown(plan)
+
+    lines = [line for line in markdown.splitlines() if line.startswith("- ")]
+    assert len(lines) == 101
+    assert lines[-1] == "- and 200 more; run `numbersync plan --base` for the full list"
+    assert all(len(line) < 300 for line in lines)
+    assert len(markdown) < render.MARKDOWN_LIMIT
