@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from numbersync.errors import Abandoned, ApiError
@@ -48,10 +48,12 @@ def needs_directory(state: DesiredState) -> tuple[bool, bool]:
     return users, groups
 
 
-def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
-    """The numbers with the fields the file manages, the users and groups when the file names
-    them by email or name, and /me/: all four read at the same time."""
-    fields = fields_to_fetch(name for number in state.numbers for name in number.fields)
+def fetch_for_plan(client: CloseClient, state: DesiredState, also: Iterable[str] = ()) -> Account:
+    """The numbers with the fields the file manages (and the fields `also` names: those a base
+    config managed, to say what Close keeps), the users and groups when the file names them by
+    email or name, and /me/: all four read at the same time."""
+    managed = {name for number in state.numbers for name in number.fields}
+    fields = fields_to_fetch(managed | set(also))
     want_users, want_groups = needs_directory(state)
     numbers, users, groups, me = _together(
         client,
@@ -145,3 +147,28 @@ def owner_users(client: CloseClient, account: Account, owners: set[str]) -> tupl
     except ApiError as exc:
         log.info("GET /user/ failed, so owners are named by id: %s", exc.message)
         return ()
+
+
+def fetch_for_base(
+    client: CloseClient, account: Account, base: DesiredState, state: DesiredState
+) -> Directory:
+    """The directory `account` read, with what is needed to say what Close keeps of what the
+    config no longer manages compared with `base`: the groups and the members of the base's
+    groups it lets go, and the users to name the people those values hold. Each list is read
+    only when something let go needs it."""
+    from numbersync.unmanaged import groups_to_read, named_ids, released
+
+    directory = account.directory
+    if base.groups and directory.groups is None:
+        directory = replace(directory, groups=tuple(client.list_groups()))
+    missing = groups_to_read(base, state, directory)
+    if missing:
+        read = {group_id: client.group_members(group_id) for group_id in missing}
+        directory = replace(directory, members={**(directory.members or {}), **read})
+    let_go = released(base, state, account.numbers, directory)
+    users, groups = named_ids(let_go)
+    if users and directory.users is None:
+        directory = replace(directory, users=tuple(client.list_users()))
+    if groups and directory.groups is None:
+        directory = replace(directory, groups=tuple(client.list_groups()))
+    return directory

@@ -39,6 +39,7 @@ from numbersync.models import (
     Value,
     Verdict,
 )
+from numbersync.unmanaged import NoLongerManaged
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
 # The permission's string in a real Close role record; the check also takes any other string
@@ -154,6 +155,10 @@ class Plan:
     verdict: Verdict | None = None
     # The managed groups whose membership changes, in file order then by name.
     groups: tuple[GroupChange, ...] = ()
+    # With --base: how the plan names the base (a path or a Git ref), and what the config no
+    # longer manages compared with it. Never changes: Close keeps them as they are.
+    base: str | None = None
+    no_longer_managed: tuple[NoLongerManaged, ...] = ()
 
     @property
     def managed(self) -> int:

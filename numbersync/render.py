@@ -17,10 +17,13 @@ from numbersync.models import SET_FIELDS
 from numbersync.plan import NumberChange, Plan
 from numbersync.safety import owner_name, refused_by_close
 from numbersync.savedplan.write import plan_document
+from numbersync.unmanaged import NoLongerManaged, shown_keeps
 
 MARKDOWN_MARKER = "<!-- numbersync-plan -->"
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_TABLE_ROWS = 50
+MARKDOWN_RELEASED_ROWS = 100  # lines of what --base lets go, before "and N more"
+MARKDOWN_VALUE_LIMIT = 200  # characters of a value Close keeps, in such a line
 _NOTICE_ROOM = 100  # the line that says how much a cut left out
 
 Style = Callable[[str, str], str]
@@ -111,6 +114,44 @@ def last_changed(change: NumberChange) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def released_line(plan: Plan, item: NoLongerManaged) -> str:
+    """`no longer managed: +1 650-333-4445 voicemail_greeting_url (Close keeps "https://…")`
+    (unescaped: each renderer escapes it for its context)."""
+    what, field, keeps = _released_parts(plan, item)
+    return f"no longer managed: {what}{' ' + field if field else ''} ({_kept(keeps)})"
+
+
+def _kept(keeps: str) -> str:
+    return keeps if keeps.startswith("the whole") else f"Close keeps {keeps}"
+
+
+def _released_parts(plan: Plan, item: NoLongerManaged) -> tuple[str, str, str]:
+    """What is let go, which field of it, and what Close keeps: a value as JSON, `its members`
+    (not read), or `the whole number; Close keeps its settings`."""
+    if item.kind == "number":
+        label = f" {json.dumps(item.label, ensure_ascii=False)}" if item.label else ""
+        what = f"{phone.display(item.name)}{label}"
+        return what, "", "the whole number; Close keeps its settings"
+    value = json.dumps(shown_keeps(item, plan.emails, plan.group_names), ensure_ascii=False)
+    if item.kind == "group":
+        # A group's members not read (no groups could be): said, not shown as null.
+        value = "its members" if item.keeps is None else value
+        return f"group {json.dumps(item.name, ensure_ascii=False)}", item.field, value
+    return phone.display(item.name), item.field, value
+
+
+def released_heading(plan: Plan) -> str | None:
+    """The line over what --base lets go; None without --base."""
+    if plan.base is None:
+        return None
+    if not plan.no_longer_managed:
+        return f"Compared with the base {plan.base}, the config stops managing nothing."
+    return (
+        f"Compared with the base {plan.base}, the config no longer manages these; Close keeps "
+        "them as they are:"
+    )
+
+
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
@@ -188,6 +229,11 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
             label = f" {value_text(number.label)}" if number.label else ""
             out.append(f"    {escape(phone.display(number.number))}{label}")
         out.append("")
+    heading = released_heading(plan)
+    if heading is not None:
+        out.append(escape(heading))
+        out.extend(f"  {escape(released_line(plan, item))}" for item in plan.no_longer_managed)
+        out.append("")
     for warning in plan.warnings:
         out.append(style(f"Warning: {escape(warning)}", "warn"))
     if plan.warnings:
@@ -222,6 +268,7 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for warning in plan.warnings:
         head.append(f"> **Warning:** {markdown_cell(warning)}")
         head.append("")
+    head += _markdown_released(plan)
     if _by_file(plan):
         return _markdown_by_file(plan, head, limit)
     if not plan.has_changes:
@@ -231,6 +278,31 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     opening, closing = _fold(details)
     body = _cut_middle(details, limit - len("\n".join(head + opening + closing)) - 200)
     return "\n".join(head + opening + body + closing)
+
+
+def _markdown_released(plan: Plan) -> list[str]:
+    """What --base lets go, above the changes: a deletion in the diff that changes nothing in
+    Close is what a reviewer most easily misreads."""
+    heading = released_heading(plan)
+    if heading is None:
+        return []
+    items = plan.no_longer_managed
+    lines = [f"**{markdown_cell(heading)}**", ""]
+    for item in items[:MARKDOWN_RELEASED_ROWS]:
+        what, field, keeps = _released_parts(plan, item)
+        field = f" {markdown_cell(field, code=True)}" if field else ""
+        if keeps.startswith(("the whole", "its ")):
+            kept = markdown_cell(_kept(keeps))
+        else:
+            # A long list (every participant of a number) would crowd out the plan itself.
+            if len(keeps) > MARKDOWN_VALUE_LIMIT:
+                keeps = keeps[: MARKDOWN_VALUE_LIMIT - 1] + "…"
+            kept = f"Close keeps {markdown_cell(keeps, code=True)}"
+        lines.append(f"- no longer managed: {markdown_cell(what)}{field} ({kept})")
+    hidden = len(items) - MARKDOWN_RELEASED_ROWS
+    if hidden > 0:
+        lines.append(f"- and {hidden} more; run `numbersync plan --base` for the full list")
+    return [*lines, ""] if items else lines
 
 
 def _markdown_verdict(plan: Plan) -> list[str]:

@@ -304,7 +304,7 @@ def test_zizmor_finds_nothing_in_the_action_and_the_workflows() -> None:
 def test_zizmor_would_catch_an_unpinned_action_and_a_persisted_credential(tmp_path: Path) -> None:
     text = (GITHUB / "numbersync-plan.yml").read_text()
     text = re.sub(r"actions/checkout@\w+ # v[\d.]+", "actions/checkout@v4", text)
-    text = re.sub(r"\n +with:\n +persist-credentials: false.*", "", text)  # the default: true
+    text = re.sub(r"\n +persist-credentials: false.*", "", text)  # the default: true
     text = text.replace(" # zizmor: ignore[unpinned-uses]", " #")
     (tmp_path / "plan.yml").write_text(text)
     result = zizmor(tmp_path / "plan.yml")
@@ -418,7 +418,7 @@ def test_the_actions_inputs_and_outputs() -> None:
     inputs = action["inputs"]
     assert set(inputs) == {
         "command", "config", "python-version", "allow-unreviewed", "force", "comment",
-        "labels", "timeout", "plan-workflow", "github-token",
+        "labels", "timeout", "plan-workflow", "github-token", "base",
     }  # fmt: skip
     assert inputs["allow-unreviewed"]["default"] == "false"
     assert inputs["comment"]["default"] == "true"

@@ -525,6 +525,7 @@ def test_only_the_modules_that_build_render_or_apply_plans_import_the_diff() -> 
         "numbersync.savedplan.check",  # a fresh Plan to check a saved one against
         "numbersync.cli.common",  # builds and prints a Plan
         "numbersync.cli.applying",  # the Plan that apply is given
+        "numbersync.unmanaged",  # adds to a Plan what --base lets go (the type only)
     }
     # apply only applies: the saved plan's format and its checks are savedplan's alone.
     for part in ("write", "read", "check"):

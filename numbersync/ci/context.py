@@ -28,6 +28,7 @@ class Context:
     pull_request: int | None  # the pull request of a pull_request event
     output_path: str | None  # GITHUB_OUTPUT
     summary_path: str | None  # GITHUB_STEP_SUMMARY
+    base_sha: str | None = None  # the pull request's base commit, from the event
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Context:
@@ -48,6 +49,7 @@ class Context:
             pull_request=_pull_request(env),
             output_path=env.get("GITHUB_OUTPUT") or None,
             summary_path=env.get("GITHUB_STEP_SUMMARY") or None,
+            base_sha=_base_sha(env),
         )
 
     @property
@@ -86,6 +88,24 @@ def _pull_request(env: Mapping[str, str]) -> int | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return number if isinstance(number, int) else None
+
+
+def _base_sha(env: Mapping[str, str]) -> str | None:
+    """The pull request's `base.sha` from the event payload, for pull_request events."""
+    path = env.get("GITHUB_EVENT_PATH")
+    if not path or not env.get("GITHUB_EVENT_NAME", "").startswith("pull_request"):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            sha = json.load(handle)["pull_request"]["base"]["sha"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return sha if isinstance(sha, str) and sha else None
+
+
+def warning_annotation(message: str) -> str:
+    """`::warning::MESSAGE`: shown on the run's page."""
+    return f"::warning::{_encode(message, _DATA)}"
 
 
 def error_annotation(message: str, file: str, line: int, col: int) -> str:

@@ -51,11 +51,12 @@ class Options:
     plan_workflow: str = "numbersync-plan.yml"
     author: str = BOT  # whose comment is the plan comment
     timeout: str | None = None  # each numbersync command's --timeout, e.g. "10m"
+    base: str | None = None  # plan: `--base`, what the pull request's config is compared with
 
 
 def plan_job(ctx: Context, github: GitHub, options: Options, run: Run) -> int:
     plan_path = options.workdir / "plan.json"
-    ran = _plan(run, options, plan_path)
+    ran = _plan(run, options, plan_path, base=options.base)
     if ran.returncode in (0, 2):
         body, risk, kept = ran.stdout, _risk(plan_path), str(plan_path)
     else:
@@ -196,10 +197,11 @@ def drift_job(ctx: Context, github: GitHub, options: Options, run: Run) -> int:
 # --- pieces -------------------------------------------------------------------------------------
 
 
-def _plan(run: Run, options: Options, out: Path) -> Ran:
+def _plan(run: Run, options: Options, out: Path, base: str | None = None) -> Ran:
     out.parent.mkdir(parents=True, exist_ok=True)
     args = ["plan", "-c", options.config, "--format", "markdown", "--out", str(out)]
-    return run([*args, "--detailed-exitcode", *_timeout(options)])
+    compared = ["--base", base] if base else []
+    return run([*args, *compared, "--detailed-exitcode", *_timeout(options)])
 
 
 def _timeout(options: Options) -> list[str]:

@@ -97,7 +97,7 @@ def apply(
     from numbersync.output import check_target, is_stdout, use_color
     from numbersync.report import render_report
     from numbersync.safety import judge
-    from numbersync.savedplan.check import check_saved_plan
+    from numbersync.savedplan.check import also_changed_line, check_saved_plan
     from numbersync.savedplan.read import read_plan
     from numbersync.stopping import Stop
 
@@ -119,7 +119,8 @@ def apply(
     with close_client(concurrency, stop) as client, _stop_on_signals(client.stop, abandon):
         with record.until_applying(client.stop):
             read_at = time.monotonic()  # the plan's live values are no older than this
-            unverified = None
+            unverified: str | None = None
+            also_changed: tuple[str, ...] = ()
             if planfile:
                 record.plan = read_plan(planfile)
                 saved = record.plan
@@ -140,6 +141,7 @@ def apply(
                 )
                 plan, live, state = checked.plan, checked.live, checked.state
                 unverified = checked.unverified
+                also_changed = checked.also_changed
             else:
                 state = load_config(resolve_config(config))
                 record.fingerprint = state.fingerprint
@@ -152,6 +154,8 @@ def apply(
             record.plan = plan
             color = use_color(sys.stderr if to_err else sys.stdout)
             click.echo(render.render_text(plan, color=color), nl=False, err=to_err)
+            if also_changed:
+                click.echo(escape(f"Note: {also_changed_line(also_changed)}."), err=to_err)
             if not plan.has_changes:
                 record.save(ApplyReport((), unverified=unverified))
                 return

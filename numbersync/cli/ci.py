@@ -18,6 +18,7 @@ from numbersync.cli.common import (
 )
 
 if TYPE_CHECKING:
+    from numbersync.ci.context import Context
     from numbersync.ci.jobs import Options
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,13 +101,25 @@ def ci() -> None:
     help="Label the pull request `numbersync: risky` and `numbersync: needs --force` while its "
     "plan is [env: NUMBERSYNC_LABELS].",
 )
+@click.option(
+    "--base",
+    envvar="NUMBERSYNC_BASE",
+    metavar="REF|PATH",
+    help="What the config is compared with, to list what the change stops managing. Default: "
+    "the pull request's base commit [env: NUMBERSYNC_BASE].",
+)
 @reports_errors
 def plan(
-    config_path: str | None, comment: bool, timeout: float | None, workdir: str, labels: bool
+    config_path: str | None,
+    comment: bool,
+    timeout: float | None,
+    workdir: str,
+    labels: bool,
+    base: str | None,
 ) -> None:
     """Plan a pull request: one plan comment, risk labels, the job summary, the saved plan."""
     options = _options(
-        config_path, workdir, timeout or PLAN_TIMEOUT, comment=comment, labels=labels
+        config_path, workdir, timeout or PLAN_TIMEOUT, comment=comment, labels=labels, base=base
     )
     _run("plan", options)
 
@@ -200,6 +213,8 @@ def _run(job: str, options: Options) -> None:
         )
     with GitHub(ctx.api_url, ctx.repository, token) as github:
         if job == "plan":
+            if options.base is None:
+                options = _with_pull_request_base(ctx, options)
             code = jobs.plan_job(ctx, github, options, run_numbersync)
         elif job == "apply":
             from numbersync import config
@@ -209,6 +224,18 @@ def _run(job: str, options: Options) -> None:
         else:
             code = jobs.drift_job(ctx, github, options, run_numbersync)
     sys.exit(code)
+
+
+def _with_pull_request_base(ctx: Context, options: Options) -> Options:
+    from dataclasses import replace
+
+    from numbersync.ci.context import warning_annotation
+    from numbersync.ci.prbase import pull_request_base
+
+    base, why = pull_request_base(ctx)
+    if why:
+        click.echo(warning_annotation(why))
+    return replace(options, base=base)
 
 
 GITLAB_EPILOG = """\b

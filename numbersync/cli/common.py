@@ -19,6 +19,7 @@ from numbersync.escape import escape
 from numbersync.models import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
+    from numbersync.base import Base
     from numbersync.close import CloseClient
     from numbersync.fetch import Account
     from numbersync.models import DesiredState
@@ -248,8 +249,9 @@ def make_plan(
     state: DesiredState,
     targets: tuple[str, ...] = (),
     excludes: tuple[str, ...] = (),
+    base: Base | None = None,
 ) -> tuple[Plan, Account]:
-    from numbersync.fetch import fetch_for_plan, owner_users, role_permissions
+    from numbersync.fetch import fetch_for_base, fetch_for_plan, owner_users, role_permissions
     from numbersync.plan import (
         build_plan,
         role_to_read_for,
@@ -258,8 +260,10 @@ def make_plan(
         with_role,
     )
     from numbersync.safety import judge
+    from numbersync.unmanaged import compared_with, fields_read
 
-    account = fetch_for_plan(client, state)
+    also = fields_read(base.state) if base else set()
+    account = fetch_for_plan(client, state, also)
     plan = build_plan(
         state,
         account.numbers,
@@ -274,6 +278,9 @@ def make_plan(
         granted = role_permissions(client, role_id)
         plan = with_role(plan, live, account.me, role_id, granted)
     plan = with_owner_emails(plan, owner_users(client, account, unnamed_owners(plan)))
+    if base is not None:
+        directory = fetch_for_base(client, account, base.state, state)
+        plan = compared_with(plan, base.name, base.state, state, account.numbers, directory)
     return replace(plan, verdict=judge(plan, live)), account
 
 

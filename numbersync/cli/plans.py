@@ -52,6 +52,14 @@ from numbersync.escape import escape
 @target_option
 @exclude_option
 @click.option("--show-unmanaged", is_flag=True, help="List the numbers the file does not manage.")
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF|PATH",
+    help="Also list what the config no longer manages compared with an earlier config, and the "
+    "value Close keeps: a file or directory, else a Git ref at which the config's path is read "
+    "(e.g. origin/main).",
+)
 @concurrency_option
 @timeout_option
 @verbose_option
@@ -65,22 +73,25 @@ def plan(
     targets: tuple[str, ...],
     excludes: tuple[str, ...],
     show_unmanaged: bool,
+    base_ref: str | None,
     concurrency: int,
     timeout: float | None,
 ) -> None:
     """Fetch the live numbers and print what would change: the plan. Writes nothing to Close."""
     from numbersync import config, render
+    from numbersync.base import load_base
     from numbersync.output import check_target, is_stdout, write_output
     from numbersync.stopping import Stop
 
     config_path = resolve_config(config_path)
     stop = Stop.after(timeout)
     state = config.load(config_path)
+    base = load_base(base_ref, config_path) if base_ref is not None else None
     if out_path:
         check_target(out_path, force=force)  # before reading Close, not after
     with close_client(concurrency, stop) as client:
         result, _ = within_timeout(
-            stop, timeout, "reading Close", make_plan, client, state, targets, excludes
+            stop, timeout, "reading Close", make_plan, client, state, targets, excludes, base
         )
     if out_path:
         write_output(out_path, render.render_json(result), force=force)

@@ -22,6 +22,7 @@ from numbersync.plan import (
     build_plan,
     choose,
     drifted,
+    select_targets,
     shown,
     unnamed_owners,
     with_owner_emails,
@@ -65,6 +66,9 @@ class Checked:
     live: Mapping[str, LiveNumber]
     state: DesiredState | None
     unverified: str | None = None
+    # Managed fields Close changed since the plan was made that the plan does not change
+    # (`+1 650-333-4444 label (now "Sales desk")`): said, never written.
+    also_changed: tuple[str, ...] = ()
 
 
 def _unsaid(line: str) -> None:
@@ -124,7 +128,8 @@ def check_saved_plan(
     configured = _as_configured(plan, fresh)
     owners = owner_users(client, account, unnamed_owners(configured))
     checked = with_owner_emails(configured, owners)
-    return Checked(checked, _by_id(account.numbers), state)
+    also = changed_since(saved, fresh, targets, excludes)
+    return Checked(checked, _by_id(account.numbers), state, also_changed=tuple(also))
 
 
 def find_config(saved: Plan, given: str | None) -> tuple[DesiredState | None, str]:
@@ -285,6 +290,40 @@ def find_unreviewed(plan: Plan, fresh: Plan) -> list[str]:
                     f"{shown(wanted[key])}"
                 )
     return found
+
+
+def changed_since(
+    saved: Plan, fresh: Plan, targets: Sequence[str] = (), excludes: Sequence[str] = ()
+) -> list[str]:
+    """The managed fields that a plan made now from the same config changes and `saved` does
+    not, on the numbers `saved` compared (and `targets`/`excludes` keep): Close changed them
+    since the plan was made, since the config did not. Numbers the saved plan left out with
+    --target were never compared: nothing is said of them."""
+    planned = {c.id: {f.field for f in c.fields} for c in saved.changes}
+    unchanged = {_e164(number) for number in saved.unchanged}
+    found: list[str] = []
+    for change in fresh.changes:
+        if change.id not in planned and _e164(change.number) not in unchanged:
+            continue
+        if targets and not select_targets([change], targets, _names)[0]:
+            continue
+        if excludes and select_targets([change], excludes, _names)[0]:
+            continue
+        where = phone.display(change.number)
+        found.extend(
+            f"{where} {c.field} (now {shown(c.before)})"
+            for c in change.fields
+            if c.field not in planned.get(change.id, ())
+        )
+    return found
+
+
+def _names(change: NumberChange) -> tuple[str, ...]:
+    return (change.id, change.number, change.key, change.file)
+
+
+def also_changed_line(found: Sequence[str]) -> str:
+    return f"also changed in Close since the plan: {', '.join(found)}; run plan again to see it"
 
 
 def _unmanaged_fields(plan: Plan, state: DesiredState) -> list[str]:

@@ -22,6 +22,7 @@ from numbersync.models import SET_FIELDS, Safety, Verdict
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
 from numbersync.resources import shipped_text
 from numbersync.savedplan.write import FORMAT_VERSION
+from numbersync.unmanaged import NoLongerManaged
 
 # A plan grows with what it changes, not with the config: one changed field on each of 100,000
 # numbers makes 36 MB, every field of them 350 MB (measured). 1 GiB holds that with room for long
@@ -367,6 +368,26 @@ def _plan(document: dict[str, Any]) -> Plan:
         files=files or _files_of(changes, config_path),
         untargeted=int(document["summary"].get("untargeted", 0)),
         verdict=_verdict(document.get("verdict")),
+        base=document["base"]["name"] if "base" in document else None,
+        no_longer_managed=_released(document.get("base")),
+    )
+
+
+def _released(document: dict[str, Any] | None) -> tuple[NoLongerManaged, ...]:
+    """What the plan's --base let go, to show again; none without --base."""
+    if document is None:
+        return ()
+    return tuple(
+        NoLongerManaged(
+            item["kind"],
+            item["id"],
+            item["name"],
+            item["field"],
+            tuple(item["keeps"]) if isinstance(item["keeps"], list) else item["keeps"],
+            item["label"],
+            item["file"],
+        )
+        for item in document["no_longer_managed"]
     )
 
 

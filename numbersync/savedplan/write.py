@@ -18,6 +18,27 @@ def json_value(change: FieldChange, value: Any) -> Any:
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The versioned JSON form of a plan: what `--format json` prints and `--out` saves."""
+    document = _document(plan)
+    if plan.base is not None:  # only with --base: without it, plans are as they were
+        document["base"] = {
+            "name": plan.base,
+            "no_longer_managed": [
+                {
+                    "kind": item.kind,
+                    "id": item.id,
+                    "name": item.name,
+                    "field": item.field,
+                    "keeps": list(item.keeps) if isinstance(item.keeps, tuple) else item.keeps,
+                    "label": item.label,
+                    "file": item.file,
+                }
+                for item in plan.no_longer_managed
+            ],
+        }
+    return document
+
+
+def _document(plan: Plan) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "numbersync_version": __version__,
