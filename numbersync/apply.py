@@ -172,6 +172,22 @@ def _quiet(done: int, total: int, outcome: Outcome | MemberOutcome) -> None:
 
 
 _WRITES = ("PUT", "POST", "DELETE")
+
+
+def _member_hint(exc: ApiError) -> str | None:
+    """What to do about a refused membership change. The client's hints are worded for phone
+    numbers (a 404 there means a wrong CLOSE_API_URL), so the group endpoints' own come here."""
+    if exc.status == 404:
+        return (
+            "Close knows no such group, or the user is not an active member of the "
+            "organization: plan again to see the groups and users as Close has them now"
+        )
+    if exc.status in (400, 403) and exc.detail.startswith("not allowed"):
+        # Close names no permission for editing groups: the refusal's own words say which.
+        return "editing a group's members needs a role that may manage groups in Close"
+    return exc.hint
+
+
 Task = MemberChange | NumberChange
 
 
@@ -337,8 +353,9 @@ class Applier:
                 self.stop.set("credential")
             status = "unknown" if exc.reached else "failed"
             lines = [f"{name}: {message}" for name, message in sorted(exc.field_errors.items())]
-            if exc.hint:
-                lines.append(f"hint: {exc.hint}")
+            hint = _member_hint(exc)
+            if hint:
+                lines.append(f"hint: {hint}")
             return self._member_outcome(change, status, exc.message, lines)
         except Exception as exc:  # a bug of ours: still this change's outcome, never a crash
             detail = f"unexpected {type(exc).__name__}: {exc} (a numbersync bug; please report it)"

@@ -194,19 +194,31 @@ def test_a_refused_change_fails_alone_and_the_others_go_on(
     assert failed.detail == (
         f"POST /group/{SALES}/member/ (404): not found: No user with id user_nobody."
     )
+    assert failed.errors == (
+        "hint: Close knows no such group, or the user is not an active member of the "
+        "organization: plan again to see the groups and users as Close has them now",
+    )
     assert members(emulator, SALES) == (ALICE,)
     assert members(emulator, SUPPORT) == (BOB, ERIN, CAROL)
     assert report.summary == "Apply complete: 2 applied, 1 failed, 0 unknown, 0 not sent."
 
 
+@pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
 def test_a_caller_without_the_group_permission_fails_each_change(
     emulator: Emulator, make_client: Callable[..., CloseClient]
 ) -> None:
-    report = run(make_client(emulator, DAVE_KEY), (SUPPORT_CHANGE,))
+    support = GroupChange(SUPPORT, "Support", "Support", (BOB, ERIN), (ERIN, ALICE))
+    report = run(make_client(emulator, DAVE_KEY), (support,))
 
-    assert [s for *_, s in statuses(report)] == ["failed", "failed"]
-    assert all("manage_groups" in m.detail for m in report.groups)
-    assert [s for *_, s in writes(emulator)] == [403, 403]
+    status = 400 if emulator.quirks.permission_error == 400 else 403  # the wild seed's 400
+    refusal = 'not allowed: You need the "manage_groups" permission to edit groups.'
+    assert [(m.status, m.detail) for m in report.groups] == [
+        ("failed", f"DELETE /group/{SUPPORT}/member/{BOB}/ ({status}): {refusal}"),
+        ("failed", f"POST /group/{SUPPORT}/member/ ({status}): {refusal}"),
+    ]
+    hint = "hint: editing a group's members needs a role that may manage groups in Close"
+    assert {m.errors for m in report.groups} == {(hint,)}
+    assert [s for *_, s in writes(emulator)] == [status, status]
     assert members(emulator, SUPPORT) == (BOB, ERIN)
 
 
@@ -327,3 +339,16 @@ def test_progress_in_a_log_names_the_group_and_the_member() -> None:
     progress = Progress(Stream(), terminal=False)  # type: ignore[arg-type]
     progress(1, 2, _report().groups[0])
     assert lines == ["[1/2] Support - bob@acme.example: applied\n"]
+
+
+def test_an_apply_that_ends_before_sending_reports_every_membership_change_not_sent() -> None:
+    from numbersync.cli.applying import _Record
+
+    plan = Plan((), (), (), emails=EMAILS, groups=(SUPPORT_CHANGE,))
+    report = _Record(None, "numbers.yaml", plan=plan).not_sent("interrupted before it was sent")
+
+    assert statuses(report) == [
+        ("Support", "remove", "bob@acme.example", "not sent"),
+        ("Support", "add", "alice@acme.example", "not sent"),
+    ]
+    assert report.summary == "Apply complete: 0 applied, 0 failed, 0 unknown, 2 not sent."
