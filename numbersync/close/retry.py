@@ -120,9 +120,12 @@ class Retrier:
         *,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        budget: str | None = None,
     ) -> Any:
-        """The parsed JSON of a successful answer; otherwise ApiError (Abandoned when stopped),
-        whose `reached` says whether any attempt may have reached Close."""
+        """The parsed JSON of a successful answer (None for a removal's empty one); otherwise
+        ApiError (Abandoned when stopped), whose `reached` says whether any attempt may have
+        reached Close. `budget` names the pacer's bucket when it is not `method`'s own."""
+        budget = budget or method
         target = path + ("?" + urlencode(params, safe=",") if params else "")
         waited = 0.0
         attempt = 0
@@ -131,12 +134,14 @@ class Retrier:
         while True:
             attempt += 1
             try:
-                result, ticket = self._attempt(method, path, target, params, body)
+                result, ticket = self._attempt(method, path, target, params, body, budget)
             except Stopped as stopped:
                 raise self._abandoned(method, path, status, reached, stopped) from None
             response, failure = result.response, result.failure
             status = None if response is None else response.status_code
             if response is not None and response.is_success:
+                if status == 204 or (method == "DELETE" and not response.content):
+                    return None  # a removal's answer: the status is all there is to read
                 return self._json(method, path, response)
             if response is not None and status not in RETRY_STATUSES and status != 429:
                 error = error_from_response(method, path, response, self._settings, self._scrub)
@@ -151,7 +156,7 @@ class Retrier:
             delay, asked = self._delay(attempt, response)
             if response is not None and status == 429 and self._pacer is not None:
                 # This request's ticket: another thread's failure in between is not this 429.
-                self._pacer.bucket(method).throttled(self._clock() + delay, ticket)
+                self._pacer.bucket(budget).throttled(self._clock() + delay, ticket)
             if attempt >= self.max_attempts:
                 raise ApiError(
                     method,
@@ -174,10 +179,10 @@ class Retrier:
                 )
             if self._stop is not None and self._stop.is_set():
                 raise self._abandoned(method, path, status, reached, Stopped(self._stop.reason))
-            # Retrying is safe for every call we make: GETs read, and a PUT carries absolute
-            # values (Close's PUT is a PATCH of the given fields), so sending it again after a
-            # 5xx or a dropped connection, even if the first one was applied, ends in the same
-            # state.
+            # Retrying is safe for every call we make: GETs read, a PUT carries absolute values
+            # (Close's PUT is a PATCH of the given fields), and adding or removing a group
+            # member does nothing when it was done already, so sending one again after a 5xx or
+            # a dropped connection, even if the first one was applied, ends in the same state.
             log.info(
                 "retrying %s %s in %.1f s after %s (attempt %d/%d)",
                 method,
@@ -201,10 +206,11 @@ class Retrier:
         target: str,
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
+        budget: str,
     ) -> tuple[Attempt, Ticket]:
         """Wait for rate-limit budget, then send once (the result, and the ticket the pacer gave
         the request); raises Stopped only before sending."""
-        bucket = self._pacer.bucket(method) if self._pacer is not None else None
+        bucket = self._pacer.bucket(budget) if self._pacer is not None else None
         ticket = bucket.acquire() if bucket is not None else Ticket(0, 0.0)
         if self._stop is not None and self._stop.is_set():
             if bucket is not None:
