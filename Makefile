@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check numbersync tests benchmarks
 	$(BIN)/ruff format --check numbersync tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/vulture
 
 test: lint
 	$(BIN)/pytest
