@@ -5,7 +5,7 @@ tests/data and examples, generated files, hand-written corners of YAML (anchors,
 tags, implicit types, nesting, several documents), and documents that hypothesis builds and
 mutates; with libyaml, and a share of them with PyYAML's pure-Python parser.
 
-NUMBERSYNC_FUZZ_EXAMPLES scales the hypothesis runs, as in tests/test_fuzz.py.
+NUMBERSYNC_FUZZ_EXAMPLES scales the hypothesis runs, as in tests/test_config_fuzz.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import yaml
 import yaml_oracle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_fuzz import SPECIAL, dump, mutated_texts, valid_documents
+from test_config_fuzz import SPECIAL, dump, mutated_texts, valid_documents
 
 from numbersync import yamlsource
 from numbersync.errors import InputError
