@@ -23,6 +23,7 @@ from numbersync.cli import main
 if TYPE_CHECKING:
     from numbersync.emulator import Emulator
 
+pytestmark = pytest.mark.slow  # each test runs the GitLab jobs against the emulator
 __all__ = ["runner"]  # the fixture, shared with test_e2e_ci_recipes
 
 REPO = Path(__file__).resolve().parent.parent

@@ -121,6 +121,7 @@ def big_plan(numbers: int, label_length: int) -> Plan:
     )
 
 
+@pytest.mark.slow
 def test_a_plan_over_the_yaml_readers_limit_reads_back_whole(tmp_path: Path) -> None:
     plan = big_plan(2_000, 2_000)
     path = tmp_path / "plan.json"
