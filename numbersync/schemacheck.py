@@ -56,9 +56,10 @@ def _pattern(validator: Any, pattern: str, instance: Any, subschema: Any) -> Ite
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def inline_refs(schema: Mapping[str, Any]) -> Any:
-    """`schema` with each local `$ref` replaced by what it points at, and no `$defs`."""
-    defs = schema.get("$defs", {})
+def inline_refs(schema: Mapping[str, Any], defs: Mapping[str, Any] | None = None) -> Any:
+    """`schema` with each local `$ref` replaced by what it points at in `defs` (by default the
+    schema's own `$defs`), and no `$defs`."""
+    defs = schema.get("$defs", {}) if defs is None else defs
 
     def inline(node: Any) -> Any:
         if isinstance(node, list):
@@ -95,8 +96,9 @@ def quick_check_source(header: str, parts: Mapping[str, Mapping[str, Any]]) -> s
     import fastjsonschema
 
     chunks = []
+    defs = next(iter(parts.values())).get("$defs", {})  # a later part may point into the first
     for i, (name, part) in enumerate(parts.items()):
-        inlined = inline_refs(part)
+        inlined = inline_refs(part, defs)
         # Without `$schema` it compiles as draft-07, which has every keyword these schemas use
         # once their `$defs` are inlined; the tests check the two validators agree.
         inlined.pop("$schema", None)
