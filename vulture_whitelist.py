@@ -48,7 +48,7 @@ _.retry_wait
 _.reset_log
 _.numbers_by_id
 _.set_number_fields
-# Close's display form of a number, kept on LiveNumber for tests and export's raw record.
+# Close's display form of a number, on LiveNumber for the tests to read.
 _.number_formatted
 # The managed-groups contract of 226f6b3, which the group branches build on: remove these lines
 # once their code calls it.

@@ -42,7 +42,7 @@ _AMBIGUOUS_STATUSES = frozenset({500, 502, 504})
 
 @dataclass
 class Stats:
-    """What the client did: for tests, verbose output and benchmarks. Thread-safe."""
+    """What the client did, for the tests and the benchmarks to read. Thread-safe."""
 
     requests: Counter[tuple[str, str]] = field(default_factory=Counter)  # (method, group)
     statuses: Counter[int] = field(default_factory=Counter)
