@@ -33,6 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check numbersync tests benchmarks
 	$(BIN)/ruff format --check numbersync tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/vulture
 
 test: lint
 	$(BIN)/pytest
@@ -42,7 +43,7 @@ bench: $(STAMP)
 
 fuzz: $(STAMP)
 	NUMBERSYNC_HYPOTHESIS=explore NUMBERSYNC_FUZZ_EXAMPLES=20000 NUMBERSYNC_CONTRACT_EXAMPLES=500 \
-		$(BIN)/pytest tests/test_fuzz.py tests/test_yamlsource.py tests/test_contract.py
+		$(BIN)/pytest tests/test_config_fuzz.py tests/test_yamlsource.py tests/test_e2e_contract.py
 
 clean:
 	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

@@ -5,7 +5,6 @@ normalise into a DesiredState. Every problem of every file is collected and rais
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import os
@@ -18,7 +17,7 @@ from functools import cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from numbersync import phone
+from numbersync import phone, schemacheck
 from numbersync.errors import (
     Diagnostic,
     Findings,
@@ -49,15 +48,6 @@ YAML_SUFFIXES = (".yaml", ".yml")
 Role = Literal["single", "root", "team"]
 PHONE_ID = re.compile(r"^phon_[A-Za-z0-9]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_TYPE_NAMES = {
-    "object": "a mapping",
-    "array": "a list",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "null",
-}
 
 
 @cache
@@ -339,46 +329,21 @@ def _with_phone_texts(doc: Document) -> Any:
 
 @cache
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator
-
-    return Draft202012Validator(_inline_refs(schema(), schema()["$defs"]))
+    return schemacheck.validator(schema())
 
 
 QUICK_CHECK_MODULE = os.path.join(os.path.dirname(__file__), "_schema_check.py")
-_FASTJSONSCHEMA_IMPORT = (
-    "from fastjsonschema import JsonSchemaValueException, JsonSchemaValuesException"
-)
-_LOCAL_EXCEPTION = """\
-class JsonSchemaValueException(ValueError):
-    def __init__(self, message, value=None, name=None, definition=None, rule=None):
-        super().__init__(message)
-
-
-JsonSchemaValuesException = JsonSchemaValueException\
-"""
 
 
 def quick_check_source() -> str:
-    """The source of numbersync/_schema_check.py: the schema compiled to Python by fastjsonschema,
-    about twenty times faster than jsonschema on a valid file. Generated ahead of time, so that
-    `validate` neither imports fastjsonschema nor compiles the schema on every run (80 ms); its
-    exception is defined in place. It stops at the first error: jsonschema still explains every
-    error. Regenerate with `python -m numbersync.config` (a test fails while it is out of date).
-    """
-    import fastjsonschema
-
-    inlined = _inline_refs(schema(), schema()["$defs"])
-    # Without `$schema` it compiles as draft-07, which has every keyword this schema uses once
-    # its `$defs` are inlined; tests/test_config.py checks the two agree on every test file.
-    del inlined["$schema"]
-    del inlined["$id"]  # the generated function is then named `validate`
-    code = fastjsonschema.compile_to_code(inlined)
-    assert code.count(_FASTJSONSCHEMA_IMPORT) == 1, "fastjsonschema's generated code changed"
+    """The source of numbersync/_schema_check.py, which only says whether a file is valid:
+    jsonschema then explains every error. Regenerate with `python -m numbersync.config` (a test
+    fails while it is out of date)."""
     header = (
         "# Generated from schemas/numbersync.schema.json by numbersync.config.quick_check_source:\n"
         "# do not edit; regenerate with `python -m numbersync.config`.\n"
     )
-    return header + code.replace(_FASTJSONSCHEMA_IMPORT, _LOCAL_EXCEPTION)
+    return schemacheck.quick_check_source(header, {"validate": schema()})
 
 
 def is_valid_quickly(data: Any) -> bool:
@@ -391,20 +356,6 @@ def is_valid_quickly(data: Any) -> bool:
     return True
 
 
-def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
-    """The schema with its local `$ref`s replaced by what they point at: jsonschema resolves a
-    reference on every use, which made validating 10,000 numbers a third slower."""
-    if isinstance(node, list):
-        return [_inline_refs(item, defs) for item in node]
-    if not isinstance(node, dict):
-        return node
-    resolved = {k: _inline_refs(v, defs) for k, v in node.items() if k not in ("$ref", "$defs")}
-    ref = node.get("$ref", "")
-    if ref.startswith("#/$defs/"):
-        resolved = {**_inline_refs(defs[ref.removeprefix("#/$defs/")], defs), **resolved}
-    return resolved
-
-
 def _schema_errors(doc: Document, data: Any) -> Iterator[Diagnostic]:
     if is_valid_quickly(data):
         return
@@ -415,60 +366,8 @@ def explain_errors(doc: Document, errors: Iterable[Any]) -> Iterator[Diagnostic]
     """jsonschema's errors in the project's words, at their positions in `doc` (the emulator's
     seeds are checked against their schema with this too)."""
     for error in errors:
-        yield from _explain(doc, error)
-
-
-def _explain(doc: Document, error: Any) -> Iterator[Diagnostic]:
-    path: Path = tuple(error.absolute_path)
-    kind, value, sub = error.validator, error.instance, error.schema
-    if kind == "additionalProperties":
-        known = list(sub.get("properties", {}))
-        for name in value:
-            if name not in known:
-                hint = difflib.get_close_matches(str(name), known, n=1, cutoff=0.6)
-                suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
-                yield _diag(doc, (*path, name), f"unknown key '{name}'{suggestion}", key=True)
-    elif kind == "required":
-        for name in error.validator_value:
-            if isinstance(value, dict) and name not in value:
-                yield _diag(doc, path, f"missing required key '{name}'")
-    elif kind == "type":
-        expected = error.validator_value
-        expected = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_TYPE_NAMES[t] for t in expected)
-        yield _diag(doc, path, f"must be {wanted}, got {_describe(value)}")
-    elif kind in ("minimum", "maximum") and "minimum" in sub and "maximum" in sub:
-        low, high = sub["minimum"], sub["maximum"]
-        yield _diag(doc, path, f"must be between {low} and {high}, got {value}")
-    elif kind == "minimum":
-        yield _diag(doc, path, f"must be at least {sub['minimum']}, got {value}")
-    elif kind == "maxItems":
-        what = "groups" if path and path[-1] == "participant_groups" else "items"
-        yield _diag(doc, path, f"at most {sub['maxItems']} {what} allowed, got {len(value)}")
-    elif kind == "minLength":
-        yield _diag(doc, path, "must not be empty")
-    elif error.parent is None and "x-error" in sub and kind == "pattern" and _is_key(error):
-        yield _diag(doc, (*path, value), f'"{value}" {sub["x-error"]}', key=True)
-    elif "x-error" in sub:
-        yield _diag(doc, path, f"{sub['x-error']}, got {_describe(value)}")
-    else:
-        yield _diag(doc, path, error.message)
-
-
-def _is_key(error: Any) -> bool:
-    return "propertyNames" in error.schema_path
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return json.dumps(value if len(value) <= 60 else value[:57] + "...")
-    return str(value)
+        for problem in schemacheck.explain(error):
+            yield _diag(doc, problem.path, problem.message, key=problem.at_key)
 
 
 # --- semantic rules ---------------------------------------------------------------------------
@@ -536,7 +435,7 @@ def _settings_errors(
     url_path = (*path, "voicemail_greeting_url")
     if isinstance(url, str) and unchecked(url_path) and not _is_https_url(url):
         message = schema()["$defs"]["settings"]["properties"]["voicemail_greeting_url"]["x-error"]
-        yield _diag(doc, url_path, f"{message}, got {_describe(url)}")
+        yield _diag(doc, url_path, f"{message}, got {schemacheck.describe(url)}")
 
 
 def _group_errors(doc: Document, groups: dict[str, Any]) -> Iterator[Diagnostic]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from numbersync.resources import shipped_text
 
-# The README's tour, step for step (tests/test_docs.py keeps the two the same).
+# The README's tour, step for step (tests/test_e2e_docs.py keeps the two the same).
 STEPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Check the file offline: schema, numbers, limits", ("validate",)),
     ("Compare the file with the live account, and save the plan", ("plan", "--out", "plan.json")),

@@ -36,10 +36,9 @@ RINGING_FIELDS: tuple[str, ...] = ("participants", "participant_groups", "phone_
 UNPRIVILEGED_FIELDS: frozenset[str] = frozenset(
     {"label", "voicemail_greeting_url", "forward_to", "forward_to_enabled"}
 )
-# Requests in flight at once, reads and writes. Measured by `make bench` (benchmarks/results.md):
-# a plan of 10,000 numbers at 150 ms a round trip took 20 s at 1, 7.8 s at 4, 6.2 s at 8 and 5.8 s
-# at 16; an apply against a 100/s limit at 50 ms runs within a few percent of the limit at 8 and
-# 16 (4 cannot reach it), with no 429 either way: the pacer, not this number, keeps to the limits.
+# Requests in flight at once, reads and writes: the fastest plan of a large account in `make
+# bench`'s sweep, and enough workers to reach a write limit at Close's latency (figures in
+# benchmarks/results.md). The pacer, not this number, keeps to the rate limits.
 DEFAULT_CONCURRENCY = 16
 DEFAULT_RING_DURATION = 30  # Close: "null means the default of 30 seconds is used"
 MAX_PARTICIPANT_GROUPS = 40

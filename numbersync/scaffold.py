@@ -23,7 +23,7 @@ CONFIG_DIR = "numbers"
 PRE_COMMIT = ".pre-commit-config.yaml"
 README = "README.md"
 GITHUB_RECIPES = "examples/ci/github-actions"
-# Every workflow of examples/ci/github-actions/ (tests/test_init.py checks that none is missed).
+# Every workflow of examples/ci/github-actions/ (tests/test_e2e_init.py checks that none is missed).
 GITHUB_WORKFLOWS = ("numbersync-plan.yml", "numbersync-apply.yml", "numbersync-drift.yml")
 DEPENDABOT = ".github/dependabot.yml"
 GITLAB_RECIPE = "examples/ci/gitlab/.gitlab-ci.yml"

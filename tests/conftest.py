@@ -34,6 +34,22 @@ WILD_SEED = REPO / "tests" / "data" / "seeds" / "acme-wild.yaml"
 ACME_SEEDS = {"tidy": EMULATOR_SEED, "wild": WILD_SEED}
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """With `-m "not slow"` the end-to-end suites are not even imported: their imports
+    (schemathesis among them) would cost the inner loop seconds for tests it leaves out."""
+    if config.getoption("markexpr") == "not slow" and collection_path.name.startswith("test_e2e_"):
+        return True
+    return None
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The end-to-end suites (test_e2e_*.py: the CLI against the emulator, in-process or in a
+    process of its own) are slow as a whole; `pytest -m "not slow"` leaves them out."""
+    for item in items:
+        if item.path.name.startswith("test_e2e_"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def restore_logging() -> Iterator[None]:
     """-v points numbersync's logger at whatever stderr the CLI had (a CliRunner's, in-process);

@@ -565,6 +565,7 @@ def test_drift_opens_an_issue_when_none_is_open(tmp_path: Path) -> None:
 # --- the jobs for real: numbersync against the emulator, GitHub faked ----------------------------
 
 
+@pytest.mark.slow
 def test_plan_then_apply_of_the_reviewed_plan_against_the_emulator(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

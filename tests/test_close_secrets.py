@@ -50,6 +50,7 @@ def captured(caplog: pytest.LogCaptureFixture) -> Iterator[Callable[[], str]]:
                 logging.getLogger(name).setLevel(logging.NOTSET)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variable", ["CLOSE_API_KEY", "CLOSE_ACCESS_TOKEN"])
 def test_the_credential_appears_nowhere(
     variable: str,
@@ -120,6 +121,7 @@ def seed_with_canary() -> dict[str, Any]:
     return seed
 
 
+@pytest.mark.slow
 def test_over_real_sockets_nothing_leaks(
     start_emulator: Callable[..., object], captured: Callable[[], str]
 ) -> None:

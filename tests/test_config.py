@@ -309,6 +309,7 @@ def test_the_generated_schema_check_is_the_schema_of_today() -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 def test_a_file_of_200000_mistakes_is_refused_with_the_first_100(tmp_path: Path) -> None:
     # A file under the size limit whose every list item is wrong: before the cap, one line per

@@ -510,6 +510,7 @@ def many_files_plan(files: int, per_file: int) -> Plan:
     return replace(plan, changes=changes, files=summaries)
 
 
+@pytest.mark.slow
 def test_a_cut_markdown_plan_still_shows_every_files_summary_line() -> None:
     plan = many_files_plan(files=40, per_file=100)
     text = render.render_markdown(plan)
@@ -522,6 +523,7 @@ def test_a_cut_markdown_plan_still_shows_every_files_summary_line() -> None:
     assert text.count("<details>") == text.count("</details>") == 40
 
 
+@pytest.mark.slow
 def test_one_large_file_among_small_ones_is_the_one_cut() -> None:
     plan = many_files_plan(files=3, per_file=10)
     big = many_files_plan(files=1, per_file=3000)

@@ -761,6 +761,7 @@ def test_seed_names_participants_by_email_and_groups_by_name() -> None:
     assert number["id"].startswith("phon_") and len(number["id"]) == 48
 
 
+@pytest.mark.slow
 def test_generated_seeds_are_deterministic_and_large_ones_build(
     large_seed: dict[str, Any],
 ) -> None:

@@ -83,6 +83,7 @@ def _serve_in_child(seed: dict[str, Any], connection: Connection) -> None:
         connection.send((emu.state.numbers_by_id(), emu.requests))
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_concurrent_load_loses_no_update() -> None:
     """20 threads, 5,000 requests: each number gets concurrent PUTs of two different fields from
@@ -152,6 +153,7 @@ def test_concurrent_load_loses_no_update() -> None:
 # -- `numbersync emulator` -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stop_signal", "sigint_at_start"),
     [

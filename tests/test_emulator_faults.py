@@ -564,6 +564,7 @@ def test_slow_body_dribbles_the_response(start_emulator: Callable[..., Emulator]
     assert elapsed >= 0.35
 
 
+@pytest.mark.slow
 def test_scheduled_slow_uses_a_default_duration(start_emulator: Callable[..., Emulator]) -> None:
     emu, client = make(start_emulator, faults=Faults(schedule=["slow"]))
     with client:

@@ -65,6 +65,7 @@ def export(numbers: list[LiveNumber], directory: Directory | None = None) -> Exp
     return Export(numbers, directory or Directory(users=(), groups=()))
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(WRITABLE)
 @example("yes")
@@ -85,6 +86,7 @@ def test_every_label_loads_back_exactly_and_plans_clean(label: str) -> None:
     assert build_plan(state, [number]).changes == ()
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(WRITABLE)
 @example(AWKWARD)
@@ -156,6 +158,7 @@ def test_a_label_no_yaml_file_can_hold_is_left_out_and_said_not_changed() -> Non
     assert build_plan(state, [broken, fine]).changes == ()
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(
     name=st.text(

@@ -107,6 +107,7 @@ def test_a_plan_of_3_numbers_of_a_250_number_account_makes_4_list_requests(
     assert sorted(r.path for r in emu.requests if r.path != "/phone_number/") == ["/me/"]
 
 
+@pytest.mark.slow
 def test_an_export_of_1000_numbers_makes_11_list_requests(
     start_emulator: Callable[..., Emulator], tmp_path: Path
 ) -> None:

@@ -512,6 +512,7 @@ def importers_of(target: str) -> set[str]:
     return found
 
 
+@pytest.mark.slow
 def test_only_the_modules_that_build_render_or_apply_plans_import_the_diff() -> None:
     # Reading Close (fetch), writing YAML (export) and explaining a value read live numbers
     # through numbersync.live, never through the diff.

@@ -183,6 +183,7 @@ def test_golden(all_plans: dict[str, Plan], name: str, ext: str) -> None:
     assert rendered == golden.read_text()
 
 
+@pytest.mark.slow
 def test_markdown_is_cut_under_the_comment_limit_and_says_so(all_plans: dict[str, Plan]) -> None:
     text = render.render_markdown(all_plans["markdown_cut"])
     assert len(text) <= render.MARKDOWN_LIMIT

@@ -5,7 +5,7 @@ tests/data and examples, generated files, hand-written corners of YAML (anchors,
 tags, implicit types, nesting, several documents), and documents that hypothesis builds and
 mutates; with libyaml, and a share of them with PyYAML's pure-Python parser.
 
-NUMBERSYNC_FUZZ_EXAMPLES scales the hypothesis runs, as in tests/test_fuzz.py.
+NUMBERSYNC_FUZZ_EXAMPLES scales the hypothesis runs, as in tests/test_config_fuzz.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import yaml
 import yaml_oracle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_fuzz import SPECIAL, dump, mutated_texts, valid_documents
+from test_config_fuzz import SPECIAL, dump, mutated_texts, valid_documents
 
 from numbersync import config, yamlsource
 from numbersync.errors import InputError
@@ -104,6 +104,7 @@ def test_every_file_in_the_repository_reads_the_same(path: Path) -> None:
     assert_same(path.read_bytes())
 
 
+@pytest.mark.slow
 def test_a_generated_file_of_two_thousand_numbers_reads_the_same() -> None:
     from benchmarks.common import desired_numbers
     from numbersync.emulator import generate_seed
@@ -269,6 +270,7 @@ def test_corners_of_yaml_read_the_same(text: str) -> None:
     assert_same(text.encode())
 
 
+@pytest.mark.slow
 def test_the_corners_reach_every_kind_of_outcome() -> None:
     """The corners are worth comparing: they load, are refused and raise, in each of the ways."""
     results = [assert_same(text.encode()) for text in CORNERS.values()]
@@ -299,6 +301,7 @@ def test_the_alias_bomb_reads_the_same() -> None:
     assert assert_same(raw)[0] == "refused"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", CORNERS.values(), ids=CORNERS.keys())
 def test_corners_read_the_same_with_the_pure_python_parser(pure_python: None, text: str) -> None:
     assert_same_pure_python(text.encode())
@@ -454,6 +457,7 @@ def sharp_texts(draw: st.DrawFn) -> bytes:
     return mutate(draw, text.encode("utf-8", "surrogatepass"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy", [flow_documents(), shared_documents()], ids=["flow", "shared"])
 def test_the_generators_reach_aliases_merges_and_refusals(strategy: st.SearchStrategy[str]) -> None:
     """The generator makes documents that load with aliases, that load with merge keys, and that
@@ -474,24 +478,28 @@ def test_the_generators_reach_aliases_merges_and_refusals(strategy: st.SearchStr
     assert {("read", "alias"), ("read", "merge"), ("refused", "")} <= reached, reached
 
 
+@pytest.mark.slow
 @FUZZ
 @given(sharp_texts())
 def test_documents_with_aliases_merges_and_tags_read_the_same(raw: bytes) -> None:
     assert_same(raw)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(mutated_texts())
 def test_mutated_files_read_the_same(raw: bytes) -> None:
     assert_same(raw)
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(50, EXAMPLES // 4))
 @given(valid_documents(), st.booleans())
 def test_valid_documents_read_the_same(document: dict[str, Any], flow: bool) -> None:
     assert assert_same(dump(document, flow).encode())[0] == "read"
 
 
+@pytest.mark.slow
 @settings(FUZZ, max_examples=max(50, EXAMPLES // 4))
 @given(st.one_of(sharp_texts(), mutated_texts()))
 def test_documents_read_the_same_with_the_pure_python_parser(raw: bytes) -> None:

@@ -79,6 +79,6 @@ def main() -> None:
     import gc
 
     # A run holds millions of small objects for its whole life (the file, the account): with
-    # the default thresholds the cyclic collector walked them again and again, a third of a
-    # plan of 10,000 numbers (benchmarks/results.md). Collections stay, far fewer.
+    # the default thresholds the cyclic collector walks them again and again, a large share of
+    # a big plan's time. Collections stay, far fewer.
     gc.set_threshold(200_000, 30, 30)

@@ -145,20 +145,24 @@ format_option = click.option(
     show_default=True,
     help="text for terminals, markdown for pull-request comments, json for machines.",
 )
-concurrency_option = click.option(
-    "--concurrency",
-    type=click.IntRange(1, 16),
-    default=DEFAULT_CONCURRENCY,
-    show_default=True,
-    help="Requests in flight at once while reading the account (paced to Close's rate limits).",
+
+
+def _concurrency(help: str) -> Callable[[F], F]:
+    return click.option(
+        "--concurrency",
+        type=click.IntRange(1, 16),
+        default=DEFAULT_CONCURRENCY,
+        show_default=True,
+        help=help,
+    )
+
+
+concurrency_option = _concurrency(
+    "Requests in flight at once while reading the account (paced to Close's rate limits)."
 )
-apply_concurrency_option = click.option(
-    "--concurrency",
-    type=click.IntRange(1, 16),
-    default=DEFAULT_CONCURRENCY,
-    show_default=True,
-    help="Requests in flight at once: list pages read, numbers updated (paced to Close's rate "
-    "limits either way).",
+apply_concurrency_option = _concurrency(
+    "Requests in flight at once: list pages read, numbers updated (paced to Close's rate "
+    "limits either way)."
 )
 
 CLOSE_ENV = "CLOSE_API_KEY (or CLOSE_ACCESS_TOKEN), CLOSE_API_URL"

@@ -27,7 +27,7 @@ SMALL_PAGES = SMALL_LIST // PAGE_SIZE
 # longer than SMALL_LIST, and so whether reading `concurrency` pages ahead may begin.
 PROBE_PAGE = SMALL_PAGES
 # Bounds on a server that keeps saying has_more. Close's lists hold what an organization has:
-# no account holds this many phone numbers or users (ten times the largest one measured).
+# no account holds this many phone numbers or users (ten times the largest one known).
 MAX_ITEMS = 100_000
 # Pages must bring new items: on average at least MIN_YIELD each, after SLACK_PAGES pages (a few
 # short or shifted pages are allowed; pages of one item, or of items sent before, are not).

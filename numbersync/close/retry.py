@@ -42,20 +42,15 @@ _AMBIGUOUS_STATUSES = frozenset({500, 502, 504})
 
 @dataclass
 class Stats:
-    """What the client did: for tests, verbose output and benchmarks. Thread-safe."""
+    """What the client did, for the tests and the benchmarks to read. Thread-safe."""
 
     requests: Counter[tuple[str, str]] = field(default_factory=Counter)  # (method, group)
     statuses: Counter[int] = field(default_factory=Counter)
     transport_errors: int = 0
     retries: int = 0
-    rate_limited: int = 0  # 429 responses received
     retry_wait: float = 0.0  # seconds slept before retries
     pacing_wait: float = 0.0  # seconds spent waiting for rate-limit budget
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    @property
-    def total_requests(self) -> int:
-        return sum(self.requests.values())
 
     def record_request(self, method: str, path: str, pacing_wait: float) -> None:
         with self._lock:
@@ -68,8 +63,6 @@ class Stats:
                 self.transport_errors += 1
                 return
             self.statuses[status] += 1
-            if status == 429:
-                self.rate_limited += 1
 
     def record_retry(self, wait: float) -> None:
         with self._lock:

@@ -136,9 +136,9 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator
+    from numbersync.schemacheck import validator
 
-    return Draft202012Validator(schema())
+    return validator(schema())
 
 
 def load_seed(source: SeedSource) -> dict[str, Any]:

@@ -528,7 +528,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 def _pause(seconds: float) -> None:
-    # Not time.sleep(0): it still hands the GIL over and cost ~0.7 ms per request under load.
+    # Not time.sleep(0): it still hands the GIL over, a cost on every request under load.
     if seconds > 0:
         time.sleep(seconds)
 

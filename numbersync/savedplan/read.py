@@ -5,16 +5,15 @@ that a hand-edited plan can never send a key or a value the plan format could no
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 import os
-import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from numbersync import schemacheck
 from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError, json_path
 from numbersync.escape import escape
 from numbersync.files import UnreadableError, read_file
@@ -24,14 +23,13 @@ from numbersync.resources import shipped_text
 from numbersync.savedplan.write import FORMAT_VERSION
 from numbersync.unmanaged import NoLongerManaged
 
-# A plan grows with what it changes, not with the config: one changed field on each of 100,000
-# numbers makes 36 MB, every field of them 350 MB (measured). 1 GiB holds that with room for long
-# lists of participants, and still stops a device or a pipe that never ends.
+# A plan grows with what it changes, not with the config: 1 GiB holds every field of as many
+# numbers as a list read accepts (paging.MAX_ITEMS; sizes in the README's "What `apply PLANFILE`
+# checks"), with room for long lists of participants, and still stops a pipe that never ends.
 MAX_PLAN_BYTES = 1 << 30
 HINT = (
     "make the plan again with `numbersync plan --out PLANFILE`; a plan file is not edited by hand"
 )
-_END = re.compile(r"(?<!\\)\$")  # a `$` that ends a pattern, not an escaped one
 
 
 @dataclass(frozen=True)
@@ -157,128 +155,49 @@ def schema_problems(document: Any) -> list[tuple[Path, str]]:
         return []
     found: dict[tuple[Path, str], None] = {}
     for error in _validator().iter_errors(document):
-        found.update(dict.fromkeys(_explain(error)))
+        found.update(dict.fromkeys((p.path, p.message) for p in schemacheck.explain(error)))
     # The two validators are held to agree by the tests; should they not, the file still fails.
     return list(found) or [((), failure)]
 
 
-@cache
-def _quick_checks() -> tuple[Callable[[Any], Any], dict[str, Callable[[Any], Any]]]:
-    """The schema compiled to Python by fastjsonschema, in two parts: the document without the
-    per-field rules of a change, and those rules by field. Whole, its eight failing `if`s per
-    change took three quarters of the time of a large plan."""
-    import fastjsonschema
+QUICK_CHECK_MODULE = os.path.join(os.path.dirname(__file__), "_plan_check.py")
 
+
+def quick_check_source() -> str:
+    """The source of numbersync/savedplan/_plan_check.py: the schema in two parts, the document
+    without the per-field rules of a change (`validate`), and those rules by field
+    (`validate_<field>`). Whole, its eight failing `if`s per change took most of the time of
+    reading a large plan. Regenerate with `python -m numbersync.savedplan.read`."""
     whole = copy.deepcopy(schema())
-    # Without `$schema` it compiles as draft-07, which has every keyword this schema uses.
-    del whole["$schema"]
     rules = whole["$defs"]["change"].pop("allOf")
-    by_field = {
-        rule["if"]["properties"]["field"]["const"]: fastjsonschema.compile(rule["then"])
-        for rule in rules
-    }
-    return fastjsonschema.compile(whole), by_field
+    parts = {"validate": whole}
+    for rule in rules:
+        parts[rule["if"]["properties"]["field"]["const"]] = rule["then"]
+    header = (
+        "# Generated from schemas/plan.schema.json by\n"
+        "# numbersync.savedplan.read.quick_check_source:\n"
+        "# do not edit; regenerate with `python -m numbersync.savedplan.read`.\n"
+    )
+    return schemacheck.quick_check_source(header, parts)
 
 
 def _quick_failure(document: Any) -> str | None:
-    """None when the document is valid; else the first problem fastjsonschema met (it stops
+    """None when the document is valid; else the first problem the quick check met (it stops
     there: jsonschema then explains them all)."""
-    import fastjsonschema
+    from numbersync.savedplan import _plan_check
 
-    whole, by_field = _quick_checks()
     try:
-        whole(document)
+        _plan_check.validate(document)
         for change in document["changes"]:
-            by_field[change["field"]](change)
-    except fastjsonschema.JsonSchemaException as exc:
+            getattr(_plan_check, f"validate_{change['field']}")(change)
+    except ValueError as exc:
         return str(exc)
     return None
 
 
 @cache
 def _validator() -> Any:
-    from jsonschema import Draft202012Validator, validators
-
-    return validators.extend(Draft202012Validator, {"pattern": _pattern})(schema())
-
-
-def _pattern(validator: Any, pattern: str, instance: Any, subschema: Any) -> Iterator[Any]:
-    """`pattern` as JSON Schema means it: `$` ends the string. Python's `$` also matches before
-    a final newline ("phon_1\\n"), which fastjsonschema corrects the same way."""
-    from jsonschema.exceptions import ValidationError
-
-    if validator.is_type(instance, "string") and not re.search(_END.sub(r"\\Z", pattern), instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-_TYPE_NAMES = {
-    "object": "an object",
-    "array": "a list",
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "null": "null",
-}
-
-
-def _explain(error: Any) -> Iterator[tuple[Path, str]]:
-    path: Path = tuple(error.absolute_path)
-    kind, value, sub = error.validator, error.instance, error.schema
-    if kind == "additionalProperties":
-        known = list(sub.get("properties", {}))
-        for name in value:
-            if name not in known:
-                yield (*path, name), f"unknown key {name!r}{_guess(name, known)}"
-    elif kind == "required":
-        for name in error.validator_value:
-            if name not in value:
-                yield path, f"missing required key {name!r}"
-    elif "x-error" in sub:
-        yield path, f"{sub['x-error']}, got {_got(kind, value, sub)}"
-    elif kind == "type":
-        expected = error.validator_value
-        expected = expected if isinstance(expected, list) else [expected]
-        wanted = " or ".join(_TYPE_NAMES[name] for name in expected)
-        yield path, f"must be {wanted}, got {_describe(value)}"
-    elif kind in ("minimum", "maximum") and "minimum" in sub and "maximum" in sub:
-        yield path, f"must be from {sub['minimum']} to {sub['maximum']}, got {_describe(value)}"
-    elif kind == "minimum":
-        yield path, f"must be at least {sub['minimum']}, got {_describe(value)}"
-    elif kind == "minLength":
-        yield path, "must not be empty"
-    else:
-        yield path, str(error.message)
-
-
-def _got(kind: str, value: Any, sub: dict[str, Any]) -> str:
-    if kind == "maxItems":
-        return f"{len(value)}"
-    if kind == "uniqueItems":
-        seen: set[str] = set()
-        for item in value:
-            key = json.dumps(item, sort_keys=True)
-            if key in seen:
-                return f"{_describe(item)} twice"
-            seen.add(key)
-    if kind == "enum" and isinstance(value, str):
-        return _describe(value) + _guess(value, [v for v in sub["enum"] if isinstance(v, str)])
-    return _describe(value)
-
-
-def _guess(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str) and len(value) > 60:
-        value = value[:57] + "..."
-    return json.dumps(value, ensure_ascii=False)
+    return schemacheck.validator(schema())
 
 
 # --- what the schema cannot say ------------------------------------------------------------------
@@ -307,7 +226,8 @@ def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
         risk = _field_change(row).risk
         risky.update([number_id] if risk else [])
         if "risk" in row and row["risk"] != risk:
-            message = f"must be {_describe(risk)} for this change, got {_describe(row['risk'])}"
+            wanted, got = schemacheck.describe(risk), schemacheck.describe(row["risk"])
+            message = f"must be {wanted} for this change, got {got}"
             yield ("changes", i, "risk"), message
     summary = document["summary"]
     counts = {
@@ -341,7 +261,7 @@ def _plan(document: dict[str, Any]) -> Plan:
                 first["label"],
                 first["key"],
                 tuple(_field_change(row) for row in rows),
-                # Plans of numbersync 0.1 carry no `file`: their one file is the config.
+                # A plan without `file` was made from one file: the config.
                 first.get("file", config_path),
                 first.get("date_updated"),
                 owner=first.get("owner"),
@@ -418,3 +338,8 @@ def _files_of(changes: list[NumberChange], config_path: str) -> tuple[FileSummar
     return tuple(FileSummary(path, n, 0) for path, n in counts.items()) or (
         FileSummary(config_path, 0, 0),
     )
+
+
+if __name__ == "__main__":
+    with open(QUICK_CHECK_MODULE, "w", encoding="utf-8") as generated:
+        generated.write(quick_check_source())

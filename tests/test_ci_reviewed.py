@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from click.testing import CliRunner
 from helpers import cli, fake_api
-from test_ci_recipes import Runner, gitlab_jobs, runner
+from test_e2e_ci_recipes import Runner, gitlab_jobs, runner
 
 from numbersync import config
 from numbersync.cli import main
@@ -23,7 +23,8 @@ from numbersync.cli import main
 if TYPE_CHECKING:
     from numbersync.emulator import Emulator
 
-__all__ = ["runner"]  # the fixture, shared with test_ci_recipes
+pytestmark = pytest.mark.slow  # each test runs the GitLab jobs against the emulator
+__all__ = ["runner"]  # the fixture, shared with test_e2e_ci_recipes
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "numbers.yaml"

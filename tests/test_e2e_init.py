@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from helpers import cli
-from test_ci_recipes import check_cli, command_lines
+from test_e2e_ci_recipes import check_cli, command_lines
 
 from numbersync import __version__, scaffold
 from numbersync.emulator import Emulator

@@ -1,7 +1,7 @@
 """The README cannot go stale: every command and flag is documented, the field reference is the
 schema's own words, and the tour's commands run against the emulator and print what it shows.
 
-`python tests/test_docs.py` rewrites the field reference between its markers from the schema.
+`python tests/test_e2e_docs.py` rewrites the field reference between its markers from the schema.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def fields_table(schema: dict[str, Any]) -> str:
     return "\n".join(
         [
             "",
-            "<!-- Generated from schemas/numbersync.schema.json by `python tests/test_docs.py`. -->",
+            "<!-- Generated from schemas/numbersync.schema.json by `python tests/test_e2e_docs.py`. -->",
             "",
             "The file:",
             "",
@@ -128,7 +128,7 @@ def fields_table(schema: dict[str, Any]) -> str:
 def test_the_field_reference_is_the_schemas_own() -> None:
     expected = fields_table(json.loads(SCHEMA.read_text(encoding="utf-8")))
     assert between(readme(), FIELDS_START, FIELDS_END) == expected, (
-        "README's field reference differs from the schema: run `.venv/bin/python tests/test_docs.py`"
+        "README's field reference differs from the schema: run `.venv/bin/python tests/test_e2e_docs.py`"
     )
 
 
@@ -176,7 +176,7 @@ def test_every_flag_is_documented(name: str) -> None:
 
 
 def test_every_numbersync_command_in_the_docs_is_valid() -> None:
-    from test_ci_recipes import check_cli, cli_args, command_lines
+    from test_e2e_ci_recipes import check_cli, cli_args, command_lines
 
     fence = re.compile(r"^```(?:sh|bash|yaml)\n(.*?)^```$", re.M | re.S)
     checked = 0

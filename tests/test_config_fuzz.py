@@ -31,6 +31,7 @@ EXAMPLES = int(os.environ.get("NUMBERSYNC_FUZZ_EXAMPLES", "1000"))
 # Scaled with the examples, so that `make fuzz` gets the time it needs; a hang still trips it.
 pytestmark = [
     pytest.mark.timeout(max(60, EXAMPLES * 0.06)),
+    pytest.mark.slow,
 ]
 FUZZ = settings(
     max_examples=EXAMPLES,
