@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from test_ci_github import FakeGitHub, FakeNumbersync, context, options
-from test_ci_recipes import (
+from test_e2e_ci_recipes import (
     GITHUB,
     FakeGitHubApi,
     FakeGitLab,
