@@ -368,8 +368,8 @@ class _Builder:
             self.errors.append(Diagnostic(self._position(i), json_path(path), message))
             return None
         except (ValueError, OverflowError) as exc:
-            # A text the resolver takes for a date or time that is none (2027-02-30): the
-            # constructor raises what `datetime` does, not a YAMLError.
+            # A text its tag cannot convert (2027-02-30 read as a date, `!!int abc`): the
+            # constructor raises what `datetime` or `int` do, not a YAMLError.
             kind = tag.rsplit(":", 1)[-1]
             message = f"{text!r} is not a valid {kind} ({exc}); quote it to mean the text"
             self.errors.append(Diagnostic(self._position(i), json_path(path), message))

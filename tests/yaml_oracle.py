@@ -109,6 +109,11 @@ class _Builder:
             message = getattr(exc, "problem", None) or str(exc)
             self.errors.append(Diagnostic(self._position(node), json_path(path), message))
             return None
+        except (ValueError, OverflowError) as exc:  # `datetime`'s and `int`'s own errors
+            kind = node.tag.rsplit(":", 1)[-1]
+            message = f"{node.value!r} is not a valid {kind} ({exc}); quote it to mean the text"
+            self.errors.append(Diagnostic(self._position(node), json_path(path), message))
+            return None
 
     def _key_text(self, node: yaml.Node) -> str | None:
         # Keys are always names or phone numbers: keep the text as written, so that an unquoted
