@@ -218,7 +218,8 @@ def why_not(
     if dated:
         return dated
     if not same_value(acceptance.field, before, acceptance.value):
-        return f"Close now has {value_json(before)}, not the accepted {value_json(acceptance.value)}"
+        accepted = value_json(acceptance.value)
+        return f"Close now has {value_json(before)}, not the accepted {accepted}"
     return None
 
 

@@ -19,7 +19,14 @@ from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError
 from numbersync.escape import escape
 from numbersync.files import UnreadableError, read_file
 from numbersync.models import SET_FIELDS, Safety, Verdict
-from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
+from numbersync.plan import (
+    AcceptedDifference,
+    FieldChange,
+    FileSummary,
+    NumberChange,
+    Plan,
+    UnmanagedNumber,
+)
 from numbersync.resources import shipped_text
 from numbersync.savedplan.write import FORMAT_VERSION
 
@@ -367,6 +374,30 @@ def _plan(document: dict[str, Any]) -> Plan:
         files=files or _files_of(changes, config_path),
         untargeted=int(document["summary"].get("untargeted", 0)),
         verdict=_verdict(document.get("verdict")),
+        accepted=tuple(_accepted(row, config_path) for row in document.get("accepted", ())),
+    )
+
+
+def _accepted(row: dict[str, Any], config_path: str) -> AcceptedDifference:
+    """An acceptance of drift as the plan showed it: for `show` only, apply never writes it."""
+
+    def value(v: Any) -> Any:
+        return tuple(v) if isinstance(v, list) else v
+
+    return AcceptedDifference(
+        row["id"],
+        row["number"],
+        row["key"],
+        row["field"],
+        value(row["before"]),
+        value(row["after"]),
+        value(row["value"]),
+        row["reason"],
+        row["until"],
+        holds=bool(row["holds"]),
+        why=row["why"],
+        file=row.get("file", config_path),
+        label=row.get("label"),
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from numbersync import __version__
 from numbersync.models import SET_FIELDS
-from numbersync.plan import FieldChange, Plan
+from numbersync.plan import AcceptedDifference, FieldChange, Plan
 
 FORMAT_VERSION = 1
 
@@ -55,11 +55,35 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for change in plan.changes
             for c in change.fields
         ],
+        "accepted": [_accepted_document(a) for a in plan.accepted],
         "unchanged": list(plan.unchanged),
         "unmanaged": [{"id": n.id, "number": n.number, "label": n.label} for n in plan.unmanaged],
         "warnings": list(plan.warnings),
         "users": dict(sorted(plan.emails.items())),
         "groups": dict(sorted(plan.group_names.items())),
+    }
+
+
+def _accepted_document(a: AcceptedDifference) -> dict[str, Any]:
+    """An acceptance of drift, shown again by `show`; apply never writes it."""
+
+    def value(v: Any) -> Any:
+        return list(v) if a.field in SET_FIELDS and v is not None else v
+
+    return {
+        "id": a.id,
+        "number": a.number,
+        "key": a.key,
+        "file": a.file,
+        "label": a.label,
+        "field": a.field,
+        "before": value(a.before),
+        "after": value(a.after),
+        "value": value(a.value),
+        "reason": a.reason,
+        "until": a.until,
+        "holds": a.holds,
+        "why": a.why,
     }
 
 
