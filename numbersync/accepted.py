@@ -236,3 +236,52 @@ def accepted_ids(values: Sequence[Value], field: str) -> set[str]:
 
 def _diag(doc: Document, path: Path, message: str) -> Diagnostic:
     return Diagnostic(doc.position(path), json_path(path), message)
+
+
+# --- numbersync accept -------------------------------------------------------------------------
+
+
+def refusal(
+    state: DesiredState, desired: DesiredNumber, field: str, until: date, reason: str, day: date
+) -> str | None:
+    """Why `numbersync accept` must not record this acceptance, or None."""
+    if field not in MANAGED_FIELDS:
+        return f"{field} is not a field numbersync manages (one of: {', '.join(MANAGED_FIELDS)})"
+    if field not in desired.fields:
+        return (
+            f"{field} is not managed for {desired.key} (neither the number nor its defaults set "
+            "it): there is no difference to accept"
+        )
+    earlier = next((a for a in desired.accepted if a.field == field), None)
+    if earlier is not None:
+        return (
+            f"{field} of {desired.key} is accepted already, until {earlier.until} "
+            f"({earlier.position}); change or remove that entry"
+        )
+    if not reason.strip():
+        return "--reason must say why the difference is accepted"
+    if until < day:
+        return f"--until {until} is past (today is {day})"
+    ahead = (until - day).days
+    if ahead > state.max_accept_days:
+        return (
+            f"--until {until} is {ahead} days ahead, more than the {state.max_accept_days} an "
+            "acceptance may run (accepted_drift.max_days)"
+        )
+    return None
+
+
+def already_wanted(desired: DesiredNumber, field: str, have: Value) -> bool:
+    """Whether Close's value is already what the file wants, so there is nothing to accept (a
+    list of emails or group names is left to the plan, which resolves them)."""
+    wanted = desired.fields[field]
+    prefix = _ID_PREFIX.get(field)
+    if prefix and any(not item.startswith(prefix) for item in wanted or ()):
+        return False
+    return same_value(field, have, wanted)
+
+
+def entry(value: Value, reason: str, until: date) -> dict[str, Any]:
+    """An acceptance as the file writes it (a set field as a list)."""
+    written = list(value) if isinstance(value, tuple) else value
+    return {"value": written, "reason": reason.strip(), "until": until}
