@@ -367,11 +367,6 @@ class _Builder:
             message = getattr(exc, "problem", None) or str(exc)
             self.errors.append(Diagnostic(self._position(i), json_path(path), message))
             return None
-        except ValueError as exc:  # a day that no calendar has: `until: 2027-02-30`
-            kind = tag.rsplit(":", 1)[-1]
-            message = f'"{text}" reads as a YAML {kind} but is none ({exc})'
-            self.errors.append(Diagnostic(self._position(i), json_path(path), message))
-            return None
         if pure:
             self._constructed[(tag, text)] = value
         return value

@@ -18,7 +18,7 @@ def json_value(change: FieldChange, value: Any) -> Any:
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The versioned JSON form of a plan: what `--format json` prints and `--out` saves."""
-    return {
+    document = {
         "format_version": FORMAT_VERSION,
         "numbersync_version": __version__,
         "config": {"path": plan.config_path, "fingerprint": plan.fingerprint},
@@ -55,13 +55,15 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for change in plan.changes
             for c in change.fields
         ],
-        "accepted": [_accepted_document(a) for a in plan.accepted],
         "unchanged": list(plan.unchanged),
         "unmanaged": [{"id": n.id, "number": n.number, "label": n.label} for n in plan.unmanaged],
         "warnings": list(plan.warnings),
         "users": dict(sorted(plan.emails.items())),
         "groups": dict(sorted(plan.group_names.items())),
     }
+    if plan.accepted:  # only then, so that a plan without acceptances reads as before
+        document["accepted"] = [_accepted_document(a) for a in plan.accepted]
+    return document
 
 
 def _accepted_document(a: AcceptedDifference) -> dict[str, Any]:
