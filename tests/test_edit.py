@@ -74,7 +74,7 @@ def test_an_entry_goes_below_the_last_line_of_its_number_and_nothing_else_change
 def test_a_second_entry_joins_the_first(tmp_path: Path) -> None:
     text = (EXAMPLES / "numbers.yaml").read_text()
     once, _, _ = insert_entry(text, ("numbers", "+16503334446"), "accepted", ENTRY)
-    twice, at, added = insert_entry(
+    twice, at, _ = insert_entry(
         once,
         ("numbers", "+16503334446", "accepted"),
         "forward_to_enabled",
@@ -117,13 +117,14 @@ def test_lists_null_and_single_quotes_follow_the_file(tmp_path: Path) -> None:
         "                until: 2027-01-02",
     ]
     assert only_inserted(text, after) == [(4, list(added))]
-    none, _, lines = insert_entry(text, ("numbers", "+16503334446"), "greeting", None)
+    _, _, lines = insert_entry(text, ("numbers", "+16503334446"), "greeting", None)
     assert lines == ("        greeting: null",)
 
 
 def test_an_empty_entry_is_filled_below_its_key(tmp_path: Path) -> None:
     text = 'version: 1\nnumbers:\n  "+16503334446":   # only defaults\n  "+16503334444":\n    label: x\n'
     after, at, _ = insert_entry(text, ("numbers", "+16503334446"), "accepted", ENTRY)
+    assert at == 3
     assert only_inserted(text, after) == [(3, ADDED)]
 
 
