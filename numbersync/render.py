@@ -242,7 +242,8 @@ def accepted_lines(plan: Plan, style: Style = _plain) -> list[str]:
             label = f" {value_text(a.label)}" if a.label else ""
             what, terms = accepted_entry(plan, a)
             if not n or held[n - 1].id != a.id:
-                out.append(f"  = {escape(phone.display(a.number))}{label}")
+                where = f"  (in {escape(a.file)})" if _by_file(plan) and a.file else ""
+                out.append(f"  = {escape(phone.display(a.number))}{label}{where}")
             out.append(f"      {escape(what)}")
             out.append(f"      {escape(terms)}")
         out.append("")

@@ -214,6 +214,16 @@ def test_accept_finds_the_team_file_of_a_directory(emulator: Emulator, tmp_path:
         )
     ]
     assert (tree / "sales" / "other.yaml").read_text().endswith("label: Sales\n")
+    planned = cli(emulator, "plan", "-c", str(tree), "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    assert (
+        "Accepted drift (not applied, not counted as changes):\n"
+        f'  = +1 650-333-4446 "Alice direct"  (in {tree / "sales" / "alice.yaml"})\n'
+        '      forward_to: Close has "+16505550177", the file wants "+16505550100"\n'
+        "      accepted until 2027-03-31: on leave\n\n"
+        "No changes. 2 managed numbers match the files; 9 unmanaged; 1 accepted difference not "
+        "applied.\n"
+    ) in planned.stdout
 
 
 @pytest.mark.parametrize(
