@@ -267,3 +267,45 @@ def test_the_plan_keeps_an_accepted_difference_out_of_its_changes_while_it_holds
     assert plan.has_changes is bool(changed)
     if not changed:
         assert plan.unchanged == ("+16503334446",)
+
+
+def test_markdown_warns_of_acceptances_that_no_longer_hold_and_saved_plans_keep_them(
+    tmp_path: Path,
+) -> None:
+    from numbersync import render
+    from numbersync.savedplan.read import read_plan
+
+    state = load(tmp_path, accepting())
+    plan = build_plan(state, [live("+16505550188")], today=TODAY)
+    markdown = render.render_markdown(plan)
+    assert (
+        "> [!WARNING]\n"
+        "> Acceptances that no longer hold:\n"
+        "> - +1 650-333-4446 `forward_to` (accepted until 2027-01-15: Alice is on leave): no longer "
+        'holds: Close now has "+16505550188", not the accepted "+16505550177"\n'
+    ) in markdown
+    assert "**Accepted drift**" not in markdown  # none holds
+
+    saved = tmp_path / "plan.json"
+    saved.write_text(render.render_json(plan))
+    again = read_plan(str(saved))
+    assert again.accepted == plan.accepted
+    assert render.render_text(again) == render.render_text(plan)
+
+
+def test_a_saved_plan_with_a_malformed_acceptance_is_refused_at_its_path(tmp_path: Path) -> None:
+    import json
+
+    from numbersync import render
+    from numbersync.savedplan.read import read_plan
+
+    plan = build_plan(load(tmp_path, accepting()), [live("+16505550177")], today=TODAY)
+    document = json.loads(render.render_json(plan))
+    document["accepted"][0]["until"] = "soon"
+    saved = tmp_path / "plan.json"
+    saved.write_text(json.dumps(document))
+    with pytest.raises(InputError) as caught:
+        read_plan(str(saved))
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f'{saved}: $.accepted[0].until: must be a date, YYYY-MM-DD, got "soon"'
+    ]
