@@ -309,3 +309,29 @@ def test_a_saved_plan_with_a_malformed_acceptance_is_refused_at_its_path(tmp_pat
     assert [str(d) for d in caught.value.diagnostics] == [
         f'{saved}: $.accepted[0].until: must be a date, YYYY-MM-DD, got "soon"'
     ]
+
+
+@pytest.mark.parametrize(("accepting_them", "refuses"), [(True, False), (False, True)])
+def test_accepted_differences_are_not_in_the_safety_rails_count(
+    tmp_path: Path, accepting_them: bool, refuses: bool
+) -> None:
+    from numbersync.safety import judge
+
+    lines = ["version: 1", "numbers:"]
+    numbers = []
+    for i in range(10):
+        number = f"+1650333{4400 + i}"
+        lines += [f'  "{number}":', "    label: Desk"]
+        if accepting_them:
+            lines += [
+                "    accepted:",
+                "      label: {value: Renamed, reason: a test, until: 2027-01-01}",
+            ]
+        numbers.append(
+            LiveNumber(
+                f"phon_{i}", number, number, None, {"label": "Renamed", "participants": [ALICE]}
+            )
+        )
+    plan = build_plan(load(tmp_path, "\n".join(lines) + "\n"), numbers, today=TODAY)
+    assert len(plan.accepted_holding) == (10 if accepting_them else 0)
+    assert judge(plan, {n.id: n for n in numbers}).refuses is refuses
