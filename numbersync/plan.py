@@ -274,10 +274,10 @@ def build_plan(
         problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
         diffs = []
-        acceptances = {a.field: a for a in desired.accepted}
+        acceptances = {a.field: a for a in desired.accepted} if desired.accepted else None
         for name, after in wanted.items():
             before = have.get(name, normalise_live(name, None))
-            acceptance = acceptances.get(name)
+            acceptance = acceptances.get(name) if acceptances else None
             if acceptance is not None:
                 why = accepted.why_not(acceptance, before, after, day, state.max_accept_days)
                 label = wanted.get("label", current.fields.get("label"))
