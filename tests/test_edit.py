@@ -162,3 +162,23 @@ def test_what_cannot_be_added_line_by_line_is_refused_with_nothing_written(
     assert caught.value.message.endswith(why)
     assert path.read_text() == text
     assert [p.name for p in tmp_path.iterdir()] == ["numbers.yaml"]
+
+
+@pytest.mark.parametrize("name", ["acme-export.yaml", "acme-wild-export.yaml"])
+def test_every_number_of_an_exported_file_takes_an_entry_line_by_line(name: str) -> None:
+    text = (Path(__file__).parent / "data" / "e2e" / name).read_text()
+    lines = text.splitlines()
+    keys = [
+        line.strip()[:-1].strip('"')
+        for line in lines
+        if line.startswith("  ") and line.rstrip().endswith(":") and not line.startswith("   ")
+    ]
+    assert len(keys) >= 5
+    for key in keys:
+        after, at, added = insert_entry(text, ("numbers", key), "accepted", ENTRY)
+        assert only_inserted(text, after) == [(at, list(added))]
+        # Right below the number's last line: the next line is the next number's, a comment, a
+        # blank line or the end.
+        rest = lines[at:]
+        assert not rest or not rest[0].startswith("    "), (key, rest[:1])
+        assert lines[at - 1].startswith("    "), (key, lines[at - 1])
