@@ -17,7 +17,8 @@ from numbersync.files import UnreadableError, read_file
 from numbersync.output import write_atomic
 
 Key = str | int
-_BLANK_OR_COMMENT = re.compile(r"^\s*(#.*)?$")
+_BLANK_OR_COMMENT = re.compile(r"^[ \t]*(#.*)?(\r\n|\r|\n)?$")
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _BOM = "\ufeff"
 
 
@@ -62,7 +63,8 @@ def insert_entry(
     yaml = _yaml()
     before = _load(yaml, body, where)
     parent, node = _find(before, mapping, where)
-    lines = body.splitlines(keepends=True)
+    # YAML's line breaks only: str.splitlines also breaks at characters YAML keeps inside a line.
+    lines = _LINES.findall(body)
     newline = "\r\n" if "\r\n" in body else "\n"
     if node is None:
         # `KEY:` with nothing after it: the entry goes below the key, one step further in.
