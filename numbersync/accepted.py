@@ -25,7 +25,10 @@ from numbersync.yamlsource import Document
 WARN_DAYS = 7  # validate warns about acceptances that end this many days from today or sooner
 _TEXT_FIELDS = frozenset({"label", "voicemail_greeting_url"})
 _FLAGS = frozenset({"forward_to_enabled", "press_1_to_accept"})
-_ID_PREFIX = {"participants": "user_", "participant_groups": "group_"}
+# A managed group's membership (`groups: NAME: {members: ...}`) takes the same entries as a
+# number's fields: Close's members are user ids.
+_ID_PREFIX = {"participants": "user_", "participant_groups": "group_", "members": "user_"}
+ACCEPTABLE = frozenset({*MANAGED_FIELDS, "members"})
 
 
 def today() -> date:
@@ -45,10 +48,11 @@ def parse_day(text: str) -> date | None:
 
 def until_texts(data: Any) -> None:
     """YAML reads an unquoted `until: 2027-01-15` as a date: put it back as the text the schema
-    checks (YYYY-MM-DD), in place."""
-    if not isinstance(data, dict) or not isinstance(data.get("numbers"), dict):
+    checks (YYYY-MM-DD), in place, under numbers and groups."""
+    if not isinstance(data, dict):
         return
-    for settings in data["numbers"].values():
+    entries = [data.get(kind) for kind in ("numbers", "groups")]
+    for settings in (s for found in entries if isinstance(found, dict) for s in found.values()):
         accepted = settings.get("accepted") if isinstance(settings, dict) else None
         if not isinstance(accepted, dict):
             continue
@@ -74,7 +78,7 @@ def entry_errors(
     """What the schema cannot say about a number's `accepted` entries (at `path`): a real day,
     a reason that says something, a value of the field's kind."""
     for name, entry in accepted.items():
-        if not isinstance(entry, dict) or name not in MANAGED_FIELDS:
+        if not isinstance(entry, dict) or name not in ACCEPTABLE:
             continue
         at: Path = (*path, name)
         until = entry.get("until")
@@ -132,12 +136,15 @@ def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
-def acceptances(doc: Document, key: str, accepted: Mapping[str, Any]) -> tuple[Acceptance, ...]:
-    """A number's checked `accepted` entries, their values normalised as Close's side is."""
+def acceptances(doc: Document, base: Path, accepted: Mapping[str, Any]) -> tuple[Acceptance, ...]:
+    """The checked `accepted` entries of the number (or group) at `base`, their values
+    normalised as Close's side is."""
     found = []
     for name, entry in accepted.items():
-        path: Path = ("numbers", key, "accepted", name)
+        path: Path = (*base, "accepted", name)
         value = normalise_live(name, entry["value"])
+        if name == "members":
+            value = tuple(dict.fromkeys(value))
         if name == "forward_to" and value is not None:
             value = phone.to_e164(value) or value
         found.append(
@@ -212,15 +219,22 @@ def why_not(
 ) -> str | None:
     """Why the acceptance does not hold against Close's `before` (the file wants `after`), or
     None when it does: the date, then Close's value."""
-    if same_value(acceptance.field, before, after):
+    if _same(acceptance.field, before, after):
         return "Close has the file's value again: the acceptance can be removed"
     dated = lapse(acceptance, day, max_days)
     if dated:
         return dated
-    if not same_value(acceptance.field, before, acceptance.value):
+    if not _same(acceptance.field, before, acceptance.value):
         accepted = value_json(acceptance.value)
         return f"Close now has {value_json(before)}, not the accepted {accepted}"
     return None
+
+
+def _same(field: str, a: Value, b: Value) -> bool:
+    """As the diff compares: a group's members, like the set fields, as a set."""
+    if field == "members":
+        return set(a or ()) == set(b or ())
+    return same_value(field, a, b)
 
 
 def value_json(value: Value) -> str:

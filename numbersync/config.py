@@ -632,7 +632,7 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                 positions=positions,
                 file=doc.file,
                 sources=sources,
-                accepted=accepted.acceptances(doc, key, written) if written else (),
+                accepted=accepted.acceptances(doc, ("numbers", key), written) if written else (),
             )
         )
     return out

@@ -335,3 +335,34 @@ def test_accepted_differences_are_not_in_the_safety_rails_count(
     plan = build_plan(load(tmp_path, "\n".join(lines) + "\n"), numbers, today=TODAY)
     assert len(plan.accepted_holding) == (10 if accepting_them else 0)
     assert judge(plan, {n.id: n for n in numbers}).refuses is refuses
+
+
+def test_the_entries_fit_a_managed_group_too() -> None:
+    """The `groups:` of the file (not read by this module) take the same entries, for members."""
+    from numbersync.yamlsource import parse
+
+    text = (
+        "groups:\n  Support:\n    members: [alice@acme.example]\n    accepted:\n      members:\n"
+        "        value: [user_b, user_a, user_b]\n        reason: covering\n        until: 2027-01-05\n"
+    )
+    doc = parse("numbers.yaml", text.encode())
+    data = doc.data
+    accepted.until_texts(data)
+    written = data["groups"]["Support"]["accepted"]
+    assert list(accepted.entry_errors(doc, ("groups", "Support", "accepted"), written, set())) == []
+    (acceptance,) = accepted.acceptances(doc, ("groups", "Support"), written)
+    assert (acceptance.value, acceptance.until, acceptance.path) == (
+        ("user_b", "user_a"),
+        date(2027, 1, 5),
+        ("groups", "Support", "accepted", "members"),
+    )
+    assert accepted.why_not(acceptance, ("user_a", "user_b"), ("user_c",), TODAY, 90) is None
+    assert accepted.why_not(acceptance, ("user_a",), ("user_c",), TODAY, 90) == (
+        'Close now has ["user_a"], not the accepted ["user_b", "user_a"]'
+    )
+    written["members"]["value"] = ["carol@acme.example"]
+    (problem,) = accepted.entry_errors(doc, ("groups", "Support", "accepted"), written, set())
+    assert str(problem) == (
+        "numbers.yaml:6:16: $.groups.Support.accepted.members.value: must list user ids "
+        '(user_...), as Close has them, got "carol@acme.example"'
+    )
