@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from numbersync import phone, schemacheck
+from numbersync import accepted, phone, schemacheck
 from numbersync.errors import (
     Diagnostic,
     Findings,
@@ -29,6 +29,7 @@ from numbersync.errors import (
 )
 from numbersync.files import UnreadableError, read_file
 from numbersync.models import (
+    DEFAULT_MAX_ACCEPT_DAYS,
     MANAGED_FIELDS,
     SET_FIELDS,
     DesiredGroup,
@@ -71,6 +72,7 @@ def load_document(doc: Document) -> DesiredState:
     if checked.errors:
         raise InputError(checked.errors)
     numbers = _numbers(checked, [_defaults(checked, "file")])
+    _refuse_unmanaged_acceptances(numbers)
     return DesiredState(
         path=doc.file,
         version=checked.data["version"],
@@ -79,6 +81,7 @@ def load_document(doc: Document) -> DesiredState:
         safety=_safety(checked.data),
         fingerprint="sha256:" + hashlib.sha256(doc.raw_text).hexdigest(),
         files=(doc.file,),
+        max_accept_days=_max_accept_days(checked.data),
     )
 
 
@@ -125,6 +128,7 @@ def load_tree(directory: str) -> DesiredState:
     for one in checked:
         layers = [root_defaults] if one is root else [_defaults(one, "file"), root_defaults]
         numbers.extend(_numbers(one, layers))
+    _refuse_unmanaged_acceptances(numbers)
     return DesiredState(
         path=directory,
         version=root.data["version"] if root else checked[0].data["version"],
@@ -134,6 +138,7 @@ def load_tree(directory: str) -> DesiredState:
         fingerprint="sha256:" + digest.hexdigest(),
         files=tuple(entry.display for entry in found),
         root=root.doc.file if root else None,
+        max_accept_days=_max_accept_days(root.data if root else {}),
     )
 
 
@@ -302,9 +307,12 @@ def _diag(doc: Document, path: Path, message: str, *, key: bool = False) -> Diag
 
 
 def _is_phone_path(path: Path) -> bool:
-    """forward_to and phone_numbers items, in a number or in defaults."""
+    """forward_to and phone_numbers items, in a number or in defaults (and the accepted
+    values of those fields, in a number)."""
     if path[:1] == ("numbers",):
         field = path[2:]
+        if accepted.is_phone_value(field):
+            return True
     elif path[:1] == ("defaults",):
         field = path[1:]
     else:
@@ -321,6 +329,7 @@ def _with_phone_texts(doc: Document) -> Any:
             for part in path[:-1]:
                 container = container[part]
             container[path[-1]] = text
+    accepted.until_texts(data)
     return data
 
 
@@ -388,8 +397,17 @@ def _semantic_errors(
             "where it covers every file"
         )
         yield _diag(doc, ("safety",), message, key=True)
+    if role == "team" and "accepted_drift" in data:
+        message = (
+            "accepted_drift is allowed only in the directory's root numbersync.yaml, "
+            "where it covers every file"
+        )
+        yield _diag(doc, ("accepted_drift",), message, key=True)
     defaults = data.get("defaults")
     if isinstance(defaults, dict):
+        if "accepted" in defaults:
+            message = "accepted drift belongs to one number, not to defaults"
+            yield _diag(doc, ("defaults", "accepted"), message, key=True)
         yield from _settings_errors(doc, ("defaults",), defaults, failed)
     groups = data.get("groups")
     if isinstance(groups, dict):
@@ -416,6 +434,9 @@ def _semantic_errors(
             identities[key] = identity
         if isinstance(settings, dict):
             yield from _settings_errors(doc, path, settings, failed)
+            if isinstance(settings.get("accepted"), dict):
+                at = (*path, "accepted")
+                yield from accepted.entry_errors(doc, at, settings["accepted"], failed)
 
 
 def _settings_errors(
@@ -541,6 +562,7 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                     positions.update(setting.positions)
                     break
         is_id = not key.startswith("+")
+        written = own.get("accepted")
         out.append(
             DesiredNumber(
                 key=key,
@@ -550,6 +572,7 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                 positions=positions,
                 file=doc.file,
                 sources=sources,
+                accepted=accepted.acceptances(doc, ("numbers", key), written) if written else (),
             )
         )
     return out
@@ -569,6 +592,17 @@ def _groups(checked: _Checked) -> tuple[DesiredGroup, ...]:
         members = tuple(item for _, item in kept)
         out.append(DesiredGroup(key, members, positions, doc.file))
     return tuple(out)
+
+
+def _refuse_unmanaged_acceptances(numbers: list[DesiredNumber]) -> None:
+    errors = [d for number in numbers for d in accepted.unmanaged_errors(number)]
+    if errors:
+        raise InputError(errors)
+
+
+def _max_accept_days(data: Mapping[str, Any]) -> int:
+    limits = data.get("accepted_drift") or {}
+    return int(limits.get("max_days", DEFAULT_MAX_ACCEPT_DAYS))
 
 
 def _sorted(numbers: list[DesiredNumber]) -> tuple[DesiredNumber, ...]:

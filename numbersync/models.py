@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from numbersync.errors import Position
@@ -88,6 +89,26 @@ class Source:
     items: tuple[int, ...] = ()
 
 
+# How far ahead an acceptance's `until` may be, unless the root's `accepted_drift.max_days` says.
+DEFAULT_MAX_ACCEPT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Drift the file accepts for a while: Close's `value` of `field` (normalised as Close's side
+    is), kept without a change while Close keeps exactly it and `until` (a UTC day, inclusive)
+    has not passed. `position` is where the field's entry under `accepted` is written, `path`
+    its JSON path, `until_position` where its day is."""
+
+    field: str
+    value: Value
+    reason: str
+    until: date
+    position: Position
+    path: tuple[str | int, ...] = ()
+    until_position: Position | None = None
+
+
 @dataclass(frozen=True)
 class DesiredNumber:
     """One number as the file wants it, after `defaults` were merged and values normalised.
@@ -108,6 +129,7 @@ class DesiredNumber:
     positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
     file: str = ""
     sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
+    accepted: tuple[Acceptance, ...] = ()
 
     @property
     def position(self) -> Position:
@@ -155,6 +177,7 @@ class DesiredState:
     files: tuple[str, ...] = ()
     root: str | None = None
     groups: tuple[DesiredGroup, ...] = ()
+    max_accept_days: int = DEFAULT_MAX_ACCEPT_DAYS
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any, Literal, TypeVar
 
-from numbersync import phone
+from numbersync import accepted, phone
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
 from numbersync.live import (
     Directory,
@@ -116,6 +117,28 @@ class NumberChange:
 
 
 @dataclass(frozen=True)
+class AcceptedDifference:
+    """A difference the file accepts (`accepted:`): Close's `before`, the file's `after` and the
+    `value` accepted, with its reason and day (YYYY-MM-DD). While `holds`, it is no change:
+    never applied, not counted. Otherwise `why` says why not, and the difference is planned as
+    a change again (unless Close has the file's value once more)."""
+
+    id: str
+    number: str
+    key: str
+    field: str
+    before: Value
+    after: Value
+    value: Value
+    reason: str
+    until: str
+    holds: bool
+    why: str | None = None
+    file: str = ""
+    label: str | None = None
+
+
+@dataclass(frozen=True)
 class UnmanagedNumber:
     id: str
     number: str
@@ -159,6 +182,16 @@ class Plan:
     # longer manages compared with it. Never changes: Close keeps them as they are.
     base: str | None = None
     no_longer_managed: tuple[NoLongerManaged, ...] = ()
+    # The file's acceptances of drift that met a difference, held or not, in the order of changes.
+    accepted: tuple[AcceptedDifference, ...] = ()
+
+    @property
+    def accepted_holding(self) -> tuple[AcceptedDifference, ...]:
+        return tuple(a for a in self.accepted if a.holds)
+
+    @property
+    def accepted_lapsed(self) -> tuple[AcceptedDifference, ...]:
+        return tuple(a for a in self.accepted if not a.holds)
 
     @property
     def managed(self) -> int:
@@ -197,11 +230,15 @@ def build_plan(
     me: Me | None = None,
     targets: Sequence[str] = (),
     excludes: Sequence[str] = (),
+    today: date | None = None,
 ) -> Plan:
     """Diff the desired state against the live numbers; raises InputError with every plan-time
     problem (unknown number, email or group) at its file position, and produces no plan then.
     `targets` and `excludes` (numbers, ids, keys, config files or directories) limit the numbers
-    compared; the others still count as managed, for the summary and the safety rail."""
+    compared; the others still count as managed, for the summary and the safety rail. `today`
+    (default: the UTC day now) decides which acceptances of drift still hold."""
+    day = today or accepted.today()
+    found_accepted: list[AcceptedDifference] = []
     problems: list[Diagnostic] = []
     notes: list[str] = []
     resolver = _Resolver(directory, _organization(live))
@@ -242,8 +279,32 @@ def build_plan(
         problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
         diffs = []
+        acceptances = {a.field: a for a in desired.accepted} if desired.accepted else None
         for name, after in wanted.items():
             before = have.get(name, normalise_live(name, None))
+            acceptance = acceptances.get(name) if acceptances else None
+            if acceptance is not None:
+                why = accepted.why_not(acceptance, before, after, day, state.max_accept_days)
+                label = wanted.get("label", current.fields.get("label"))
+                found_accepted.append(
+                    AcceptedDifference(
+                        current.id,
+                        current.number,
+                        desired.key,
+                        name,
+                        before,
+                        after,
+                        acceptance.value,
+                        acceptance.reason,
+                        acceptance.until.isoformat(),
+                        holds=why is None,
+                        why=why,
+                        file=file,
+                        label=label if isinstance(label, str) else None,
+                    )
+                )
+                if why is None:
+                    continue
             if not same_value(name, before, after):
                 diffs.append(FieldChange(name, before, after))
         if diffs:
@@ -282,6 +343,7 @@ def build_plan(
     )
     order = {path: i for i, path in enumerate(files)}
     changes.sort(key=lambda c: (order[c.file], c.number))
+    found_accepted.sort(key=lambda a: (order[a.file], a.number))
     live_by_id = {n.id: n for n in live}
     return Plan(
         changes=tuple(changes),
@@ -290,19 +352,26 @@ def build_plan(
         warnings=(*permission_warnings(changes, live_by_id, me), *notes),
         # Only the names of ids the plan shows: /user/ lists every organization's users, whose
         # emails have no business in a plan file or a pull-request comment.
-        emails=_named(resolver.emails, changes, "participants"),
-        group_names=_named(resolver.group_names, changes, "participant_groups"),
+        emails=_named(resolver.emails, changes, "participants", found_accepted),
+        group_names=_named(resolver.group_names, changes, "participant_groups", found_accepted),
         config_path=state.path,
         fingerprint=state.fingerprint,
         safety=state.safety,
         files=tuple(FileSummary(path, *counts[path]) for path in files),
         untargeted=len(pairs) - len(selected),
+        accepted=tuple(found_accepted),
     )
 
 
-def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str) -> dict[str, str]:
-    """`names` limited to the ids that `field` mentions in `changes`, before or after (and, for
-    participants, the owners of the personal numbers they change)."""
+def _named(
+    names: Mapping[str, str],
+    changes: Sequence[NumberChange],
+    field: str,
+    accepting: Sequence[AcceptedDifference] = (),
+) -> dict[str, str]:
+    """`names` limited to the ids that `field` mentions in `changes` (and in the accepted
+    differences), before or after (and, for participants, the owners of the personal numbers
+    they change)."""
     shown = {
         item
         for change in changes
@@ -310,6 +379,9 @@ def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str
         if c.field == field
         for item in (*(c.before or ()), *(c.after or ()))
     }
+    shown |= accepted.accepted_ids(
+        [v for a in accepting if a.field == field for v in (a.before, a.after, a.value)], field
+    )
     if field == "participants":
         shown.update(change.owner for change in changes if change.owner)
     return {key: name for key, name in names.items() if key in shown}

@@ -14,7 +14,7 @@ from typing import Any
 from numbersync import phone
 from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
 from numbersync.models import SET_FIELDS
-from numbersync.plan import NumberChange, Plan
+from numbersync.plan import AcceptedDifference, NumberChange, Plan
 from numbersync.safety import owner_name, refused_by_close
 from numbersync.savedplan.write import plan_document
 from numbersync.unmanaged import NoLongerManaged, shown_keeps
@@ -46,6 +46,9 @@ def summary(plan: Plan) -> str:
     left_out = ""
     if plan.untargeted:
         left_out = f"; {plan.untargeted} managed left out by --target/--exclude"
+    held = len(plan.accepted_holding)
+    if held:
+        left_out += f"; {held} accepted difference{_s(held)} not applied"
     if not plan.has_changes:
         compared = len(plan.unchanged)
         return (
@@ -223,6 +226,7 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
             out.append(style(f"  ~ {_header(change)}", "change"))
             out.extend(change_lines(plan, change, "      ", style))
             out.append("")
+    out.extend(accepted_lines(plan, style))
     if show_unmanaged and plan.unmanaged:
         out.append("Unmanaged (not in the file, left alone):")
         for number in plan.unmanaged:
@@ -248,6 +252,92 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
     return "\n".join(out) + "\n"
 
 
+def _accepted_value(plan: Plan, a: AcceptedDifference, value: Any) -> str:
+    """A value of an accepted difference; ids of a set field with their names."""
+    if a.field in SET_FIELDS:
+        return "[" + ", ".join(_item(plan, a.field, item) for item in value or ()) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def accepted_entry(plan: Plan, a: AcceptedDifference) -> tuple[str, str]:
+    """What a held acceptance is (`forward_to: Close has X, the file wants Y`) and on what terms
+    (`accepted until DAY: REASON`), unescaped."""
+    what = (
+        f"{a.field}: Close has {_accepted_value(plan, a, a.before)}, "
+        f"the file wants {_accepted_value(plan, a, a.after)}"
+    )
+    return what, f"accepted until {a.until}: {a.reason}"
+
+
+def lapsed_entry(plan: Plan, a: AcceptedDifference) -> str:
+    """One acceptance that no longer holds, and why (unescaped)."""
+    return (
+        f"{phone.display(a.number)} {a.field} (accepted until {a.until}: {a.reason}): "
+        f"no longer holds: {a.why}"
+    )
+
+
+def accepted_lines(plan: Plan, style: Style = _plain) -> list[str]:
+    """The text plan's sections on accepted drift: what is accepted (not applied, not counted),
+    then the acceptances that no longer hold and why."""
+    out: list[str] = []
+    held = plan.accepted_holding
+    if held:
+        out.append("Accepted drift (not applied, not counted as changes):")
+        for n, a in enumerate(held):
+            label = f" {value_text(a.label)}" if a.label else ""
+            what, terms = accepted_entry(plan, a)
+            if not n or held[n - 1].id != a.id:
+                where = f"  (in {escape(a.file)})" if _by_file(plan) and a.file else ""
+                out.append(f"  = {escape(phone.display(a.number))}{label}{where}")
+            out.append(f"      {escape(what)}")
+            out.append(f"      {escape(terms)}")
+        out.append("")
+    lapsed = plan.accepted_lapsed
+    if lapsed:
+        out.append("Acceptances that no longer hold:")
+        out.extend(style(f"  ! {escape(lapsed_entry(plan, a))}", "warn") for a in lapsed)
+        out.append("")
+    return out
+
+
+def _markdown_accepted(plan: Plan) -> list[str]:
+    """The Markdown plan's sections on accepted drift: a table, then an alert for the
+    acceptances that no longer hold."""
+    out: list[str] = []
+    held = plan.accepted_holding
+    if held:
+        out += [
+            f"**Accepted drift** (not applied, not counted as changes): {len(held)}",
+            "",
+            "| Number | Field | Close has | The file wants | Until | Reason |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
+        for a in held[:MARKDOWN_TABLE_ROWS]:
+            cells = (
+                phone.display(a.number),
+                a.field,
+                _accepted_value(plan, a, a.before),
+                _accepted_value(plan, a, a.after),
+                a.until,
+                a.reason,
+            )
+            out.append("| " + " | ".join(markdown_cell(c) for c in cells) + " |")
+        hidden = len(held) - MARKDOWN_TABLE_ROWS
+        if hidden > 0:
+            out.append(f"| … | {hidden} more | run `numbersync plan` to see them | | | |")
+        out.append("")
+    lapsed = plan.accepted_lapsed
+    if lapsed:
+        out.append("> [!WARNING]")
+        out.append("> Acceptances that no longer hold:")
+        out += [f"> - {markdown_cell(lapsed_entry(plan, a))}" for a in lapsed[:MARKDOWN_TABLE_ROWS]]
+        if len(lapsed) > MARKDOWN_TABLE_ROWS:
+            out.append(f"> - … and {len(lapsed) - MARKDOWN_TABLE_ROWS} more")
+        out.append("")
+    return out
+
+
 # --- markdown ---------------------------------------------------------------------------------
 
 
@@ -268,6 +358,7 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for warning in plan.warnings:
         head.append(f"> **Warning:** {markdown_cell(warning)}")
         head.append("")
+    head += _markdown_accepted(plan)
     head += _markdown_released(plan)
     if _by_file(plan):
         return _markdown_by_file(plan, head, limit)

@@ -31,6 +31,7 @@ COMMANDS: dict[str, _Command] = {
     "export": _Command("accounts", "Write the account's current settings as a numbers.yaml."),
     "init": _Command("accounts", "Start a repository from the live account."),
     "explain": _Command("checks", "Show where each managed field of NUMBER gets its value."),
+    "accept": _Command("edits", "Record Close's value of a field as drift accepted until a date."),
     "schema": _Command("checks", "Print the JSON Schema this version validates with."),
     "emulator": _Command("local", "Run the local Close API emulator until Ctrl-C."),
     "demo": _Command("local", "Walk through validate, plan, apply on the emulator."),

@@ -20,7 +20,7 @@ from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 if TYPE_CHECKING:
-    from numbersync.models import DesiredGroup, DesiredNumber
+    from numbersync.models import DesiredGroup, DesiredNumber, DesiredState
 
 
 @click.command(epilog=epilog(None, "0 the config is valid; 1 any error"))
@@ -42,6 +42,7 @@ def validate(config_path: str | None, output_format: str) -> None:
 
     config_path = resolve_config(config_path)
     state = config.load(config_path)
+    _check_acceptance_dates(state)
     count, groups = len(state.numbers), len(state.groups)
     if output_format == "json":
         # CI compares the fingerprint with a saved plan's `config.fingerprint` to know whether the
@@ -55,6 +56,19 @@ def validate(config_path: str | None, output_format: str) -> None:
         # reads as it always has.
         also = f", {groups} group{'s' if groups != 1 else ''}" if groups else ""
         click.echo(f"OK: {count} number{'s' if count != 1 else ''}{also}{where}")
+
+
+def _check_acceptance_dates(state: DesiredState) -> None:
+    """Acceptances past their day, or further ahead than allowed, are errors; those that end
+    within a week are warnings on stderr, at their positions."""
+    from numbersync import accepted
+    from numbersync.errors import InputError
+
+    errors, warnings = accepted.date_findings(state, accepted.today())
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    if errors:
+        raise InputError(errors, hint="accept again with a new date, or remove the acceptance")
 
 
 @click.command(epilog=epilog(f"with --live: {CLOSE_ENV}", "0 success; 1 an error"))

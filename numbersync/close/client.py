@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import httpx
 
+from numbersync import phone
 from numbersync.close.pacer import Pacer
 from numbersync.close.paging import list_all
 from numbersync.close.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT, Retrier, Stats
@@ -141,6 +142,16 @@ class CloseClient:
         wanted, query = _phone_number_query(fields)
         items = self._list("/phone_number/", query, expect=expect)
         return [_live_number(item, wanted, "GET", "/phone_number/") for item in items]
+
+    def find_phone_number(
+        self, number: str, fields: Sequence[str] | None = None
+    ) -> LiveNumber | None:
+        """The number whose E.164 form is `number`, with `fields` (default: all managed
+        fields), or None: one list request filtered by `number`."""
+        wanted, query = _phone_number_query(fields)
+        items = self._list("/phone_number/", {**query, "number": number}, expect=1)
+        found = (_live_number(item, wanted, "GET", "/phone_number/") for item in items)
+        return next((n for n in found if (phone.to_e164(n.number) or n.number) == number), None)
 
     def get_phone_number(self, number_id: str) -> LiveNumber:
         path = _phone_number_path(number_id)

@@ -18,7 +18,14 @@ from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError
 from numbersync.escape import escape
 from numbersync.files import UnreadableError, read_file
 from numbersync.models import SET_FIELDS, Safety, Verdict
-from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
+from numbersync.plan import (
+    AcceptedDifference,
+    FieldChange,
+    FileSummary,
+    NumberChange,
+    Plan,
+    UnmanagedNumber,
+)
 from numbersync.resources import shipped_text
 from numbersync.savedplan.write import FORMAT_VERSION
 from numbersync.unmanaged import NoLongerManaged
@@ -290,6 +297,7 @@ def _plan(document: dict[str, Any]) -> Plan:
         verdict=_verdict(document.get("verdict")),
         base=document["base"]["name"] if "base" in document else None,
         no_longer_managed=_released(document.get("base")),
+        accepted=tuple(_accepted(row, config_path) for row in document.get("accepted", ())),
     )
 
 
@@ -308,6 +316,29 @@ def _released(document: dict[str, Any] | None) -> tuple[NoLongerManaged, ...]:
             item["file"],
         )
         for item in document["no_longer_managed"]
+    )
+
+
+def _accepted(row: dict[str, Any], config_path: str) -> AcceptedDifference:
+    """An acceptance of drift as the plan showed it: for `show` only, apply never writes it."""
+
+    def value(v: Any) -> Any:
+        return tuple(v) if isinstance(v, list) else v
+
+    return AcceptedDifference(
+        row["id"],
+        row["number"],
+        row["key"],
+        row["field"],
+        value(row["before"]),
+        value(row["after"]),
+        value(row["value"]),
+        row["reason"],
+        row["until"],
+        holds=bool(row["holds"]),
+        why=row["why"],
+        file=row.get("file", config_path),
+        label=row.get("label"),
     )
 
 

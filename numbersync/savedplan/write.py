@@ -7,7 +7,7 @@ from typing import Any
 
 from numbersync import __version__
 from numbersync.models import SET_FIELDS
-from numbersync.plan import FieldChange, Plan
+from numbersync.plan import AcceptedDifference, FieldChange, Plan
 
 FORMAT_VERSION = 1
 
@@ -18,28 +18,7 @@ def json_value(change: FieldChange, value: Any) -> Any:
 
 def plan_document(plan: Plan) -> dict[str, Any]:
     """The versioned JSON form of a plan: what `--format json` prints and `--out` saves."""
-    document = _document(plan)
-    if plan.base is not None:  # only with --base: without it, plans are as they were
-        document["base"] = {
-            "name": plan.base,
-            "no_longer_managed": [
-                {
-                    "kind": item.kind,
-                    "id": item.id,
-                    "name": item.name,
-                    "field": item.field,
-                    "keeps": list(item.keeps) if isinstance(item.keeps, tuple) else item.keeps,
-                    "label": item.label,
-                    "file": item.file,
-                }
-                for item in plan.no_longer_managed
-            ],
-        }
-    return document
-
-
-def _document(plan: Plan) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "numbersync_version": __version__,
         "config": {"path": plan.config_path, "fingerprint": plan.fingerprint},
@@ -81,6 +60,48 @@ def _document(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "users": dict(sorted(plan.emails.items())),
         "groups": dict(sorted(plan.group_names.items())),
+    }
+    if plan.accepted:  # only then, so that a plan without acceptances reads as before
+        document["accepted"] = [_accepted_document(a) for a in plan.accepted]
+    if plan.base is not None:  # only with --base: without it, plans are as they were
+        document["base"] = {
+            "name": plan.base,
+            "no_longer_managed": [
+                {
+                    "kind": item.kind,
+                    "id": item.id,
+                    "name": item.name,
+                    "field": item.field,
+                    "keeps": list(item.keeps) if isinstance(item.keeps, tuple) else item.keeps,
+                    "label": item.label,
+                    "file": item.file,
+                }
+                for item in plan.no_longer_managed
+            ],
+        }
+    return document
+
+
+def _accepted_document(a: AcceptedDifference) -> dict[str, Any]:
+    """An acceptance of drift, shown again by `show`; apply never writes it."""
+
+    def value(v: Any) -> Any:
+        return list(v) if a.field in SET_FIELDS and v is not None else v
+
+    return {
+        "id": a.id,
+        "number": a.number,
+        "key": a.key,
+        "file": a.file,
+        "label": a.label,
+        "field": a.field,
+        "before": value(a.before),
+        "after": value(a.after),
+        "value": value(a.value),
+        "reason": a.reason,
+        "until": a.until,
+        "holds": a.holds,
+        "why": a.why,
     }
 
 
