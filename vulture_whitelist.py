@@ -14,6 +14,9 @@ _.format_commands
 # httpx: an Auth's request hook (numbersync/close/transport.py).
 _.auth_flow
 
+# ruamel.yaml: the round-trip loader reads its settings as attributes (numbersync/edit.py).
+_.preserve_quotes
+
 # http.server and socketserver: the request handler's methods and the settings both read from
 # the class (numbersync/emulator/server.py).
 _.do_GET
