@@ -5,13 +5,15 @@ advisory permission check."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from numbersync.errors import Abandoned, ApiError
+from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.live import Directory
-from numbersync.models import RINGING_FIELDS, LiveNumber, Me, User
+from numbersync.models import RINGING_FIELDS, Group, LiveNumber, Me, User
 from numbersync.stopping import in_background, results
 
 if TYPE_CHECKING:
@@ -42,8 +44,12 @@ def fields_to_fetch(managed: Iterable[str]) -> list[str]:
 def needs_directory(state: DesiredState) -> tuple[bool, bool]:
     """Whether the users and the groups must be read: to resolve emails and names, and to check
     that every id belongs to the organization, before anything is sent."""
-    users = any(number.fields.get("participants") for number in state.numbers)
-    groups = any(number.fields.get("participant_groups") for number in state.numbers)
+    users = any(number.fields.get("participants") for number in state.numbers) or any(
+        group.members for group in state.groups
+    )
+    groups = bool(state.groups) or any(
+        number.fields.get("participant_groups") for number in state.numbers
+    )
     return users, groups
 
 
@@ -52,14 +58,47 @@ def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
     them by email or name, and /me/: all four read at the same time."""
     fields = fields_to_fetch(name for number in state.numbers for name in number.fields)
     want_users, want_groups = needs_directory(state)
-    numbers, users, groups, me = _together(
+
+    def groups_and_members() -> tuple[tuple[Group, ...] | None, dict[str, tuple[str, ...]] | None]:
+        if not want_groups:
+            return None, None
+        groups = tuple(client.list_groups())
+        if not state.groups:
+            return groups, None
+        return groups, read_members(client, sorted(GROUPS.members_to_read(state, groups)))
+
+    numbers, users, (groups, members), me = _together(
         client,
         lambda: client.list_phone_numbers(fields, expect=len(state.numbers)),
         lambda: tuple(client.list_users()) if want_users else None,
-        lambda: tuple(client.list_groups()) if want_groups else None,
+        groups_and_members,
         lambda: _advisory_me(client),
     )
-    return Account(tuple(numbers), Directory(users=users, groups=groups), me)
+    return Account(tuple(numbers), Directory(users=users, groups=groups, members=members), me)
+
+
+def read_members(client: CloseClient, group_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The members of each group (one GET each), up to the client's concurrency at once, all
+    through its pacer."""
+    if not group_ids:
+        return {}
+    pending = list(reversed(group_ids))
+    found: dict[str, tuple[str, ...]] = {}
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                group_id = pending.pop()
+            members = client.group_members(group_id)
+            with lock:
+                found[group_id] = members
+
+    workers = min(max(client.concurrency, 1), len(group_ids))
+    _together(client, *([worker] * workers))
+    return {group_id: found[group_id] for group_id in group_ids}
 
 
 def fetch_everything(client: CloseClient) -> Account:

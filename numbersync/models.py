@@ -154,6 +154,7 @@ class DesiredState:
     fingerprint: str = ""  # sha256 of the file's bytes (of every path and bytes, for a directory)
     files: tuple[str, ...] = ()
     root: str | None = None
+    groups: tuple[DesiredGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,9 @@ class GroupChange:
     after: tuple[str, ...]
     file: str = ""
     numbers: tuple[str, ...] = ()
+    # For each member added or removed (user id), the managed numbers that start or stop
+    # ringing them through this change: what a reviewer weighs a membership change by.
+    reach: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def added(self) -> tuple[str, ...]:

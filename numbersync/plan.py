@@ -15,6 +15,8 @@ from typing import Any, Literal, TypeVar
 
 from numbersync import phone
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
+from numbersync.kinds import Context, Resolved, Rings
+from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.live import (
     Directory,
     effective_live_fields,
@@ -27,6 +29,7 @@ from numbersync.models import (
     RINGING_FIELDS,
     SET_FIELDS,
     UNPRIVILEGED_FIELDS,
+    DesiredGroup,
     DesiredNumber,
     DesiredState,
     Group,
@@ -167,7 +170,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes or self.groups)
 
     @property
     def refused_by_close(self) -> tuple[NumberChange, ...]:
@@ -220,7 +223,10 @@ def build_plan(
             continue
         matched[current.id] = desired
         pairs.append((desired, current))
-    selected = _select(pairs, targets, excludes, state)
+    # Group keys resolve before the diff, so that --target may name a group as Close names it.
+    keyed = [(g, resolver.group(g.key)[0]) for g in state.groups]
+    selected, chosen_groups = _select(pairs, keyed, resolver, targets, excludes, state)
+    rings: dict[str, Rings] = {}
 
     changes: list[NumberChange] = []
     unchanged: list[str] = []
@@ -236,6 +242,7 @@ def build_plan(
         have = effective_live_fields(current)
         problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
+        rings[current.id] = _rings(current, {**have, **wanted})
         diffs = []
         for name, after in wanted.items():
             before = have.get(name, normalise_live(name, None))
@@ -262,10 +269,20 @@ def build_plan(
         else:
             unchanged.append(current.number)
             counts[file][1] += 1
+    for _, current in pairs:
+        if current.id not in rings:  # left out by --target: it rings as Close has it
+            rings[current.id] = _rings(current, effective_live_fields(current))
+    members = directory.members
+    diffed = GROUPS.diff(state, Context(resolver, members, tuple(rings.values())))
+    problems.extend(diffed.problems)
+    notes.extend(diffed.notes)
     if problems:
         raise InputError(
             problems, hint="fix the file, or check that the key belongs to this account"
         )
+    kept = {(g.key, g.file) for g, _ in chosen_groups}
+    group_changes = [c for c in diffed.changes if (c.key, c.file) in kept]
+    group_changes.sort(key=lambda c: (order_of(files, c.file), c.name))
 
     unmanaged = sorted(
         (
@@ -285,14 +302,40 @@ def build_plan(
         warnings=(*permission_warnings(changes, live_by_id, me), *notes),
         # Only the names of ids the plan shows: /user/ lists every organization's users, whose
         # emails have no business in a plan file or a pull-request comment.
-        emails=_named(resolver.emails, changes, "participants"),
-        group_names=_named(resolver.group_names, changes, "participant_groups"),
+        emails={
+            **_named(resolver.emails, changes, "participants"),
+            **_members_named(resolver.emails, group_changes),
+        },
+        group_names={
+            **_named(resolver.group_names, changes, "participant_groups"),
+            **{c.id: c.name for c in group_changes},
+        },
         config_path=state.path,
         fingerprint=state.fingerprint,
         safety=state.safety,
         files=tuple(FileSummary(path, *counts[path]) for path in files),
         untargeted=len(pairs) - len(selected),
+        groups=tuple(group_changes),
     )
+
+
+def order_of(files: Sequence[str], file: str) -> int:
+    """A file's place in the plan's order of files (files it does not list come last)."""
+    return files.index(file) if file in files else len(files)
+
+
+def _rings(current: LiveNumber, fields: Mapping[str, Value]) -> Rings:
+    """Who a number rings with these (normalised, resolved) fields, in the groups' terms."""
+    return Rings(
+        phone.to_e164(current.number) or current.number,
+        tuple(fields.get("participants") or ()),
+        tuple(fields.get("participant_groups") or ()),
+    )
+
+
+def _members_named(names: Mapping[str, str], changes: Sequence[GroupChange]) -> dict[str, str]:
+    shown = {user for change in changes for user in GROUPS.user_ids(change)}
+    return {key: name for key, name in names.items() if key in shown}
 
 
 def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str) -> dict[str, str]:
@@ -395,18 +438,27 @@ def shown(value: Value) -> str:
 
 def _select(
     pairs: list[tuple[DesiredNumber, LiveNumber]],
+    keyed: list[tuple[DesiredGroup, str]],
+    resolver: _Resolver,
     targets: Sequence[str],
     excludes: Sequence[str],
     state: DesiredState,
-) -> list[tuple[DesiredNumber, LiveNumber]]:
-    what = "a number or a file" if len(state.files) > 1 else "a number"
-    return choose(
-        pairs,
+) -> tuple[list[tuple[DesiredNumber, LiveNumber]], list[tuple[DesiredGroup, str]]]:
+    """The numbers and the managed groups that --target and --exclude leave in the plan."""
+    what = ["a number", *(["a group"] if state.groups else ()), "a file"]
+    if len(state.files) <= 1:
+        what.pop()
+    missing_means = f"not {' or '.join(what)} in {state.path}"
+    numbers, groups = choose_each(
+        [
+            (pairs, lambda pair: (pair[1].id, pair[1].number, pair[0].key, pair[0].file)),
+            (keyed, lambda g: (g[0].key, g[0].file, g[1], resolver.group_name(g[1]))),
+        ],
         targets,
         excludes,
-        lambda pair: (pair[1].id, pair[1].number, pair[0].key, pair[0].file),
-        f"not {what} in {state.path}",
+        missing_means,
     )
+    return numbers, groups
 
 
 def choose(
@@ -419,16 +471,31 @@ def choose(
     """The items named by --target (all of them without targets), less those named by
     --exclude. A name that matches nothing is a UsageError ("--target X: `missing_means`"), so
     that a typo never silently widens or narrows a plan."""
-    chosen = list(items)
+    chosen: list[T] = choose_each([(items, names)], targets, excludes, missing_means)[0]
+    return chosen
+
+
+def choose_each(
+    kinds: Sequence[tuple[Sequence[Any], Callable[[Any], Iterable[str]]]],
+    targets: Sequence[str],
+    excludes: Sequence[str],
+    missing_means: str,
+) -> list[list[Any]]:
+    """`choose` over several kinds of items at once (numbers and groups): a name is a typo only
+    when it matches no item of any kind."""
+    chosen = [list(items) for items, _ in kinds]
     for flag, given in (("--target", targets), ("--exclude", excludes)):
         if not given:
             continue
-        matching, missing = select_targets(items, given, names)
+        missing: set[str] | None = None
+        for n, (items, names) in enumerate(kinds):
+            matching, unmatched = select_targets(items, given, names)
+            missing = set(unmatched) if missing is None else missing & set(unmatched)
+            named = {id(item) for item in matching}
+            keep = flag == "--target"
+            chosen[n] = [item for item in chosen[n] if (id(item) in named) == keep]
         if missing:
-            raise UsageError(f"{flag} {', '.join(missing)}: {missing_means}")
-        named = {id(item) for item in matching}
-        keep = flag == "--target"
-        chosen = [item for item in chosen if (id(item) in named) == keep]
+            raise UsageError(f"{flag} {', '.join(sorted(missing))}: {missing_means}")
     return chosen
 
 
@@ -493,7 +560,12 @@ class _Resolver:
         for user in self._members.values():
             self._by_email.setdefault(user.email.casefold(), []).append(user)
         self._other_by_email = {u.email.casefold(): u for u in self._others.values()}
-        groups = [g for g in directory.groups or () if g.organization_id in (None, organization)]
+        # An organization unknown (no numbers to say it) keeps every group, as it keeps users.
+        groups = [
+            g
+            for g in directory.groups or ()
+            if organization is None or g.organization_id in (None, organization)
+        ]
         self.group_names = {g.id: g.name for g in groups}
         self._by_name: dict[str, list[Group]] = {}
         for group in groups:
@@ -525,6 +597,15 @@ class _Resolver:
                     resolved.append(found)
             wanted[name] = tuple(resolved)
         return wanted
+
+    def user(self, ref: str, present: Sequence[str]) -> Resolved:
+        return self._user(ref, present)
+
+    def group(self, ref: str) -> Resolved:
+        return self._group(ref, ())
+
+    def group_name(self, group_id: str) -> str:
+        return self.group_names.get(group_id, group_id)
 
     def _user(self, ref: str, participants: Sequence[str]) -> tuple[str, str | None, str | None]:
         """(user id, error, note) for an email or a user id."""
