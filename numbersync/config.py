@@ -32,6 +32,7 @@ from numbersync.files import UnreadableError, read_file
 from numbersync.models import (
     MANAGED_FIELDS,
     SET_FIELDS,
+    DesiredGroup,
     DesiredNumber,
     DesiredState,
     Layer,
@@ -84,6 +85,7 @@ def load_document(doc: Document) -> DesiredState:
         path=doc.file,
         version=checked.data["version"],
         numbers=_sorted(numbers),
+        groups=_groups(checked),
         safety=_safety(checked.data),
         fingerprint="sha256:" + hashlib.sha256(doc.raw_text).hexdigest(),
         files=(doc.file,),
@@ -124,6 +126,7 @@ def load_tree(directory: str) -> DesiredState:
     for one in checked:
         errors.merge(one.errors)
     errors.extend(_in_two_files(checked))
+    errors.extend(_groups_in_two_files(checked))
     if errors:
         raise InputError(errors)
     root = next((one for one in checked if one.role == "root"), None)
@@ -136,6 +139,7 @@ def load_tree(directory: str) -> DesiredState:
         path=directory,
         version=root.data["version"] if root else checked[0].data["version"],
         numbers=_sorted(numbers),
+        groups=tuple(group for one in checked for group in _groups(one)),
         safety=_safety(root.data if root else {}),
         fingerprint="sha256:" + digest.hexdigest(),
         files=tuple(entry.display for entry in found),
@@ -280,6 +284,27 @@ def _in_two_files(checked: list[_Checked]) -> Iterator[Diagnostic]:
                 "a number belongs to exactly one file"
             )
             yield _diag(one.doc, ("numbers", key), message, key=True)
+
+
+def _groups_in_two_files(checked: list[_Checked]) -> Iterator[Diagnostic]:
+    """A group belongs to exactly one file: each later file's key that an earlier file has
+    (names compared exactly, as Close compares them), with both places."""
+    first: dict[str, _Checked] = {}
+    for one in checked:
+        for key in _group_keys(one):
+            other = first.setdefault(key, one)
+            if other is one:
+                continue
+            line = other.doc.position(("groups", key), key=True).line
+            message = (
+                f'"{key}" is also in {other.doc.file}:{line}; a group belongs to exactly one file'
+            )
+            yield _diag(one.doc, ("groups", key), message, key=True)
+
+
+def _group_keys(checked: _Checked) -> list[str]:
+    groups = checked.data.get("groups") if isinstance(checked.data, dict) else None
+    return [key for key in groups if key] if isinstance(groups, dict) else []
 
 
 def _diag(doc: Document, path: Path, message: str, *, key: bool = False) -> Diagnostic:
@@ -456,7 +481,7 @@ def _semantic_errors(
     each valid key."""
     if not isinstance(data, dict):
         return
-    if role != "root" and "numbers" not in data:
+    if role != "root" and "numbers" not in data and "groups" not in data:
         yield _diag(doc, (), "missing required key 'numbers'")
     if role == "team" and "safety" in data:
         message = (
@@ -467,6 +492,9 @@ def _semantic_errors(
     defaults = data.get("defaults")
     if isinstance(defaults, dict):
         yield from _settings_errors(doc, ("defaults",), defaults, failed)
+    groups = data.get("groups")
+    if isinstance(groups, dict):
+        yield from _group_errors(doc, groups)
     numbers = data.get("numbers")
     if not isinstance(numbers, dict):
         return
@@ -503,10 +531,28 @@ def _settings_errors(
     for i, item in enumerate(_list(settings.get("phone_numbers"))):
         if isinstance(item, str) and unchecked((*path, "phone_numbers", i)):
             yield from _phone_error(doc, (*path, "phone_numbers", i), item)
+    yield from _people_errors(doc, (*path, "participants"), settings.get("participants"))
+    url = settings.get("voicemail_greeting_url")
+    url_path = (*path, "voicemail_greeting_url")
+    if isinstance(url, str) and unchecked(url_path) and not _is_https_url(url):
+        message = schema()["$defs"]["settings"]["properties"]["voicemail_greeting_url"]["x-error"]
+        yield _diag(doc, url_path, f"{message}, got {_describe(url)}")
+
+
+def _group_errors(doc: Document, groups: dict[str, Any]) -> Iterator[Diagnostic]:
+    for key, entry in groups.items():
+        if not key.strip():
+            message = "a group name must not be empty; name a group of Close, or give its id"
+            yield _diag(doc, ("groups", key), message, key=True)
+        if isinstance(entry, dict):
+            yield from _people_errors(doc, ("groups", key, "members"), entry.get("members"))
+
+
+def _people_errors(doc: Document, path: Path, items: Any) -> Iterator[Diagnostic]:
+    """Each item of a list of people that is neither an email nor a user id."""
     # A list may hold a mistake on every one of millions of items: its JSON path is made once.
-    participants: Path = (*path, "participants")
-    shown = json_path(participants)
-    for i, item in enumerate(_list(settings.get("participants"))):
+    shown = json_path(path)
+    for i, item in enumerate(_list(items)):
         if (
             isinstance(item, str)
             and item
@@ -514,12 +560,7 @@ def _settings_errors(
             and not EMAIL.match(item)
         ):
             message = f'must be a user email or a user id (user_...), got "{item}"'
-            yield Diagnostic(doc.position((*participants, i)), f"{shown}[{i}]", message)
-    url = settings.get("voicemail_greeting_url")
-    url_path = (*path, "voicemail_greeting_url")
-    if isinstance(url, str) and unchecked(url_path) and not _is_https_url(url):
-        message = schema()["$defs"]["settings"]["properties"]["voicemail_greeting_url"]["x-error"]
-        yield _diag(doc, url_path, f"{message}, got {_describe(url)}")
+            yield Diagnostic(doc.position((*path, i)), f"{shown}[{i}]", message)
 
 
 def _phone_error(doc: Document, path: Path, text: str) -> Iterator[Diagnostic]:
@@ -613,6 +654,22 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
             )
         )
     return out
+
+
+def _groups(checked: _Checked) -> tuple[DesiredGroup, ...]:
+    """The file's groups as written: members without duplicates (emails compared without regard
+    to case), in file order, with the position of the key, the list and each item kept."""
+    doc, groups = checked.doc, checked.data.get("groups") or {}
+    out = []
+    for key, entry in groups.items():
+        path: Path = ("groups", key, "members")
+        kept = _unique("participants", entry["members"])
+        positions = {"": doc.position(("groups", key), key=True), "members": doc.position(path)}
+        for i, _ in kept:
+            positions[f"members[{i}]"] = doc.position((*path, i))
+        members = tuple(item for _, item in kept)
+        out.append(DesiredGroup(key, members, positions, doc.file))
+    return tuple(out)
 
 
 def _sorted(numbers: list[DesiredNumber]) -> tuple[DesiredNumber, ...]:

@@ -1,9 +1,11 @@
 """`numbersync explain`: where each managed field of one number gets its value (the number itself,
-its file's defaults, or the root's defaults of a directory) with the FILE:LINE that set it, and,
-when asked, the value Close has now beside it. Pure: the CLI fetches, this module only reads."""
+its file's defaults, or the root's defaults of a directory) with the FILE:LINE that set it, or
+where a managed group's members are set, and, when asked, the value Close has now beside it.
+Pure: the CLI fetches, this module only reads."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +13,16 @@ from numbersync import phone
 from numbersync.errors import Diagnostic, InputError, Position, UsageError, json_path
 from numbersync.escape import escape
 from numbersync.live import normalise_live
-from numbersync.models import MANAGED_FIELDS, DesiredNumber, DesiredState, Layer, LiveNumber, Value
+from numbersync.models import (
+    MANAGED_FIELDS,
+    DesiredGroup,
+    DesiredNumber,
+    DesiredState,
+    Group,
+    Layer,
+    LiveNumber,
+    Value,
+)
 from numbersync.render import value_text
 
 LAYERS: dict[Layer, str] = {
@@ -40,6 +51,11 @@ def origins(desired: DesiredNumber) -> list[Origin]:
     ]
 
 
+def find_group(state: DesiredState, text: str) -> DesiredGroup | None:
+    """The managed group whose key is `text`, exactly as the config writes it."""
+    return next((group for group in state.groups if group.key == text), None)
+
+
 def find(state: DesiredState, text: str, live: Sequence[LiveNumber] | None = None) -> DesiredNumber:
     """The number `text` names (any form, its key as written, or its phon_ id). With the live
     numbers, a number the config names by its phon_ id is found by its number too."""
@@ -52,14 +68,30 @@ def find(state: DesiredState, text: str, live: Sequence[LiveNumber] | None = Non
         for desired in state.numbers:
             if current.id == desired.id or current.number == desired.number:
                 return desired
-    by_id = any(desired.id for desired in state.numbers)
-    raise UsageError(
-        f"{text} is not a number in {state.path}",
-        hint="name a number the config manages, in any form, or its phon_ id"
-        + (
-            "; add --live to find a number the config names by its id" if by_id and not live else ""
-        ),
-    )
+    # A text that is a number names no group: only other texts are said to be neither.
+    maybe_group = bool(state.groups) and e164 is None and not text.startswith("phon_")
+    what = "a number or a group" if maybe_group else "a number"
+    hint = "name a number the config manages, in any form, or its phon_ id"
+    if maybe_group:
+        hint += ", or a group by its key under groups:"
+        close = difflib.get_close_matches(text, [group.key for group in state.groups], n=1)
+        hint += f' (did you mean "{close[0]}"?)' if close else ""
+    if any(desired.id for desired in state.numbers) and not live:
+        hint += "; add --live to find a number the config names by its id"
+    raise UsageError(f"{text} is not {what} in {state.path}", hint=hint)
+
+
+def group_of(desired: DesiredGroup, groups: Sequence[Group]) -> Group:
+    """The group of Close that `desired` names (by id, or by its exact name); an InputError at
+    its key when Close has none, or more than one of that name."""
+    found = [g for g in groups if desired.key in (g.id, g.name)]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        message = f"{len(found)} groups of Close are named {desired.key!r}; name it by its id"
+    else:
+        message = f"group {desired.key!r} is not in the Close account"
+    raise InputError([Diagnostic(desired.position, json_path(("groups", desired.key)), message)])
 
 
 def live_of(desired: DesiredNumber, live: Sequence[LiveNumber]) -> LiveNumber:
@@ -108,3 +140,23 @@ def render_explain(desired: DesiredNumber, live: LiveNumber | None = None) -> st
 
 def _shown(value: Value) -> str:
     return value_text(list(value) if isinstance(value, tuple) else value)
+
+
+def render_group(group: DesiredGroup, live: Sequence[str] | None = None) -> str:
+    """A heading naming the group and where it is written, then the FILE:LINE that sets its
+    members and the members (and those Close has: user ids, as Close stores them)."""
+    where = group.position
+    members = group.positions.get("members", where)
+    header = ["field", "set at", "value"]
+    row = ["members", f"{members.file}:{members.line}", _shown(group.members)]
+    if live is not None:
+        header.append("Close has")
+        row.append(_shown(tuple(live)))
+    rows = [header, [escape(cell) for cell in row]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    out = [escape(f"group {group.key} in {where.file}:{where.line}")]
+    for r in rows:
+        cells = [cell.ljust(width) for cell, width in zip(r, widths, strict=False)]
+        out.append("  " + "  ".join([*cells, r[-1]]).rstrip())
+    out.append("Managed as a set: apply adds the members Close lacks and removes the others.")
+    return "\n".join(out) + "\n"

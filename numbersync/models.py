@@ -145,7 +145,8 @@ class DesiredState:
     """The whole desired state, validated and normalised: one file, or a directory of them.
 
     `path` is what was given (a file or a directory); `files` every file read, in sorted path
-    order; `root` the directory's numbersync.yaml, when it has one."""
+    order; `root` the directory's numbersync.yaml, when it has one. `groups` are the managed
+    groups, file by file in that order, each as its file lists them."""
 
     path: str
     version: int

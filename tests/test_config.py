@@ -202,6 +202,47 @@ def test_safety_block(tmp_path: Path) -> None:
     assert (state.safety.max_change_percent, state.safety.min_managed) == (50.0, 4)
 
 
+def test_groups_keep_their_members_as_written_without_duplicates(tmp_path: Path) -> None:
+    state = config.load(
+        write(
+            tmp_path,
+            "version: 1\n"
+            "numbers:\n"
+            "  '+16503334444': {participant_groups: [Support]}\n"
+            "groups:\n"
+            "  Support:\n"
+            "    members:\n"
+            "      - carol@example.com\n"
+            "      - user_b\n"
+            "      - Carol@Example.com\n"
+            "      - alice@example.com\n"
+            "  group_empty:\n"
+            "    members: []\n",
+        )
+    )
+    support, empty = state.groups
+    assert (support.key, support.members) == (
+        "Support",
+        ("carol@example.com", "user_b", "alice@example.com"),
+    )
+    assert support.file == str(tmp_path / "numbers.yaml")
+    assert {name: (p.line, p.col) for name, p in support.positions.items()} == {
+        "": (5, 3),
+        "members": (7, 7),
+        "members[0]": (7, 9),
+        "members[1]": (8, 9),
+        "members[3]": (10, 9),  # the file's index: the third item was a duplicate
+    }
+    assert (empty.key, empty.members, empty.position.line) == ("group_empty", (), 11)
+
+
+def test_a_file_of_groups_alone_needs_no_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 1\ngroups:\n  Support: {members: [user_a]}\n")
+    assert config.load(path).numbers == ()
+    result = CliRunner().invoke(main, ["validate", "-c", path])
+    assert (result.exit_code, result.stdout) == (0, "OK: 0 numbers, 1 group\n")
+
+
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         config.load(

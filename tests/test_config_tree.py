@@ -257,6 +257,43 @@ def test_a_number_in_two_files_names_both_places(in_tmp: Path) -> None:
     ]
 
 
+def test_a_group_in_two_files_names_both_places(in_tmp: Path) -> None:
+    tree(
+        in_tmp,
+        {
+            "numbersync.yaml": ROOT + "groups:\n  Support:\n    members: [alice@example.com]\n",
+            "sales.yaml": SALES + "groups:\n  Sales:\n    members: []\n  support: {members: []}\n",
+            "support/emea.yaml": EMEA + "groups:\n  Support: {members: [user_b]}\n",
+            "support/us.yaml": "version: 1\ngroups:\n  Sales:\n    members: [user_c]\n",
+        },
+    )
+    # Names are compared exactly, as Close compares them: "support" is another group.
+    assert errors_of("numbers") == [
+        'numbers/support/emea.yaml:6:3: $.groups.Support: "Support" is also in '
+        "numbers/numbersync.yaml:6; a group belongs to exactly one file",
+        'numbers/support/us.yaml:3:3: $.groups.Sales: "Sales" is also in '
+        "numbers/sales.yaml:11; a group belongs to exactly one file",
+    ]
+
+
+def test_groups_may_be_in_any_file_the_root_included(in_tmp: Path) -> None:
+    tree(
+        in_tmp,
+        {
+            "numbersync.yaml": ROOT + "groups:\n  Support:\n    members: [alice@example.com]\n",
+            "sales.yaml": SALES + "groups:\n  group_sales:\n    members: [user_b, user_b]\n",
+            "teams.yaml": "version: 1\ngroups:\n  Night shift: {members: []}\n",
+        },
+    )
+    state = config.load("numbers")
+    assert [(g.key, g.members, g.file, g.position.line) for g in state.groups] == [
+        ("Support", ("alice@example.com",), "numbers/numbersync.yaml", 6),
+        ("group_sales", ("user_b",), "numbers/sales.yaml", 11),
+        ("Night shift", (), "numbers/teams.yaml", 3),
+    ]
+    assert len(state.numbers) == 2
+
+
 def test_a_directory_without_yaml_files_is_a_clear_error(in_tmp: Path) -> None:
     tree(in_tmp, {".hidden.yaml": "version: 1\n", "notes/README.md": "x"})
     with pytest.raises(UsageError, match=r"^numbers: no \*\.yaml or \*\.yml file"):
@@ -606,6 +643,13 @@ def test_an_exported_tree_loads_and_each_number_keeps_its_values(tmp_path: Path)
         ({"version": 1, "numbers": {}, "safety": {"min_managed": 3}}, True),
         ({"defaults": {}}, False),
         ({"version": 1, "numbers": {}, "teams": {}}, False),
+        ({"version": 1, "groups": {"Support": {"members": ["user_a"]}}}, True),
+        ({"version": 1, "groups": {"Support": {"members": []}}, "numbers": {}}, True),
+        ({"version": 1, "groups": {"Support": {}}}, False),
+        ({"version": 1, "groups": {"Support": {"members": ["x"], "name": "y"}}}, False),
+        ({"version": 1, "groups": {"Support": {"members": [""]}}}, False),
+        ({"version": 1, "groups": {"Support": None}}, False),
+        ({"version": 1, "groups": []}, False),
     ],
 )
 def test_the_schema_validates_a_root_file_and_a_team_file(

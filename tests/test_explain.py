@@ -35,6 +35,15 @@ TREE = {
         "  phon_demoNightLine0000000000000000000000001:\n"
         "    press_1_to_accept: true\n"
     ),
+    "teams.yaml": (
+        "version: 1\n"
+        "groups:\n"
+        "  Support:\n"
+        "    members:\n"
+        "      - erin@acme.example\n"
+        "      - carol@acme.example\n"
+        "  group_nightShift000000000000: {members: [dave@acme.example, Dave@acme.example]}\n"
+    ),
 }
 SALES_OFFLINE = """\
 +1 650-333-4444 in numbers/sales.yaml:6
@@ -170,4 +179,70 @@ def test_explain_a_single_file_says_the_files_defaults(emulator: Emulator, tmp_p
         "Not managed (never compared or sent): label, forward_to, forward_to_enabled, "
         "participants, participant_groups, phone_numbers, press_1_to_accept, "
         "voicemail_greeting_url\n"
+    )
+
+
+def test_explain_a_group_names_the_file_and_line_of_its_members(
+    emulator: Emulator, in_tree: Path
+) -> None:
+    support = cli(emulator, "explain", "Support", "-c", "numbers")
+    night = cli(emulator, "explain", "group_nightShift000000000000", "-c", "numbers")
+
+    assert support.exit_code == 0, support.output
+    assert support.stdout == (
+        "group Support in numbers/teams.yaml:3\n"
+        "  field    set at                value\n"
+        '  members  numbers/teams.yaml:5  ["erin@acme.example", "carol@acme.example"]\n'
+        "Managed as a set: apply adds the members Close lacks and removes the others.\n"
+    )
+    assert night.exit_code == 0, night.output
+    assert night.stdout.splitlines()[:3] == [
+        "group group_nightShift000000000000 in numbers/teams.yaml:7",
+        "  field    set at                value",
+        '  members  numbers/teams.yaml:7  ["dave@acme.example"]',
+    ]
+    assert emulator.requests == []  # offline
+
+
+def test_explain_live_a_group_shows_the_members_close_has(
+    emulator: Emulator, in_tree: Path
+) -> None:
+    result = cli(emulator, "explain", "Support", "-c", "numbers", "--live")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1:3] == [
+        "  field    set at                value" + " " * 38 + "  Close has",
+        '  members  numbers/teams.yaml:5  ["erin@acme.example", "carol@acme.example"]  '
+        '["user_bob00000000000000000000000000000000000000", '
+        '"user_erin0000000000000000000000000000000000000"]',
+    ]
+    assert [(r.method, r.path) for r in emulator.requests] == [
+        ("GET", "/group/"),
+        ("GET", "/group/group_support000000000000000/"),
+    ]
+
+
+def test_explain_live_a_group_close_does_not_have(emulator: Emulator, in_tree: Path) -> None:
+    Path("numbers/teams.yaml").write_text("version: 1\ngroups:\n  Suport: {members: []}\n")
+
+    result = cli(emulator, "explain", "Suport", "-c", "numbers", "--live")
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "numbers/teams.yaml:3:3: $.groups.Suport: group 'Suport' is not in the Close account\n"
+        "Error: 1 error found\n"
+    )
+
+
+def test_explain_what_is_neither_a_number_nor_a_group_suggests_a_group(
+    emulator: Emulator, in_tree: Path
+) -> None:
+    result = cli(emulator, "explain", "support", "-c", "numbers")
+
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (
+        "Error: support is not a number or a group in numbers\n"
+        "Hint: name a number the config manages, in any form, or its phon_ id, or a group by its "
+        'key under groups: (did you mean "Support"?); add --live to find a number the config '
+        "names by its id\n"
     )

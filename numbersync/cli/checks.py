@@ -20,7 +20,7 @@ from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 if TYPE_CHECKING:
-    from numbersync.models import DesiredNumber
+    from numbersync.models import DesiredGroup, DesiredNumber
 
 
 @click.command(epilog=epilog(None, "0 the config is valid; 1 any error"))
@@ -42,7 +42,7 @@ def validate(config_path: str | None, output_format: str) -> None:
 
     config_path = resolve_config(config_path)
     state = config.load(config_path)
-    count = len(state.numbers)
+    count, groups = len(state.numbers), len(state.groups)
     if output_format == "json":
         # CI compares the fingerprint with a saved plan's `config.fingerprint` to know whether the
         # plan was made from exactly this config. Errors still go to stderr, with exit 1.
@@ -51,22 +51,30 @@ def validate(config_path: str | None, output_format: str) -> None:
     else:
         files = len(state.files)
         where = f" in {files} file{'s' if files != 1 else ''}" if os.path.isdir(config_path) else ""
-        click.echo(f"OK: {count} number{'s' if count != 1 else ''}{where}")
+        # Groups are named only when the config manages some, so that a file of numbers alone
+        # reads as it always has.
+        also = f", {groups} group{'s' if groups != 1 else ''}" if groups else ""
+        click.echo(f"OK: {count} number{'s' if count != 1 else ''}{also}{where}")
 
 
 @click.command(epilog=epilog(f"with --live: {CLOSE_ENV}", "0 success; 1 an error"))
-@click.argument("number")
+@click.argument("number", metavar="NUMBER|GROUP")
 @config_option
 @click.option("--live", is_flag=True, help="Also show the value Close has now (needs a key).")
 @verbose_option
 @reports_errors
 def explain(number: str, config_path: str | None, live: bool) -> None:
-    """Show where each managed field of NUMBER gets its value: FILE:LINE and which layer."""
+    """Show where each managed field of NUMBER gets its value: FILE:LINE and which layer; for a
+    GROUP of the config's groups:, where its members are set."""
     from numbersync import config
     from numbersync.errors import UsageError
-    from numbersync.explain import find, live_of, render_explain
+    from numbersync.explain import find, find_group, live_of, render_explain
 
     state = config.load(resolve_config(config_path))
+    group = find_group(state, number)
+    if group is not None:
+        _explain_group(group, live)
+        return
     if not live:
         click.echo(render_explain(find(state, number)), nl=False)
         return
@@ -79,6 +87,18 @@ def explain(number: str, config_path: str | None, live: bool) -> None:
         numbers = client.list_phone_numbers(list(desired.fields) if desired else None)
     desired = desired or find(state, number, numbers)
     click.echo(render_explain(desired, live_of(desired, numbers)), nl=False)
+
+
+def _explain_group(group: DesiredGroup, live: bool) -> None:
+    from numbersync.explain import group_of, render_group
+
+    if not live:
+        click.echo(render_group(group), nl=False)
+        return
+    with close_client() as client:
+        found = group_of(group, client.list_groups())
+        members = client.group_members(found.id)
+    click.echo(render_group(group, members), nl=False)
 
 
 @click.command(epilog=epilog(None, "0 success; 1 an error"))
