@@ -13,7 +13,8 @@ from typing import Any
 
 from numbersync import phone
 from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
-from numbersync.models import SET_FIELDS
+from numbersync.kinds.groups import KIND as GROUPS
+from numbersync.models import SET_FIELDS, GroupChange
 from numbersync.plan import NumberChange, Plan
 from numbersync.safety import owner_name, refused_by_close
 from numbersync.savedplan.write import plan_document
@@ -43,6 +44,13 @@ def summary(plan: Plan) -> str:
     left_out = ""
     if plan.untargeted:
         left_out = f"; {plan.untargeted} managed left out by --target/--exclude"
+    if plan.groups:
+        added = sum(len(c.added) for c in plan.groups)
+        removed = sum(len(c.removed) for c in plan.groups)
+        left_out += (
+            f"; {len(plan.groups)} group{_s(len(plan.groups))} to change: {added} "
+            f"member{_s(added)} added, {removed} removed"
+        )
     if not plan.has_changes:
         compared = len(plan.unchanged)
         return (
@@ -123,6 +131,29 @@ def by_file(plan: Plan) -> list[tuple[str, list[NumberChange]]]:
     return [(path, changes) for path, changes in grouped.items() if changes]
 
 
+def _changes_by_file(plan: Plan) -> list[tuple[str, list[NumberChange], list[GroupChange]]]:
+    """The number and group changes under each file that has any, files in the plan's order."""
+    grouped: dict[str, tuple[list[NumberChange], list[GroupChange]]] = {
+        f.path: ([], []) for f in plan.files
+    }
+    for change in plan.changes:
+        grouped.setdefault(change.file, ([], []))[0].append(change)
+    for group in plan.groups:
+        grouped.setdefault(group.file, ([], []))[1].append(group)
+    return [(path, *both) for path, both in grouped.items() if both[0] or both[1]]
+
+
+def group_lines(
+    plan: Plan, change: GroupChange, indent: str, style: Style = _plain, *, diff: bool = False
+) -> Iterator[str]:
+    """The body of one group's block: a `+`/`-` line per member added or removed, with the
+    numbers that start or stop ringing them. With `diff`, the marker starts the line."""
+    for marker, text in GROUPS.lines(change, plan.emails):
+        kind = "add" if marker == "+" else "remove"
+        line = f"{marker}{indent[1:]}{escape(text)}" if diff else f"{indent}{marker} {escape(text)}"
+        yield style(line, kind)
+
+
 def _by_file(plan: Plan) -> bool:
     """Whether the plan is shown file by file: a directory of files; one file keeps the plain
     layout."""
@@ -174,13 +205,19 @@ def change_lines(
 def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False) -> str:
     style: Style = _coloured if color else _plain
     out: list[str] = []
-    for path, changes in by_file(plan) if _by_file(plan) else [("", list(plan.changes))]:
+    everything = [("", list(plan.changes), list(plan.groups))]
+    for path, changes, groups in _changes_by_file(plan) if _by_file(plan) else everything:
         if path:
-            out.append(style(f"# {escape(path)}: {len(changes)} to change", "file"))
+            count = len(changes) + len(groups)
+            out.append(style(f"# {escape(path)}: {count} to change", "file"))
             out.append("")
         for change in changes:
             out.append(style(f"  ~ {_header(change)}", "change"))
             out.extend(change_lines(plan, change, "      ", style))
+            out.append("")
+        for group in groups:
+            out.append(style(f"  ~ {escape(GROUPS.header(group))}", "change"))
+            out.extend(group_lines(plan, group, "      ", style))
             out.append("")
     if show_unmanaged and plan.unmanaged:
         out.append("Unmanaged (not in the file, left alone):")
@@ -222,15 +259,45 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for warning in plan.warnings:
         head.append(f"> **Warning:** {markdown_cell(warning)}")
         head.append("")
+    # The groups' part takes up to a third of the comment beside number changes, all of it alone.
+    share = limit // 3 if plan.changes else limit - len("\n".join(head)) - 200
+    groups = _markdown_groups(plan, share)
     if _by_file(plan):
-        return _markdown_by_file(plan, head, limit)
-    if not plan.has_changes:
-        return "\n".join(head)
+        return _markdown_by_file(plan, head, limit - len("\n".join(groups)) - 1) + "\n".join(groups)
+    if not plan.changes:
+        return "\n".join(head + groups)
     head += [*_table(plan, plan.changes), ""]
     details = _details(plan, plan.changes)
     opening, closing = _fold(details)
-    body = _cut_middle(details, limit - len("\n".join(head + opening + closing)) - 200)
-    return "\n".join(head + opening + body + closing)
+    room = limit - len("\n".join(head + opening + closing + groups)) - 200
+    return "\n".join(head + opening + _cut_middle(details, room) + closing + groups)
+
+
+def _markdown_groups(plan: Plan, budget: int) -> list[str]:
+    """The groups whose membership changes: a table, then each one's members folded, the middle
+    cut to fit `budget` characters."""
+    if not plan.groups:
+        return []
+    lines = [
+        "#### Groups",
+        "",
+        "| Group | File | Members added | Members removed | Numbers whose ringing changes |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for change in plan.groups:
+        name = markdown_cell(change.name)
+        file = markdown_cell(change.file, code=True)
+        lines.append(
+            f"| {name} | {file} | {len(change.added)} | {len(change.removed)} | "
+            f"{len(change.numbers)} |"
+        )
+    details = []
+    for change in plan.groups:
+        details.append(f"~ {escape(GROUPS.header(change))}")
+        details.extend(group_lines(plan, change, "    ", diff=True))
+    opening, closing = _fold(details)
+    room = budget - len("\n".join(lines + opening + closing)) - 2 - _NOTICE_ROOM
+    return [*lines, "", *opening, *_cut_middle(details, room), *closing]
 
 
 def _markdown_verdict(plan: Plan) -> list[str]:

@@ -458,6 +458,7 @@ def test_json_plan_is_versioned_and_lists_every_field_change(emulator: Emulator)
         "unmanaged": 6 + extra(emulator),
         "untargeted": 0,
         "risky": 1,
+        "group_change": 0,
     }
     assert document["config"]["path"] == str(NUMBERS_YAML)
     assert document["config"]["fingerprint"].startswith("sha256:")

@@ -25,6 +25,7 @@ GOLDEN = Path(__file__).parent / "data" / "golden"
 DIRECTORY = Directory(
     (User("user_alice", "alice@acme.example"), User("user_bob", "bob@acme.example")),
     (Group("group_sales", "Sales EMEA"), Group("group_support", "Support")),
+    {"group_sales": ("user_alice",), "group_support": ("user_bob",)},
 )
 
 
@@ -35,9 +36,11 @@ def live(number: str, **fields: Any) -> LiveNumber:
     return LiveNumber(id, number, number, updated, fields, fields)
 
 
-def make_plan(tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | None = None) -> Plan:
+def make_plan(
+    tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | None = None, groups: str = ""
+) -> Plan:
     path = tmp_path / "numbers.yaml"
-    path.write_text(f"version: 1\nnumbers:\n{body}")
+    path.write_text(f"version: 1\nnumbers:\n{body}" + (f"groups:\n{groups}" if groups else ""))
     state = config.load(str(path))
     plan = build_plan(state, numbers, DIRECTORY, me=me)
     plan = replace(plan, verdict=judge(plan, {n.id: n for n in numbers}))
@@ -55,6 +58,7 @@ def relative_to(plan: Plan, base: Path) -> Plan:
         plan,
         config_path=rel(plan.config_path),
         changes=tuple(replace(c, file=rel(c.file)) for c in plan.changes),
+        groups=tuple(replace(c, file=rel(c.file)) for c in plan.groups),
         files=tuple(replace(f, path=rel(f.path)) for f in plan.files),
     )
 
@@ -144,6 +148,21 @@ def plans(tmp_path: Path) -> dict[str, Plan]:
             me=Me("user_bob", "bob@acme.example", (Membership(None, "admin", frozenset()),)),
         ),
         "markdown_cut": make_plan(tmp_path, huge_body, huge_live),
+        # Alice joins Support and Bob leaves it: the two numbers that ring Support ring Alice
+        # now; Bob stays a participant of one of them.
+        "groups": make_plan(
+            tmp_path,
+            "  '+16503334444': {label: Sales, participant_groups: [Support]}\n"
+            "  '+16503334445': {participant_groups: [Support], participants: [bob@acme.example]}\n",
+            [
+                live("+16503334444", label="Old", participant_groups=["group_support"]),
+                live(
+                    "+16503334445", participant_groups=["group_support"], participants=["user_bob"]
+                ),
+            ],
+            groups="  Support:\n    members: [alice@acme.example]\n"
+            "  Sales EMEA:\n    members: [alice@acme.example]\n",
+        ),
     }
 
 
@@ -168,6 +187,7 @@ CASES = [
         "set_changes",
         "many_numbers",
         "personal",
+        "groups",
     )
     for ext in sorted(RENDERERS)
 ] + [("markdown_cut", "md")]

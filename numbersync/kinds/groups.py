@@ -225,8 +225,7 @@ def _rings(change: GroupChange, user_id: str, verb: str) -> str:
 
 
 def _user(user_id: str, emails: Mapping[str, str]) -> str:
-    email = emails.get(user_id)
-    return f"{email} ({user_id})" if email else user_id
+    return emails.get(user_id) or user_id
 
 
 def _s(count: int) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError, json_path
 from numbersync.escape import escape
 from numbersync.files import UnreadableError, read_file
+from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.models import SET_FIELDS, Safety, Verdict
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
 from numbersync.resources import shipped_text
@@ -308,16 +309,45 @@ def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
         if "risk" in row and row["risk"] != risk:
             message = f"must be {_describe(risk)} for this change, got {_describe(row['risk'])}"
             yield ("changes", i, "risk"), message
+    yield from _group_disagreements(document.get("group_changes", []))
     summary = document["summary"]
     counts = {
         "change": (len(first), "the numbers the changes name"),
         "unchanged": (len(document["unchanged"]), "the length of $.unchanged"),
         "unmanaged": (len(document["unmanaged"]), "the length of $.unmanaged"),
         "risky": (len(risky), "the numbers with a risky change"),
+        "group_change": (len(document.get("group_changes", [])), "the length of $.group_changes"),
     }
     for name, (count, what) in counts.items():
         if name in summary and summary[name] != count:
             yield ("summary", name), f"must be {count} ({what}), got {summary[name]}"
+
+
+def _group_disagreements(rows: list[dict[str, Any]]) -> Iterator[tuple[Path, str]]:
+    """Each group changed once; its members added and removed those that `before` and `after`
+    make; its `numbers` every number a member line names."""
+    first: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        j = first.setdefault(row["id"], i)
+        if j != i:
+            yield ("group_changes", i, "id"), f"a second change of {row['id']} (the first is "
+            f"$.group_changes[{j}])"
+            continue
+        change = GROUPS.from_document(row)
+        for side, users in (("added", change.added), ("removed", change.removed)):
+            written = [member["user_id"] for member in row[side]]
+            if written != list(users):
+                message = f"must be {_listed(list(users))} (what before and after make)"
+                yield ("group_changes", i, side), f"{message}, got {_listed(written)}"
+        named = sorted({n for numbers in change.reach.values() for n in numbers})
+        if sorted(row["numbers"]) != named:
+            message = f"must be {_listed(named)} (the numbers its members' lines name)"
+            yield ("group_changes", i, "numbers"), f"{message}, got {_listed(row['numbers'])}"
+
+
+def _listed(items: list[str]) -> str:
+    text = json.dumps(items, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 # --- the Plan ------------------------------------------------------------------------------------
@@ -367,6 +397,7 @@ def _plan(document: dict[str, Any]) -> Plan:
         files=files or _files_of(changes, config_path),
         untargeted=int(document["summary"].get("untargeted", 0)),
         verdict=_verdict(document.get("verdict")),
+        groups=tuple(GROUPS.from_document(row) for row in document.get("group_changes", ())),
     )
 
 

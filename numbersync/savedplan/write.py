@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from numbersync import __version__
+from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.models import SET_FIELDS
 from numbersync.plan import FieldChange, Plan
 
@@ -32,6 +33,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "unmanaged": len(plan.unmanaged),
             "untargeted": plan.untargeted,
             "risky": plan.risky,
+            "group_change": len(plan.groups),
         },
         "verdict": _verdict_document(plan),
         "files": [
@@ -60,6 +62,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "users": dict(sorted(plan.emails.items())),
         "groups": dict(sorted(plan.group_names.items())),
+        "group_changes": [GROUPS.document(change, plan.emails) for change in plan.groups],
     }
 
 
