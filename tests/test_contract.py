@@ -70,6 +70,10 @@ ENDPOINTS = [
     ("GET", "/me/"),
     ("GET", "/group/"),
     ("GET", "/group/{id}/"),
+    ("POST", "/group/"),
+    ("PUT", "/group/{id}/"),
+    ("POST", "/group/{group_id}/member/"),
+    ("DELETE", "/group/{group_id}/member/{user_id}/"),
     ("GET", "/role/"),
     ("GET", "/role/{id}/"),
 ]

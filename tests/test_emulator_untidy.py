@@ -507,7 +507,7 @@ BAD_SEEDS: list[tuple[dict[str, Any], list[str]]] = [
     ]),
     ({"quirks": {"permission_error": 401, "deprecated_fields": "no", "colour": 1}}, [
         "$.quirks.colour: unknown key; expected some of ['deprecated_fields', "
-        "'forwarding_needs_target', 'permission_error', 'personal_members', "
+        "'forwarding_needs_target', 'group_permission', 'permission_error', 'personal_members', "
         "'personal_number_error', 'personal_numbers']",
     ]),
     ({"quirks": {"permission_error": 401, "deprecated_fields": "no"}}, [

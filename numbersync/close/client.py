@@ -1,7 +1,7 @@
 """The Close API client: the calls numbersync makes (list, get and update phone numbers; users,
-groups, /me/ and roles), each answer checked for the documented shape and turned into the
-domain's models. Sending, retrying, paging and error mapping live in transport.py, retry.py,
-paging.py and errors.py beside this file."""
+groups and their members, /me/ and roles), each answer checked for the documented shape and turned
+into the domain's models. Sending, retrying, paging and error mapping live in transport.py,
+retry.py, paging.py and errors.py beside this file."""
 
 from __future__ import annotations
 
@@ -167,12 +167,29 @@ class CloseClient:
     def group_members(self, group_id: str) -> tuple[str, ...]:
         """The user ids of a group's members (`GET /group/{id}/?_fields=id,members`: the list of
         groups does not carry them)."""
-        path = f"/group/{quote(group_id, safe='')}/"
+        path = _group_path(group_id)
         body = self._retrier.call("GET", path, params={"_fields": "id,members"})
         members = body.get("members") if isinstance(body, dict) else None
         if not isinstance(members, list):
             raise ApiError("GET", path, 200, "the response has no list of members", reached=False)
         return tuple(str(m["user_id"]) for m in members if isinstance(m, dict) and m.get("user_id"))
+
+    def add_group_member(self, group_id: str, user_id: str) -> None:
+        """`POST /group/{id}/member/` (Close does nothing when the user is a member already).
+        Confirmed only by an answer that names the member: any other success answer is an
+        ApiError with `reached`, as the change may or may not have been made."""
+        path = f"{_group_path(group_id)}member/"
+        body = self._retrier.call("POST", path, body={"user_id": user_id})
+        if not isinstance(body, dict) or body.get("user_id") != user_id:
+            raise ApiError(
+                "POST", path, None, "the answer does not name the member added", reached=True
+            )
+
+    def remove_group_member(self, group_id: str, user_id: str) -> None:
+        """`DELETE /group/{id}/member/{user_id}/` (Close does nothing when the user is not a
+        member). Any success status confirms it: Close answers a removal with no body."""
+        path = f"{_group_path(group_id)}member/{quote(user_id, safe='')}/"
+        self._retrier.call("DELETE", path)
 
     def me(self) -> Me:
         body = self._object("GET", "/me/")
@@ -240,6 +257,10 @@ def _phone_number_query(fields: Sequence[str] | None) -> tuple[tuple[str, ...], 
 def _phone_number_path(number_id: str) -> str:
     # Quoted so that an id from a file or a plan can never walk to another path ("../user").
     return f"/phone_number/{quote(number_id, safe='')}/"
+
+
+def _group_path(group_id: str) -> str:
+    return f"/group/{quote(group_id, safe='')}/"
 
 
 def _live_number(

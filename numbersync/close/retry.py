@@ -137,6 +137,8 @@ class Retrier:
             response, failure = result.response, result.failure
             status = None if response is None else response.status_code
             if response is not None and response.is_success:
+                if status == 204 or (method == "DELETE" and not response.content):
+                    return None  # a removal's answer: the status is all there is to read
                 return self._json(method, path, response)
             if response is not None and status not in RETRY_STATUSES and status != 429:
                 error = error_from_response(method, path, response, self._settings, self._scrub)
@@ -174,10 +176,10 @@ class Retrier:
                 )
             if self._stop is not None and self._stop.is_set():
                 raise self._abandoned(method, path, status, reached, Stopped(self._stop.reason))
-            # Retrying is safe for every call we make: GETs read, and a PUT carries absolute
-            # values (Close's PUT is a PATCH of the given fields), so sending it again after a
-            # 5xx or a dropped connection, even if the first one was applied, ends in the same
-            # state.
+            # Retrying is safe for every call we make: GETs read, a PUT carries absolute values
+            # (Close's PUT is a PATCH of the given fields), and adding or removing a group
+            # member does nothing when it was done already, so sending one again after a 5xx or
+            # a dropped connection, even if the first one was applied, ends in the same state.
             log.info(
                 "retrying %s %s in %.1f s after %s (attempt %d/%d)",
                 method,

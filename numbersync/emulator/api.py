@@ -12,6 +12,7 @@ from typing import Any
 
 from numbersync.emulator.quirks import DEPRECATED_FIELDS, Quirks
 from numbersync.emulator.state import (
+    AlreadyExists,
     NotFoundError,
     NotYourPersonalNumber,
     PermissionDenied,
@@ -53,11 +54,14 @@ def field_errors(errors: list[str], by_field: Mapping[str, str]) -> Response:
 
 @dataclass(frozen=True)
 class Call:
-    """What an endpoint works with: the organization, the authenticated caller and the quirks."""
+    """What an endpoint works with: the organization, the authenticated caller and the quirks;
+    `path_ids` are the ids in the path, outermost first, for endpoints nested under another
+    (`/group/{id}/member/{user_id}/`)."""
 
     state: State
     user: User
     quirks: Quirks
+    path_ids: tuple[str, ...] = ()
 
 
 Handler = Callable[[Call, str | None, Query, bytes], Response]
@@ -65,10 +69,12 @@ Handler = Callable[[Call, str | None, Query, bytes], Response]
 
 @dataclass(frozen=True)
 class Route:
-    """A matched endpoint: its handler and its path parameter."""
+    """A matched endpoint: its handler, its path parameter (the first id) and every id in the
+    path."""
 
     handler: Handler
     param: str | None
+    ids: tuple[str, ...] = ()
 
 
 # (first path segment, has an id segment) -> {method: handler}
@@ -88,27 +94,29 @@ def resolve(method: str, path: str) -> Route | Response:
     matched = _match(path)
     if matched is None:
         return error(404, "Not found.")
-    _, methods, param = matched
+    _, methods, ids = matched
     handler = methods.get(method)
     if handler is None:
         allowed = ", ".join(sorted(methods))
         return error(405, f"Method {method} not allowed; use {allowed}.").with_headers(
             ("Allow", allowed)
         )
-    return Route(handler, param)
+    return Route(handler, ids[0] if ids else None, ids)
 
 
-def _match(path: str) -> tuple[tuple[str, bool], dict[str, Handler], str | None] | None:
+def _match(path: str) -> tuple[tuple[str, bool], dict[str, Handler], tuple[str, ...]] | None:
     parts = path.split("/")
-    # "/me/" -> ["", "me", ""]; "/phone_number/phon_x/" -> ["", "phone_number", "phon_x", ""]
-    if len(parts) == 3 and parts[0] == parts[2] == "":
-        key, param = (parts[1], False), None
-    elif len(parts) == 4 and parts[0] == parts[3] == "" and parts[2]:
-        key, param = (parts[1], True), parts[2]
-    else:
+    # "/me/" -> ["", "me", ""]; "/phone_number/phon_x/" -> ["", "phone_number", "phon_x", ""];
+    # "/group/g/member/u/" -> ["", "group", "g", "member", "u", ""], keyed ("group/member", True)
+    if len(parts) < 3 or parts[0] != "" or parts[-1] != "":
         return None
+    segments = parts[1:-1]
+    if not all(segments):
+        return None
+    names, ids = segments[0::2], tuple(segments[1::2])
+    key = ("/".join(names), len(ids) == len(names))
     methods = _ROUTES.get(key)
-    return None if methods is None else (key, methods, param)
+    return None if methods is None else (key, methods, ids)
 
 
 def _route(family: str, with_id: bool, method: str) -> Callable[[Handler], Handler]:
@@ -391,3 +399,106 @@ def _group_object(state: State, group_id: str) -> dict[str, Any]:
         "organization_id": state.organization.id,
         "members": [{"user_id": member} for member in group.members],
     }
+
+
+# Group writes. Close publishes their statuses (201 with the member or the group, 204 for a
+# removal, 400, 401, 404) but no error bodies: the emulator answers them as its other endpoints
+# do (docs/emulator.md).
+
+
+@_route("group", False, "POST")
+def create_group(call: Call, _: str | None, query: Query, body: bytes) -> Response:
+    payload = _body_object(body, "name")
+    if isinstance(payload, Response):
+        return payload
+    try:
+        group = call.state.create_group(
+            payload["name"], user=call.user, permission=call.quirks.group_permission
+        )
+    except PermissionDenied as exc:
+        return _group_refusal(call, exc)
+    except AlreadyExists as exc:
+        return field_errors([], {"name": str(exc)})
+    return Response.json(201, project(_group_object(call.state, group.id), _fields(query)))
+
+
+@_route("group", True, "PUT")
+def rename_group(call: Call, group_id: str | None, query: Query, body: bytes) -> Response:
+    if call.state.group(group_id or "") is None:
+        return error(404, f"No group with id {group_id}.")
+    payload = _body_object(body, "name")
+    if isinstance(payload, Response):
+        return payload
+    try:
+        call.state.rename_group(
+            group_id or "", payload["name"], user=call.user, permission=call.quirks.group_permission
+        )
+    except NotFoundError as exc:
+        return error(404, str(exc))
+    except PermissionDenied as exc:
+        return _group_refusal(call, exc)
+    except AlreadyExists as exc:
+        return field_errors([], {"name": str(exc)})
+    return Response.json(200, project(_group_object(call.state, group_id or ""), _fields(query)))
+
+
+@_route("group/member", False, "POST")
+def add_member(call: Call, group_id: str | None, _: Query, body: bytes) -> Response:
+    if call.state.group(group_id or "") is None:
+        return error(404, f"No group with id {group_id}.")
+    payload = _body_object(body, "user_id")
+    if isinstance(payload, Response):
+        return payload
+    user_id = payload["user_id"]
+    try:
+        call.state.add_member(
+            group_id or "", user_id, user=call.user, permission=call.quirks.group_permission
+        )
+    except NotFoundError as exc:
+        return error(404, str(exc))
+    except PermissionDenied as exc:
+        return _group_refusal(call, exc)
+    # Close's example answers an add with the member alone, already a member or not.
+    return Response.json(201, {"user_id": user_id})
+
+
+@_route("group/member", True, "DELETE")
+def remove_member(call: Call, group_id: str | None, _: Query, body: bytes) -> Response:
+    user_id = call.path_ids[1] if len(call.path_ids) > 1 else ""
+    try:
+        call.state.remove_member(
+            group_id or "", user_id, user=call.user, permission=call.quirks.group_permission
+        )
+    except NotFoundError as exc:
+        return error(404, str(exc))
+    except PermissionDenied as exc:
+        return _group_refusal(call, exc)
+    return Response(204)
+
+
+def _body_object(body: bytes, key: str) -> dict[str, str] | Response:
+    """A JSON object holding exactly `key`, a non-empty string (Close's CreateGroup and
+    CreateGroupMember: required, no other properties), or the 400 that says what is wrong."""
+    try:
+        payload = json.loads(body) if body.strip() else None
+    except ValueError:
+        return field_errors(["The request body is not valid JSON."], {})
+    if not isinstance(payload, dict):
+        return field_errors(["The request body must be a JSON object."], {})
+    errors = {name: "Unknown field." for name in payload if name != key}
+    value = payload.get(key)
+    if key not in payload:
+        errors[key] = "This field is required."
+    elif not isinstance(value, str):
+        errors[key] = "Not a valid string."
+    elif not value.strip():
+        errors[key] = "This field may not be blank."
+    if errors:
+        return field_errors([], errors)
+    return {key: str(value)}
+
+
+def _group_refusal(call: Call, exc: PermissionDenied) -> Response:
+    if call.quirks.permission_error == 400:
+        return field_errors([str(exc)], {})
+    return error(403, str(exc))

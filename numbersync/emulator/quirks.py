@@ -5,12 +5,13 @@ write to a personal number does), read on every request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from numbersync.emulator.settings import SettingsError
-from numbersync.emulator.state import Rules
+from numbersync.emulator.state import GROUP_PERMISSION, Rules
 
 # Deprecated on 2026-07-21 (fields and list filters alike), to be removed.
 DEPRECATED_FIELDS: tuple[str, ...] = ("user_id", "is_group_number")
@@ -38,6 +39,10 @@ class Quirks:
     change who a personal number rings with a 400 field error; "group" makes it a group number.
     `forwarding_needs_target`: True refuses, with a 400 field error, a write that leaves
     forwarding on with no forward_to.
+
+    `group_permission`: the permission string a caller's role (or /me/ list) must grant for
+    group writes (members, create, rename); Close documents none, so this is the emulator's
+    guess. A refusal is answered as `permission_error` says.
     """
 
     permission_error: int = 403
@@ -46,6 +51,7 @@ class Quirks:
     personal_number_error: int = 403
     personal_members: str = "refuse"
     forwarding_needs_target: bool = True
+    group_permission: str = GROUP_PERMISSION
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -76,6 +82,13 @@ class Quirks:
             value = getattr(self, name)
             if not isinstance(value, bool):
                 problems.append(f"{name}: must be true or false, got {value!r}")
+        if not isinstance(self.group_permission, str) or not _PERMISSION.match(
+            self.group_permission
+        ):
+            problems.append(
+                "group_permission: must be a snake_case permission name, got "
+                f"{self.group_permission!r}"
+            )
         if self.personal_members not in PERSONAL_MEMBERS:
             problems.append(
                 f"personal_members: must be refuse or group, got {self.personal_members!r}"
@@ -93,5 +106,6 @@ class Quirks:
 
 _FIELDS = frozenset(
     {"permission_error", "deprecated_fields", "personal_numbers", "personal_number_error"}
-    | {"personal_members", "forwarding_needs_target"}
+    | {"personal_members", "forwarding_needs_target", "group_permission"}
 )
+_PERMISSION = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -213,7 +213,8 @@ class Emulator:
         verdict = self._limiter.hit(limits, credential.label, group, self.clock())
         if verdict is not None and not verdict.allowed:
             return _too_many(limits, verdict)
-        response = route.handler(Call(self.state, user, self.quirks), route.param, query, body)
+        call = Call(self.state, user, self.quirks, route.ids)
+        response = route.handler(call, route.param, query, body)
         if verdict is not None:
             header = limits.header(verdict.limit, verdict.remaining, verdict.reset)
             response = response.with_headers(("RateLimit", header))
