@@ -43,6 +43,8 @@ class Groups:
             group_id, error, _ = context.resolve.group(desired.key)
             if error:
                 problems.append(_problem(desired, "", error))
+                # Its members are checked all the same: every error of the file at once.
+                _resolve_members(desired, (), context, problems, notes)
                 continue
             if group_id in seen:
                 problems.append(_problem(desired, "", _same_group(desired, seen[group_id])))

@@ -119,7 +119,8 @@ def check_saved_plan(
     _refuse_unreviewed(state, _unmanaged_fields(plan, state))
     account = fetch_for_plan(client, state)
     _refuse_if_misnamed(plan, account.numbers)
-    _refuse_if_stale(plan, account.numbers, account.directory.members or {})
+    users = {u.id: u.email for u in account.directory.users or ()}
+    _refuse_if_stale(plan, account.numbers, account.directory.members or {}, users)
     fresh = _fresh_plan(state, account)
     _refuse_unreviewed(state, find_unreviewed(plan, fresh))
     # Whose personal numbers it changes, named as a fresh plan names them.
@@ -196,14 +197,17 @@ def _refuse_if_misnamed(plan: Plan, live: Sequence[LiveNumber]) -> None:
 
 
 def find_drift(
-    plan: Plan, live: Sequence[LiveNumber], members: Mapping[str, tuple[str, ...]] | None = None
+    plan: Plan,
+    live: Sequence[LiveNumber],
+    members: Mapping[str, tuple[str, ...]] | None = None,
+    emails: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Each planned `before` that no longer matches Close, numbers' fields and groups' members
-    (`members`: Close's now, by group id): a saved plan is stale if any."""
+    (`members`: Close's now, by group id; `emails` names the users the plan does not): a saved
+    plan is stale if any."""
     by_id = _by_id(live)
-    drift = [
-        line for change in plan.groups for line in GROUPS.drift(change, members or {}, plan.emails)
-    ]
+    names = {**(emails or {}), **plan.emails}
+    drift = [line for change in plan.groups for line in GROUPS.drift(change, members or {}, names)]
     for change in plan.changes:
         current = by_id.get(change.id)
         where = phone.display(change.number)
@@ -215,9 +219,12 @@ def find_drift(
 
 
 def _refuse_if_stale(
-    plan: Plan, live: Sequence[LiveNumber], members: Mapping[str, tuple[str, ...]]
+    plan: Plan,
+    live: Sequence[LiveNumber],
+    members: Mapping[str, tuple[str, ...]],
+    emails: Mapping[str, str] | None = None,
 ) -> None:
-    drift = find_drift(plan, live, members)
+    drift = find_drift(plan, live, members, emails)
     if drift:
         raise RefusedError(
             "the saved plan is stale, nothing was applied; Close changed since it was made:",
