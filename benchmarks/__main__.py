@@ -13,11 +13,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import apply_bench, load_bench, plan_bench, plan_phases, reads_bench, startup
+from benchmarks import (
+    apply_bench,
+    load_bench,
+    members_bench,
+    plan_bench,
+    plan_phases,
+    reads_bench,
+    startup,
+)
 from benchmarks.common import Row, Table
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("plan", "reads", "phases", "apply", "limits", "startup", "load")
+SECTIONS = ("plan", "reads", "phases", "apply", "limits", "members", "startup", "load")
 
 
 def load_average() -> str:
@@ -92,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         "limits": lambda workdir: apply_bench.run_limits(
             workdir, args.runs, thorough=args.thorough
         ),
+        "members": lambda workdir: members_bench.run(workdir, args.runs),
         "startup": lambda workdir: startup.run(workdir, args.runs),
         "load": lambda workdir: load_bench.run(workdir, args.runs),
     }

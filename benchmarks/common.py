@@ -109,7 +109,9 @@ def serve_from_argv() -> None:
 
     options = json.loads(sys.argv[1])
     emu = Emulator(
-        generate_seed(options["n_numbers"]),
+        generate_seed(
+            options["n_numbers"], users=options.get("users", 20), groups=options.get("groups", 5)
+        ),
         faults=Faults.from_mapping(options.get("faults", {})),
         rate_limits=RateLimits.from_mapping(options.get("rate_limits", {})),
     )
@@ -165,10 +167,10 @@ class Requests:
 
 
 class RemoteEmulator:
-    """An emulator serving `generate_seed(n_numbers)` from a child process, so that the server's
-    work does not compete for this process's GIL with the code being measured. `faults` and
-    `rate_limits` are mappings as in a seed's `faults:` and `rate_limits:`; take_requests() and
-    set_faults() talk to the child between measurements."""
+    """An emulator serving `generate_seed(n_numbers, users=users, groups=groups)` from a child
+    process, so that the server's work does not compete for this process's GIL with the code
+    being measured. `faults` and `rate_limits` are mappings as in a seed's `faults:` and
+    `rate_limits:`; take_requests() and set_faults() talk to the child between measurements."""
 
     def __init__(
         self,
@@ -176,8 +178,16 @@ class RemoteEmulator:
         *,
         faults: dict[str, Any] | None = None,
         rate_limits: dict[str, Any] | None = None,
+        users: int = 20,
+        groups: int = 5,
     ) -> None:
-        options = {"n_numbers": n_numbers, "faults": faults or {}, "rate_limits": rate_limits or {}}
+        options = {
+            "n_numbers": n_numbers,
+            "faults": faults or {},
+            "rate_limits": rate_limits or {},
+            "users": users,
+            "groups": groups,
+        }
         code = "from benchmarks.common import serve_from_argv; serve_from_argv()"
         self._process = subprocess.Popen(
             [sys.executable, "-c", code, json.dumps(options)],

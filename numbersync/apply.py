@@ -1,6 +1,7 @@
-"""Execute a plan: safety rails first, then one PUT per changed number carrying only its changed
-fields (the number read again first when the plan's reading of it is old), each response checked
-to be that number's with the wanted values, and a per-number report at the end."""
+"""Execute a plan: safety rails first, then one POST or DELETE per group membership change and one
+PUT per changed number carrying only its changed fields (the number read again first when the
+plan's reading of it is old), each response checked to be that member's or that number's with the
+wanted values, and a per-change report at the end."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from numbersync.errors import Abandoned, ApiError, Diagnostic, RefusedError, jso
 from numbersync.models import (
     DEFAULT_CONCURRENCY,
     DesiredState,
+    GroupChange,
     LiveNumber,
+    MemberChange,
 )
 from numbersync.plan import NumberChange, Plan, drifted, mismatched, shown
 from numbersync.stopping import TIMEOUT, Stop
@@ -50,8 +53,21 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class MemberOutcome:
+    """What happened to one membership change; `user` is the member as shown (their email when
+    known, else the user id)."""
+
+    change: MemberChange
+    status: Status
+    detail: str = ""
+    errors: tuple[str, ...] = ()
+    user: str = ""
+
+
+@dataclass(frozen=True)
 class ApplyReport:
-    """Every number's outcome, in plan order, and why the run stopped early if it did: the Stop's
+    """Every number's outcome, in plan order, every membership change's (`groups`, in the order
+    of the plan's groups and their ops), and why the run stopped early if it did: the Stop's
     reason ("SIGINT", "SIGTERM", "credential"), or None when it ran to the end."""
 
     outcomes: tuple[Outcome, ...]
@@ -61,9 +77,12 @@ class ApplyReport:
     # it through anyway.
     unverified: str | None = None
     config_path: str = ""  # what the plan was made from, for the command a hint suggests
+    groups: tuple[MemberOutcome, ...] = ()
 
     def count(self, *statuses: Status) -> int:
-        return sum(o.status in statuses for o in self.outcomes)
+        """Changes of numbers and of memberships alike."""
+        numbers = sum(o.status in statuses for o in self.outcomes)
+        return numbers + sum(o.status in statuses for o in self.groups)
 
     @property
     def interrupted(self) -> bool:
@@ -71,7 +90,9 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return self.stopped is None and all(o.status == "applied" for o in self.outcomes)
+        numbers = all(o.status == "applied" for o in self.outcomes)
+        members = all(o.status == "applied" for o in self.groups)
+        return self.stopped is None and numbers and members
 
     @property
     def exit_code(self) -> int:
@@ -107,8 +128,9 @@ class ApplyReport:
             )
         if self.count("unknown"):
             plan = f"numbersync plan -c {shlex.quote(self.config_path)}"
+            what = "changes" if any(o.status == "unknown" for o in self.groups) else "numbers"
             return (
-                "numbers marked unknown were sent but no readable answer came back: "
+                f"{what} marked unknown were sent but no readable answer came back: "
                 f"`{plan if self.config_path else 'numbersync plan'}` shows whether Close took "
                 "them, and apply again converges."
             )
@@ -145,8 +167,28 @@ def verify(change: NumberChange, response: LiveNumber) -> list[str]:
     ]
 
 
-def _quiet(done: int, total: int, outcome: Outcome) -> None:
+def _quiet(done: int, total: int, outcome: Outcome | MemberOutcome) -> None:
     pass
+
+
+_WRITES = ("PUT", "POST", "DELETE")
+
+
+def _member_hint(exc: ApiError) -> str | None:
+    """What to do about a refused membership change. The client's hints are worded for phone
+    numbers (a 404 there means a wrong CLOSE_API_URL), so the group endpoints' own come here."""
+    if exc.status == 404:
+        return (
+            "Close knows no such group, or the user is not an active member of the "
+            "organization: plan again to see the groups and users as Close has them now"
+        )
+    if exc.status in (400, 403) and exc.detail.startswith("not allowed"):
+        # Close names no permission for editing groups: the refusal's own words say which.
+        return "editing a group's members needs a role that may manage groups in Close"
+    return exc.hint
+
+
+Task = MemberChange | NumberChange
 
 
 @dataclass
@@ -159,23 +201,35 @@ class Applier:
     client: CloseClient
     state: DesiredState | None = None  # to point Close's field errors at YAML lines
     concurrency: int = DEFAULT_CONCURRENCY
-    progress: Callable[[int, int, Outcome], None] = _quiet  # told of each finished number
+    progress: Callable[[int, int, Outcome | MemberOutcome], None] = _quiet  # told of each one
     grace: float = IN_FLIGHT_GRACE
     abandon: threading.Event = field(default_factory=threading.Event)
     clock: Callable[[], float] = time.monotonic
     read_at: float | None = None  # when the plan read the live values (by `clock`), if known
     recheck_after: float = RECHECK_AFTER
-    emails: Mapping[str, str] = field(default_factory=dict)  # to name personal numbers' owners
+    # user id -> email: to name personal numbers' owners and the members of membership changes
+    emails: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def stop(self) -> Stop:
         return self.client.stop
 
-    def run(self, changes: Sequence[NumberChange]) -> ApplyReport:
-        """Apply every change and report each; returns early only when stopped."""
-        outcomes: dict[int, Outcome] = {}
-        finished: queue.Queue[tuple[int, Outcome]] = queue.Queue()
-        pending = iter(range(len(changes)))
+    def run(
+        self, changes: Sequence[NumberChange], groups: Sequence[GroupChange] = ()
+    ) -> ApplyReport:
+        """Apply every change (the groups' membership changes and the numbers') and report each;
+        returns early only when stopped."""
+        # One queue for both, membership changes first (each group's in GroupChange.ops order,
+        # removals before additions): a number the plan moves onto a group then finds it with
+        # the members the plan showed it ringing, and the rails judged the plan on both sides
+        # done. Sharing the workers keeps the pool full across the switch from POST/DELETE to
+        # PUT (each method has its own rate-limit budget), and a failed membership change is that
+        # change's outcome only: the numbers' PUTs go on.
+        tasks: list[Task] = [op for group in groups for op in group.ops]
+        tasks.extend(changes)
+        results: dict[int, Outcome | MemberOutcome] = {}
+        finished: queue.Queue[tuple[int, Outcome | MemberOutcome]] = queue.Queue()
+        pending = iter(range(len(tasks)))
         started: set[int] = set()
         closed = False  # set when the report is made: workers still running take nothing more
         lock = threading.Lock()
@@ -187,14 +241,14 @@ class Applier:
                     if index is None:
                         return
                     started.add(index)
-                finished.put((index, self._one(changes[index])))
+                finished.put((index, self._do(tasks[index])))
 
         # Daemon threads: a request that hangs past the grace period must not keep the process
         # (and the report) from ending.
-        for n in range(min(max(1, self.concurrency), len(changes))):
+        for n in range(min(max(1, self.concurrency), len(tasks))):
             threading.Thread(target=work, name=f"numbersync-apply-{n}", daemon=True).start()
         deadline: float | None = None
-        while len(outcomes) < len(changes):
+        while len(results) < len(tasks):
             if self.stop.is_set() and deadline is None:
                 deadline = self.clock() + self.grace
             try:
@@ -203,25 +257,41 @@ class Applier:
                 if self.abandon.is_set() or (deadline is not None and self.clock() >= deadline):
                     break
                 continue
-            outcomes[index] = outcome
-            self._tell(len(outcomes), len(changes), outcome)
+            results[index] = outcome
+            self._tell(len(results), len(tasks), outcome)
         with lock:
             closed = True
-            for index, change in enumerate(changes):
-                if index not in outcomes:
-                    outcomes[index] = (
-                        Outcome(change, "unknown", "sent, but no answer came before stopping")
-                        if index in started
-                        else Outcome(change, "not sent", self._not_sent_reason())
-                    )
+            for index, task in enumerate(tasks):
+                if index not in results:
+                    if index in started:
+                        detail = "sent, but no answer came before stopping"
+                        results[index] = self._outcome(task, "unknown", detail)
+                    else:
+                        results[index] = self._outcome(task, "not sent", self._not_sent_reason())
+        ordered = [results[i] for i in range(len(tasks))]
         return ApplyReport(
-            tuple(outcomes[i] for i in range(len(changes))),
+            tuple(o for o in ordered if isinstance(o, Outcome)),
             self.stop.reason,
             self.client.settings.credential_name,
             config_path=self.state.path if self.state is not None else "",
+            groups=tuple(o for o in ordered if isinstance(o, MemberOutcome)),
         )
 
-    def _tell(self, done: int, total: int, outcome: Outcome) -> None:
+    def _do(self, task: Task) -> Outcome | MemberOutcome:
+        return self._member(task) if isinstance(task, MemberChange) else self._one(task)
+
+    def _outcome(self, task: Task, status: Status, detail: str) -> Outcome | MemberOutcome:
+        if isinstance(task, MemberChange):
+            return self._member_outcome(task, status, detail)
+        return Outcome(task, status, detail)
+
+    def _member_outcome(
+        self, change: MemberChange, status: Status, detail: str = "", errors: Sequence[str] = ()
+    ) -> MemberOutcome:
+        user = self.emails.get(change.user_id, change.user_id)
+        return MemberOutcome(change, status, detail, tuple(errors), user)
+
+    def _tell(self, done: int, total: int, outcome: Outcome | MemberOutcome) -> None:
         with contextlib.suppress(OSError):  # a closed stderr must not lose the report
             self.progress(done, total, outcome)
 
@@ -253,7 +323,7 @@ class Applier:
             status: Status = "unknown" if exc.reached else "not sent"
             return Outcome(change, status, exc.detail)
         except ApiError as exc:
-            if exc.status == 401 and exc.method == "PUT":
+            if exc.status == 401 and exc.method in _WRITES:
                 self.stop.set("credential")
             status = "unknown" if exc.reached else "failed"
             return Outcome(change, status, exc.message, tuple(self._field_errors(change, exc)))
@@ -263,6 +333,34 @@ class Applier:
         if wrong:
             return Outcome(change, "failed", "Close did not take every value", tuple(wrong))
         return Outcome(change, "applied")
+
+    def _member(self, change: MemberChange) -> MemberOutcome:
+        """One POST (add) or DELETE (remove). Both are idempotent in Close, so the client's
+        retries after a dropped answer are safe, and a confirmed answer means the member is in
+        (or out of) the group whatever an earlier attempt did."""
+        if self.stop.is_set():
+            return self._member_outcome(change, "not sent", self._not_sent_reason())
+        try:
+            if change.action == "add":
+                self.client.add_group_member(change.group_id, change.user_id)
+            else:
+                self.client.remove_group_member(change.group_id, change.user_id)
+        except Abandoned as exc:
+            status: Status = "unknown" if exc.reached else "not sent"
+            return self._member_outcome(change, status, exc.detail)
+        except ApiError as exc:
+            if exc.status == 401 and exc.method in _WRITES:
+                self.stop.set("credential")
+            status = "unknown" if exc.reached else "failed"
+            lines = [f"{name}: {message}" for name, message in sorted(exc.field_errors.items())]
+            hint = _member_hint(exc)
+            if hint:
+                lines.append(f"hint: {hint}")
+            return self._member_outcome(change, status, exc.message, lines)
+        except Exception as exc:  # a bug of ours: still this change's outcome, never a crash
+            detail = f"unexpected {type(exc).__name__}: {exc} (a numbersync bug; please report it)"
+            return self._member_outcome(change, "unknown", detail)
+        return self._member_outcome(change, "applied")
 
     def _changed_since_read(self, change: NumberChange) -> Outcome | None:
         """The number read again: an outcome when it must not be written (Close changed it since

@@ -1,5 +1,6 @@
-"""What apply tells its user: progress while it runs (a bar on a terminal, one line per number in
-a CI log) and the report at the end, number by number, with the summary and what to do next."""
+"""What apply tells its user: progress while it runs (a bar on a terminal, one line per change in
+a CI log) and the report at the end, number by number and membership change by membership
+change, with the summary and what to do next."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from numbersync import __version__, phone
-from numbersync.apply import STATUSES, ApplyReport, Outcome
+from numbersync.apply import STATUSES, ApplyReport, MemberOutcome, Outcome
 from numbersync.escape import escape, escape_json
 from numbersync.plan import Plan
 from numbersync.savedplan.write import json_value
@@ -26,12 +27,22 @@ def render_report(report: ApplyReport) -> str:
         number = escape(phone.display(outcome.change.number))
         out.append(f"  {outcome.status:<9} {number:<18} {fields}{detail}")
         out.extend(f"      {escape(line)}" for line in outcome.errors)
+    for member in report.groups:
+        detail = f"  {escape(member.detail)}" if member.detail else ""
+        out.append(f"  {member.status:<9} {escape(_membership(member))}{detail}")
+        out.extend(f"      {escape(line)}" for line in member.errors)
     if report.unverified:
         out.append(escape(f"{UNVERIFIED}: {report.unverified}."))
     out.append(report.summary)
     if report.hint:
         out.append(f"Hint: {report.hint}")
     return "\n".join(out) + "\n"
+
+
+def _membership(outcome: MemberOutcome) -> str:
+    """e.g. "Support + alice@acme.example": the group, then who joins (+) or leaves (-) it."""
+    sign = "+" if outcome.change.action == "add" else "-"
+    return f"{outcome.change.group:<18} {sign} {outcome.user}"
 
 
 class Progress:
@@ -52,10 +63,13 @@ class Progress:
         self._width = width
         self._started = clock()
 
-    def __call__(self, done: int, total: int, outcome: Outcome) -> None:
+    def __call__(self, done: int, total: int, outcome: Outcome | MemberOutcome) -> None:
         if not self._terminal:
-            number = escape(phone.display(outcome.change.number))
-            self._stream.write(f"[{done}/{total}] {number}: {outcome.status}\n")
+            if isinstance(outcome, MemberOutcome):
+                what = " ".join(escape(_membership(outcome)).split())
+            else:
+                what = escape(phone.display(outcome.change.number))
+            self._stream.write(f"[{done}/{total}] {what}: {outcome.status}\n")
             self._stream.flush()
             return
         filled = self._width * done // total
@@ -95,10 +109,11 @@ def report_document(
     planned: bool = True,
 ) -> dict[str, Any]:
     """The versioned JSON audit record of an apply (`apply --report FILE`): every planned number
-    with its fields (before and after), its status and Close's words. `refused` is the reason
-    when numbersync refused the whole plan (unsafe, stale), in which case nothing was sent;
-    `error` the error that ended the apply before it sent anything; `planned` False when it
-    ended before the plan was known (its numbers then empty)."""
+    with its fields (before and after), its status and Close's words, and every membership change
+    (`groups`: the group, add or remove, the user) with its status and Close's words. `refused`
+    is the reason when numbersync refused the whole plan (unsafe, stale), in which case nothing
+    was sent; `error` the error that ended the apply before it sent anything; `planned` False
+    when it ended before the plan was known (its numbers then empty)."""
     return {
         "format_version": REPORT_FORMAT_VERSION,
         "numbersync_version": __version__,
@@ -130,6 +145,20 @@ def report_document(
                 ],
             }
             for outcome in report.outcomes
+        ],
+        "groups": [
+            {
+                "group": member.change.group,
+                "id": member.change.group_id,
+                "key": member.change.key,
+                "action": member.change.action,
+                "user_id": member.change.user_id,
+                "user": member.user,
+                "status": member.status,
+                "message": member.detail or None,
+                "errors": list(member.errors),
+            }
+            for member in report.groups
         ],
     }
 

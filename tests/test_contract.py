@@ -294,6 +294,45 @@ def test_numbersync_and_the_emulator_keep_to_closes_schemas(seed: str, tmp_path:
     assert sorted(map(str, kept - answered)) == [], "kept differences that no longer show up"
 
 
+@pytest.mark.parametrize("seed", sorted(SEEDS))
+def test_group_writes_keep_to_closes_schemas(seed: str) -> None:
+    """numbersync's membership changes (through the Applier, as apply sends them: allowed, then
+    refused for a user without the group permission), and the emulator's answers to every group
+    write, fit Group, GroupMember, CreateGroupMember and CreateGroup."""
+    from numbersync.apply import Applier
+    from numbersync.close import CloseClient, Secret, Settings
+    from numbersync.models import GroupChange
+
+    with Emulator(SEEDS[seed]) as emu:
+        support, sales, *_ = emu.state.groups
+        users = [u.id for u in emu.state.users if emu.state.organization.id in u.organizations]
+        joining = next(u for u in users if u not in support.members)
+        change = GroupChange(
+            support.id, support.name, support.name, support.members, (*support.members[1:], joining)
+        )
+        for key in (emu.admin_key, DAVE_KEY):
+            with CloseClient(Settings(emu.url, Secret(key))) as client:
+                Applier(client).run((), (change,))
+        with httpx.Client(base_url=emu.url, auth=(emu.admin_key, "")) as client:
+            created = client.post("/group/", json={"name": "Contract"}).json()["id"]
+            client.post("/group/", json={"name": "Contract"})  # taken: 400
+            client.put(f"/group/{sales.id}/", json={"name": "Contract"})  # taken: 400
+            client.put(f"/group/{created}/", json={"name": "Contract 2"}, params={"_fields": "id"})
+            client.post(f"/group/{created}/member/", json={"user_id": joining})
+            client.post(f"/group/{created}/member/", json={})  # 400
+            client.delete(f"/group/{created}/member/{joining}/")
+        statuses = {(e.method, e.status) for e in exchanges(emu)}
+        sent = {d for e in exchanges(emu) for d in request_differences(e)}
+        answered = {d for e in exchanges(emu) for d in answer_differences(e)}
+
+    refusal = 400 if seed == "wild" else 403
+    assert {("POST", 201), ("DELETE", 204), ("POST", refusal), ("DELETE", refusal)} <= statuses
+    assert {("POST", 400), ("PUT", 200), ("PUT", 400)} <= statuses
+    # Only the bodies numbersync sends: the two malformed ones above are the test's own.
+    assert sent == {Difference("CreateGroupMember", "$", "missing user_id")}
+    assert answered == set()
+
+
 @pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "TRACE", "QUERY", "PATCH"])
 def test_a_method_close_does_not_document_is_refused_not_a_server_error(
     emulator: Emulator, method: str

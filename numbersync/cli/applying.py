@@ -33,7 +33,7 @@ from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 if TYPE_CHECKING:
-    from numbersync.apply import ApplyReport, Outcome
+    from numbersync.apply import ApplyReport, MemberOutcome, Outcome
     from numbersync.plan import Plan
     from numbersync.stopping import Stop
 
@@ -152,7 +152,7 @@ def apply(
             record.plan = plan
             color = use_color(sys.stderr if to_err else sys.stdout)
             click.echo(render.render_text(plan, color=color), nl=False, err=to_err)
-            if not plan.has_changes:
+            if not plan.has_changes and not plan.groups:
                 record.save(ApplyReport((), unverified=unverified))
                 return
             refuse_if_unsafe(plan, force=force)
@@ -167,7 +167,7 @@ def apply(
             read_at=read_at,
             emails=plan.emails,
         )
-        report = replace(applier.run(plan.changes), unverified=unverified)
+        report = replace(applier.run(plan.changes, plan.groups), unverified=unverified)
     # Requests still hanging after a stop are left to their (daemon) worker threads: closing
     # the client closes their sockets, and the process does not wait for them.
     record.save(report)
@@ -209,10 +209,17 @@ class _Record:
         write_output(self.path, text, forcible=False)
 
     def not_sent(self, why: str, stopped: str | None = None) -> ApplyReport:
-        from numbersync.apply import ApplyReport, Outcome
+        from numbersync.apply import ApplyReport, MemberOutcome, Outcome
 
         changes = self.plan.changes if self.plan else ()
-        return ApplyReport(tuple(Outcome(c, "not sent", why) for c in changes), stopped)
+        emails = self.plan.emails if self.plan else {}
+        members = tuple(
+            MemberOutcome(op, "not sent", why, user=emails.get(op.user_id, op.user_id))
+            for group in (self.plan.groups if self.plan else ())
+            for op in group.ops
+        )
+        outcomes = tuple(Outcome(c, "not sent", why) for c in changes)
+        return ApplyReport(outcomes, stopped, groups=members)
 
     @contextmanager
     def until_applying(self, stop: Stop) -> Iterator[None]:
@@ -276,7 +283,7 @@ def _confirm(auto_approve: bool, stop: Stop, *, err: bool = False) -> None:
         raise RefusedError("Apply cancelled.")
 
 
-def _progress() -> Callable[[int, int, Outcome], None]:
+def _progress() -> Callable[[int, int, Outcome | MemberOutcome], None]:
     from numbersync.report import Progress
 
     return Progress(sys.stderr, terminal=sys.stderr.isatty())
