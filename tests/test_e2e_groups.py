@@ -182,3 +182,43 @@ def test_a_plan_file_whose_member_lines_disagree_with_before_and_after_is_refuse
         f"{planfile}: $.group_changes[0].removed: must be "
         f'["{ERIN}"] (what before and after make), got []'
     )
+
+
+@pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
+def test_apply_sends_one_request_per_member_change_and_converges(
+    emulator: Emulator, config: Path
+) -> None:
+    first = cli(emulator, "apply", "-c", str(config), "--auto-approve")
+    assert first.exit_code == 0, first.output
+    # Sent side by side: their order is the pool's.
+    writes = sorted(
+        (r.method, r.path, json.dumps(r.body)) for r in emulator.requests if r.method != "GET"
+    )
+    assert writes == [
+        ("DELETE", f"/group/{SUPPORT}/member/{ERIN}/", "null"),
+        ("POST", f"/group/{SUPPORT}/member/", json.dumps({"user_id": ALICE})),
+    ]
+    group = emulator.state.group(SUPPORT)
+    assert group is not None and set(group.members) == {ALICE, BOB}
+    emulator.reset_log()
+    second = cli(emulator, "apply", "-c", str(config), "--auto-approve")
+    assert second.exit_code == 0, second.output
+    assert second.stdout.startswith("No changes.")
+    assert [r for r in emulator.requests if r.method != "GET"] == []
+    drift = cli(emulator, "plan", "-c", str(config), "--detailed-exitcode")
+    assert drift.exit_code == 0, drift.output
+
+
+def test_apply_of_a_saved_plan_sends_its_member_changes(
+    emulator: Emulator, config: Path, tmp_path: Path
+) -> None:
+    planfile = tmp_path / "plan.json"
+    assert cli(emulator, "plan", "-c", str(config), "--out", str(planfile)).exit_code == 0
+    emulator.reset_log()
+    result = cli(emulator, "apply", str(planfile))
+    assert result.exit_code == 0, result.output
+    writes = sorted((r.method, r.path) for r in emulator.requests if r.method != "GET")
+    assert writes == [
+        ("DELETE", f"/group/{SUPPORT}/member/{ERIN}/"),
+        ("POST", f"/group/{SUPPORT}/member/"),
+    ]
