@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from numbersync import phone
+from numbersync import phone, ringing
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
-from numbersync.kinds import Context, Resolved, Rings
+from numbersync.kinds import Context, Resolved
 from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.live import (
     Directory,
@@ -42,6 +42,7 @@ from numbersync.models import (
     Value,
     Verdict,
 )
+from numbersync.ringing import Rings
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
 # The permission's string in a real Close role record; the check also takes any other string
@@ -73,16 +74,23 @@ class FieldChange:
 
     @property
     def risk(self) -> str | None:
-        """Why this change may leave callers unanswered (it shrinks who the number rings, or
-        switches forwarding), for reviewers and CI labels; None when it does not."""
-        if self.field in _RISKY_REMOVALS and self.removed:
-            return _RISKY_REMOVALS[self.field]
+        """Why this change alone may leave callers unanswered (it switches forwarding), for
+        reviewers and CI labels; None when it does not. Who a number rings is judged on the
+        number as a whole (NumberChange.risks): one field cannot tell."""
         if self.field == "forward_to_enabled" and bool(self.before) != bool(self.after):
             return "switches forwarding on" if self.after else "switches forwarding off"
         return None
 
+    @property
+    def removal_risk(self) -> str | None:
+        """The risk plans saved before they said who rings gave a ringing field that loses
+        items; only such plans are judged by it."""
+        if self.field in _REMOVALS and self.removed:
+            return _REMOVALS[self.field]
+        return None
 
-_RISKY_REMOVALS = {
+
+_REMOVALS = {
     "participants": "removes participants",
     "participant_groups": "removes groups",
     "phone_numbers": "removes phone numbers",
@@ -105,10 +113,24 @@ class NumberChange:
     owner: str | None = None
     # The change makes a personal number ring more than its one user: a shared number.
     shares: bool = False
+    # Who the number rings before and after, when a ringing field changes (ringing.py).
+    rings_before: Rings | None = None
+    rings_after: Rings | None = None
+
+    @property
+    def ring_risk(self) -> str | None:
+        """Whether it rings fewer people or external numbers: judged on who rings, or, in a
+        plan saved before plans said so, on the ringing fields that lose items."""
+        if self.rings_before is not None and self.rings_after is not None:
+            return ringing.risk(self.rings_before, self.rings_after)
+        removals = [c.removal_risk for c in self.fields if c.removal_risk]
+        return ", ".join(removals) or None
 
     @property
     def risks(self) -> tuple[str, ...]:
-        return tuple(c.risk for c in self.fields if c.risk)
+        found = [c.risk for c in self.fields if c.risk]
+        ring = self.ring_risk
+        return (*found, ring) if ring else tuple(found)
 
     @property
     def body(self) -> dict[str, Any]:
@@ -226,7 +248,7 @@ def build_plan(
     # Group keys resolve before the diff, so that --target may name a group as Close names it.
     keyed = [(g, resolver.group(g.key)[0]) for g in state.groups]
     selected, chosen_groups = _select(pairs, keyed, resolver, targets, excludes, state)
-    rings: dict[str, Rings] = {}
+    ringing_fields: dict[str, dict[str, Value]] = {}
 
     changes: list[NumberChange] = []
     unchanged: list[str] = []
@@ -242,7 +264,7 @@ def build_plan(
         have = effective_live_fields(current)
         problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
-        rings[current.id] = _rings(current, {**have, **wanted})
+        ringing_fields[_e164(current)] = _ringing_fields({**have, **wanted})
         diffs = []
         for name, after in wanted.items():
             before = have.get(name, normalise_live(name, None))
@@ -251,6 +273,7 @@ def build_plan(
         if diffs:
             label = wanted.get("label", current.fields.get("label"))
             owner = sole_member(current)
+            before, after = _rings(have, diffs, directory)
             changes.append(
                 NumberChange(
                     current.id,
@@ -263,6 +286,8 @@ def build_plan(
                     # Without /me/ the caller is unknown: no mark rather than a wrong one.
                     owner=owner if me is not None and owner != me.user_id else None,
                     shares=owner is not None and _makes_shared(have, diffs),
+                    rings_before=before,
+                    rings_after=after,
                 )
             )
             counts[file][0] += 1
@@ -270,10 +295,9 @@ def build_plan(
             unchanged.append(current.number)
             counts[file][1] += 1
     for _, current in pairs:
-        if current.id not in rings:  # left out by --target: it rings as Close has it
-            rings[current.id] = _rings(current, effective_live_fields(current))
-    members = directory.members
-    diffed = GROUPS.diff(state, Context(resolver, members, tuple(rings.values())))
+        if _e164(current) not in ringing_fields:  # left out by --target: rings as Close has it
+            ringing_fields[_e164(current)] = _ringing_fields(effective_live_fields(current))
+    diffed = GROUPS.diff(state, Context(resolver, directory.members, ringing_fields))
     problems.extend(diffed.problems)
     notes.extend(diffed.notes)
     if problems:
@@ -302,12 +326,9 @@ def build_plan(
         warnings=(*permission_warnings(changes, live_by_id, me), *notes),
         # Only the names of ids the plan shows: /user/ lists every organization's users, whose
         # emails have no business in a plan file or a pull-request comment.
-        emails={
-            **_named(resolver.emails, changes, "participants"),
-            **_members_named(resolver.emails, group_changes),
-        },
+        emails=_named(resolver.emails, shown_users(changes, group_changes)),
         group_names={
-            **_named(resolver.group_names, changes, "participant_groups"),
+            **_named(resolver.group_names, shown_groups(changes)),
             **{c.id: c.name for c in group_changes},
         },
         config_path=state.path,
@@ -324,45 +345,69 @@ def order_of(files: Sequence[str], file: str) -> int:
     return files.index(file) if file in files else len(files)
 
 
-def _rings(current: LiveNumber, fields: Mapping[str, Value]) -> Rings:
-    """Who a number rings with these (normalised, resolved) fields, in the groups' terms."""
-    return Rings(
-        phone.to_e164(current.number) or current.number,
-        tuple(fields.get("participants") or ()),
-        tuple(fields.get("participant_groups") or ()),
-    )
+def _e164(current: LiveNumber) -> str:
+    return phone.to_e164(current.number) or current.number
 
 
-def _members_named(names: Mapping[str, str], changes: Sequence[GroupChange]) -> dict[str, str]:
-    shown = {user for change in changes for user in GROUPS.user_ids(change)}
+def _ringing_fields(fields: Mapping[str, Value]) -> dict[str, Value]:
+    return {name: fields.get(name) or () for name in RINGING_FIELDS}
+
+
+def _rings(
+    have: Mapping[str, Value], diffs: Sequence[FieldChange], directory: Directory
+) -> tuple[Rings | None, Rings | None]:
+    """Who the number rings before and after `diffs`, when they change a ringing field."""
+    changed = {c.field: c.after for c in diffs if c.field in RINGING_FIELDS}
+    if not changed:
+        return None, None
+    before = {name: have.get(name) for name in RINGING_FIELDS}
+    after = {**before, **changed}
+    members = directory.members
+    return ringing.rings(before, members), ringing.rings(after, members)
+
+
+def _named(names: Mapping[str, str], shown: set[str]) -> dict[str, str]:
     return {key: name for key, name in names.items() if key in shown}
 
 
-def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str) -> dict[str, str]:
-    """`names` limited to the ids that `field` mentions in `changes`, before or after (and, for
-    participants, the owners of the personal numbers they change)."""
-    shown = {
-        item
-        for change in changes
-        for c in change.fields
-        if c.field == field
-        for item in (*(c.before or ()), *(c.after or ()))
-    }
-    if field == "participants":
-        shown.update(change.owner for change in changes if change.owner)
-    return {key: name for key, name in names.items() if key in shown}
+def shown_users(changes: Iterable[NumberChange], groups: Iterable[GroupChange] = ()) -> set[str]:
+    """The user ids a plan shows: in participants before or after, who a number rings before or
+    after, the owners of the personal numbers it changes, and the members a group change adds
+    or removes."""
+    shown: set[str] = {user for change in groups for user in GROUPS.user_ids(change)}
+    for change in changes:
+        for c in change.fields:
+            if c.field == "participants":
+                shown.update((*(c.before or ()), *(c.after or ())))
+        for ring in (change.rings_before, change.rings_after):
+            shown.update(ring.users if ring else ())
+        if change.owner:
+            shown.add(change.owner)
+    return shown
 
 
-def unnamed_owners(plan: Plan) -> set[str]:
-    """The owners of personal numbers the plan marks whose email it does not know (the file
-    named nobody by email, so /user/ was not read)."""
-    return {c.owner for c in plan.refused_by_close if c.owner and c.owner not in plan.emails}
+def shown_groups(changes: Iterable[NumberChange]) -> set[str]:
+    """The group ids a plan shows: in participant_groups, and those a number rings through."""
+    shown: set[str] = set()
+    for change in changes:
+        for c in change.fields:
+            if c.field == "participant_groups":
+                shown.update((*(c.before or ()), *(c.after or ())))
+        for ring in (change.rings_before, change.rings_after):
+            shown.update(g.id for g in (ring.groups if ring else ()))
+    return shown
 
 
-def with_owner_emails(plan: Plan, users: Iterable[User]) -> Plan:
-    """The plan with the emails of the owners it marks, from `users`."""
-    owners = {c.owner for c in plan.refused_by_close}
-    found = {u.id: u.email for u in users if u.id in owners and u.email}
+def unnamed_people(plan: Plan) -> set[str]:
+    """The users the plan shows whose email it does not know: owners of the personal numbers it
+    marks, and who a number rings (/user/ was not read, the file naming nobody by email)."""
+    return {u for u in shown_users(plan.changes) if u not in plan.emails}
+
+
+def with_people_emails(plan: Plan, users: Iterable[User]) -> Plan:
+    """The plan with the emails of the users it shows, from `users`."""
+    shown = shown_users(plan.changes)
+    found = {u.id: u.email for u in users if u.id in shown and u.email}
     return replace(plan, emails={**plan.emails, **found}) if found else plan
 
 

@@ -10,11 +10,11 @@ first kind, still take their own path through `plan.py`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
 from numbersync.errors import Diagnostic
-from numbersync.models import DesiredState, Group
+from numbersync.models import DesiredState, Group, Value
 
 # (the id it resolves to, an error, a note): as the plan's resolver answers for one reference.
 Resolved = tuple[str, str | None, str | None]
@@ -35,23 +35,14 @@ class Resolve(Protocol):
 
 
 @dataclass(frozen=True)
-class Rings:
-    """Who one managed number rings once the plan is applied, as far as a kind needs it: its
-    participants and its participant groups (user ids and group ids)."""
-
-    number: str  # E.164
-    participants: tuple[str, ...]
-    groups: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Context:
     """What a kind's diff is given besides the file: the resolver, the members Close has for
-    each group read (None when none was), and who each managed number rings."""
+    each group read (None when none was), and each managed number's ringing fields once the
+    plan is applied (E.164 -> participants, participant_groups and phone_numbers, resolved)."""
 
     resolve: Resolve
     members: Mapping[str, tuple[str, ...]] | None
-    rings: tuple[Rings, ...] = ()
+    numbers: Mapping[str, Mapping[str, Value]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from numbersync import phone
+from numbersync import phone, ringing
 from numbersync.errors import Diagnostic, json_path
-from numbersync.kinds import Context, Diffed, Kind, Line, Rings
-from numbersync.models import DesiredGroup, DesiredState, Group, GroupChange
+from numbersync.kinds import Context, Diffed, Kind, Line
+from numbersync.models import DesiredGroup, DesiredState, Group, GroupChange, Value
 
 SHOWN_NUMBERS = 5  # numbers named on a member's line; the rest are counted
 
@@ -74,7 +74,7 @@ class Groups:
                 after,
                 desired.file or state.path,
             )
-            reach = _reach(change, context.rings, after_of, context.members or {})
+            reach = _reach(change, context.numbers, after_of, context.members or {})
             numbers = sorted({n for found in reach.values() for n in found})
             changes.append(replace(change, reach=reach, numbers=tuple(numbers)))
         return Diffed(tuple(changes), (), tuple(notes))
@@ -191,24 +191,26 @@ def _resolve_members(
 
 def _reach(
     change: GroupChange,
-    rings: Sequence[Rings],
+    numbers: Mapping[str, Mapping[str, Value]],
     after_of: Mapping[str, tuple[str, ...]],
     members: Mapping[str, tuple[str, ...]],
 ) -> dict[str, tuple[str, ...]]:
-    """For each member added or removed, the managed numbers that ring the group and reach
-    that user through nothing else (a participant, or a member of another of its groups)."""
+    """For each member added or removed, the managed numbers that start or stop ringing them
+    through this change alone: every other group as the plan leaves it, this one's members
+    before and after."""
+    others = {**members, **after_of}
+    before = {**others, change.id: change.before}
+    after = {**others, change.id: change.after}
     moved = (*change.added, *change.removed)
     reach: dict[str, list[str]] = {user_id: [] for user_id in moved}
-    for number in rings:
-        if change.id not in number.groups:
+    for number, fields in numbers.items():
+        if change.id not in (fields.get("participant_groups") or ()):
             continue
-        others = set(number.participants)
-        for group_id in number.groups:
-            if group_id != change.id:
-                others.update(after_of.get(group_id, members.get(group_id, ())))
+        rang = set(ringing.rings(fields, before).users)
+        rings = set(ringing.rings(fields, after).users)
         for user_id in moved:
-            if user_id not in others:
-                reach[user_id].append(number.number)
+            if (user_id in rang) != (user_id in rings):
+                reach[user_id].append(number)
     return {user_id: tuple(sorted(found)) for user_id, found in reach.items()}
 
 
