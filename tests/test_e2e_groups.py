@@ -66,12 +66,21 @@ def test_plan_shows_the_group_block_and_reads_only_the_managed_groups_members(
     assert {r.method for r in emulator.requests} == {"GET"}
 
 
-def test_a_file_without_groups_reads_no_members(emulator: Emulator, tmp_path: Path) -> None:
+def test_a_file_that_uses_and_manages_no_group_reads_no_group(
+    emulator: Emulator, tmp_path: Path
+) -> None:
     path = tmp_path / "numbers.yaml"
-    path.write_text('version: 1\nnumbers:\n  "+18005550142": {participant_groups: [Support]}\n')
+    path.write_text('version: 1\nnumbers:\n  "+18005550142": {label: Hotline}\n')
     assert cli(emulator, "plan", "-c", str(path)).exit_code == 0
-    reads = [r.path for r in emulator.requests if r.path.startswith("/group/")]
-    assert reads == ["/group/"]
+    assert [r.path for r in emulator.requests if r.path.startswith("/group/")] == []
+
+
+def test_a_managed_group_the_numbers_ring_too_is_read_once(
+    emulator: Emulator, config: Path
+) -> None:
+    assert cli(emulator, "plan", "-c", str(config)).exit_code == 0
+    reads = [r.path for r in emulator.requests if r.path == f"/group/{SUPPORT}/"]
+    assert len(reads) == 1
 
 
 def test_target_and_exclude_choose_a_group_by_name(emulator: Emulator, config: Path) -> None:

@@ -52,9 +52,11 @@ class Groups:
             seen[group_id] = desired
             present = (context.members or {}).get(group_id)
             if present is None:
-                # The fetch reads every managed group that exists: only a caller that built a
-                # Directory by hand gets here.
-                message = f"the members of {desired.key!r} were not read from Close"
+                # The fetch reads every managed group that exists; this one's read failed.
+                message = (
+                    f"the members of {desired.key!r} could not be read from Close (run with "
+                    "-v to see why), so they cannot be compared"
+                )
                 problems.append(_problem(desired, "", message))
                 continue
             after = _resolve_members(desired, present, context, problems, notes)
