@@ -307,6 +307,8 @@ def build_plan(
     kept = {(g.key, g.file) for g, _ in chosen_groups}
     group_changes = [c for c in diffed.changes if (c.key, c.file) in kept]
     group_changes.sort(key=lambda c: (order_of(files, c.file), c.name))
+    # Who a number rings after the plan counts the members its groups have after it too.
+    changes = _after_memberships(changes, directory.members or {}, group_changes)
 
     unmanaged = sorted(
         (
@@ -343,6 +345,30 @@ def build_plan(
 def order_of(files: Sequence[str], file: str) -> int:
     """A file's place in the plan's order of files (files it does not list come last)."""
     return files.index(file) if file in files else len(files)
+
+
+def _after_memberships(
+    changes: list[NumberChange],
+    members: Mapping[str, Sequence[str]],
+    groups: Sequence[GroupChange],
+) -> list[NumberChange]:
+    """The changes with `rings_after` counting the members `groups` leave their groups with."""
+    if not groups:
+        return changes
+    after = {**members, **{g.id: g.after for g in groups}}
+    moved = {g.id for g in groups}
+    found = []
+    for change in changes:
+        ring = change.rings_after
+        if ring is not None and moved & {g.id for g in ring.groups}:
+            fields = {
+                "participants": ring.participants,
+                "participant_groups": tuple(g.id for g in ring.groups),
+                "phone_numbers": ring.phone_numbers,
+            }
+            change = replace(change, rings_after=ringing.rings(fields, after))
+        found.append(change)
+    return found
 
 
 def _e164(current: LiveNumber) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from numbersync import phone
+from numbersync import phone, ringing
 from numbersync.live import effective_live_fields
 from numbersync.models import RINGING_FIELDS, LiveNumber, Verdict
 from numbersync.plan import NumberChange, Plan
@@ -33,7 +33,32 @@ def judge(plan: Plan, live: Mapping[str, LiveNumber]) -> Verdict:
                 f"it leaves {phone.display(change.number)} ringing nobody: no participants, "
                 "no group with a member and no phone numbers"
             )
+    for number in silenced_by_groups(plan, live):
+        reasons.append(
+            f"it leaves {phone.display(number)} ringing nobody: its groups lose their last "
+            "members, and it has no participants and no phone numbers"
+        )
     return Verdict(tuple(reasons))
+
+
+def silenced_by_groups(plan: Plan, live: Mapping[str, LiveNumber]) -> list[str]:
+    """The numbers, managed or not, whose fields the plan leaves alone and whose groups its
+    membership changes leave without a member, so that they ring nobody (and rang someone
+    before). Only the members of the groups the plan changes are known here: a number that also
+    rings another group is never guessed silent."""
+    before = {g.id: g.before for g in plan.groups}
+    after = {g.id: g.after for g in plan.groups}
+    changed = {c.id for c in plan.changes}
+    found = []
+    for current in live.values():
+        if current.id in changed:
+            continue
+        fields = effective_live_fields(current)
+        if not set(fields.get("participant_groups") or ()) & set(after):
+            continue
+        if ringing.rings(fields, after).nobody and not ringing.rings(fields, before).nobody:
+            found.append(phone.to_e164(current.number) or current.number)
+    return sorted(found)
 
 
 def silences(change: NumberChange, current: LiveNumber | None) -> bool:

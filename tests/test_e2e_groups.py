@@ -231,3 +231,22 @@ def test_apply_of_a_saved_plan_sends_its_member_changes(
         ("DELETE", f"/group/{SUPPORT}/member/{ERIN}/"),
         ("POST", f"/group/{SUPPORT}/member/"),
     ]
+
+
+def test_emptying_the_only_group_a_number_rings_is_refused_without_force(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    path = tmp_path / "numbers.yaml"
+    path.write_text("version: 1\ngroups:\n  Support:\n    members: []\n")
+    result = cli(emulator, "apply", "-c", str(path), "--auto-approve")
+    assert result.exit_code == 1
+    assert (
+        "Safety: apply will refuse this without --force: it leaves +1 800-555-0142 ringing "
+        "nobody: its groups lose their last members, and it has no participants and no phone "
+        "numbers.\n"
+    ) in result.stdout
+    assert [r for r in emulator.requests if r.method != "GET"] == []
+    forced = cli(emulator, "apply", "-c", str(path), "--auto-approve", "--force")
+    assert forced.exit_code == 0, forced.output
+    group = emulator.state.group(SUPPORT)
+    assert group is not None and group.members == ()

@@ -237,3 +237,42 @@ def test_a_number_target_leaves_the_groups_out(tmp_path: Path) -> None:
     assert plan.groups == ()
     by_file = build_plan(state, [live("+16503334441")], DIRECTORY, targets=(state.path,))
     assert [c.name for c in by_file.groups] == ["Support"]
+
+
+def test_who_a_changed_number_rings_after_counts_the_groups_members_after(
+    tmp_path: Path,
+) -> None:
+    state = with_numbers(
+        tmp_path,
+        "  '+16503334441': {participant_groups: [Support]}\n",
+        group("Support", "alice@acme.example"),
+    )
+    (change,) = build_plan(state, [live("+16503334441")], DIRECTORY).changes
+    assert change.rings_before is not None and change.rings_after is not None
+    assert change.rings_before.users == ()
+    assert change.rings_after.users == ("user_alice",)  # not bob, whom the plan removes
+
+
+def test_a_membership_change_that_empties_a_numbers_only_group_is_refused_by_the_rail(
+    tmp_path: Path,
+) -> None:
+    from numbersync.safety import judge
+
+    state = with_numbers(
+        tmp_path,
+        "  '+16503334441': {participant_groups: [Support]}\n"
+        "  '+16503334442': {participant_groups: [Support, Night shift]}\n",
+        group("Support"),
+    )
+    numbers = [
+        live("+16503334441", participant_groups=["group_support"]),
+        live("+16503334442", participant_groups=["group_support", "group_night"]),
+    ]
+    plan = build_plan(state, numbers, DIRECTORY)
+    assert plan.changes == ()
+    (change,) = plan.groups
+    assert change.numbers == ("+16503334441", "+16503334442")
+    assert judge(plan, {n.id: n for n in numbers}).reasons == (
+        "it leaves +1 650-333-4441 ringing nobody: its groups lose their last members, and it "
+        "has no participants and no phone numbers",
+    )
