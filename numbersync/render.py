@@ -328,7 +328,8 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     share = limit // 3 if plan.changes else limit - len("\n".join(head)) - 200
     groups = _markdown_groups(plan, share)
     if _by_file(plan):
-        return _markdown_by_file(plan, head, limit - len("\n".join(groups)) - 1) + "\n".join(groups)
+        text = _markdown_by_file(plan, head, limit - len("\n".join(groups)) - 2)
+        return text.rstrip("\n") + "\n\n" + "\n".join(groups) if groups else text
     if not plan.changes:
         return "\n".join(head + groups)
     head += [*_table(plan, plan.changes), ""]
@@ -431,7 +432,8 @@ def _markdown_by_file(plan: Plan, head: list[str], limit: int) -> str:
             f"{unchanged.get(path, 0)} unchanged"
         )
         sections.append((summary_line, changes, _details(plan, changes)))
-    changed = {path for path, _ in grouped}
+    # A file whose only changes are its groups' has them in the groups' section.
+    changed = {path for path, _ in grouped} | {g.file for g in plan.groups}
     quiet = [f for f in plan.files if f.path not in changed and f.unchanged]
     tail = []
     if quiet:

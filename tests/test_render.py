@@ -267,3 +267,28 @@ def test_an_owners_email_from_close_is_escaped_in_every_format(
     assert json.loads(render.render_json(forged))["verdict"]["close_refuses"][0]["owner_email"] == (
         "a\x1b[31m@x\n::error::"
     )
+
+
+def test_a_tree_shows_a_files_group_changes_under_it_and_in_the_groups_section(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sales.yaml").write_text("version: 1\nnumbers:\n  '+16503334444': {label: A}\n")
+    (tmp_path / "desk.yaml").write_text(
+        "version: 1\nnumbers:\n  '+16503334445': {participant_groups: [Support]}\n"
+        "groups:\n  Support:\n    members: [alice@acme.example]\n"
+    )
+    numbers = [
+        live("+16503334444", label="B"),
+        live("+16503334445", participant_groups=["group_support"]),
+    ]
+    plan = relative_to(build_plan(config.load(str(tmp_path)), numbers, DIRECTORY), tmp_path)
+    assert render.render_text(plan).split("\n\n")[:2] == [
+        "# desk.yaml: 1 to change",
+        "  ~ group Support\n"
+        "      + alice@acme.example (rings on 1 more number: +1 650-333-4445)\n"
+        "      - erin@acme.example (no longer rings on 1 number: +1 650-333-4445)",
+    ]
+    markdown = render.render_markdown(plan)
+    assert "No changes in" not in markdown  # desk.yaml's change is its group's
+    assert "</details>\n\n#### Groups\n\n| Group | File |" in markdown
+    assert "| Support | `desk.yaml` | 1 | 1 | 1 |" in markdown
