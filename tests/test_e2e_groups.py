@@ -250,3 +250,18 @@ def test_emptying_the_only_group_a_number_rings_is_refused_without_force(
     assert forced.exit_code == 0, forced.output
     group = emulator.state.group(SUPPORT)
     assert group is not None and group.members == ()
+
+
+def test_an_unverified_saved_plan_still_checks_its_groups_members(
+    emulator: Emulator, config: Path, tmp_path: Path
+) -> None:
+    planfile = tmp_path / "plan.json"
+    assert cli(emulator, "plan", "-c", str(config), "--out", str(planfile)).exit_code == 0
+    config.unlink()  # the config is not here to verify the plan against
+    add_member(emulator, SUPPORT, CAROL)
+    emulator.reset_log()
+    result = cli(emulator, "apply", str(planfile), "--unverified-plan")
+    assert result.exit_code == 1
+    # Without the config, /user/ is not read: the member Close added is named by id.
+    assert f"  group Support: {CAROL} was added in Close since the plan\n" in result.stderr
+    assert [r.method for r in emulator.requests if r.method != "GET"] == []

@@ -125,16 +125,16 @@ target_option = click.option(
     "targets",
     multiple=True,
     metavar="NUMBER|PATH",
-    help="Only this number (any format, or its phon_ id), or every number of this config file "
-    "or directory; repeatable.",
+    help="Only this number (any format, or its phon_ id), this managed group (by name or "
+    "group_ id), or every number and group of this config file or directory; repeatable.",
 )
 exclude_option = click.option(
     "--exclude",
     "excludes",
     multiple=True,
     metavar="NUMBER|PATH",
-    help="Leave out this number (any format, or its phon_ id), or every number of this config "
-    "file or directory; repeatable.",
+    help="Leave out this number (any format, or its phon_ id), this managed group (by name or "
+    "group_ id), or every number and group of this config file or directory; repeatable.",
 )
 format_option = click.option(
     "--format",

@@ -146,7 +146,7 @@ class Groups:
         """Each member added or removed in Close since the plan read the group."""
         now = members.get(change.id)
         if now is None:
-            return [f"group {change.name}: the group is no longer in the organization"]
+            return [f"group {change.name}: its members could not be read from Close"]
         before, current = set(change.before), set(now)
         found = [
             f"group {change.name}: {_user(u, emails)} was added in Close since the plan"
