@@ -193,10 +193,11 @@ Task = MemberChange | NumberChange
 
 @dataclass
 class Applier:
-    """Applies changes with `concurrency` workers. Whatever happens to one number becomes its
-    Outcome; nothing escapes a worker. The client's stop flag (set by the first Ctrl-C or SIGTERM,
-    or here by a 401 on a write) lets no new PUT start; requests in flight then get `grace`
-    seconds, or none once `abandon` is set (a second signal), before they count as unknown."""
+    """Applies changes with `concurrency` workers. Whatever happens to one number (or one
+    membership change) becomes its Outcome (MemberOutcome); nothing escapes a worker. The client's
+    stop flag (set by the first Ctrl-C or SIGTERM, or here by a 401 on a write) lets no new write
+    start; requests in flight then get `grace` seconds, or none once `abandon` is set (a second
+    signal), before they count as unknown."""
 
     client: CloseClient
     state: DesiredState | None = None  # to point Close's field errors at YAML lines

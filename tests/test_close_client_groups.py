@@ -156,3 +156,17 @@ def test_a_refusal_is_not_retried_and_never_reached(
     with pytest.raises(ApiError) as caught:
         make_client(script).add_group_member(GROUP, USER)
     assert (caught.value.status, caught.value.reached, len(script.sent)) == (status, False, 1)
+
+
+def test_additions_and_removals_share_the_writes_budget(
+    make_client: Callable[..., CloseClient],
+) -> None:
+    """Close may count a member's POST and DELETE (and PUTs) together: a removal that used up
+    the budget holds back the next addition until the window resets."""
+    spent = {"RateLimit": "limit=2, remaining=0, reset=5"}
+    script = Script(httpx.Response(204, headers=spent), ADDED)
+    client = make_client(script)
+    client.remove_group_member(GROUP, "user_bob")
+    client.add_group_member(GROUP, USER)
+    assert [method for method, _, _ in script.sent] == ["DELETE", "POST"]
+    assert client.stats.pacing_wait >= 5

@@ -45,6 +45,12 @@ BASE_FIELDS = (
 )
 
 
+# The pacer's bucket for every write. Close documents reads and writes as separate endpoint
+# groups, and writes it counts together but a client paces in separate buckets would overrun the
+# budget together: member additions and removals (and the PUTs beside them) share one.
+WRITES = "PUT"
+
+
 class CloseClient:
     """Talks to the Close API. Use as a context manager; safe to share between threads.
 
@@ -179,7 +185,7 @@ class CloseClient:
         Confirmed only by an answer that names the member: any other success answer is an
         ApiError with `reached`, as the change may or may not have been made."""
         path = f"{_group_path(group_id)}member/"
-        body = self._retrier.call("POST", path, body={"user_id": user_id})
+        body = self._retrier.call("POST", path, body={"user_id": user_id}, budget=WRITES)
         if not isinstance(body, dict) or body.get("user_id") != user_id:
             raise ApiError(
                 "POST", path, None, "the answer does not name the member added", reached=True
@@ -189,7 +195,7 @@ class CloseClient:
         """`DELETE /group/{id}/member/{user_id}/` (Close does nothing when the user is not a
         member). Any success status confirms it: Close answers a removal with no body."""
         path = f"{_group_path(group_id)}member/{quote(user_id, safe='')}/"
-        self._retrier.call("DELETE", path)
+        self._retrier.call("DELETE", path, budget=WRITES)
 
     def me(self) -> Me:
         body = self._object("GET", "/me/")

@@ -120,9 +120,12 @@ class Retrier:
         *,
         params: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        budget: str | None = None,
     ) -> Any:
-        """The parsed JSON of a successful answer; otherwise ApiError (Abandoned when stopped),
-        whose `reached` says whether any attempt may have reached Close."""
+        """The parsed JSON of a successful answer (None for a removal's empty one); otherwise
+        ApiError (Abandoned when stopped), whose `reached` says whether any attempt may have
+        reached Close. `budget` names the pacer's bucket when it is not `method`'s own."""
+        budget = budget or method
         target = path + ("?" + urlencode(params, safe=",") if params else "")
         waited = 0.0
         attempt = 0
@@ -131,7 +134,7 @@ class Retrier:
         while True:
             attempt += 1
             try:
-                result, ticket = self._attempt(method, path, target, params, body)
+                result, ticket = self._attempt(method, path, target, params, body, budget)
             except Stopped as stopped:
                 raise self._abandoned(method, path, status, reached, stopped) from None
             response, failure = result.response, result.failure
@@ -153,7 +156,7 @@ class Retrier:
             delay, asked = self._delay(attempt, response)
             if response is not None and status == 429 and self._pacer is not None:
                 # This request's ticket: another thread's failure in between is not this 429.
-                self._pacer.bucket(method).throttled(self._clock() + delay, ticket)
+                self._pacer.bucket(budget).throttled(self._clock() + delay, ticket)
             if attempt >= self.max_attempts:
                 raise ApiError(
                     method,
@@ -203,10 +206,11 @@ class Retrier:
         target: str,
         params: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
+        budget: str,
     ) -> tuple[Attempt, Ticket]:
         """Wait for rate-limit budget, then send once (the result, and the ticket the pacer gave
         the request); raises Stopped only before sending."""
-        bucket = self._pacer.bucket(method) if self._pacer is not None else None
+        bucket = self._pacer.bucket(budget) if self._pacer is not None else None
         ticket = bucket.acquire() if bucket is not None else Ticket(0, 0.0)
         if self._stop is not None and self._stop.is_set():
             if bucket is not None:

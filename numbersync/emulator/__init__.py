@@ -1,7 +1,8 @@
 """A local Close API for tests, benchmarks and the demo: a real HTTP server on loopback with the
-documented phone number, user, /me/ and group endpoints, validation, permissions, rate limits,
-fault injection, switchable departures from the docs (quirks) and a request log. The seed format,
-and each way the emulator can be less tidy than Close's docs, are described in seed.py.
+documented phone number, user, /me/ and group endpoints (group members and names writable),
+validation, permissions, rate limits, fault injection, switchable departures from the docs
+(quirks) and a request log. The seed format, and each way the emulator can be less tidy than
+Close's docs, are described in seed.py.
 """
 
 from numbersync.emulator.faults import FAULT_NAMES, Faults
