@@ -25,6 +25,7 @@ from numbersync.plan import (
     drifted,
     shown,
     unnamed_people,
+    with_fields,
     with_people_emails,
 )
 
@@ -353,7 +354,7 @@ def _as_configured(saved: Plan, fresh: Plan) -> Plan:
     chosen = {c.id: {f.field for f in c.fields} for c in saved.changes}
     groups = {c.id for c in saved.groups}
     changes = tuple(
-        replace(change, fields=tuple(f for f in change.fields if f.field in chosen[change.id]))
+        with_fields(change, [f for f in change.fields if f.field in chosen[change.id]])
         for change in fresh.changes
         if change.id in chosen
     )
