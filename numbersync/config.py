@@ -541,7 +541,7 @@ def _settings_errors(
 
 def _group_errors(doc: Document, groups: dict[str, Any]) -> Iterator[Diagnostic]:
     for key, entry in groups.items():
-        if not key.strip():
+        if not key:
             message = "a group name must not be empty; name a group of Close, or give its id"
             yield _diag(doc, ("groups", key), message, key=True)
         if isinstance(entry, dict):

@@ -90,7 +90,9 @@ def group_of(desired: DesiredGroup, groups: Sequence[Group]) -> Group:
     if found:
         message = f"{len(found)} groups of Close are named {desired.key!r}; name it by its id"
     else:
+        close = difflib.get_close_matches(desired.key, [g.name for g in groups], n=1)
         message = f"group {desired.key!r} is not in the Close account"
+        message += f" (did you mean {close[0]!r}?)" if close else ""
     raise InputError([Diagnostic(desired.position, json_path(("groups", desired.key)), message)])
 
 

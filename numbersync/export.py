@@ -1,7 +1,8 @@
 """Write the account's current settings as desired state that loads back exactly and plans clean:
 people as emails and groups as names where the plan reads them back to the same id (else the id,
-with a comment saying why), every string escaped so that YAML reads it back as it was. One file,
-or a directory: a root numbersync.yaml with shared defaults and a file per group."""
+with a comment saying why), every string escaped so that YAML reads it back as it was, and the
+members of the groups whose members were read. One file, or a directory: a root numbersync.yaml
+with shared defaults and a file per group."""
 
 from __future__ import annotations
 
@@ -269,6 +270,12 @@ def _entry(live: LiveNumber, names: _Names, me: Me | None) -> _Entry:
 # --- writing --------------------------------------------------------------------------------------
 
 
+def _why(items: Iterable[str], reasons: Mapping[str, str]) -> str:
+    """A comment for the end of a list's line: why each id in it is not written as a name."""
+    said = [f"{_escaped(item, strict=False)}: {reasons[item]}" for item in items if item in reasons]
+    return f"  # {'; '.join(said)}" if said else ""
+
+
 def _setting_lines(
     settings: Mapping[str, Value], indent: str, reasons: Mapping[str, str]
 ) -> list[str]:
@@ -277,11 +284,7 @@ def _setting_lines(
         if name not in SET_FIELDS:
             lines.append(f"{indent}{name}: {_scalar(value)}")
             continue
-        said = [
-            f"{_escaped(item, strict=False)}: {reasons[item]}" for item in value if item in reasons
-        ]
-        comment = f"  # {'; '.join(said)}" if said else ""
-        lines.append(f"{indent}{name}: {_flow(value)}{comment}")
+        lines.append(f"{indent}{name}: {_flow(value)}{_why(value, reasons)}")
     return lines
 
 
@@ -300,6 +303,49 @@ def _numbers_lines(
     return lines
 
 
+def _groups_lines(
+    group_ids: Iterable[str], members: Mapping[str, Sequence[str]], names: _Names
+) -> list[str]:
+    """A `groups:` block: each group by its name (its id when the name would not read back to
+    it), its members as emails (ids likewise, with the reason beside them)."""
+    lines = [
+        "# Group members, managed as a set: delete the groups you do not want to manage.",
+        "groups:",
+    ]
+    for group_id in group_ids:
+        group = names.groups.get(group_id)
+        organization = group.organization_id if group else None
+        key = names.group(group_id, organization)
+        people = [names.user(user_id, organization) for user_id in members[group_id]]
+        lines.append(f"  {yaml_string(key)}:")
+        if key in names.reasons:
+            lines.append(f"    # {names.reasons[key]}")
+        lines.append(f"    members: {_flow(people)}{_why(people, names.reasons)}")
+    return lines
+
+
+def groups_to_write(
+    numbers: Iterable[LiveNumber], directory: Directory, *, every: bool = False
+) -> tuple[str, ...]:
+    """The groups whose members an export writes: those the exported numbers ring (a group of
+    their organization), or `every` group the account lists; each once, in the order found."""
+    if every:
+        return tuple(dict.fromkeys(group.id for group in directory.groups or ()))
+    known = {group.id: group for group in directory.groups or ()}
+    used: dict[str, None] = {}
+    for live in numbers:
+        if live.type == _EXTERNAL:
+            continue  # its groups are not written: Close does not ring it
+        # As _Names.group: a group the list does not show, or of another organization, is none
+        # the file can manage.
+        mine = (None, live.organization_id) if live.organization_id else None
+        for group_id in normalise_live("participant_groups", live.fields.get("participant_groups")):
+            group = known.get(group_id)
+            if group is not None and (mine is None or group.organization_id in mine):
+                used[group_id] = None
+    return tuple(used)
+
+
 def _header(source: str, when: str, schema: str | None) -> list[str]:
     return [
         modeline(schema),
@@ -316,6 +362,9 @@ class Export:
     ) -> None:
         self._names = _Names(directory)
         self.entries = [_entry(live, self._names, me) for live in sorted(numbers, key=_number)]
+        # The groups whose members were read, by name (then id), so that an export is stable.
+        self._members = directory.members or {}
+        self.groups = sorted(self._members, key=lambda g: (self._names.file_name(g), g))
         self.warnings = tuple(
             f"{entry.live.number}: {warning}"
             for entry in self.entries
@@ -329,13 +378,19 @@ class Export:
             "# Every number of the account is listed: delete the ones you do not want to manage.",
             "version: 1",
             *_numbers_lines([(e, e.own({})) for e in self.entries], self._names.reasons),
+            *self._groups_block(self.groups),
         ]
         return "\n".join(lines) + "\n"
 
+    def _groups_block(self, group_ids: Sequence[str]) -> list[str]:
+        return _groups_lines(group_ids, self._members, self._names) if group_ids else []
+
     def tree(self, *, source: str, when: str, schema: str | None = None) -> dict[str, str]:
         """File name -> text: the root numbersync.yaml with the defaults most numbers share, one
-        file per first participant group (named after the group) and unassigned.yaml for the
-        numbers that ring no group. `schema`: the schema's path relative to the directory."""
+        file per first participant group (named after the group, with that group's members when
+        they were read) and unassigned.yaml for the numbers that ring no group; the members of
+        the other groups go into the root. `schema`: the schema's path relative to the
+        directory."""
         defaults = _shared_defaults(self.entries)
         by_group: dict[str | None, list[tuple[_Entry, dict[str, Value]]]] = {}
         for entry in self.entries:
@@ -353,6 +408,7 @@ class Export:
         ]
         if defaults:
             root += ["defaults:", *_setting_lines(defaults, "  ", self._names.reasons)]
+        root += self._groups_block([g for g in self.groups if g not in by_group])
         files = {ROOT_FILE: "\n".join(root) + "\n"}
         for group, members in by_group.items():
             if group is None:
@@ -366,6 +422,9 @@ class Export:
                 f"# The numbers that {about}. Delete the ones you do not want to manage.",
                 "version: 1",
                 *_numbers_lines(members, self._names.reasons),
+                *self._groups_block(
+                    [group] if group is not None and group in self._members else []
+                ),
             ]
             files[name] = "\n".join(lines) + "\n"
         return dict(sorted(files.items()))

@@ -160,13 +160,6 @@ class MemberReads:
         return {g: m for g, m in zip(reads, found, strict=True) if m is not None}
 
 
-def read_members(client: CloseClient, group_ids: Iterable[str]) -> dict[str, tuple[str, ...]]:
-    """The members of these groups, by id (those whose read failed left out)."""
-    reads = MemberReads(client)
-    reads.start(group_ids)
-    return reads.members()
-
-
 def fetch_everything(client: CloseClient) -> Account:
     """All numbers with every managed field, users and groups: what export writes out; and
     /me/, to tell the caller's personal numbers from their teammates'."""
@@ -178,6 +171,26 @@ def fetch_everything(client: CloseClient) -> Account:
         lambda: _advisory_me(client),
     )
     return Account(tuple(numbers), Directory(users=users, groups=groups), me)
+
+
+def fetch_members(client: CloseClient, group_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """The member ids of each of `group_ids` (one GET each, the list of groups does not carry
+    them), read `client.concurrency` at a time through the client's pacer."""
+    pending = iter(group_ids)
+    taking = threading.Lock()
+    found: dict[str, tuple[str, ...]] = {}
+
+    def read_some() -> None:
+        while True:
+            with taking:
+                group_id = next(pending, None)
+            if group_id is None:
+                return
+            found[group_id] = client.group_members(group_id)
+
+    readers = min(max(1, client.concurrency), len(group_ids))
+    _together(client, *[read_some] * readers)
+    return {group_id: found[group_id] for group_id in group_ids}
 
 
 def fetch_numbers(client: CloseClient, managed: Iterable[str], expect: int) -> list[LiveNumber]:

@@ -243,6 +243,23 @@ def test_a_file_of_groups_alone_needs_no_numbers(tmp_path: Path) -> None:
     assert (result.exit_code, result.stdout) == (0, "OK: 0 numbers, 1 group\n")
 
 
+def test_a_group_of_1000_members_loads_and_a_bad_one_is_found_at_its_line(
+    tmp_path: Path,
+) -> None:
+    members = "".join(f"      - user{n}@example.com\n" for n in range(1000))
+    text = f"version: 1\ngroups:\n  Everyone:\n    members:\n{members}"
+    (group,) = config.load(write(tmp_path, text)).groups
+    assert len(group.members) == 1000
+    assert group.positions["members[999]"].line == 1004
+
+    with pytest.raises(InputError) as caught:
+        config.load(write(tmp_path, text + "      - nobody\n"))
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f"{tmp_path / 'numbers.yaml'}:1005:9: $.groups.Everyone.members[1000]: must be a user "
+        'email or a user id (user_...), got "nobody"'
+    ]
+
+
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         config.load(

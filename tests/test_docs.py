@@ -97,6 +97,13 @@ def fields_table(schema: dict[str, Any]) -> str:
         top.append(_row(name, spec, defs, required=name in schema.get("required", ())))
         for sub, sub_spec in spec.get("properties", {}).items():
             top.append(_row(f"{name}.{sub}", sub_spec, defs, required=False))
+        # The entries of a mapping such as `groups`: their keys, under a placeholder for the name.
+        entries = spec.get("additionalProperties")
+        entry = entries.get("$ref", "").rsplit("/", 1)[-1] if isinstance(entries, dict) else ""
+        if entry and entry != "settings":
+            for sub, sub_spec in defs[entry]["properties"].items():
+                required = sub in defs[entry].get("required", ())
+                top.append(_row(f"{name}.<name>.{sub}", sub_spec, defs, required=required))
     settings = defs["settings"]
     number = list(header)
     for name, spec in settings["properties"].items():

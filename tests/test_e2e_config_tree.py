@@ -293,13 +293,17 @@ def test_an_export_split_by_group_validates_and_plans_clean(
         "    inbound_ring_duration: 20\n"
         "    participants: []\n"
         '    participant_groups: ["Support"]\n'
+        "# Group members, managed as a set: delete the groups you do not want to manage.\n"
+        "groups:\n"
+        '  "Support":\n'
+        '    members: ["bob@acme.example", "erin@acme.example"]\n'
     )
 
     validated = cli(emulator, "validate", "-c", "numbers")
     emulator.reset_log()
     planned = cli(emulator, "plan", "-c", "numbers", "--detailed-exitcode")
 
-    assert validated.stdout == "OK: 11 numbers in 4 files\n"
+    assert validated.stdout == "OK: 11 numbers, 2 groups in 4 files\n"
     assert planned.exit_code == 0, planned.output
     assert planned.stdout == "No changes. 11 managed numbers match the files; 0 unmanaged.\n"
     assert all(r.method == "GET" for r in emulator.requests)

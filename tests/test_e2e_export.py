@@ -19,6 +19,7 @@ import pytest
 import yaml
 from helpers import cli
 
+from numbersync import config
 from numbersync.emulator import Emulator, generate_seed
 from numbersync.emulator.state import Group
 from numbersync.resources import shipped_text
@@ -36,6 +37,7 @@ SCHEMA = shipped_text("schemas/numbersync.schema.json")
 NIGHT_LINE = "phon_demoNightLine0000000000000000000000001"
 NIGHT_SHIFT = "group_nightShift000000000000"
 SALES_EMEA = "group_salesEmea0000000000000"
+SUPPORT = "group_support000000000000000"
 CAROL = "user_carol000000000000000000000000000000000000"
 ALL_FIELDS = (
     "id,number,number_formatted,date_updated,organization_id,type,user_id,label,forward_to,"
@@ -86,7 +88,9 @@ def export_to(emu: Emulator, path: Path, count: int, *, schema_written: bool = T
 def plans_clean(emu: Emulator, path: Path, count: int, unmanaged: int = 0) -> None:
     validated = cli(emu, "validate", "-c", str(path))
     assert validated.exit_code == 0, validated.output
-    assert validated.stdout == f"OK: {count} numbers\n"
+    groups = len(config.load(str(path)).groups)
+    also = f", {groups} group{'s' if groups != 1 else ''}" if groups else ""
+    assert validated.stdout == f"OK: {count} numbers{also}\n"
 
     emu.reset_log()
     planned = cli(emu, "plan", "-c", str(path), "--detailed-exitcode")
@@ -162,10 +166,14 @@ def test_export_reads_every_number_in_pages_plus_users_and_groups(
     pages = [r for r in emu.requests if r.path == "/phone_number/"]
     assert all(r.method == "GET" and r.query["_fields"] == ALL_FIELDS for r in pages)
     assert sorted(int(r.query["_skip"]) for r in pages) == [0, 100, 200, 1000]
+    # The members of each group the numbers ring: one GET each.
+    rung = sorted({g for n in seed["numbers"] for g in n.get("participant_groups", ())})
+    assert len(rung) == 5
     assert sorted(
         (r.method, r.path, r.query) for r in emu.requests if r.path != "/phone_number/"
     ) == [
         ("GET", "/group/", {"_fields": "id,name,organization_id"}),
+        *[("GET", f"/group/{g}/", {"_fields": "id,members"}) for g in rung],
         ("GET", "/me/", {}),
         ("GET", "/user/", {"_limit": "100", "_skip": "0"}),
     ]
@@ -398,6 +406,105 @@ def test_two_groups_with_one_name_are_exported_as_their_ids(
         f'    participant_groups: ["{SALES_EMEA}"]  # {SALES_EMEA}: {ambiguous}'
     )
     assert '"Support"' in text  # the names that are not ambiguous stay names
+    # Each "Sales EMEA" is managed by its id, which says why.
+    assert text.split("\ngroups:\n", 1)[1] == (
+        f'  "{SALES_EMEA}":\n'
+        f"    # {ambiguous}\n"
+        '    members: ["alice@acme.example", "carol@acme.example"]\n'
+        f'  "{twin.id}":\n'
+        f"    # {ambiguous}\n"
+        '    members: ["carol@acme.example"]\n'
+        '  "Support":\n'
+        '    members: ["bob@acme.example", "erin@acme.example"]\n'
+    )
+
+
+def seed_groups(seed: dict[str, Any]) -> dict[str, list[str]]:
+    """The groups of a seed as an export writes them: name -> member emails."""
+    return {group["name"]: {"members": group["members"]} for group in seed["groups"]}
+
+
+def group_reads(emu: Emulator) -> list[str]:
+    return [r.path for r in emu.requests if r.path.startswith("/group/group_")]
+
+
+def test_export_writes_the_members_of_the_groups_the_numbers_ring(
+    emulator: Emulator, repo: Path
+) -> None:
+    text = export_and_replan(emulator, repo / "numbers.yaml", 11)
+
+    # Night Shift rings no number: its members are neither read nor written.
+    seed = seed_groups(yaml.safe_load(ACME_SEED.read_text()))
+    written = yaml.safe_load(text)["groups"]
+    assert written == {"Sales EMEA": seed["Sales EMEA"], "Support": seed["Support"]}
+    assert text.endswith(
+        "# Group members, managed as a set: delete the groups you do not want to manage.\n"
+        "groups:\n"
+        '  "Sales EMEA":\n'
+        '    members: ["alice@acme.example", "carol@acme.example"]\n'
+        '  "Support":\n'
+        '    members: ["bob@acme.example", "erin@acme.example"]\n'
+    )
+    emulator.reset_log()
+    assert cli(emulator, "export").exit_code == 0
+    assert sorted(group_reads(emulator)) == [f"/group/{SALES_EMEA}/", f"/group/{SUPPORT}/"]
+
+
+def test_all_groups_writes_every_group_of_the_account(emulator: Emulator, repo: Path) -> None:
+    emulator.reset_log()
+    exported = cli(emulator, "export", "--all-groups", "-o", "numbers.yaml")
+
+    assert exported.exit_code == 0, exported.output
+    assert sorted(group_reads(emulator)) == [
+        f"/group/{NIGHT_SHIFT}/",
+        f"/group/{SALES_EMEA}/",
+        f"/group/{SUPPORT}/",
+    ]
+    written = yaml.safe_load((repo / "numbers.yaml").read_text())["groups"]
+    assert written == seed_groups(yaml.safe_load(ACME_SEED.read_text()))
+    assert list(written) == ["Night Shift", "Sales EMEA", "Support"]  # by name
+    plans_clean(emulator, repo / "numbers.yaml", 11)
+
+
+def test_an_account_whose_numbers_ring_no_group_reads_no_members(
+    start_emulator: Callable[..., Emulator], repo: Path
+) -> None:
+    seed = generate_seed(30, groups=3)
+    for number in seed["numbers"]:
+        number.pop("participant_groups", None)
+    emu = start_emulator(seed)
+
+    result = cli(emu, "export")
+
+    assert result.exit_code == 0, result.output
+    assert group_reads(emu) == []
+    assert "\ngroups:" not in result.stdout
+    emu.reset_log()
+    every = cli(emu, "export", "--all-groups")
+    assert every.exit_code == 0, every.output
+    assert sorted(group_reads(emu)) == [f"/group/group_gen{g:019d}/" for g in range(3)]
+    assert len(yaml.safe_load(every.stdout)["groups"]) == 3
+
+
+def test_a_split_export_writes_each_group_in_its_file_and_the_others_in_the_root(
+    emulator: Emulator, repo: Path
+) -> None:
+    exported = cli(emulator, "export", "--all-groups", "--split-by", "group", "-o", "numbers")
+
+    assert exported.exit_code == 0, exported.output
+    seed = seed_groups(yaml.safe_load(ACME_SEED.read_text()))
+    groups = {
+        path.name: yaml.safe_load(path.read_text()).get("groups")
+        for path in sorted((repo / "numbers").glob("*.yaml"))
+    }
+    assert groups == {
+        "numbersync.yaml": {"Night Shift": seed["Night Shift"]},
+        "sales-emea.yaml": {"Sales EMEA": seed["Sales EMEA"]},
+        "support.yaml": {"Support": seed["Support"]},
+        "unassigned.yaml": None,
+    }
+    validated = cli(emulator, "validate", "-c", "numbers")
+    assert (validated.exit_code, validated.stdout) == (0, "OK: 11 numbers, 3 groups in 4 files\n")
 
 
 @pytest.mark.parametrize("emulator", ["wild"], indirect=True)

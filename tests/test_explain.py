@@ -229,7 +229,8 @@ def test_explain_live_a_group_close_does_not_have(emulator: Emulator, in_tree: P
 
     assert (result.exit_code, result.stdout) == (1, "")
     assert result.stderr == (
-        "numbers/teams.yaml:3:3: $.groups.Suport: group 'Suport' is not in the Close account\n"
+        "numbers/teams.yaml:3:3: $.groups.Suport: group 'Suport' is not in the Close account "
+        "(did you mean 'Support'?)\n"
         "Error: 1 error found\n"
     )
 
@@ -246,3 +247,16 @@ def test_explain_what_is_neither_a_number_nor_a_group_suggests_a_group(
         'key under groups: (did you mean "Support"?); add --live to find a number the config '
         "names by its id\n"
     )
+
+
+def test_explain_a_group_escapes_what_the_file_wrote(emulator: Emulator, tmp_path: Path) -> None:
+    path = tmp_path / "numbers.yaml"
+    path.write_text(
+        'version: 1\ngroups:\n  "Red\\e[31m":\n    members: ["a\\u202eb@acme.example"]\n'
+    )
+
+    result = cli(emulator, "explain", "Red\x1b[31m", "-c", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout
+    assert result.stdout.startswith("group Red\\x1b[31m in ")

@@ -4,11 +4,12 @@ escape; each loaded back through the config loader and planned clean."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from numbersync import config
-from numbersync.export import Export
+from numbersync.export import Export, groups_to_write
 from numbersync.live import Directory
 from numbersync.models import Group, LiveNumber, User
 from numbersync.plan import build_plan
@@ -97,3 +98,53 @@ def test_in_a_tree_an_external_number_takes_no_inbound_default(tmp_path: Path) -
     for name, text in tree.items():
         (tmp_path / name).write_text(text)
     assert build_plan(config.load(str(tmp_path)), numbers, DIRECTORY).changes == ()
+
+
+def test_the_groups_written_are_those_the_numbers_ring_of_their_organization() -> None:
+    numbers = [
+        live("+16503334444", participant_groups=["group_t", "group_l", "group_s"]),
+        live("+16503334445", participant_groups=["group_s", "group_missing"]),
+        # An external number's groups are not written: Close does not ring it.
+        live("+16503334446", "external", participant_groups=["group_t2"]),
+        live("+16503334447", participant_groups=[]),
+    ]
+
+    # group_l is Labs', group_missing is no group of the list; group_t says no organization.
+    assert groups_to_write(numbers, DIRECTORY) == ("group_t", "group_s")
+    assert groups_to_write(numbers[3:], DIRECTORY) == ()
+    every = ("group_s", "group_l", "group_t", "group_t2")
+    assert groups_to_write(numbers, DIRECTORY, every=True) == every
+
+
+def test_groups_are_written_by_name_with_members_as_emails_and_load_back(tmp_path: Path) -> None:
+    directory = replace(
+        DIRECTORY,
+        members={
+            "group_t": ("user_a", "user_gone"),
+            "group_s": ("user_both", "user_l"),
+            "group_t2": (),
+        },
+    )
+    text = Export([], directory).yaml(source="test", when="now")
+
+    assert text.split("numbers: {}\n", 1)[1] == (
+        "# Group members, managed as a set: delete the groups you do not want to manage.\n"
+        "groups:\n"
+        '  "Sales":\n'
+        '    members: ["both@acme.example", "user_l"]  # user_l: a user of another '
+        "organization, not an active member of this one\n"
+        '  "group_t":\n'
+        '    # "Team" (two groups have this name)\n'
+        '    members: ["a@acme.example", "user_gone"]  # user_gone: not an active member of the '
+        "organization (deactivated or removed)\n"
+        '  "group_t2":\n'
+        '    # "Team" (two groups have this name)\n'
+        "    members: []\n"
+    )
+    path = tmp_path / "numbers.yaml"
+    path.write_text(text)
+    assert [(g.key, g.members) for g in config.load(str(path)).groups] == [
+        ("Sales", ("both@acme.example", "user_l")),
+        ("group_t", ("a@acme.example", "user_gone")),
+        ("group_t2", ()),
+    ]

@@ -5,6 +5,7 @@ count, against the emulator (SPEC 6)."""
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +17,10 @@ from helpers import cli
 from numbersync.cli import main
 from numbersync.close import CloseClient, Secret, Settings
 from numbersync.emulator import Emulator, generate_seed
-from numbersync.fetch import Account, MemberReads, fields_to_fetch, users_to_name
+from numbersync.fetch import Account, MemberReads, fetch_members, fields_to_fetch, users_to_name
 from numbersync.live import Directory
 from numbersync.models import User
+from numbersync.stopping import Stop
 
 RINGING = ["participant_groups", "participants", "phone_numbers"]
 
@@ -277,3 +279,48 @@ def test_a_group_whose_members_cannot_be_read_is_left_out_not_guessed_empty() ->
         reads.start(["group_x"])  # already on its way: not read again
         assert reads.members() == {"group_x": ("user_a",)}
     assert sorted(asked) == ["/api/v1/group/group_gone/", "/api/v1/group/group_x/"]
+
+
+# --- group members ------------------------------------------------------------------------------
+
+
+class MembersClient:
+    """Answers group_members with the group's id as its only member, `concurrency` calls at a
+    time: each call waits at a barrier until that many are in flight, so reads done one after
+    the other would never pass it."""
+
+    def __init__(self, concurrency: int) -> None:
+        self.concurrency = concurrency
+        self.stop = Stop()
+        self.asked: list[str] = []
+        self._barrier = threading.Barrier(concurrency, timeout=30)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self.most_in_flight = 0
+
+    def group_members(self, group_id: str) -> tuple[str, ...]:
+        with self._lock:
+            self.asked.append(group_id)
+            self._in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self._in_flight)
+        self._barrier.wait()
+        with self._lock:
+            self._in_flight -= 1
+        return (f"user_of_{group_id}",)
+
+
+def test_group_members_are_read_concurrency_at_a_time_each_once() -> None:
+    groups = [f"group_{n}" for n in range(12)]
+    client = MembersClient(4)
+
+    members = fetch_members(client, groups)  # type: ignore[arg-type]
+
+    assert list(members.items()) == [(g, (f"user_of_{g}",)) for g in groups]
+    assert sorted(client.asked) == sorted(groups)
+    assert client.most_in_flight == 4
+
+
+def test_no_group_no_read() -> None:
+    client = MembersClient(4)
+    assert fetch_members(client, []) == {}  # type: ignore[arg-type]
+    assert client.asked == []

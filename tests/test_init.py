@@ -197,6 +197,8 @@ def test_init_against_the_wild_account_writes_what_export_does(
     exported = cli(emulator, "export")
     body = Path("numbers.yaml").read_text().split("\n", 2)[2]
     assert body == exported.stdout.split("\n", 2)[2]
+    # The members of the groups the numbers ring, as export writes them.
+    assert list(yaml.safe_load(body)["groups"]) == ["Sales EMEA", "Support"]
 
 
 def test_init_prints_what_it_wrote_and_what_is_left_to_do(

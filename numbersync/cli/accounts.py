@@ -4,6 +4,8 @@ directory) and `init` (a repository started from it)."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +20,22 @@ from numbersync.cli.common import (
 )
 from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
+
+if TYPE_CHECKING:
+    from numbersync.close import CloseClient
+    from numbersync.fetch import Account
+
+
+def _read_account(client: CloseClient, *, all_groups: bool = False) -> Account:
+    """Everything an export writes: the account, then the members of the groups it writes (those
+    the numbers ring, or every group), read together."""
+    from numbersync.export import groups_to_write
+    from numbersync.fetch import fetch_everything, fetch_members
+
+    account = fetch_everything(client)
+    wanted = groups_to_write(account.numbers, account.directory, every=all_groups)
+    members = fetch_members(client, wanted)
+    return replace(account, directory=replace(account.directory, members=members))
 
 
 @click.command(epilog=epilog(CLOSE_ENV, "0 written; 1 an error"))
@@ -37,14 +55,21 @@ from numbersync.escape import escape
     help="Write a directory: a root numbersync.yaml with shared defaults, and one file per "
     "first participant group.",
 )
+@click.option(
+    "--all-groups",
+    is_flag=True,
+    help="Write the members of every group of the account, not only of the groups the numbers "
+    "ring.",
+)
 @concurrency_option
 @verbose_option
 @reports_errors
-def export(output_path: str | None, force: bool, split_by: str | None, concurrency: int) -> None:
+def export(
+    output_path: str | None, force: bool, split_by: str | None, all_groups: bool, concurrency: int
+) -> None:
     """Write the account's current settings as a numbers.yaml: a file (or a directory) that
-    plans clean."""
+    plans clean, with the members of the groups its numbers ring."""
     from numbersync.export import Export, write_tree
-    from numbersync.fetch import fetch_everything
     from numbersync.modeline import SCHEMA_FILE, find_schema, relative_to, write_schema
     from numbersync.output import check_target, is_stdout, write_atomic
 
@@ -55,7 +80,7 @@ def export(output_path: str | None, force: bool, split_by: str | None, concurren
     if output_path and not split_by:
         check_target(output_path, force=force)  # before reading the account, not after
     with close_client(concurrency) as client:
-        account = fetch_everything(client)
+        account = _read_account(client, all_groups=all_groups)
     exported = Export(account.numbers, account.directory, account.me)
     source, when, count = client.settings.api_url, now(), len(account.numbers)
     if not output_path:
@@ -127,14 +152,13 @@ def init(
     """Start a repository from the live account: the numbers, the schema, CI and pre-commit."""
     from numbersync import scaffold
     from numbersync.export import Export, write_files
-    from numbersync.fetch import fetch_everything
 
     force = force or overwrite
     layout = scaffold.Layout(split=bool(split_by), ci=ci)
     # Refused before reading the account, and again once its files are known (a directory's).
     scaffold.refuse_existing(directory, layout, force=force)
     with close_client(concurrency) as client:
-        account = fetch_everything(client)
+        account = _read_account(client)
     exported = Export(account.numbers, account.directory, account.me)
     files = scaffold.files(exported, layout, source=client.settings.api_url, when=now())
     scaffold.refuse_existing(directory, layout, force=force, written=files)

@@ -101,14 +101,14 @@ def check_saved_plan(
         )
     plan = _chosen(saved, targets, excludes)
     if state is None:
-        from numbersync.fetch import fetch_numbers, read_members
+        from numbersync.fetch import fetch_members, fetch_numbers
 
         for line in UNVERIFIED_WARNINGS:
             warn(line.format(why=why))
         # The label too, so that each number's header shows Close's, not the file's.
         managed = {"label", *(c.field for change in plan.changes for c in change.fields)}
         live = fetch_numbers(client, managed, len(plan.changes))
-        members = read_members(client, [c.id for c in plan.groups])
+        members = fetch_members(client, [c.id for c in plan.groups])
         _refuse_if_misnamed(plan, live)
         _refuse_if_stale(plan, live, members)
         return Checked(_unverified(plan, live), _by_id(live), None, why)
