@@ -276,3 +276,20 @@ def test_a_membership_change_that_empties_a_numbers_only_group_is_refused_by_the
         "it leaves +1 650-333-4441 ringing nobody: its groups lose their last members, and it "
         "has no participants and no phone numbers",
     )
+
+
+def test_a_group_change_reads_back_from_its_document_and_says_how_close_moved() -> None:
+    from numbersync.kinds.groups import KIND
+
+    state = desired(group("Support", "alice@acme.example"))
+    (change,) = build_plan(state, [], DIRECTORY).groups
+    assert KIND.from_document(KIND.document(change, {})) == change
+    emails = {"user_bob": "bob@acme.example", "user_carol": "carol@acme.example"}
+    assert KIND.drift(change, {"group_support": ("user_bob",)}, emails) == []
+    assert KIND.drift(change, {"group_support": ("user_carol",)}, emails) == [
+        "group Support: carol@acme.example was added in Close since the plan",
+        "group Support: bob@acme.example was removed in Close since the plan",
+    ]
+    assert KIND.drift(change, {}, emails) == [
+        "group Support: its members could not be read from Close"
+    ]

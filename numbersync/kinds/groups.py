@@ -84,9 +84,6 @@ class Groups:
     def names(self, change: GroupChange) -> tuple[str, ...]:
         return (change.id, change.name, change.key, change.file)
 
-    def file(self, change: GroupChange) -> str:
-        return change.file
-
     def header(self, change: GroupChange) -> str:
         return f"group {change.name}"
 
