@@ -293,3 +293,18 @@ def test_a_group_change_reads_back_from_its_document_and_says_how_close_moved() 
     assert KIND.drift(change, {}, emails) == [
         "group Support: its members could not be read from Close"
     ]
+
+
+def test_an_error_names_the_members_index_in_the_file_after_a_duplicate(tmp_path: Path) -> None:
+    path = tmp_path / FILE
+    path.write_text(
+        "version: 1\ngroups:\n  Support:\n"
+        "    members: [alice@acme.example, ALICE@acme.example, alise@acme.example]\n"
+    )
+    state = config.load(str(path))
+    with pytest.raises(InputError) as caught:
+        build_plan(state, [], DIRECTORY)
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f"{path}:4:55: $.groups.Support.members[2]: no active member of the organization has "
+        "the email alise@acme.example (did you mean 'alice@acme.example'?)"
+    ]

@@ -171,9 +171,10 @@ def _resolve_members(
     """The members the file wants, as user ids in file order; a user written twice (an email
     and their id) is kept once, with a note."""
     after: dict[str, int] = {}
+    indices = _file_indices(desired)
     for n, ref in enumerate(desired.members):
         user_id, error, note = context.resolve.user(ref, present)
-        where = f"members[{_file_index(desired, n)}]"
+        where = f"members[{indices[n]}]"
         if error:
             problems.append(_problem(desired, where, error))
             continue
@@ -235,12 +236,13 @@ def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
 
-def _file_index(desired: DesiredGroup, n: int) -> int:
-    """The index in the file of member `n` (members keep the first of each duplicate)."""
+def _file_indices(desired: DesiredGroup) -> list[int]:
+    """The index in the file of each member (members keep the first of each duplicate, and
+    positions name the items kept)."""
     written = sorted(
         int(name[len("members[") : -1]) for name in desired.positions if name.startswith("members[")
     )
-    return written[n] if len(written) == len(desired.members) else n
+    return written if len(written) == len(desired.members) else list(range(len(desired.members)))
 
 
 def _problem(desired: DesiredGroup, name: str, message: str) -> Diagnostic:
