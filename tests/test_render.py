@@ -292,3 +292,54 @@ def test_a_tree_shows_a_files_group_changes_under_it_and_in_the_groups_section(
     assert "No changes in" not in markdown  # desk.yaml's change is its group's
     assert "</details>\n\n#### Groups\n\n| Group | File |" in markdown
     assert "| Support | `desk.yaml` | 1 | 1 | 1 |" in markdown
+
+
+# --- who rings ---------------------------------------------------------------------------------
+
+
+def test_who_rings_shows_everyone_added_and_removed_and_a_few_of_those_kept() -> None:
+    from numbersync.plan import FieldChange, NumberChange
+    from numbersync.ringing import GroupRing, Rings
+
+    big = GroupRing("group_big", tuple(f"user_{i:02d}" for i in range(30)))
+    before = Rings((), (big,))
+    after = Rings(("user_new",), (big, GroupRing("group_unread", None)))
+    change = NumberChange(
+        "phon_1",
+        "+16503334444",
+        None,
+        "+16503334444",
+        (FieldChange("participants", (), ("user_new",)),),
+        rings_before=before,
+        rings_after=after,
+    )
+    plan = Plan((change,), (), (), emails={"user_new": "new@acme.example"}, group_names={})
+
+    lines = render.render_text(plan).splitlines()
+
+    start = lines.index("      rings:")
+    assert lines[start + 1 : start + 15] == [
+        *(f"          user_{i:02d} (via group_big)" for i in range(render.RINGS_KEPT_SHOWN)),
+        "          ... and 20 more, before and after",
+        "        + new@acme.example",
+        "          ? the members of group_unread: not read",
+        "",
+    ]
+    assert "risk" not in render.render_text(plan)
+
+
+def test_a_number_that_rang_nobody_says_so() -> None:
+    from numbersync.plan import FieldChange, NumberChange
+    from numbersync.ringing import Rings
+
+    change = NumberChange(
+        "phon_1",
+        "+16503334444",
+        None,
+        "+16503334444",
+        (FieldChange("phone_numbers", (), ("+14155550100",)),),
+        rings_before=Rings(),
+        rings_after=Rings((), (), ("+14155550100",)),
+    )
+    text = render.render_text(Plan((change,), (), ()))
+    assert "      rings:\n          (nobody before)\n        + +1 415-555-0100\n" in text
