@@ -304,7 +304,7 @@ def build_plan(
         raise InputError(
             problems, hint="fix the file, or check that the key belongs to this account"
         )
-    kept = {(g.key, g.file) for g, _ in chosen_groups}
+    kept = {(g.key, g.file or state.path) for g, _ in chosen_groups}
     group_changes = [c for c in diffed.changes if (c.key, c.file) in kept]
     group_changes.sort(key=lambda c: (order_of(files, c.file), c.name))
     # Who a number rings after the plan counts the members its groups have after it too.

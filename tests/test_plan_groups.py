@@ -308,3 +308,9 @@ def test_an_error_names_the_members_index_in_the_file_after_a_duplicate(tmp_path
         f"{path}:4:55: $.groups.Support.members[2]: no active member of the organization has "
         "the email alise@acme.example (did you mean 'alice@acme.example'?)"
     ]
+
+
+def test_a_group_built_without_its_file_belongs_to_the_configs_path() -> None:
+    state = desired(replace(group("Support"), file=""))
+    (change,) = build_plan(state, [], DIRECTORY).groups
+    assert change.file == FILE
