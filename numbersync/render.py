@@ -25,8 +25,10 @@ MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_TABLE_ROWS = 50
 _NOTICE_ROOM = 100  # the line that says how much a cut left out
 # People who ring before and after alike, shown by name up to this many per number: the change
-# is in those added and removed, every one of whom is shown; a large group would drown them.
+# is in those added and removed, a large group's worth of whom would still drown the plan; the
+# JSON plan lists them all.
 RINGS_KEPT_SHOWN = 10
+RINGS_CHANGED_SHOWN = 50
 
 Style = Callable[[str, str], str]
 
@@ -243,18 +245,24 @@ def ring_lines(plan: Plan, before: Rings, after: Rings) -> list[tuple[str, str]]
 
 def _diff(after: list[tuple[str, str]], before: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """(marker, text) for items (key, text): those in both first (up to RINGS_KEPT_SHOWN of
-    them), then those only after, then those only before."""
+    them), then those only after, then those only before (up to RINGS_CHANGED_SHOWN each)."""
     was = {key for key, _ in before}
     now = {key for key, _ in after}
-    kept = [(" ", text) for key, text in after if key in was]
-    if len(kept) > RINGS_KEPT_SHOWN:
-        more = len(kept) - RINGS_KEPT_SHOWN
-        kept = [*kept[:RINGS_KEPT_SHOWN], (" ", f"... and {more} more, before and after")]
+    kept = [text for key, text in after if key in was]
+    added = [text for key, text in after if key not in was]
+    removed = [text for key, text in before if key not in now]
     return [
-        *kept,
-        *(("+", text) for key, text in after if key not in was),
-        *(("-", text) for key, text in before if key not in now),
+        *_some(" ", kept, RINGS_KEPT_SHOWN, "before and after"),
+        *_some("+", added, RINGS_CHANGED_SHOWN, "after only"),
+        *_some("-", removed, RINGS_CHANGED_SHOWN, "before only"),
     ]
+
+
+def _some(marker: str, texts: list[str], most: int, where: str) -> list[tuple[str, str]]:
+    shown = [(marker, text) for text in texts[:most]]
+    if len(texts) > most:
+        shown.append((marker, f"... and {len(texts) - most} more, {where}"))
+    return shown
 
 
 def person(plan: Plan, user_id: str, ring: Rings) -> str:

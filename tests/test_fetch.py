@@ -4,6 +4,7 @@ count, against the emulator (SPEC 6)."""
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections.abc import Callable
@@ -204,6 +205,7 @@ def plan_of(emu: Emulator, tmp_path: Path, numbers: str, *args: str) -> Result:
     return cli(emu, "plan", "-c", str(config), *args)
 
 
+@pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
 def test_members_are_read_once_for_each_group_the_managed_numbers_ring(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -324,3 +326,38 @@ def test_no_group_no_read() -> None:
     client = MembersClient(4)
     assert fetch_members(client, []) == {}  # type: ignore[arg-type]
     assert client.asked == []
+
+
+def test_a_group_of_1000_members_is_one_read_and_every_member_is_in_the_json_plan(
+    start_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    seed = generate_seed(2, users=1000, groups=1)
+    group = seed["groups"][0]
+    group["members"] = [user["id"] for user in seed["users"]]
+    for entry in seed["numbers"]:
+        entry.pop("participant_groups", None)
+        entry["participants"] = [seed["users"][1]["id"]]
+    emu = start_emulator(seed)
+    number = seed["numbers"][0]["number"]
+
+    result = plan_of(emu, tmp_path, f"  '{number}': {{participant_groups: [Group 0]}}\n")
+
+    assert result.exit_code == 0, result.output
+    assert member_reads(emu) == [f"/group/{group['id']}/"]
+    # /user/ read once, for the emails (the file names nobody by email): each of its pages once.
+    skips = [int(r.query["_skip"]) for r in emu.requests if r.path == "/user/"]
+    assert sorted(skips) == list(range(0, 1001, 100))
+    lines = result.stdout.splitlines()
+    start = lines.index("      rings:")
+    assert lines[start + 1] == "          user1@gen.example (also via Group 0)"
+    assert lines[start + 2] == "        + admin@gen.example (via Group 0)"
+    assert lines[start + 52] == "        + ... and 949 more, after only"
+    assert lines[start + 53] == ""
+
+    saved = plan_of(
+        emu, tmp_path, f"  '{number}': {{participant_groups: [Group 0]}}\n", "--format", "json"
+    )
+    document = json.loads(saved.stdout)
+    (ring,) = document["rings"]
+    assert len(ring["after"]["people"]) == 1000
+    assert all(p["email"] and p["via"] == [group["id"]] for p in ring["after"]["people"][1:])
