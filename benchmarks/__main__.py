@@ -15,6 +15,7 @@ from pathlib import Path
 
 from benchmarks import (
     apply_bench,
+    groups_bench,
     load_bench,
     members_bench,
     plan_bench,
@@ -25,7 +26,17 @@ from benchmarks import (
 from benchmarks.common import Row, Table
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("plan", "reads", "phases", "apply", "limits", "members", "startup", "load")
+SECTIONS = (
+    "plan",
+    "groups",
+    "reads",
+    "phases",
+    "apply",
+    "limits",
+    "members",
+    "startup",
+    "load",
+)
 
 
 def load_average() -> str:
@@ -94,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": lambda workdir: plan_bench.run(
             workdir, args.runs, set(args.cells) if args.cells else None
         ),
+        "groups": lambda workdir: groups_bench.run(workdir, args.runs),
         "reads": lambda workdir: reads_bench.run(workdir, args.runs),
         "phases": lambda workdir: plan_phases.run(workdir, args.runs),
         "apply": lambda workdir: apply_bench.run(workdir, args.runs, thorough=args.thorough),

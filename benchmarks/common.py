@@ -108,8 +108,11 @@ def serve_from_argv() -> None:
     from numbersync.emulator import Emulator, Faults, RateLimits, generate_seed
 
     options = json.loads(sys.argv[1])
+    seed_path = options.get("seed_path")
     emu = Emulator(
-        generate_seed(
+        json.loads(Path(seed_path).read_text())
+        if seed_path
+        else generate_seed(
             options["n_numbers"], users=options.get("users", 20), groups=options.get("groups", 5)
         ),
         faults=Faults.from_mapping(options.get("faults", {})),
@@ -167,10 +170,11 @@ class Requests:
 
 
 class RemoteEmulator:
-    """An emulator serving `generate_seed(n_numbers, users=users, groups=groups)` from a child
-    process, so that the server's work does not compete for this process's GIL with the code
-    being measured. `faults` and `rate_limits` are mappings as in a seed's `faults:` and
-    `rate_limits:`; take_requests() and set_faults() talk to the child between measurements."""
+    """An emulator serving `generate_seed(n_numbers, users=users, groups=groups)` (or the seed
+    saved as JSON at `seed_path`) from a child process, so that the server's work does not compete
+    for this process's GIL with the code being measured. `faults` and `rate_limits` are mappings
+    as in a seed's `faults:` and `rate_limits:`; take_requests() and set_faults() talk to the
+    child between measurements."""
 
     def __init__(
         self,
@@ -180,6 +184,7 @@ class RemoteEmulator:
         rate_limits: dict[str, Any] | None = None,
         users: int = 20,
         groups: int = 5,
+        seed_path: Path | None = None,
     ) -> None:
         options = {
             "n_numbers": n_numbers,
@@ -187,6 +192,7 @@ class RemoteEmulator:
             "rate_limits": rate_limits or {},
             "users": users,
             "groups": groups,
+            "seed_path": str(seed_path) if seed_path else None,
         }
         code = "from benchmarks.common import serve_from_argv; serve_from_argv()"
         self._process = subprocess.Popen(

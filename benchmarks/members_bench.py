@@ -1,8 +1,9 @@
 """`apply` of 500 group membership changes (one POST or DELETE /group/{id}/member/ each, half of
 each) against an emulator that counts both in one endpoint group allowing R per 1-second window
 and answers after 50 ms: wall time over the rate-limit bound 500/R windows, and the 429s received.
-Driven through numbersync.apply.Applier, at the CLI's default concurrency, with a plan of
-GroupChanges built by hand from the seed's groups."""
+Driven the way `numbersync apply -c FILE` goes: a config whose `groups:` asks for the members,
+loaded, planned against the emulator (not timed), then applied through numbersync.apply.Applier at
+the CLI's default concurrency (timed)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import RemoteEmulator, Row, Sample, check
-from numbersync.models import DEFAULT_CONCURRENCY, GroupChange
+from benchmarks.common import RemoteEmulator, Row, Sample, check, write_yaml
+from numbersync.models import DEFAULT_CONCURRENCY
 
 SECTION = "members"
 CHANGES = 500
@@ -51,32 +52,39 @@ def memberships(seed: dict[str, Any]) -> tuple[Members, Members]:
     return first, second
 
 
-def moves(seed: dict[str, Any], before: Members, after: Members) -> tuple[GroupChange, ...]:
-    return tuple(
-        GroupChange(g["id"], g["name"], g["name"], before[g["id"]], after[g["id"]])
-        for g in seed["groups"]
-    )
+def config_of(seed: dict[str, Any], members: Members) -> dict[str, Any]:
+    """The desired state that asks every group of the seed for these members."""
+    return {
+        "version": 1,
+        "groups": {g["name"]: {"members": list(members[g["id"]])} for g in seed["groups"]},
+    }
 
 
-def apply_once(
-    url: str, key: str, groups: tuple[GroupChange, ...], *, count: bool = True
-) -> dict[str, Any]:
+def apply_once(url: str, key: str, config_path: Path, *, count: bool = True) -> dict[str, Any]:
+    from numbersync import config
     from numbersync.apply import Applier
     from numbersync.close import CloseClient, Secret, Settings
+    from numbersync.fetch import fetch_for_plan
+    from numbersync.plan import build_plan
 
-    with CloseClient(Settings(url, Secret(key))) as client:
+    state = config.load(str(config_path))
+    with CloseClient(Settings(url, Secret(key)), concurrency=DEFAULT_CONCURRENCY) as client:
+        account = fetch_for_plan(client, state)
+        plan = build_plan(state, account.numbers, account.directory, me=account.me)
+        planned = sum(len(g.ops) for g in plan.groups)
+        assert not count or planned == CHANGES, planned
+        before = client.stats.statuses[429]
         started = time.perf_counter()
-        report = Applier(client, concurrency=DEFAULT_CONCURRENCY).run((), groups)
+        report = Applier(client, state, DEFAULT_CONCURRENCY).run(plan.changes, plan.groups)
         ended = time.perf_counter()
         stats = client.stats
         result = {
             "wall": ended - started,
-            "429": stats.statuses[429],
+            "429": stats.statuses[429] - before,
             "sent": stats.requests[("POST", "group")] + stats.requests[("DELETE", "group")],
             "ended": ended,
         }
     assert report.ok, report.summary
-    assert not count or len(report.groups) == CHANGES, len(report.groups)
     return result
 
 
@@ -85,20 +93,22 @@ def run(workdir: Path, runs: int) -> list[Row]:
 
     seed = generate_seed(0, users=USERS, groups=GROUPS)
     first, second = memberships(seed)
-    seeded = {g["id"]: tuple(g["members"]) for g in seed["groups"]}
+    configs = [
+        write_yaml(workdir / f"members-{n}.yaml", config_of(seed, members))
+        for n, members in enumerate((first, second))
+    ]
     results = []
     with RemoteEmulator(
         0, faults={"latency": LATENCY}, rate_limits=LIMITS, users=USERS, groups=GROUPS
     ) as emu:
         # Not timed: every group to membership A, so that each run then moves them all to B (or
         # back): the same number of removals and additions, interleaved group by group.
-        setup = apply_once(emu.url, emu.admin_key, moves(seed, seeded, first), count=False)
+        setup = apply_once(emu.url, emu.admin_key, configs[0], count=False)
         not_before = setup["ended"] + WINDOW + 0.1
         for serial in range(runs):
             # Let the window of the run before end, so that every run starts with a full budget.
             time.sleep(max(0.0, not_before - time.perf_counter()))
-            before, after = (first, second) if serial % 2 == 0 else (second, first)
-            results.append(apply_once(emu.url, emu.admin_key, moves(seed, before, after)))
+            results.append(apply_once(emu.url, emu.admin_key, configs[1 - serial % 2]))
             not_before = results[-1]["ended"] + WINDOW + 0.1
     wall = Sample(tuple(r["wall"] for r in results))
     ratio = Sample(tuple(r["wall"] / bound() for r in results))

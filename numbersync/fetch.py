@@ -1,18 +1,22 @@
 """Read what the plan needs from Close, and nothing more, all at once: the numbers (pages read
-concurrently), users and groups only when the file names them by email or name, and /me/ for the
-advisory permission check."""
+concurrently), users and groups only when the file names them by email or name, the members of
+the groups the managed numbers ring when the file uses groups, and /me/ for the advisory
+permission check."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from numbersync import phone
 from numbersync.errors import Abandoned, ApiError
+from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.live import Directory
-from numbersync.models import RINGING_FIELDS, LiveNumber, Me, User
+from numbersync.models import RINGING_FIELDS, Group, LiveNumber, Me, User
 from numbersync.stopping import in_background, results
 
 if TYPE_CHECKING:
@@ -43,26 +47,119 @@ def fields_to_fetch(managed: Iterable[str]) -> list[str]:
 def needs_directory(state: DesiredState) -> tuple[bool, bool]:
     """Whether the users and the groups must be read: to resolve emails and names, and to check
     that every id belongs to the organization, before anything is sent."""
-    users = any(number.fields.get("participants") for number in state.numbers)
-    groups = any(number.fields.get("participant_groups") for number in state.numbers)
+    users = any(number.fields.get("participants") for number in state.numbers) or any(
+        group.members for group in state.groups
+    )
+    groups = bool(state.groups) or any(
+        number.fields.get("participant_groups") for number in state.numbers
+    )
     return users, groups
+
+
+def group_refs(state: DesiredState) -> set[str]:
+    """The groups the file names (names or ids) on its numbers: when there are none, no group's
+    members are read."""
+    return {ref for number in state.numbers for ref in number.fields.get("participant_groups", ())}
 
 
 def fetch_for_plan(client: CloseClient, state: DesiredState, also: Iterable[str] = ()) -> Account:
     """The numbers with the fields the file manages (and the fields `also` names: those a base
     config managed, to say what Close keeps), the users and groups when the file names them by
-    email or name, and /me/: all four read at the same time."""
+    email or name, and /me/: all four read at the same time. When the file uses groups, also the
+    members of every group a managed number rings, in the file or in Close, one GET each: a group
+    the file names by id from the start, by name once /group/ answered, and those only Close
+    names once the numbers are read (see `MemberReads`)."""
     managed = {name for number in state.numbers for name in number.fields}
     fields = fields_to_fetch(managed | set(also))
     want_users, want_groups = needs_directory(state)
-    numbers, users, groups, me = _together(
+    refs = group_refs(state)
+    reads = MemberReads(client) if refs or state.groups else None
+
+    def groups() -> tuple[Group, ...] | None:
+        if not want_groups:
+            return None
+        found = tuple(client.list_groups())
+        if reads is not None:
+            reads.start(g.id for g in found if g.name in refs)
+            # The groups the file manages: their members are what the diff compares.
+            reads.start(sorted(GROUPS.members_to_read(state, found)))
+        return found
+
+    if reads is not None:
+        reads.start(ref for ref in sorted(refs) if ref.startswith("group_"))
+    # /group/ starts first: the pacer lets only a few requests go before any answer, and the
+    # members of the groups the file names wait for it. Errors still come in the usual order.
+    listing = in_background("numbersync-fetch-groups", groups)
+    numbers, users, me = _together(
         client,
         lambda: client.list_phone_numbers(fields, expect=len(state.numbers)),
         lambda: tuple(client.list_users()) if want_users else None,
-        lambda: tuple(client.list_groups()) if want_groups else None,
         lambda: _advisory_me(client),
     )
-    return Account(tuple(numbers), Directory(users=users, groups=groups), me)
+    listed = results([listing], client.stop)[0]
+    members = None
+    if reads is not None:
+        reads.start(_rung_groups(state, numbers))
+        members = reads.members()
+    return Account(tuple(numbers), Directory(users=users, groups=listed, members=members), me)
+
+
+def _rung_groups(state: DesiredState, live: Sequence[LiveNumber]) -> list[str]:
+    """The groups Close has on the numbers the file manages (by id or number)."""
+    ids = {number.id for number in state.numbers if number.id}
+    e164 = {number.number for number in state.numbers if number.number}
+    found: dict[str, None] = {}
+    for number in live:
+        if number.id in ids or (phone.to_e164(number.number) or number.number) in e164:
+            found.update(
+                dict.fromkeys(str(g) for g in number.fields.get("participant_groups") or ())
+            )
+    return list(found)
+
+
+# Group member reads in flight for each page the client may read at once. They are small and
+# all wait for /group/: read `concurrency` at a time they would add a round trip for every
+# `concurrency` groups to each plan. The pacer, as for every request, keeps them within Close's
+# rate limits; --concurrency still scales them down.
+MEMBER_READS_PER_SLOT = 4
+
+
+class MemberReads:
+    """The members of groups, each group read once (`GET /group/{id}/`) on a thread of its own
+    as soon as its id is known, at most MEMBER_READS_PER_SLOT times the client's concurrency at
+    once, through the client's pacer. A group whose read fails is left out: the plan then says
+    its members were not read, never guesses them."""
+
+    def __init__(self, client: CloseClient) -> None:
+        self._client = client
+        self._slots = threading.BoundedSemaphore(max(1, client.concurrency) * MEMBER_READS_PER_SLOT)
+        self._lock = threading.Lock()
+        self._reads: dict[str, Future[tuple[str, ...] | None]] = {}
+
+    def start(self, group_ids: Iterable[str]) -> None:
+        for group_id in group_ids:
+            with self._lock:
+                if group_id in self._reads:
+                    continue
+                name = f"numbersync-members-{len(self._reads)}"
+                self._reads[group_id] = in_background(name, self._read, group_id)
+
+    def _read(self, group_id: str) -> tuple[str, ...] | None:
+        with self._slots:
+            try:
+                return self._client.group_members(group_id)
+            except Abandoned:
+                raise
+            except ApiError as exc:
+                log.info("GET /group/%s/ failed, so its members are not known: %s", group_id, exc)
+                return None
+
+    def members(self) -> dict[str, tuple[str, ...]]:
+        """Every group started, once read: its members by group id."""
+        with self._lock:
+            reads = dict(self._reads)
+        found = results(list(reads.values()), self._client.stop)
+        return {g: m for g, m in zip(reads, found, strict=True) if m is not None}
 
 
 def fetch_everything(client: CloseClient) -> Account:
@@ -136,16 +233,17 @@ def role_permissions(client: CloseClient, role_id: str) -> frozenset[str] | None
         return None
 
 
-def owner_users(client: CloseClient, account: Account, owners: set[str]) -> tuple[User, ...]:
-    """The users to name `owners` (teammates whose personal numbers a plan marks) by email. /user/
-    is read for them only when the plan did not read it already (the file names nobody by email);
-    none when there is no one to name, or when that read fails: the plan names them by id."""
-    if account.directory.users is not None or not owners:
+def users_to_name(client: CloseClient, account: Account, people: set[str]) -> tuple[User, ...]:
+    """The users to name `people` by email: the teammates whose personal numbers a plan marks,
+    and who a number rings before and after a change of its ringing. /user/ is read for them
+    only when the plan did not read it already (the file names nobody by email): a plan that
+    shows nobody costs no request. None when that read fails: the plan names them by id."""
+    if account.directory.users is not None or not people:
         return ()
     try:
         return tuple(client.list_users())
     except ApiError as exc:
-        log.info("GET /user/ failed, so owners are named by id: %s", exc.message)
+        log.info("GET /user/ failed, so people are named by id: %s", exc.message)
         return ()
 
 

@@ -262,6 +262,9 @@ class GroupChange:
     after: tuple[str, ...]
     file: str = ""
     numbers: tuple[str, ...] = ()
+    # For each member added or removed (user id), the managed numbers that start or stop
+    # ringing them through this change: what a reviewer weighs a membership change by.
+    reach: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def added(self) -> tuple[str, ...]:

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, TypeVar
 
-from numbersync import accepted, phone
+from numbersync import accepted, phone, ringing
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
+from numbersync.kinds import Context, Resolved
+from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.live import (
     Directory,
     effective_live_fields,
@@ -28,6 +30,7 @@ from numbersync.models import (
     RINGING_FIELDS,
     SET_FIELDS,
     UNPRIVILEGED_FIELDS,
+    DesiredGroup,
     DesiredNumber,
     DesiredState,
     Group,
@@ -40,6 +43,7 @@ from numbersync.models import (
     Value,
     Verdict,
 )
+from numbersync.ringing import Rings
 from numbersync.unmanaged import NoLongerManaged
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
@@ -72,16 +76,23 @@ class FieldChange:
 
     @property
     def risk(self) -> str | None:
-        """Why this change may leave callers unanswered (it shrinks who the number rings, or
-        switches forwarding), for reviewers and CI labels; None when it does not."""
-        if self.field in _RISKY_REMOVALS and self.removed:
-            return _RISKY_REMOVALS[self.field]
+        """Why this change alone may leave callers unanswered (it switches forwarding), for
+        reviewers and CI labels; None when it does not. Who a number rings is judged on the
+        number as a whole (NumberChange.risks): one field cannot tell."""
         if self.field == "forward_to_enabled" and bool(self.before) != bool(self.after):
             return "switches forwarding on" if self.after else "switches forwarding off"
         return None
 
+    @property
+    def removal_risk(self) -> str | None:
+        """The risk plans saved before they said who rings gave a ringing field that loses
+        items; only such plans are judged by it."""
+        if self.field in _REMOVALS and self.removed:
+            return _REMOVALS[self.field]
+        return None
 
-_RISKY_REMOVALS = {
+
+_REMOVALS = {
     "participants": "removes participants",
     "participant_groups": "removes groups",
     "phone_numbers": "removes phone numbers",
@@ -104,10 +115,24 @@ class NumberChange:
     owner: str | None = None
     # The change makes a personal number ring more than its one user: a shared number.
     shares: bool = False
+    # Who the number rings before and after, when a ringing field changes (ringing.py).
+    rings_before: Rings | None = None
+    rings_after: Rings | None = None
+
+    @property
+    def ring_risk(self) -> str | None:
+        """Whether it rings fewer people or external numbers: judged on who rings, or, in a
+        plan saved before plans said so, on the ringing fields that lose items."""
+        if self.rings_before is not None and self.rings_after is not None:
+            return ringing.risk(self.rings_before, self.rings_after)
+        removals = [c.removal_risk for c in self.fields if c.removal_risk]
+        return ", ".join(removals) or None
 
     @property
     def risks(self) -> tuple[str, ...]:
-        return tuple(c.risk for c in self.fields if c.risk)
+        found = [c.risk for c in self.fields if c.risk]
+        ring = self.ring_risk
+        return (*found, ring) if ring else tuple(found)
 
     @property
     def body(self) -> dict[str, Any]:
@@ -205,7 +230,7 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.changes)
+        return bool(self.changes or self.groups)
 
     @property
     def refused_by_close(self) -> tuple[NumberChange, ...]:
@@ -262,7 +287,10 @@ def build_plan(
             continue
         matched[current.id] = desired
         pairs.append((desired, current))
-    selected = _select(pairs, targets, excludes, state)
+    # Group keys resolve before the diff, so that --target may name a group as Close names it.
+    keyed = [(g, resolver.group(g.key)[0]) for g in state.groups]
+    selected, chosen_groups = _select(pairs, keyed, resolver, targets, excludes, state)
+    ringing_fields: dict[str, dict[str, Value]] = {}
 
     changes: list[NumberChange] = []
     unchanged: list[str] = []
@@ -278,6 +306,7 @@ def build_plan(
         have = effective_live_fields(current)
         problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
+        ringing_fields[_e164(current)] = _ringing_fields({**have, **wanted})
         diffs = []
         acceptances = {a.field: a for a in desired.accepted} if desired.accepted else None
         for name, after in wanted.items():
@@ -310,6 +339,7 @@ def build_plan(
         if diffs:
             label = wanted.get("label", current.fields.get("label"))
             owner = sole_member(current)
+            before, after = _rings(have, diffs, directory)
             changes.append(
                 NumberChange(
                     current.id,
@@ -322,16 +352,29 @@ def build_plan(
                     # Without /me/ the caller is unknown: no mark rather than a wrong one.
                     owner=owner if me is not None and owner != me.user_id else None,
                     shares=owner is not None and _makes_shared(have, diffs),
+                    rings_before=before,
+                    rings_after=after,
                 )
             )
             counts[file][0] += 1
         else:
             unchanged.append(current.number)
             counts[file][1] += 1
+    for _, current in pairs:
+        if _e164(current) not in ringing_fields:  # left out by --target: rings as Close has it
+            ringing_fields[_e164(current)] = _ringing_fields(effective_live_fields(current))
+    diffed = GROUPS.diff(state, Context(resolver, directory.members, ringing_fields))
+    problems.extend(diffed.problems)
+    notes.extend(diffed.notes)
     if problems:
         raise InputError(
             problems, hint="fix the file, or check that the key belongs to this account"
         )
+    kept = {(g.key, g.file or state.path) for g, _ in chosen_groups}
+    group_changes = [c for c in diffed.changes if (c.key, c.file) in kept]
+    group_changes.sort(key=lambda c: (order_of(files, c.file), c.name))
+    # Who a number rings after the plan counts the members its groups have after it too.
+    changes = _after_memberships(changes, directory.members or {}, group_changes)
 
     unmanaged = sorted(
         (
@@ -352,51 +395,144 @@ def build_plan(
         warnings=(*permission_warnings(changes, live_by_id, me), *notes),
         # Only the names of ids the plan shows: /user/ lists every organization's users, whose
         # emails have no business in a plan file or a pull-request comment.
-        emails=_named(resolver.emails, changes, "participants", found_accepted),
-        group_names=_named(resolver.group_names, changes, "participant_groups", found_accepted),
+        emails=_named(
+            resolver.emails,
+            shown_users(changes, group_changes) | _accepted_ids(found_accepted, "participants"),
+        ),
+        group_names={
+            **_named(
+                resolver.group_names,
+                shown_groups(changes) | _accepted_ids(found_accepted, "participant_groups"),
+            ),
+            **{c.id: c.name for c in group_changes},
+        },
         config_path=state.path,
         fingerprint=state.fingerprint,
         safety=state.safety,
         files=tuple(FileSummary(path, *counts[path]) for path in files),
         untargeted=len(pairs) - len(selected),
+        groups=tuple(group_changes),
         accepted=tuple(found_accepted),
     )
 
 
-def _named(
-    names: Mapping[str, str],
-    changes: Sequence[NumberChange],
-    field: str,
-    accepting: Sequence[AcceptedDifference] = (),
-) -> dict[str, str]:
-    """`names` limited to the ids that `field` mentions in `changes` (and in the accepted
-    differences), before or after (and, for participants, the owners of the personal numbers
-    they change)."""
-    shown = {
-        item
-        for change in changes
-        for c in change.fields
-        if c.field == field
-        for item in (*(c.before or ()), *(c.after or ()))
+def _accepted_ids(accepting: Sequence[AcceptedDifference], field: str) -> set[str]:
+    """The ids of `field` the accepted differences show, before, after or accepted."""
+    values = [v for a in accepting if a.field == field for v in (a.before, a.after, a.value)]
+    return accepted.accepted_ids(values, field)
+
+
+def order_of(files: Sequence[str], file: str) -> int:
+    """A file's place in the plan's order of files (files it does not list come last)."""
+    return files.index(file) if file in files else len(files)
+
+
+def _after_memberships(
+    changes: list[NumberChange],
+    members: Mapping[str, Sequence[str]],
+    groups: Sequence[GroupChange],
+) -> list[NumberChange]:
+    """The changes with `rings_after` counting the members `groups` leave their groups with."""
+    if not groups:
+        return changes
+    after = {**members, **{g.id: g.after for g in groups}}
+    moved = {g.id for g in groups}
+    found = []
+    for change in changes:
+        ring = change.rings_after
+        if ring is not None and moved & {g.id for g in ring.groups}:
+            fields = {
+                "participants": ring.participants,
+                "participant_groups": tuple(g.id for g in ring.groups),
+                "phone_numbers": ring.phone_numbers,
+            }
+            change = replace(change, rings_after=ringing.rings(fields, after))
+        found.append(change)
+    return found
+
+
+def _e164(current: LiveNumber) -> str:
+    return phone.to_e164(current.number) or current.number
+
+
+def _ringing_fields(fields: Mapping[str, Value]) -> dict[str, Value]:
+    return {name: fields.get(name) or () for name in RINGING_FIELDS}
+
+
+def _rings(
+    have: Mapping[str, Value], diffs: Sequence[FieldChange], directory: Directory
+) -> tuple[Rings | None, Rings | None]:
+    """Who the number rings before and after `diffs`, when they change a ringing field."""
+    changed = {c.field: c.after for c in diffs if c.field in RINGING_FIELDS}
+    if not changed:
+        return None, None
+    before = {name: have.get(name) for name in RINGING_FIELDS}
+    after = {**before, **changed}
+    members = directory.members
+    return ringing.rings(before, members), ringing.rings(after, members)
+
+
+def with_fields(change: NumberChange, fields: Sequence[FieldChange]) -> NumberChange:
+    """`change` making only `fields` (some of its own), with who it rings after them."""
+    before = change.rings_before
+    if before is None or change.rings_after is None:
+        return replace(change, fields=tuple(fields))
+    have = {
+        "participants": before.participants,
+        "participant_groups": tuple(g.id for g in before.groups),
+        "phone_numbers": before.phone_numbers,
     }
-    shown |= accepted.accepted_ids(
-        [v for a in accepting if a.field == field for v in (a.before, a.after, a.value)], field
-    )
-    if field == "participants":
-        shown.update(change.owner for change in changes if change.owner)
+    known = {
+        g.id: g.members
+        for g in (*before.groups, *change.rings_after.groups)
+        if g.members is not None
+    }
+    rings = _rings(have, fields, Directory(members=known))
+    return replace(change, fields=tuple(fields), rings_before=rings[0], rings_after=rings[1])
+
+
+def _named(names: Mapping[str, str], shown: set[str]) -> dict[str, str]:
     return {key: name for key, name in names.items() if key in shown}
 
 
-def unnamed_owners(plan: Plan) -> set[str]:
-    """The owners of personal numbers the plan marks whose email it does not know (the file
-    named nobody by email, so /user/ was not read)."""
-    return {c.owner for c in plan.refused_by_close if c.owner and c.owner not in plan.emails}
+def shown_users(changes: Iterable[NumberChange], groups: Iterable[GroupChange] = ()) -> set[str]:
+    """The user ids a plan shows: in participants before or after, who a number rings before or
+    after, the owners of the personal numbers it changes, and the members a group change adds
+    or removes."""
+    shown: set[str] = {user for change in groups for user in GROUPS.user_ids(change)}
+    for change in changes:
+        for c in change.fields:
+            if c.field == "participants":
+                shown.update((*(c.before or ()), *(c.after or ())))
+        for ring in (change.rings_before, change.rings_after):
+            shown.update(ring.users if ring else ())
+        if change.owner:
+            shown.add(change.owner)
+    return shown
 
 
-def with_owner_emails(plan: Plan, users: Iterable[User]) -> Plan:
-    """The plan with the emails of the owners it marks, from `users`."""
-    owners = {c.owner for c in plan.refused_by_close}
-    found = {u.id: u.email for u in users if u.id in owners and u.email}
+def shown_groups(changes: Iterable[NumberChange]) -> set[str]:
+    """The group ids a plan shows: in participant_groups, and those a number rings through."""
+    shown: set[str] = set()
+    for change in changes:
+        for c in change.fields:
+            if c.field == "participant_groups":
+                shown.update((*(c.before or ()), *(c.after or ())))
+        for ring in (change.rings_before, change.rings_after):
+            shown.update(g.id for g in (ring.groups if ring else ()))
+    return shown
+
+
+def unnamed_people(plan: Plan) -> set[str]:
+    """The users the plan shows whose email it does not know: owners of the personal numbers it
+    marks, and who a number rings (/user/ was not read, the file naming nobody by email)."""
+    return {u for u in shown_users(plan.changes) if u not in plan.emails}
+
+
+def with_people_emails(plan: Plan, users: Iterable[User]) -> Plan:
+    """The plan with the emails of the users it shows, from `users`."""
+    shown = shown_users(plan.changes)
+    found = {u.id: u.email for u in users if u.id in shown and u.email}
     return replace(plan, emails={**plan.emails, **found}) if found else plan
 
 
@@ -472,18 +608,27 @@ def shown(value: Value) -> str:
 
 def _select(
     pairs: list[tuple[DesiredNumber, LiveNumber]],
+    keyed: list[tuple[DesiredGroup, str]],
+    resolver: _Resolver,
     targets: Sequence[str],
     excludes: Sequence[str],
     state: DesiredState,
-) -> list[tuple[DesiredNumber, LiveNumber]]:
-    what = "a number or a file" if len(state.files) > 1 else "a number"
-    return choose(
-        pairs,
+) -> tuple[list[tuple[DesiredNumber, LiveNumber]], list[tuple[DesiredGroup, str]]]:
+    """The numbers and the managed groups that --target and --exclude leave in the plan."""
+    what = ["a number", *(["a group"] if state.groups else ()), "a file"]
+    if len(state.files) <= 1:
+        what.pop()
+    missing_means = f"not {' or '.join(what)} in {state.path}"
+    numbers, groups = choose_each(
+        [
+            (pairs, lambda pair: (pair[1].id, pair[1].number, pair[0].key, pair[0].file)),
+            (keyed, lambda g: (g[0].key, g[0].file, g[1], resolver.group_name(g[1]))),
+        ],
         targets,
         excludes,
-        lambda pair: (pair[1].id, pair[1].number, pair[0].key, pair[0].file),
-        f"not {what} in {state.path}",
+        missing_means,
     )
+    return numbers, groups
 
 
 def choose(
@@ -496,16 +641,31 @@ def choose(
     """The items named by --target (all of them without targets), less those named by
     --exclude. A name that matches nothing is a UsageError ("--target X: `missing_means`"), so
     that a typo never silently widens or narrows a plan."""
-    chosen = list(items)
+    chosen: list[T] = choose_each([(items, names)], targets, excludes, missing_means)[0]
+    return chosen
+
+
+def choose_each(
+    kinds: Sequence[tuple[Sequence[Any], Callable[[Any], Iterable[str]]]],
+    targets: Sequence[str],
+    excludes: Sequence[str],
+    missing_means: str,
+) -> list[list[Any]]:
+    """`choose` over several kinds of items at once (numbers and groups): a name is a typo only
+    when it matches no item of any kind."""
+    chosen = [list(items) for items, _ in kinds]
     for flag, given in (("--target", targets), ("--exclude", excludes)):
         if not given:
             continue
-        matching, missing = select_targets(items, given, names)
+        missing: set[str] | None = None
+        for n, (items, names) in enumerate(kinds):
+            matching, unmatched = select_targets(items, given, names)
+            missing = set(unmatched) if missing is None else missing & set(unmatched)
+            named = {id(item) for item in matching}
+            keep = flag == "--target"
+            chosen[n] = [item for item in chosen[n] if (id(item) in named) == keep]
         if missing:
-            raise UsageError(f"{flag} {', '.join(missing)}: {missing_means}")
-        named = {id(item) for item in matching}
-        keep = flag == "--target"
-        chosen = [item for item in chosen if (id(item) in named) == keep]
+            raise UsageError(f"{flag} {', '.join(sorted(missing))}: {missing_means}")
     return chosen
 
 
@@ -570,7 +730,12 @@ class _Resolver:
         for user in self._members.values():
             self._by_email.setdefault(user.email.casefold(), []).append(user)
         self._other_by_email = {u.email.casefold(): u for u in self._others.values()}
-        groups = [g for g in directory.groups or () if g.organization_id in (None, organization)]
+        # An organization unknown (no numbers to say it) keeps every group, as it keeps users.
+        groups = [
+            g
+            for g in directory.groups or ()
+            if organization is None or g.organization_id in (None, organization)
+        ]
         self.group_names = {g.id: g.name for g in groups}
         self._by_name: dict[str, list[Group]] = {}
         for group in groups:
@@ -602,6 +767,15 @@ class _Resolver:
                     resolved.append(found)
             wanted[name] = tuple(resolved)
         return wanted
+
+    def user(self, ref: str, present: Sequence[str]) -> Resolved:
+        return self._user(ref, present)
+
+    def group(self, ref: str) -> Resolved:
+        return self._group(ref, ())
+
+    def group_name(self, group_id: str) -> str:
+        return self.group_names.get(group_id, group_id)
 
     def _user(self, ref: str, participants: Sequence[str]) -> tuple[str, str | None, str | None]:
         """(user id, error, note) for an email or a user id."""

@@ -13,8 +13,10 @@ from typing import Any
 
 from numbersync import phone
 from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
-from numbersync.models import SET_FIELDS
+from numbersync.kinds.groups import KIND as GROUPS
+from numbersync.models import SET_FIELDS, GroupChange
 from numbersync.plan import AcceptedDifference, NumberChange, Plan
+from numbersync.ringing import Rings
 from numbersync.safety import owner_name, refused_by_close
 from numbersync.savedplan.write import plan_document
 from numbersync.unmanaged import NoLongerManaged, shown_keeps
@@ -25,6 +27,11 @@ MARKDOWN_TABLE_ROWS = 50
 MARKDOWN_RELEASED_ROWS = 100  # lines of what --base lets go, before "and N more"
 MARKDOWN_VALUE_LIMIT = 200  # characters of a value Close keeps, in such a line
 _NOTICE_ROOM = 100  # the line that says how much a cut left out
+# People who ring before and after alike, shown by name up to this many per number: the change
+# is in those added and removed, a large group's worth of whom would still drown the plan; the
+# JSON plan lists them all.
+RINGS_KEPT_SHOWN = 10
+RINGS_CHANGED_SHOWN = 50
 
 Style = Callable[[str, str], str]
 
@@ -46,6 +53,13 @@ def summary(plan: Plan) -> str:
     left_out = ""
     if plan.untargeted:
         left_out = f"; {plan.untargeted} managed left out by --target/--exclude"
+    if plan.groups:
+        added = sum(len(c.added) for c in plan.groups)
+        removed = sum(len(c.removed) for c in plan.groups)
+        left_out += (
+            f"; {len(plan.groups)} group{_s(len(plan.groups))} to change: {added} "
+            f"member{_s(added)} added, {removed} removed"
+        )
     held = len(plan.accepted_holding)
     if held:
         left_out += f"; {held} accepted difference{_s(held)} not applied"
@@ -167,6 +181,29 @@ def by_file(plan: Plan) -> list[tuple[str, list[NumberChange]]]:
     return [(path, changes) for path, changes in grouped.items() if changes]
 
 
+def _changes_by_file(plan: Plan) -> list[tuple[str, list[NumberChange], list[GroupChange]]]:
+    """The number and group changes under each file that has any, files in the plan's order."""
+    grouped: dict[str, tuple[list[NumberChange], list[GroupChange]]] = {
+        f.path: ([], []) for f in plan.files
+    }
+    for change in plan.changes:
+        grouped.setdefault(change.file, ([], []))[0].append(change)
+    for group in plan.groups:
+        grouped.setdefault(group.file, ([], []))[1].append(group)
+    return [(path, *both) for path, both in grouped.items() if both[0] or both[1]]
+
+
+def group_lines(
+    plan: Plan, change: GroupChange, indent: str, style: Style = _plain, *, diff: bool = False
+) -> Iterator[str]:
+    """The body of one group's block: a `+`/`-` line per member added or removed, with the
+    numbers that start or stop ringing them. With `diff`, the marker starts the line."""
+    for marker, text in GROUPS.lines(change, plan.emails):
+        kind = "add" if marker == "+" else "remove"
+        line = f"{marker}{indent[1:]}{escape(text)}" if diff else f"{indent}{marker} {escape(text)}"
+        yield style(line, kind)
+
+
 def _by_file(plan: Plan) -> bool:
     """Whether the plan is shown file by file: a directory of files; one file keeps the plain
     layout."""
@@ -213,18 +250,91 @@ def change_lines(
         else:
             before, after = value_text(c.before), value_text(c.after)
             yield f"{indent}{c.field + ':':<{width}} {before} -> {after}"
+    if change.rings_before is None or change.rings_after is None:
+        return
+    yield f"{indent}rings:"
+    kinds = {"+": "add", "-": "remove"}
+    for marker, text in ring_lines(plan, change.rings_before, change.rings_after):
+        text = escape(text)
+        if marker in kinds:
+            line = f"{marker}{indent[1:]}  {text}" if diff else f"{indent}  {marker} {text}"
+            yield style(line, kinds[marker])
+        else:
+            yield f" {indent[1:]}  {text}" if diff else f"{indent}    {text}"
+
+
+def ring_lines(plan: Plan, before: Rings, after: Rings) -> list[tuple[str, str]]:
+    """Who a number rings before and after, one (marker, text) each: `+` rings only after, `-`
+    only before, ` ` both; people first (group members marked `(via GROUP)`), then external
+    numbers, then the groups whose members were not read. Unescaped."""
+    people = _diff(
+        [(u, person(plan, u, after)) for u in after.users],
+        [(u, person(plan, u, before)) for u in before.users],
+    )
+    numbers = _diff(
+        [(n, phone.display(n)) for n in after.phone_numbers],
+        [(n, phone.display(n)) for n in before.phone_numbers],
+    )
+    lines = people + numbers
+    lines += [
+        (" ", f"? the members of {plan.group_names.get(g, g)}: not read")
+        for g in dict.fromkeys((*before.unread, *after.unread))
+    ]
+    if not (before.users or before.phone_numbers or before.unread):
+        lines.insert(0, (" ", "(nobody before)"))
+    if after.nobody:
+        lines.append((" ", "(nobody after)"))
+    return lines
+
+
+def _diff(after: list[tuple[str, str]], before: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(marker, text) for items (key, text): those in both first (up to RINGS_KEPT_SHOWN of
+    them), then those only after, then those only before (up to RINGS_CHANGED_SHOWN each)."""
+    was = {key for key, _ in before}
+    now = {key for key, _ in after}
+    kept = [text for key, text in after if key in was]
+    added = [text for key, text in after if key not in was]
+    removed = [text for key, text in before if key not in now]
+    return [
+        *_some(" ", kept, RINGS_KEPT_SHOWN, "before and after"),
+        *_some("+", added, RINGS_CHANGED_SHOWN, "after only"),
+        *_some("-", removed, RINGS_CHANGED_SHOWN, "before only"),
+    ]
+
+
+def _some(marker: str, texts: list[str], most: int, where: str) -> list[tuple[str, str]]:
+    shown = [(marker, text) for text in texts[:most]]
+    if len(texts) > most:
+        shown.append((marker, f"... and {len(texts) - most} more, {where}"))
+    return shown
+
+
+def person(plan: Plan, user_id: str, ring: Rings) -> str:
+    """`carol@acme.example (via Support)`: a user by email (by id when unknown), with the groups
+    they ring through; `(also via ...)` when they are a participant too."""
+    name = plan.emails.get(user_id, user_id)
+    groups = ", ".join(plan.group_names.get(g, g) for g in ring.via(user_id))
+    if not groups:
+        return name
+    return f"{name} ({'also ' if ring.direct(user_id) else ''}via {groups})"
 
 
 def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False) -> str:
     style: Style = _coloured if color else _plain
     out: list[str] = []
-    for path, changes in by_file(plan) if _by_file(plan) else [("", list(plan.changes))]:
+    everything = [("", list(plan.changes), list(plan.groups))]
+    for path, changes, groups in _changes_by_file(plan) if _by_file(plan) else everything:
         if path:
-            out.append(style(f"# {escape(path)}: {len(changes)} to change", "file"))
+            count = len(changes) + len(groups)
+            out.append(style(f"# {escape(path)}: {count} to change", "file"))
             out.append("")
         for change in changes:
             out.append(style(f"  ~ {_header(change)}", "change"))
             out.extend(change_lines(plan, change, "      ", style))
+            out.append("")
+        for group in groups:
+            out.append(style(f"  ~ {escape(GROUPS.header(group))}", "change"))
+            out.extend(group_lines(plan, group, "      ", style))
             out.append("")
     out.extend(accepted_lines(plan, style))
     if show_unmanaged and plan.unmanaged:
@@ -360,15 +470,46 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
         head.append("")
     head += _markdown_accepted(plan)
     head += _markdown_released(plan)
+    # The groups' part takes up to a third of the comment beside number changes, all of it alone.
+    share = limit // 3 if plan.changes else limit - len("\n".join(head)) - 200
+    groups = _markdown_groups(plan, share)
     if _by_file(plan):
-        return _markdown_by_file(plan, head, limit)
-    if not plan.has_changes:
-        return "\n".join(head)
+        text = _markdown_by_file(plan, head, limit - len("\n".join(groups)) - 2)
+        return text.rstrip("\n") + "\n\n" + "\n".join(groups) if groups else text
+    if not plan.changes:
+        return "\n".join(head + groups)
     head += [*_table(plan, plan.changes), ""]
     details = _details(plan, plan.changes)
     opening, closing = _fold(details)
-    body = _cut_middle(details, limit - len("\n".join(head + opening + closing)) - 200)
-    return "\n".join(head + opening + body + closing)
+    room = limit - len("\n".join(head + opening + closing + groups)) - 200
+    return "\n".join(head + opening + _cut_middle(details, room) + closing + groups)
+
+
+def _markdown_groups(plan: Plan, budget: int) -> list[str]:
+    """The groups whose membership changes: a table, then each one's members folded, the middle
+    cut to fit `budget` characters."""
+    if not plan.groups:
+        return []
+    lines = [
+        "#### Groups",
+        "",
+        "| Group | File | Members added | Members removed | Numbers whose ringing changes |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for change in plan.groups:
+        name = markdown_cell(change.name)
+        file = markdown_cell(change.file, code=True)
+        lines.append(
+            f"| {name} | {file} | {len(change.added)} | {len(change.removed)} | "
+            f"{len(change.numbers)} |"
+        )
+    details = []
+    for change in plan.groups:
+        details.append(f"~ {escape(GROUPS.header(change))}")
+        details.extend(group_lines(plan, change, "    ", diff=True))
+    opening, closing = _fold(details)
+    room = budget - len("\n".join(lines + opening + closing)) - 2 - _NOTICE_ROOM
+    return [*lines, "", *opening, *_cut_middle(details, room), *closing]
 
 
 def _markdown_released(plan: Plan) -> list[str]:
@@ -462,7 +603,8 @@ def _markdown_by_file(plan: Plan, head: list[str], limit: int) -> str:
             f"{unchanged.get(path, 0)} unchanged"
         )
         sections.append((summary_line, changes, _details(plan, changes)))
-    changed = {path for path, _ in grouped}
+    # A file whose only changes are its groups' has them in the groups' section.
+    changed = {path for path, _ in grouped} | {g.file for g in plan.groups}
     quiet = [f for f in plan.files if f.path not in changed and f.unchanged]
     tail = []
     if quiet:

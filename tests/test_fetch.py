@@ -4,11 +4,13 @@ count, against the emulator (SPEC 6)."""
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 from helpers import cli
@@ -16,7 +18,7 @@ from helpers import cli
 from numbersync.cli import main
 from numbersync.close import CloseClient, Secret, Settings
 from numbersync.emulator import Emulator, generate_seed
-from numbersync.fetch import Account, fetch_members, fields_to_fetch, owner_users
+from numbersync.fetch import Account, MemberReads, fetch_members, fields_to_fetch, users_to_name
 from numbersync.live import Directory
 from numbersync.models import User
 from numbersync.stopping import Stop
@@ -163,11 +165,11 @@ def test_owners_are_named_from_one_user_read_only_when_the_plan_has_not_read_use
 ) -> None:
     client = client_of(emulator)
     unread = Account((), Directory(), None)
-    assert owner_users(client, unread, set()) == ()  # no one to name
+    assert users_to_name(client, unread, set()) == ()  # no one to name
     already = Account((), Directory(users=(User("user_a", "a@x.example"),)), None)
-    assert owner_users(client, already, {"user_bob"}) == ()  # the plan named them itself
+    assert users_to_name(client, already, {"user_bob"}) == ()  # the plan named them itself
     assert user_reads(emulator) == 0
-    users = owner_users(client, unread, {"user_bob"})
+    users = users_to_name(client, unread, {"user_bob"})
     assert user_reads(emulator) == 1
     assert users == tuple(client_of(emulator).list_users())
     assert users != ()
@@ -175,8 +177,111 @@ def test_owners_are_named_from_one_user_read_only_when_the_plan_has_not_read_use
 
 def test_owners_stay_ids_when_the_user_read_fails(emulator: Emulator) -> None:
     client = CloseClient(Settings(emulator.url, Secret("api_wrong")))
-    assert owner_users(client, Account((), Directory(), None), {"user_bob"}) == ()
+    assert users_to_name(client, Account((), Directory(), None), {"user_bob"}) == ()
     assert user_reads(emulator) == 1
+
+
+# --- group members: one GET per group the plan needs --------------------------------------------
+
+SALES, SUPPORT, NIGHT = (
+    "group_salesEmea0000000000000",
+    "group_support000000000000000",
+    "group_nightShift000000000000",
+)
+
+
+def member_reads(emu: Emulator) -> list[str]:
+    return sorted(
+        r.path for r in emu.requests if r.path.startswith("/group/") and r.path != "/group/"
+    )
+
+
+def other_reads(emu: Emulator) -> list[str]:
+    return sorted(r.path for r in emu.requests if not r.path.startswith("/group/group_"))
+
+
+def plan_of(emu: Emulator, tmp_path: Path, numbers: str, *args: str) -> Result:
+    config = tmp_path / "numbers.yaml"
+    config.write_text(f"version: 1\nnumbers:\n{numbers}")
+    return cli(emu, "plan", "-c", str(config), *args)
+
+
+@pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
+def test_members_are_read_once_for_each_group_the_managed_numbers_ring(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # Support named twice in the file, Sales EMEA by the Sales line in Close: read once each.
+    # Night Shift rings only the night line, which the file leaves alone: not read.
+    result = plan_of(
+        emulator,
+        tmp_path,
+        "  '+16503334444': {participant_groups: [Support]}\n"
+        "  '+16503334445': {participant_groups: [Support]}\n"
+        "  '+16503334446': {label: Alice direct}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert member_reads(emulator) == [f"/group/{SALES}/", f"/group/{SUPPORT}/"]
+    assert all(
+        r.query == {"_fields": "id,members"}
+        for r in emulator.requests
+        if r.path.startswith("/group/g")
+    )
+    assert other_reads(emulator) == ["/group/", "/me/", "/phone_number/", "/user/"]
+    # The Sales line stops ringing Sales EMEA (Alice and Carol) and rings Support: Alice still
+    # rings as a participant, Carol no longer does.
+    assert (
+        "      rings:\n"
+        "          alice@acme.example\n"
+        "        + bob@acme.example (via Support)\n"
+        "        + erin@acme.example (via Support)\n"
+        "        - carol@acme.example (via Sales EMEA)\n"
+    ) in result.stdout
+    assert "! risk: stops ringing 1 person\n" in result.stdout
+
+
+def test_a_group_named_by_id_is_read_without_its_name(emulator: Emulator, tmp_path: Path) -> None:
+    result = plan_of(emulator, tmp_path, f"  '+16503334445': {{participant_groups: [{NIGHT}]}}\n")
+
+    assert result.exit_code == 0, result.output
+    assert member_reads(emulator) == [f"/group/{NIGHT}/"]
+    assert "+ dave@acme.example (via Night Shift)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        "  '+16503334444': {label: Sales}\n",
+        # Participants only: the file uses no groups, though the Sales line rings one in Close.
+        "  '+16503334444': {participants: [alice@acme.example]}\n",
+    ],
+)
+def test_no_member_is_read_when_the_file_uses_no_groups(
+    emulator: Emulator, tmp_path: Path, numbers: str
+) -> None:
+    result = plan_of(emulator, tmp_path, numbers)
+
+    assert result.exit_code == 0, result.output
+    assert member_reads(emulator) == []
+    assert "/group/" not in other_reads(emulator)
+
+
+def test_a_group_whose_members_cannot_be_read_is_left_out_not_guessed_empty() -> None:
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if request.url.path.endswith("/group_gone/"):
+            return httpx.Response(404, json={"error": "No group with id group_gone."})
+        return httpx.Response(200, json={"id": "group_x", "members": [{"user_id": "user_a"}]})
+
+    settings = Settings("https://api.close.example/api/v1", Secret("api_x"))
+    with CloseClient(settings, transport=httpx.MockTransport(answer), concurrency=2) as client:
+        reads = MemberReads(client)
+        reads.start(["group_x", "group_gone"])
+        reads.start(["group_x"])  # already on its way: not read again
+        assert reads.members() == {"group_x": ("user_a",)}
+    assert sorted(asked) == ["/api/v1/group/group_gone/", "/api/v1/group/group_x/"]
 
 
 # --- group members ------------------------------------------------------------------------------
@@ -222,3 +327,38 @@ def test_no_group_no_read() -> None:
     client = MembersClient(4)
     assert fetch_members(client, []) == {}  # type: ignore[arg-type]
     assert client.asked == []
+
+
+def test_a_group_of_1000_members_is_one_read_and_every_member_is_in_the_json_plan(
+    start_emulator: Callable[..., Emulator], tmp_path: Path
+) -> None:
+    seed = generate_seed(2, users=1000, groups=1)
+    group = seed["groups"][0]
+    group["members"] = [user["id"] for user in seed["users"]]
+    for entry in seed["numbers"]:
+        entry.pop("participant_groups", None)
+        entry["participants"] = [seed["users"][1]["id"]]
+    emu = start_emulator(seed)
+    number = seed["numbers"][0]["number"]
+
+    result = plan_of(emu, tmp_path, f"  '{number}': {{participant_groups: [Group 0]}}\n")
+
+    assert result.exit_code == 0, result.output
+    assert member_reads(emu) == [f"/group/{group['id']}/"]
+    # /user/ read once, for the emails (the file names nobody by email): each of its pages once.
+    skips = [int(r.query["_skip"]) for r in emu.requests if r.path == "/user/"]
+    assert sorted(skips) == list(range(0, 1001, 100))
+    lines = result.stdout.splitlines()
+    start = lines.index("      rings:")
+    assert lines[start + 1] == "          user1@gen.example (also via Group 0)"
+    assert lines[start + 2] == "        + admin@gen.example (via Group 0)"
+    assert lines[start + 52] == "        + ... and 949 more, after only"
+    assert lines[start + 53] == ""
+
+    saved = plan_of(
+        emu, tmp_path, f"  '{number}': {{participant_groups: [Group 0]}}\n", "--format", "json"
+    )
+    document = json.loads(saved.stdout)
+    (ring,) = document["rings"]
+    assert len(ring["after"]["people"]) == 1000
+    assert all(p["email"] and p["via"] == [group["id"]] for p in ring["after"]["people"][1:])

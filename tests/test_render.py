@@ -23,8 +23,14 @@ from numbersync.safety import judge
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 DIRECTORY = Directory(
-    (User("user_alice", "alice@acme.example"), User("user_bob", "bob@acme.example")),
+    (
+        User("user_alice", "alice@acme.example"),
+        User("user_bob", "bob@acme.example"),
+        User("user_carol", "carol@acme.example"),
+        User("user_erin", "erin@acme.example"),
+    ),
     (Group("group_sales", "Sales EMEA"), Group("group_support", "Support")),
+    {"group_sales": ("user_alice", "user_carol"), "group_support": ("user_erin",)},
 )
 
 
@@ -35,9 +41,11 @@ def live(number: str, **fields: Any) -> LiveNumber:
     return LiveNumber(id, number, number, updated, fields, fields)
 
 
-def make_plan(tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | None = None) -> Plan:
+def make_plan(
+    tmp_path: Path, body: str, numbers: list[LiveNumber], me: Me | None = None, groups: str = ""
+) -> Plan:
     path = tmp_path / "numbers.yaml"
-    path.write_text(f"version: 1\nnumbers:\n{body}")
+    path.write_text(f"version: 1\nnumbers:\n{body}" + (f"groups:\n{groups}" if groups else ""))
     state = config.load(str(path))
     plan = build_plan(state, numbers, DIRECTORY, me=me)
     plan = replace(plan, verdict=judge(plan, {n.id: n for n in numbers}))
@@ -55,6 +63,7 @@ def relative_to(plan: Plan, base: Path) -> Plan:
         plan,
         config_path=rel(plan.config_path),
         changes=tuple(replace(c, file=rel(c.file)) for c in plan.changes),
+        groups=tuple(replace(c, file=rel(c.file)) for c in plan.groups),
         files=tuple(replace(f, path=rel(f.path)) for f in plan.files),
     )
 
@@ -144,6 +153,21 @@ def plans(tmp_path: Path) -> dict[str, Plan]:
             me=Me("user_bob", "bob@acme.example", (Membership(None, "admin", frozenset()),)),
         ),
         "markdown_cut": make_plan(tmp_path, huge_body, huge_live),
+        # Alice joins Support and Bob leaves it: the two numbers that ring Support ring Alice
+        # now; Bob stays a participant of one of them.
+        "groups": make_plan(
+            tmp_path,
+            "  '+16503334444': {label: Sales, participant_groups: [Support]}\n"
+            "  '+16503334445': {participant_groups: [Support], participants: [bob@acme.example]}\n",
+            [
+                live("+16503334444", label="Old", participant_groups=["group_support"]),
+                live(
+                    "+16503334445", participant_groups=["group_support"], participants=["user_bob"]
+                ),
+            ],
+            groups="  Support:\n    members: [alice@acme.example]\n"
+            "  Sales EMEA:\n    members: [alice@acme.example]\n",
+        ),
     }
 
 
@@ -168,6 +192,7 @@ CASES = [
         "set_changes",
         "many_numbers",
         "personal",
+        "groups",
     )
     for ext in sorted(RENDERERS)
 ] + [("markdown_cut", "md")]
@@ -243,3 +268,79 @@ def test_an_owners_email_from_close_is_escaped_in_every_format(
     assert json.loads(render.render_json(forged))["verdict"]["close_refuses"][0]["owner_email"] == (
         "a\x1b[31m@x\n::error::"
     )
+
+
+def test_a_tree_shows_a_files_group_changes_under_it_and_in_the_groups_section(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "sales.yaml").write_text("version: 1\nnumbers:\n  '+16503334444': {label: A}\n")
+    (tmp_path / "desk.yaml").write_text(
+        "version: 1\nnumbers:\n  '+16503334445': {participant_groups: [Support]}\n"
+        "groups:\n  Support:\n    members: [alice@acme.example]\n"
+    )
+    numbers = [
+        live("+16503334444", label="B"),
+        live("+16503334445", participant_groups=["group_support"]),
+    ]
+    plan = relative_to(build_plan(config.load(str(tmp_path)), numbers, DIRECTORY), tmp_path)
+    assert render.render_text(plan).split("\n\n")[:2] == [
+        "# desk.yaml: 1 to change",
+        "  ~ group Support\n"
+        "      + alice@acme.example (rings on 1 more number: +1 650-333-4445)\n"
+        "      - erin@acme.example (no longer rings on 1 number: +1 650-333-4445)",
+    ]
+    markdown = render.render_markdown(plan)
+    assert "No changes in" not in markdown  # desk.yaml's change is its group's
+    assert "</details>\n\n#### Groups\n\n| Group | File |" in markdown
+    assert "| Support | `desk.yaml` | 1 | 1 | 1 |" in markdown
+
+
+# --- who rings ---------------------------------------------------------------------------------
+
+
+def test_who_rings_shows_everyone_added_and_removed_and_a_few_of_those_kept() -> None:
+    from numbersync.plan import FieldChange, NumberChange
+    from numbersync.ringing import GroupRing, Rings
+
+    big = GroupRing("group_big", tuple(f"user_{i:02d}" for i in range(30)))
+    before = Rings((), (big,))
+    after = Rings(("user_new",), (big, GroupRing("group_unread", None)))
+    change = NumberChange(
+        "phon_1",
+        "+16503334444",
+        None,
+        "+16503334444",
+        (FieldChange("participants", (), ("user_new",)),),
+        rings_before=before,
+        rings_after=after,
+    )
+    plan = Plan((change,), (), (), emails={"user_new": "new@acme.example"}, group_names={})
+
+    lines = render.render_text(plan).splitlines()
+
+    start = lines.index("      rings:")
+    assert lines[start + 1 : start + 15] == [
+        *(f"          user_{i:02d} (via group_big)" for i in range(render.RINGS_KEPT_SHOWN)),
+        "          ... and 20 more, before and after",
+        "        + new@acme.example",
+        "          ? the members of group_unread: not read",
+        "",
+    ]
+    assert "risk" not in render.render_text(plan)
+
+
+def test_a_number_that_rang_nobody_says_so() -> None:
+    from numbersync.plan import FieldChange, NumberChange
+    from numbersync.ringing import Rings
+
+    change = NumberChange(
+        "phon_1",
+        "+16503334444",
+        None,
+        "+16503334444",
+        (FieldChange("phone_numbers", (), ("+14155550100",)),),
+        rings_before=Rings(),
+        rings_after=Rings((), (), ("+14155550100",)),
+    )
+    text = render.render_text(Plan((change,), (), ()))
+    assert "      rings:\n          (nobody before)\n        + +1 415-555-0100\n" in text

@@ -126,16 +126,16 @@ target_option = click.option(
     "targets",
     multiple=True,
     metavar="NUMBER|PATH",
-    help="Only this number (any format, or its phon_ id), or every number of this config file "
-    "or directory; repeatable.",
+    help="Only this number (any format, or its phon_ id), this managed group (by name or "
+    "group_ id), or every number and group of this config file or directory; repeatable.",
 )
 exclude_option = click.option(
     "--exclude",
     "excludes",
     multiple=True,
     metavar="NUMBER|PATH",
-    help="Leave out this number (any format, or its phon_ id), or every number of this config "
-    "file or directory; repeatable.",
+    help="Leave out this number (any format, or its phon_ id), this managed group (by name or "
+    "group_ id), or every number and group of this config file or directory; repeatable.",
 )
 format_option = click.option(
     "--format",
@@ -255,12 +255,12 @@ def make_plan(
     excludes: tuple[str, ...] = (),
     base: Base | None = None,
 ) -> tuple[Plan, Account]:
-    from numbersync.fetch import fetch_for_base, fetch_for_plan, owner_users, role_permissions
+    from numbersync.fetch import fetch_for_base, fetch_for_plan, role_permissions, users_to_name
     from numbersync.plan import (
         build_plan,
         role_to_read_for,
-        unnamed_owners,
-        with_owner_emails,
+        unnamed_people,
+        with_people_emails,
         with_role,
     )
     from numbersync.safety import judge
@@ -281,7 +281,7 @@ def make_plan(
     if role_id is not None and account.me is not None:
         granted = role_permissions(client, role_id)
         plan = with_role(plan, live, account.me, role_id, granted)
-    plan = with_owner_emails(plan, owner_users(client, account, unnamed_owners(plan)))
+    plan = with_people_emails(plan, users_to_name(client, account, unnamed_people(plan)))
     if base is not None:
         directory = fetch_for_base(client, account, base.state, state)
         plan = compared_with(plan, base.name, base.state, state, account.numbers, directory)

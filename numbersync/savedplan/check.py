@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from numbersync import phone
 from numbersync.errors import InputError, NumbersyncError, RefusedError
+from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.live import same_value
 from numbersync.models import DesiredState, LiveNumber, Safety
 from numbersync.plan import (
@@ -20,12 +21,13 @@ from numbersync.plan import (
     NumberChange,
     Plan,
     build_plan,
-    choose,
+    choose_each,
     drifted,
     select_targets,
     shown,
-    unnamed_owners,
-    with_owner_emails,
+    unnamed_people,
+    with_fields,
+    with_people_emails,
 )
 
 if TYPE_CHECKING:
@@ -103,31 +105,33 @@ def check_saved_plan(
         )
     plan = _chosen(saved, targets, excludes)
     if state is None:
-        from numbersync.fetch import fetch_numbers
+        from numbersync.fetch import fetch_members, fetch_numbers
 
         for line in UNVERIFIED_WARNINGS:
             warn(line.format(why=why))
         # The label too, so that each number's header shows Close's, not the file's.
         managed = {"label", *(c.field for change in plan.changes for c in change.fields)}
         live = fetch_numbers(client, managed, len(plan.changes))
+        members = fetch_members(client, [c.id for c in plan.groups])
         _refuse_if_misnamed(plan, live)
-        _refuse_if_stale(plan, live)
+        _refuse_if_stale(plan, live, members)
         return Checked(_unverified(plan, live), _by_id(live), None, why)
 
-    from numbersync.fetch import fetch_for_plan, owner_users
+    from numbersync.fetch import fetch_for_plan, users_to_name
 
     # The fresh plan reads only the fields the config manages: a change of any other could be
     # checked for staleness by nothing.
     _refuse_unreviewed(state, _unmanaged_fields(plan, state))
     account = fetch_for_plan(client, state)
     _refuse_if_misnamed(plan, account.numbers)
-    _refuse_if_stale(plan, account.numbers)
+    users = {u.id: u.email for u in account.directory.users or ()}
+    _refuse_if_stale(plan, account.numbers, account.directory.members or {}, users)
     fresh = _fresh_plan(state, account)
     _refuse_unreviewed(state, find_unreviewed(plan, fresh))
     # Whose personal numbers it changes, named as a fresh plan names them.
     configured = _as_configured(plan, fresh)
-    owners = owner_users(client, account, unnamed_owners(configured))
-    checked = with_owner_emails(configured, owners)
+    owners = users_to_name(client, account, unnamed_people(configured))
+    checked = with_people_emails(configured, owners)
     also = changed_since(saved, fresh, targets, excludes)
     return Checked(checked, _by_id(account.numbers), state, also_changed=tuple(also))
 
@@ -158,14 +162,13 @@ def find_config(saved: Plan, given: str | None) -> tuple[DesiredState | None, st
 def _chosen(saved: Plan, targets: Sequence[str], excludes: Sequence[str]) -> Plan:
     if not (targets or excludes):
         return saved
-    kept = choose(
-        saved.changes,
+    changes, groups = choose_each(
+        [(saved.changes, lambda c: (c.id, c.number, c.key, c.file)), (saved.groups, GROUPS.names)],
         targets,
         excludes,
-        lambda c: (c.id, c.number, c.key, c.file),
         "not a change in the saved plan",
     )
-    return replace(saved, changes=tuple(kept))
+    return replace(saved, changes=tuple(changes), groups=tuple(groups))
 
 
 def _by_id(live: Sequence[LiveNumber]) -> dict[str, LiveNumber]:
@@ -199,10 +202,18 @@ def _refuse_if_misnamed(plan: Plan, live: Sequence[LiveNumber]) -> None:
         )
 
 
-def find_drift(plan: Plan, live: Sequence[LiveNumber]) -> list[str]:
-    """Each planned `before` that no longer matches Close: a saved plan is stale if any."""
+def find_drift(
+    plan: Plan,
+    live: Sequence[LiveNumber],
+    members: Mapping[str, tuple[str, ...]] | None = None,
+    emails: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Each planned `before` that no longer matches Close, numbers' fields and groups' members
+    (`members`: Close's now, by group id; `emails` names the users the plan does not): a saved
+    plan is stale if any."""
     by_id = _by_id(live)
-    drift = []
+    names = {**(emails or {}), **plan.emails}
+    drift = [line for change in plan.groups for line in GROUPS.drift(change, members or {}, names)]
     for change in plan.changes:
         current = by_id.get(change.id)
         where = phone.display(change.number)
@@ -213,8 +224,13 @@ def find_drift(plan: Plan, live: Sequence[LiveNumber]) -> list[str]:
     return drift
 
 
-def _refuse_if_stale(plan: Plan, live: Sequence[LiveNumber]) -> None:
-    drift = find_drift(plan, live)
+def _refuse_if_stale(
+    plan: Plan,
+    live: Sequence[LiveNumber],
+    members: Mapping[str, tuple[str, ...]],
+    emails: Mapping[str, str] | None = None,
+) -> None:
+    drift = find_drift(plan, live, members, emails)
     if drift:
         raise RefusedError(
             "the saved plan is stale, nothing was applied; Close changed since it was made:",
@@ -234,7 +250,11 @@ def _unverified(plan: Plan, live: Sequence[LiveNumber]) -> Plan:
     )
     in_account = {_e164(n.number) for n in live}
     by_id = _by_id(live)
-    changes = tuple(_as_in_close(change, by_id[change.id]) for change in plan.changes)
+    # Who rings, as the file says, is no one's word: the rails judge the fields alone.
+    changes = tuple(
+        replace(_as_in_close(change, by_id[change.id]), rings_before=None, rings_after=None)
+        for change in plan.changes
+    )
     return replace(
         plan,
         changes=changes,
@@ -277,7 +297,7 @@ def find_unreviewed(plan: Plan, fresh: Plan) -> list[str]:
     """What `plan` would do that `fresh` (a plan made now from the same config against the same
     live numbers) does not ask for: another `after`, or a change it does not make."""
     wanted = {(c.id, f.field): f.after for c in fresh.changes for f in c.fields}
-    found = []
+    found = _unreviewed_groups(plan, fresh)
     for change in plan.changes:
         where = phone.display(change.number)
         for c in change.fields:
@@ -326,6 +346,21 @@ def also_changed_line(found: Sequence[str]) -> str:
     return f"also changed in Close since the plan: {', '.join(found)}; run plan again to see it"
 
 
+def _unreviewed_groups(plan: Plan, fresh: Plan) -> list[str]:
+    """Each group change of `plan` that `fresh` does not make: other members, or none."""
+    wanted = {c.id: set(c.after) for c in fresh.groups}
+    found = []
+    for change in plan.groups:
+        if change.id not in wanted:
+            found.append(f"group {change.name}: its members are not a change the config asks for")
+        elif set(change.after) != wanted[change.id]:
+            found.append(
+                f"group {change.name}: the members are {shown(change.after)} in the plan, the "
+                f"config asks for {shown(tuple(sorted(wanted[change.id])))}"
+            )
+    return found
+
+
 def _unmanaged_fields(plan: Plan, state: DesiredState) -> list[str]:
     managed = {name for number in state.numbers for name in number.fields}
     return [
@@ -356,8 +391,9 @@ def _as_configured(saved: Plan, fresh: Plan) -> Plan:
     the config and Close, never from the file), with the config's rails, every number the
     config manages counted, and the fresh changes the saved plan leaves out as `untargeted`."""
     chosen = {c.id: {f.field for f in c.fields} for c in saved.changes}
+    groups = {c.id for c in saved.groups}
     changes = tuple(
-        replace(change, fields=tuple(f for f in change.fields if f.field in chosen[change.id]))
+        with_fields(change, [f for f in change.fields if f.field in chosen[change.id]])
         for change in fresh.changes
         if change.id in chosen
     )
@@ -369,4 +405,5 @@ def _as_configured(saved: Plan, fresh: Plan) -> Plan:
         changes=changes,
         files=tuple(FileSummary(f.path, per_file.get(f.path, 0), f.unchanged) for f in fresh.files),
         untargeted=len(fresh.changes) - len(changes),
+        groups=tuple(c for c in fresh.groups if c.id in groups),
     )

@@ -8,7 +8,7 @@ import copy
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,7 +17,8 @@ from numbersync import schemacheck
 from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError, json_path
 from numbersync.escape import escape
 from numbersync.files import UnreadableError, read_file
-from numbersync.models import SET_FIELDS, Safety, Verdict
+from numbersync.kinds.groups import KIND as GROUPS
+from numbersync.models import RINGING_FIELDS, SET_FIELDS, Safety, Verdict
 from numbersync.plan import (
     AcceptedDifference,
     FieldChange,
@@ -27,6 +28,7 @@ from numbersync.plan import (
     UnmanagedNumber,
 )
 from numbersync.resources import shipped_text
+from numbersync.ringing import GroupRing, Rings
 from numbersync.savedplan.write import FORMAT_VERSION
 from numbersync.unmanaged import NoLongerManaged
 
@@ -212,11 +214,15 @@ def _validator() -> Any:
 
 def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     """In a document the schema accepts: each number's changes agree on the number and change a
-    field once; each risk and count is the one the changes make."""
+    field once; each risk and count is the one the changes make; who a number rings is given
+    once, for a number whose ringing fields change."""
     changes = document["changes"]
     first: dict[str, int] = {}
     fields: dict[tuple[str, str], int] = {}
     risky: set[str] = set()
+    removing: set[str] = set()  # numbers whose ringing fields lose items
+    # Plans saved before they said who rings judged a ringing field by what it removes.
+    says_who_rings = "rings" in document
     for i, row in enumerate(changes):
         number_id, name = row["id"], row["field"]
         j = first.setdefault(number_id, i)
@@ -230,22 +236,122 @@ def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
         if j != i:
             message = f"a second change of {name} for {number_id} (the first is $.changes[{j}])"
             yield ("changes", i, "field"), message
-        risk = _field_change(row).risk
-        risky.update([number_id] if risk else [])
+        change = _field_change(row)
+        risk = change.risk
+        if change.removal_risk:
+            removing.add(number_id)
+        if change.field in RINGING_FIELDS and not says_who_rings:
+            risk = change.removal_risk
+        risky.update([number_id] if change.risk else [])
         if "risk" in row and row["risk"] != risk:
             wanted, got = schemacheck.describe(risk), schemacheck.describe(row["risk"])
             message = f"must be {wanted} for this change, got {got}"
             yield ("changes", i, "risk"), message
+    said = yield from _ring_disagreements(document, first, fields, risky)
+    # A number no entry says who rings for is judged by its fields, as NumberChange does.
+    risky.update(removing - said)
+    yield from _group_disagreements(document.get("group_changes", []))
     summary = document["summary"]
     counts = {
         "change": (len(first), "the numbers the changes name"),
         "unchanged": (len(document["unchanged"]), "the length of $.unchanged"),
         "unmanaged": (len(document["unmanaged"]), "the length of $.unmanaged"),
         "risky": (len(risky), "the numbers with a risky change"),
+        "group_change": (len(document.get("group_changes", [])), "the length of $.group_changes"),
     }
     for name, (count, what) in counts.items():
         if name in summary and summary[name] != count:
             yield ("summary", name), f"must be {count} ({what}), got {summary[name]}"
+
+
+def _group_disagreements(rows: list[dict[str, Any]]) -> Iterator[tuple[Path, str]]:
+    """Each group changed once; its members added and removed those that `before` and `after`
+    make; its `numbers` every number a member line names."""
+    first: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        j = first.setdefault(row["id"], i)
+        if j != i:
+            yield ("group_changes", i, "id"), f"a second change of {row['id']} (the first is "
+            f"$.group_changes[{j}])"
+            continue
+        change = GROUPS.from_document(row)
+        for side, users in (("added", change.added), ("removed", change.removed)):
+            written = [member["user_id"] for member in row[side]]
+            if written != list(users):
+                message = f"must be {_listed(list(users))} (what before and after make)"
+                yield ("group_changes", i, side), f"{message}, got {_listed(written)}"
+        named = sorted({n for numbers in change.reach.values() for n in numbers})
+        if sorted(row["numbers"]) != named:
+            message = f"must be {_listed(named)} (the numbers its members' lines name)"
+            yield ("group_changes", i, "numbers"), f"{message}, got {_listed(row['numbers'])}"
+
+
+def _listed(items: list[str]) -> str:
+    text = json.dumps(items, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _ring_disagreements(
+    document: dict[str, Any],
+    first: dict[str, int],
+    fields: dict[tuple[str, str], int],
+    risky: set[str],
+) -> Generator[tuple[Path, str], None, set[str]]:
+    """Each entry of `rings` names a changed number once, one whose ringing fields change, with
+    the risk its two sides make; its risky numbers join `risky`. Returns the numbers it names."""
+    changes = document["changes"]
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(document.get("rings", ())):
+        number_id = entry["id"]
+        if number_id not in first:
+            yield ("rings", i, "id"), f"{number_id} is not a number the changes name"
+            continue
+        if number_id in seen:
+            yield (
+                ("rings", i, "id"),
+                f"a second entry for {number_id} (the first is $.rings[{seen[number_id]}])",
+            )
+            continue
+        seen[number_id] = i
+        if entry["number"] != changes[first[number_id]]["number"]:
+            message = f"differs from $.changes[{first[number_id]}].number"
+            yield ("rings", i, "number"), message
+        if not any((number_id, name) in fields for name in RINGING_FIELDS):
+            yield ("rings", i), f"{number_id} has no change of who it rings"
+        before, after = _ring(entry["before"]), _ring(entry["after"])
+        risk = _number_change(number_id, [], before, after).ring_risk
+        risky.update([number_id] if risk else [])
+        if entry["risk"] != risk:
+            message = f"must be {schemacheck.describe(risk)} for this change, got {schemacheck.describe(entry['risk'])}"
+            yield ("rings", i, "risk"), message
+    return set(seen)
+
+
+def _ring(side: dict[str, Any]) -> Rings:
+    """Who a number rings, from one side of an entry of `rings`; `people` is for programs and
+    follows from the rest."""
+    return Rings(
+        tuple(side["participants"]),
+        tuple(
+            GroupRing(g["id"], None if g["members"] is None else tuple(g["members"]))
+            for g in side["groups"]
+        ),
+        tuple(side["phone_numbers"]),
+    )
+
+
+def _number_change(
+    number_id: str, rows: list[dict[str, Any]], before: Rings | None, after: Rings | None
+) -> NumberChange:
+    return NumberChange(
+        number_id,
+        "",
+        None,
+        "",
+        tuple(_field_change(row) for row in rows),
+        rings_before=before,
+        rings_after=after,
+    )
 
 
 # --- the Plan ------------------------------------------------------------------------------------
@@ -258,9 +364,11 @@ def _plan(document: dict[str, Any]) -> Plan:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in document["changes"]:
         grouped.setdefault(row["id"], []).append(row)
+    rings = {entry["id"]: entry for entry in document.get("rings", ())}
     changes = []
     for number_id, rows in grouped.items():
         first = rows[0]
+        ring = rings.get(number_id)
         changes.append(
             NumberChange(
                 number_id,
@@ -273,6 +381,8 @@ def _plan(document: dict[str, Any]) -> Plan:
                 first.get("date_updated"),
                 owner=first.get("owner"),
                 shares=bool(first.get("shares", False)),
+                rings_before=_ring(ring["before"]) if ring else None,
+                rings_after=_ring(ring["after"]) if ring else None,
             )
         )
     safety = document["safety"]
@@ -295,6 +405,7 @@ def _plan(document: dict[str, Any]) -> Plan:
         files=files or _files_of(changes, config_path),
         untargeted=int(document["summary"].get("untargeted", 0)),
         verdict=_verdict(document.get("verdict")),
+        groups=tuple(GROUPS.from_document(row) for row in document.get("group_changes", ())),
         base=document["base"]["name"] if "base" in document else None,
         no_longer_managed=_released(document.get("base")),
         accepted=tuple(_accepted(row, config_path) for row in document.get("accepted", ())),

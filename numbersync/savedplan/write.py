@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from numbersync import __version__
+from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.models import SET_FIELDS
 from numbersync.plan import AcceptedDifference, FieldChange, Plan
+from numbersync.ringing import Rings
 
 FORMAT_VERSION = 1
 
@@ -32,6 +34,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             "unmanaged": len(plan.unmanaged),
             "untargeted": plan.untargeted,
             "risky": plan.risky,
+            "group_change": len(plan.groups),
         },
         "verdict": _verdict_document(plan),
         "files": [
@@ -55,11 +58,23 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for change in plan.changes
             for c in change.fields
         ],
+        "rings": [
+            {
+                "id": change.id,
+                "number": change.number,
+                "before": ring_document(plan, change.rings_before),
+                "after": ring_document(plan, change.rings_after),
+                "risk": change.ring_risk,
+            }
+            for change in plan.changes
+            if change.rings_before is not None and change.rings_after is not None
+        ],
         "unchanged": list(plan.unchanged),
         "unmanaged": [{"id": n.id, "number": n.number, "label": n.label} for n in plan.unmanaged],
         "warnings": list(plan.warnings),
         "users": dict(sorted(plan.emails.items())),
         "groups": dict(sorted(plan.group_names.items())),
+        "group_changes": [GROUPS.document(change, plan.emails) for change in plan.groups],
     }
     if plan.accepted:  # only then, so that a plan without acceptances reads as before
         document["accepted"] = [_accepted_document(a) for a in plan.accepted]
@@ -80,6 +95,23 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             ],
         }
     return document
+
+
+def ring_document(plan: Plan, ring: Rings) -> dict[str, Any]:
+    """Who a number rings, as `read` takes it back (participants, groups with their members,
+    external numbers), and every user rung with their email, for programs."""
+    return {
+        "participants": list(ring.participants),
+        "groups": [
+            {"id": g.id, "members": None if g.members is None else list(g.members)}
+            for g in ring.groups
+        ],
+        "phone_numbers": list(ring.phone_numbers),
+        "people": [
+            {"user_id": u, "email": plan.emails.get(u), "via": list(ring.via(u))}
+            for u in ring.users
+        ],
+    }
 
 
 def _accepted_document(a: AcceptedDifference) -> dict[str, Any]:
