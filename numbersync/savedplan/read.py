@@ -322,7 +322,8 @@ def _ring_disagreements(
         risk = _number_change(number_id, [], before, after).ring_risk
         risky.update([number_id] if risk else [])
         if entry["risk"] != risk:
-            message = f"must be {schemacheck.describe(risk)} for this change, got {schemacheck.describe(entry['risk'])}"
+            wanted, got = schemacheck.describe(risk), schemacheck.describe(entry["risk"])
+            message = f"must be {wanted} for this change, got {got}"
             yield ("rings", i, "risk"), message
     return set(seen)
 
