@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from numbersync.models import Value
 
@@ -37,13 +38,20 @@ class Rings:
     groups: tuple[GroupRing, ...] = ()
     phone_numbers: tuple[str, ...] = ()
 
+    @cached_property
+    def _via(self) -> dict[str, tuple[str, ...]]:
+        """Each user rung, in order (participants first, then each group's members), with the
+        groups they ring through: computed once, since groups may hold a thousand members."""
+        found: dict[str, list[str]] = {user: [] for user in self.participants}
+        for group in self.groups:
+            for user in group.members or ():
+                found.setdefault(user, []).append(group.id)
+        return {user: tuple(dict.fromkeys(groups)) for user, groups in found.items()}
+
     @property
     def users(self) -> tuple[str, ...]:
         """Every user rung, once: participants first, then members of each group in turn."""
-        found = dict.fromkeys(self.participants)
-        for group in self.groups:
-            found.update(dict.fromkeys(group.members or ()))
-        return tuple(found)
+        return tuple(self._via)
 
     @property
     def unread(self) -> tuple[str, ...]:
@@ -52,7 +60,7 @@ class Rings:
 
     def via(self, user_id: str) -> tuple[str, ...]:
         """The groups through which `user_id` rings."""
-        return tuple(g.id for g in self.groups if user_id in (g.members or ()))
+        return self._via.get(user_id, ())
 
     def direct(self, user_id: str) -> bool:
         return user_id in self.participants
