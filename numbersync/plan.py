@@ -631,28 +631,16 @@ def _select(
     return numbers, groups
 
 
-def choose(
-    items: Sequence[T],
-    targets: Sequence[str],
-    excludes: Sequence[str],
-    names: Callable[[T], Iterable[str]],
-    missing_means: str,
-) -> list[T]:
-    """The items named by --target (all of them without targets), less those named by
-    --exclude. A name that matches nothing is a UsageError ("--target X: `missing_means`"), so
-    that a typo never silently widens or narrows a plan."""
-    chosen: list[T] = choose_each([(items, names)], targets, excludes, missing_means)[0]
-    return chosen
-
-
 def choose_each(
     kinds: Sequence[tuple[Sequence[Any], Callable[[Any], Iterable[str]]]],
     targets: Sequence[str],
     excludes: Sequence[str],
     missing_means: str,
 ) -> list[list[Any]]:
-    """`choose` over several kinds of items at once (numbers and groups): a name is a typo only
-    when it matches no item of any kind."""
+    """For each kind of item (numbers, groups), the items named by --target (all of them without
+    targets), less those named by --exclude. A name that matches no item of any kind is a
+    UsageError ("--target X: `missing_means`"), so that a typo never silently widens or narrows
+    a plan."""
     chosen = [list(items) for items, _ in kinds]
     for flag, given in (("--target", targets), ("--exclude", excludes)):
         if not given:

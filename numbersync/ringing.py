@@ -92,31 +92,6 @@ def rings(fields: Mapping[str, Value], members: Members | None) -> Rings:
     )
 
 
-def differ(before: Rings, after: Rings) -> bool:
-    """Whether the two ring other people or numbers (or leave other groups unread). Only who
-    rings counts: a participant who also rings through a group may move between the two."""
-    return (
-        set(before.users) != set(after.users)
-        or set(before.phone_numbers) != set(after.phone_numbers)
-        or set(before.unread) != set(after.unread)
-    )
-
-
-@dataclass(frozen=True)
-class Loss:
-    """What rang before and not after: user ids, external numbers, and groups whose members were
-    not read (who they rang is unknown). `unsure`: groups unread on either side, so that who
-    still rings is not fully known."""
-
-    users: tuple[str, ...] = ()
-    phone_numbers: tuple[str, ...] = ()
-    groups: tuple[str, ...] = ()
-    unsure: bool = False
-
-    def __bool__(self) -> bool:
-        return bool(self.users or self.phone_numbers or self.groups)
-
-
 def lost(before: Rings, after: Rings) -> Loss:
     """What a change from `before` to `after` stops ringing. Where members are unread, who still
     rings cannot be told: a participant removed counts as lost, and so does an unread group."""
@@ -146,18 +121,6 @@ def risk(before: Rings, after: Rings) -> str | None:
         parts.append(f"the members of {_count(len(loss.groups), 'group', 'groups')}")
     unsure = " (group members not read)" if loss.unsure else ""
     return f"stops ringing {' and '.join(parts)}{unsure}"
-
-
-def numbers_affected(
-    numbers: Mapping[str, Mapping[str, Value]], before: Members, after: Members
-) -> tuple[str, ...]:
-    """The numbers (keys of `numbers`, each mapped to its ringing fields) whose ringing differs
-    between two memberships of the groups: those a membership change alters."""
-    return tuple(
-        key
-        for key, fields in numbers.items()
-        if differ(rings(fields, before), rings(fields, after))
-    )
 
 
 def _count(n: int, one: str, many: str) -> str:

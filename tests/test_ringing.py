@@ -91,19 +91,6 @@ def test_dropping_an_external_number_or_an_unread_group_is_a_risk() -> None:
     )
 
 
-def test_the_numbers_a_membership_change_alters() -> None:
-    numbers = {
-        "+16503334444": {"participant_groups": ("group_sales",)},
-        # Carol rings here as a participant already: her joining Support changes nothing.
-        "+16503334445": {"participants": ("user_carol",), "participant_groups": ("group_sales",)},
-        "+16503334446": {"participants": ("user_bob",)},
-    }
-    before = {"group_sales": ("user_alice",)}
-    after = {"group_sales": ("user_alice", "user_carol")}
-    assert ringing.numbers_affected(numbers, before, after) == ("+16503334444",)
-    assert ringing.numbers_affected(numbers, before, before) == ()
-
-
 # --- the plan says who rings ---------------------------------------------------------------------
 
 
