@@ -92,6 +92,21 @@ def rings(fields: Mapping[str, Value], members: Members | None) -> Rings:
     )
 
 
+@dataclass(frozen=True)
+class Loss:
+    """What rang before and not after: user ids, external numbers, and groups whose members were
+    not read (who they rang is unknown). `unsure`: groups unread on either side, so that who
+    still rings is not fully known."""
+
+    users: tuple[str, ...] = ()
+    phone_numbers: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    unsure: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.users or self.phone_numbers or self.groups)
+
+
 def lost(before: Rings, after: Rings) -> Loss:
     """What a change from `before` to `after` stops ringing. Where members are unread, who still
     rings cannot be told: a participant removed counts as lost, and so does an unread group."""
