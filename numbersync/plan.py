@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from numbersync import phone
+from numbersync import phone, policy
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
 from numbersync.live import (
     Directory,
@@ -154,6 +154,8 @@ class Plan:
     verdict: Verdict | None = None
     # The managed groups whose membership changes, in file order then by name.
     groups: tuple[GroupChange, ...] = ()
+    # The policy rules the config waives for single numbers, in the order of the numbers.
+    waivers: tuple[policy.Waiver, ...] = ()
 
     @property
     def managed(self) -> int:
@@ -224,6 +226,7 @@ def build_plan(
 
     changes: list[NumberChange] = []
     unchanged: list[str] = []
+    waivers: list[policy.Waiver] = []
     files = list(state.files or (state.path,))
     counts = {path: [0, 0] for path in files}
     for desired, current in selected:
@@ -236,6 +239,10 @@ def build_plan(
         have = effective_live_fields(current)
         problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
+        if current.type != "external":  # it rings nobody, and forwards nothing: no rule applies
+            found = _policy_problems(desired, have, wanted, directory, state, notes)
+            problems.extend(policy.diagnostic(desired, v) for v in policy.waive(desired, found))
+            waivers.extend(policy.waivers(desired, found))
         diffs = []
         for name, after in wanted.items():
             before = have.get(name, normalise_live(name, None))
@@ -292,7 +299,40 @@ def build_plan(
         safety=state.safety,
         files=tuple(FileSummary(path, *counts[path]) for path in files),
         untargeted=len(pairs) - len(selected),
+        waivers=tuple(waivers),
     )
+
+
+def _policy_problems(
+    desired: DesiredNumber,
+    have: Mapping[str, Value],
+    wanted: Mapping[str, Value],
+    directory: Directory,
+    state: DesiredState,
+    notes: list[str],
+) -> list[policy.Violation]:
+    """The policy on what Close keeps and on who the number rings, group members counted where
+    they were read (a note when members not read may decide it); the file's own violations too
+    when the number has waivers, so that the plan says which waivers are needed."""
+    rules = state.policy
+    found, ringing = policy.live_violations(desired, have, wanted, directory.members, rules)
+    least = rules.min_ringing or 0
+    unsure = ringing.unknown_groups and ringing.people < least
+    if unsure and "min_ringing" not in desired.waivers:
+        names = ", ".join(repr(_group_name(directory, g)) for g in ringing.unknown_groups)
+        message = (
+            f"policy min_ringing ({least}) not checked: the number rings {ringing.people} "
+            f"without the members of {names}, which were not read"
+        )
+        notes.append(str(_problem(desired, "", message)))
+    if desired.waivers:
+        found = [*policy.file_violations(desired, rules), *found]
+    return found
+
+
+def _group_name(directory: Directory, group_id: str) -> str:
+    """A group's name, for messages; what the file wrote when the groups were not read."""
+    return next((g.name for g in directory.groups or () if g.id == group_id), group_id)
 
 
 def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ from numbersync import phone
 from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
 from numbersync.models import SET_FIELDS
 from numbersync.plan import NumberChange, Plan
+from numbersync.policy import Waiver
 from numbersync.safety import owner_name, refused_by_close
 from numbersync.savedplan.write import plan_document
 
@@ -111,6 +112,15 @@ def last_changed(change: NumberChange) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def waiver_text(waiver: Waiver) -> str:
+    """`+1 650-333-4445 min_ringing: "night line" (numbers.yaml:17)`, unescaped: each renderer
+    escapes it for where it goes."""
+    reason = json.dumps(waiver.reason, ensure_ascii=False)
+    unneeded = "" if waiver.needed else "; not needed now: the number keeps the rule"
+    where = f"{waiver.file}:{waiver.line}"
+    return f"{phone.display(waiver.number)} {waiver.rule}: {reason} ({where}){unneeded}"
+
+
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
@@ -188,6 +198,10 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
             label = f" {value_text(number.label)}" if number.label else ""
             out.append(f"    {escape(phone.display(number.number))}{label}")
         out.append("")
+    if plan.waivers:
+        out.append(f"Policy waivers ({len(plan.waivers)}):")
+        out.extend(f"    {escape(waiver_text(w))}" for w in plan.waivers)
+        out.append("")
     for warning in plan.warnings:
         out.append(style(f"Warning: {escape(warning)}", "warn"))
     if plan.warnings:
@@ -222,6 +236,7 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     for warning in plan.warnings:
         head.append(f"> **Warning:** {markdown_cell(warning)}")
         head.append("")
+    head += _markdown_waivers(plan)
     if _by_file(plan):
         return _markdown_by_file(plan, head, limit)
     if not plan.has_changes:
@@ -231,6 +246,24 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     opening, closing = _fold(details)
     body = _cut_middle(details, limit - len("\n".join(head + opening + closing)) - 200)
     return "\n".join(head + opening + body + closing)
+
+
+def _markdown_waivers(plan: Plan) -> list[str]:
+    """The policy waivers as a table: few, and each one a reviewer should see."""
+    if not plan.waivers:
+        return []
+    lines = [
+        f"**Policy waivers ({len(plan.waivers)}):**",
+        "",
+        "| Number | Rule | Reason | Where |",
+        "| --- | --- | --- | --- |",
+    ]
+    for w in plan.waivers:
+        rule = f"`{w.rule}`" + ("" if w.needed else " (not needed now: the number keeps it)")
+        where = markdown_cell(f"{w.file}:{w.line}", code=True)
+        number = markdown_cell(phone.display(w.number))
+        lines.append(f"| {number} | {rule} | {markdown_cell(w.reason)} | {where} |")
+    return [*lines, ""]
 
 
 def _markdown_verdict(plan: Plan) -> list[str]:

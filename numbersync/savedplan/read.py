@@ -20,6 +20,7 @@ from numbersync.escape import escape
 from numbersync.files import UnreadableError, read_file
 from numbersync.models import SET_FIELDS, Safety, Verdict
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
+from numbersync.policy import Waiver
 from numbersync.resources import shipped_text
 from numbersync.savedplan.write import FORMAT_VERSION
 
@@ -367,6 +368,10 @@ def _plan(document: dict[str, Any]) -> Plan:
         files=files or _files_of(changes, config_path),
         untargeted=int(document["summary"].get("untargeted", 0)),
         verdict=_verdict(document.get("verdict")),
+        waivers=tuple(
+            Waiver(w["number"], w["key"], w["file"], w["line"], w["rule"], w["reason"], w["needed"])
+            for w in document.get("waivers", ())
+        ),
     )
 
 

@@ -60,6 +60,18 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "users": dict(sorted(plan.emails.items())),
         "groups": dict(sorted(plan.group_names.items())),
+        "waivers": [
+            {
+                "number": w.number,
+                "key": w.key,
+                "file": w.file,
+                "line": w.line,
+                "rule": w.rule,
+                "reason": w.reason,
+                "needed": w.needed,
+            }
+            for w in plan.waivers
+        ],
     }
 
 
