@@ -38,6 +38,7 @@ TOLL_FREE_US = "+18005550100"
     [
         (PREMIUM_GB, "premium_rate", "GB"),
         (PREMIUM_US, "premium_rate", "US"),
+        ("+448454640000", "premium_rate", "GB"),  # UK 0845: libphonenumber files it premium
         (SHARED_FR, "shared_cost", "FR"),
         (UNKNOWN_US, "unknown", None),
         (US_LINE, "fixed_line_or_mobile", "US"),
