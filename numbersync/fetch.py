@@ -113,14 +113,15 @@ def role_permissions(client: CloseClient, role_id: str) -> frozenset[str] | None
         return None
 
 
-def owner_users(client: CloseClient, account: Account, owners: set[str]) -> tuple[User, ...]:
-    """The users to name `owners` (teammates whose personal numbers a plan marks) by email. /user/
-    is read for them only when the plan did not read it already (the file names nobody by email);
-    none when there is no one to name, or when that read fails: the plan names them by id."""
-    if account.directory.users is not None or not owners:
+def users_to_name(client: CloseClient, account: Account, people: set[str]) -> tuple[User, ...]:
+    """The users to name `people` by email: the teammates whose personal numbers a plan marks,
+    and who a number rings before and after a change of its ringing. /user/ is read for them
+    only when the plan did not read it already (the file names nobody by email): a plan that
+    shows nobody costs no request. None when that read fails: the plan names them by id."""
+    if account.directory.users is not None or not people:
         return ()
     try:
         return tuple(client.list_users())
     except ApiError as exc:
-        log.info("GET /user/ failed, so owners are named by id: %s", exc.message)
+        log.info("GET /user/ failed, so people are named by id: %s", exc.message)
         return ()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, TypeVar
 
-from numbersync import phone, policy
+from numbersync import phone, policy, ringing
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
 from numbersync.live import (
     Directory,
@@ -39,6 +39,7 @@ from numbersync.models import (
     Value,
     Verdict,
 )
+from numbersync.ringing import Rings
 
 PERMISSION_NAME = "Manage Team Phone Numbers"
 # The permission's string in a real Close role record; the check also takes any other string
@@ -70,16 +71,23 @@ class FieldChange:
 
     @property
     def risk(self) -> str | None:
-        """Why this change may leave callers unanswered (it shrinks who the number rings, or
-        switches forwarding), for reviewers and CI labels; None when it does not."""
-        if self.field in _RISKY_REMOVALS and self.removed:
-            return _RISKY_REMOVALS[self.field]
+        """Why this change alone may leave callers unanswered (it switches forwarding), for
+        reviewers and CI labels; None when it does not. Who a number rings is judged on the
+        number as a whole (NumberChange.risks): one field cannot tell."""
         if self.field == "forward_to_enabled" and bool(self.before) != bool(self.after):
             return "switches forwarding on" if self.after else "switches forwarding off"
         return None
 
+    @property
+    def removal_risk(self) -> str | None:
+        """The risk plans saved before they said who rings gave a ringing field that loses
+        items; only such plans are judged by it."""
+        if self.field in _REMOVALS and self.removed:
+            return _REMOVALS[self.field]
+        return None
 
-_RISKY_REMOVALS = {
+
+_REMOVALS = {
     "participants": "removes participants",
     "participant_groups": "removes groups",
     "phone_numbers": "removes phone numbers",
@@ -102,10 +110,24 @@ class NumberChange:
     owner: str | None = None
     # The change makes a personal number ring more than its one user: a shared number.
     shares: bool = False
+    # Who the number rings before and after, when a ringing field changes (ringing.py).
+    rings_before: Rings | None = None
+    rings_after: Rings | None = None
+
+    @property
+    def ring_risk(self) -> str | None:
+        """Whether it rings fewer people or external numbers: judged on who rings, or, in a
+        plan saved before plans said so, on the ringing fields that lose items."""
+        if self.rings_before is not None and self.rings_after is not None:
+            return ringing.risk(self.rings_before, self.rings_after)
+        removals = [c.removal_risk for c in self.fields if c.removal_risk]
+        return ", ".join(removals) or None
 
     @property
     def risks(self) -> tuple[str, ...]:
-        return tuple(c.risk for c in self.fields if c.risk)
+        found = [c.risk for c in self.fields if c.risk]
+        ring = self.ring_risk
+        return (*found, ring) if ring else tuple(found)
 
     @property
     def body(self) -> dict[str, Any]:
@@ -251,6 +273,7 @@ def build_plan(
         if diffs:
             label = wanted.get("label", current.fields.get("label"))
             owner = sole_member(current)
+            before, after = _rings(have, diffs, directory)
             changes.append(
                 NumberChange(
                     current.id,
@@ -263,6 +286,8 @@ def build_plan(
                     # Without /me/ the caller is unknown: no mark rather than a wrong one.
                     owner=owner if me is not None and owner != me.user_id else None,
                     shares=owner is not None and _makes_shared(have, diffs),
+                    rings_before=before,
+                    rings_after=after,
                 )
             )
             counts[file][0] += 1
@@ -292,8 +317,8 @@ def build_plan(
         warnings=(*permission_warnings(changes, live_by_id, me), *notes),
         # Only the names of ids the plan shows: /user/ lists every organization's users, whose
         # emails have no business in a plan file or a pull-request comment.
-        emails=_named(resolver.emails, changes, "participants"),
-        group_names=_named(resolver.group_names, changes, "participant_groups"),
+        emails=_named(resolver.emails, shown_users(changes)),
+        group_names=_named(resolver.group_names, shown_groups(changes)),
         config_path=state.path,
         fingerprint=state.fingerprint,
         safety=state.safety,
@@ -315,13 +340,13 @@ def _policy_problems(
     they were read (a note when members not read may decide it); the file's own violations too
     when the number has waivers, so that the plan says which waivers are needed."""
     rules = state.policy
-    found, ringing = policy.live_violations(desired, have, wanted, directory.members, rules)
+    found, rung = policy.live_violations(desired, have, wanted, directory.members, rules)
     least = rules.min_ringing or 0
-    unsure = ringing.unknown_groups and ringing.people < least
+    unsure = rung.unread and rung.count < least
     if unsure and "min_ringing" not in desired.waivers:
-        names = ", ".join(repr(_group_name(directory, g)) for g in ringing.unknown_groups)
+        names = ", ".join(repr(_group_name(directory, g)) for g in rung.unread)
         message = (
-            f"policy min_ringing ({least}) not checked: the number rings {ringing.people} "
+            f"policy min_ringing ({least}) not checked: the number rings {rung.count} "
             f"without the members of {names}, which were not read"
         )
         notes.append(str(_problem(desired, "", message)))
@@ -335,31 +360,60 @@ def _group_name(directory: Directory, group_id: str) -> str:
     return next((g.name for g in directory.groups or () if g.id == group_id), group_id)
 
 
-def _named(names: Mapping[str, str], changes: Sequence[NumberChange], field: str) -> dict[str, str]:
-    """`names` limited to the ids that `field` mentions in `changes`, before or after (and, for
-    participants, the owners of the personal numbers they change)."""
-    shown = {
-        item
-        for change in changes
-        for c in change.fields
-        if c.field == field
-        for item in (*(c.before or ()), *(c.after or ()))
-    }
-    if field == "participants":
-        shown.update(change.owner for change in changes if change.owner)
+def _rings(
+    have: Mapping[str, Value], diffs: Sequence[FieldChange], directory: Directory
+) -> tuple[Rings | None, Rings | None]:
+    """Who the number rings before and after `diffs`, when they change a ringing field."""
+    changed = {c.field: c.after for c in diffs if c.field in RINGING_FIELDS}
+    if not changed:
+        return None, None
+    before = {name: have.get(name) for name in RINGING_FIELDS}
+    after = {**before, **changed}
+    members = directory.members
+    return ringing.rings(before, members), ringing.rings(after, members)
+
+
+def _named(names: Mapping[str, str], shown: set[str]) -> dict[str, str]:
     return {key: name for key, name in names.items() if key in shown}
 
 
-def unnamed_owners(plan: Plan) -> set[str]:
-    """The owners of personal numbers the plan marks whose email it does not know (the file
-    named nobody by email, so /user/ was not read)."""
-    return {c.owner for c in plan.refused_by_close if c.owner and c.owner not in plan.emails}
+def shown_users(changes: Iterable[NumberChange]) -> set[str]:
+    """The user ids a plan shows: in participants before or after, who a number rings before or
+    after, and the owners of the personal numbers it changes."""
+    shown: set[str] = set()
+    for change in changes:
+        for c in change.fields:
+            if c.field == "participants":
+                shown.update((*(c.before or ()), *(c.after or ())))
+        for ring in (change.rings_before, change.rings_after):
+            shown.update(ring.users if ring else ())
+        if change.owner:
+            shown.add(change.owner)
+    return shown
 
 
-def with_owner_emails(plan: Plan, users: Iterable[User]) -> Plan:
-    """The plan with the emails of the owners it marks, from `users`."""
-    owners = {c.owner for c in plan.refused_by_close}
-    found = {u.id: u.email for u in users if u.id in owners and u.email}
+def shown_groups(changes: Iterable[NumberChange]) -> set[str]:
+    """The group ids a plan shows: in participant_groups, and those a number rings through."""
+    shown: set[str] = set()
+    for change in changes:
+        for c in change.fields:
+            if c.field == "participant_groups":
+                shown.update((*(c.before or ()), *(c.after or ())))
+        for ring in (change.rings_before, change.rings_after):
+            shown.update(g.id for g in (ring.groups if ring else ()))
+    return shown
+
+
+def unnamed_people(plan: Plan) -> set[str]:
+    """The users the plan shows whose email it does not know: owners of the personal numbers it
+    marks, and who a number rings (/user/ was not read, the file naming nobody by email)."""
+    return {u for u in shown_users(plan.changes) if u not in plan.emails}
+
+
+def with_people_emails(plan: Plan, users: Iterable[User]) -> Plan:
+    """The plan with the emails of the users it shows, from `users`."""
+    shown = shown_users(plan.changes)
+    found = {u.id: u.email for u in users if u.id in shown and u.email}
     return replace(plan, emails={**plan.emails, **found}) if found else plan
 
 

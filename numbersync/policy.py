@@ -4,16 +4,17 @@ what Close keeps and who a number rings once the directory is read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import phonenumbers
 
-from numbersync import phone
+from numbersync import phone, ringing
 from numbersync.errors import Diagnostic, json_path
-from numbersync.models import DesiredNumber, Policy, Value
+from numbersync.models import RINGING_FIELDS, DesiredNumber, Policy, Value
+from numbersync.ringing import Members, Rings
 
 RULES: tuple[str, ...] = (
     "allowed_countries",
@@ -67,15 +68,6 @@ class Waiver:
     rule: str
     reason: str
     needed: bool
-
-
-@dataclass(frozen=True)
-class Ringing:
-    """Who a number is known to ring: distinct users and external numbers, and the groups whose
-    members are not known (the count is then a lower bound)."""
-
-    people: int
-    unknown_groups: tuple[str, ...] = ()
 
 
 # --- one function per rule ----------------------------------------------------------------------
@@ -145,32 +137,14 @@ def _host_matches(host: str, pattern: str) -> bool:
     return host == pattern
 
 
-def ringing_problem(policy: Policy, ringing: Ringing) -> str | None:
-    """The number surely rings fewer people than the minimum; None when it rings enough, or
-    when members not known could still make up the difference."""
+def ringing_problem(policy: Policy, rings: Rings) -> str | None:
+    """The number surely rings fewer people than the minimum (each user and external number
+    once); None when it rings enough, or when groups whose members were not read could still
+    make up the difference."""
     wanted = policy.min_ringing
-    if wanted is None or ringing.people >= wanted or ringing.unknown_groups:
+    if wanted is None or rings.count >= wanted or rings.unread:
         return None
-    return f"rings {_people(ringing.people)}, fewer than policy min_ringing ({wanted})"
-
-
-def count_ringing(
-    participants: Iterable[str],
-    groups: Iterable[str],
-    phone_numbers: Iterable[str],
-    members: Mapping[str, Sequence[str]] | None,
-) -> Ringing:
-    """Who a number rings: its participants, the members of its groups (`members`, by group;
-    a group missing there is not known) and its external numbers, each person once."""
-    users = set(participants)
-    unknown = []
-    for group in groups:
-        found = None if members is None else members.get(group)
-        if found is None:
-            unknown.append(group)
-        else:
-            users.update(found)
-    return Ringing(len(users) + len(set(phone_numbers)), tuple(unknown))
+    return f"rings {_people(rings.count)}, fewer than policy min_ringing ({wanted})"
 
 
 def _people(count: int) -> str:
@@ -208,32 +182,30 @@ def file_violations(number: DesiredNumber, policy: Policy) -> list[Violation]:
     if problem:
         found.append(Violation("allowed_greeting_hosts", "voicemail_greeting_url", problem))
     if policy.min_ringing is not None:
-        ringing = _ringing_in_file(fields)
-        problem = ringing_problem(policy, ringing) if ringing else None
+        rings = _rings_in_file(fields)
+        problem = ringing_problem(policy, rings) if rings else None
         if problem:
             found.append(Violation("min_ringing", "", problem))
     return found
 
 
-def _ringing_in_file(fields: Mapping[str, Value]) -> Ringing | None:
+def _rings_in_file(fields: Mapping[str, Value]) -> Rings | None:
     """Who the file alone says the number rings, None when Close's side still counts (a ringing
-    field the file leaves to Close); the groups are not known offline."""
-    if not all(name in fields for name in ("participants", "participant_groups", "phone_numbers")):
+    field the file leaves to Close); the groups' members are not known offline."""
+    if not all(name in fields for name in RINGING_FIELDS):
         return None
     # Emails without regard to case: the same person written twice counts once.
-    participants = (p.casefold() for p in fields["participants"] or ())
-    return count_ringing(
-        participants, fields["participant_groups"] or (), fields["phone_numbers"] or (), None
-    )
+    participants = tuple(p.casefold() for p in fields["participants"] or ())
+    return ringing.rings({**fields, "participants": participants}, None)
 
 
 def live_violations(
     number: DesiredNumber,
     have: Mapping[str, Value],
     wanted: Mapping[str, Value],
-    members: Mapping[str, Sequence[str]] | None,
+    members: Members | None,
     policy: Policy,
-) -> tuple[list[Violation], Ringing]:
+) -> tuple[list[Violation], Rings]:
     """What Close's side decides, once the plan has read it: a forward_to Close keeps while the
     file switches forwarding on, external numbers Close keeps, and who the number rings (group
     members counted when `members` has them). `have` are Close's normalised values, `wanted` the
@@ -246,16 +218,11 @@ def live_violations(
     if "phone_numbers" not in wanted:
         for item in have.get("phone_numbers") or ():
             found += _number_violations(policy, "", item, "phone_numbers kept from Close: ")
-    ringing = count_ringing(
-        after.get("participants") or (),
-        after.get("participant_groups") or (),
-        after.get("phone_numbers") or (),
-        members,
-    )
-    problem = ringing_problem(policy, ringing)
+    rings = ringing.rings(after, members)
+    problem = ringing_problem(policy, rings)
     if problem:
         found.append(Violation("min_ringing", "", problem))
-    return found, ringing
+    return found, rings
 
 
 # --- waivers and positions -----------------------------------------------------------------------

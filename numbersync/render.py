@@ -16,6 +16,7 @@ from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
 from numbersync.models import SET_FIELDS
 from numbersync.plan import NumberChange, Plan
 from numbersync.policy import Waiver
+from numbersync.ringing import Rings
 from numbersync.safety import owner_name, refused_by_close
 from numbersync.savedplan.write import plan_document
 
@@ -23,6 +24,9 @@ MARKDOWN_MARKER = "<!-- numbersync-plan -->"
 MARKDOWN_LIMIT = 65_000  # GitHub refuses comments over 65,536 characters
 MARKDOWN_TABLE_ROWS = 50
 _NOTICE_ROOM = 100  # the line that says how much a cut left out
+# People who ring before and after alike, shown by name up to this many per number: the change
+# is in those added and removed, every one of whom is shown; a large group would drown them.
+RINGS_KEPT_SHOWN = 10
 
 Style = Callable[[str, str], str]
 
@@ -179,6 +183,63 @@ def change_lines(
         else:
             before, after = value_text(c.before), value_text(c.after)
             yield f"{indent}{c.field + ':':<{width}} {before} -> {after}"
+    if change.rings_before is None or change.rings_after is None:
+        return
+    yield f"{indent}rings:"
+    kinds = {"+": "add", "-": "remove"}
+    for marker, text in ring_lines(plan, change.rings_before, change.rings_after):
+        text = escape(text)
+        if marker in kinds:
+            line = f"{marker}{indent[1:]}  {text}" if diff else f"{indent}  {marker} {text}"
+            yield style(line, kinds[marker])
+        else:
+            yield f" {indent[1:]}  {text}" if diff else f"{indent}    {text}"
+
+
+def ring_lines(plan: Plan, before: Rings, after: Rings) -> list[tuple[str, str]]:
+    """Who a number rings before and after, one (marker, text) each: `+` rings only after, `-`
+    only before, ` ` both; people first (group members marked `(via GROUP)`), then external
+    numbers, then the groups whose members were not read. Unescaped."""
+    kept: list[str] = []
+    changed: list[tuple[str, str]] = []
+    for user in after.users:
+        text = person(plan, user, after)
+        if user in before.users:
+            kept.append(text)
+        else:
+            changed.append(("+", text))
+    changed += [("-", person(plan, u, before)) for u in before.users if u not in after.users]
+    for number in after.phone_numbers:
+        if number in before.phone_numbers:
+            kept.append(phone.display(number))
+        else:
+            changed.append(("+", phone.display(number)))
+    changed += [
+        ("-", phone.display(n)) for n in before.phone_numbers if n not in after.phone_numbers
+    ]
+    lines = [(" ", text) for text in kept[:RINGS_KEPT_SHOWN]]
+    if len(kept) > RINGS_KEPT_SHOWN:
+        lines.append((" ", f"... and {len(kept) - RINGS_KEPT_SHOWN} more, before and after"))
+    lines += changed
+    lines += [
+        (" ", f"? the members of {plan.group_names.get(g, g)}: not read")
+        for g in dict.fromkeys((*before.unread, *after.unread))
+    ]
+    if not (before.users or before.phone_numbers or before.unread):
+        lines.insert(0, (" ", "(nobody before)"))
+    if after.nobody:
+        lines.append((" ", "(nobody after)"))
+    return lines
+
+
+def person(plan: Plan, user_id: str, ring: Rings) -> str:
+    """`carol@acme.example (via Support)`: a user by email (by id when unknown), with the groups
+    they ring through; `(also via ...)` when they are a participant too."""
+    name = plan.emails.get(user_id, user_id)
+    groups = ", ".join(plan.group_names.get(g, g) for g in ring.via(user_id))
+    if not groups:
+        return name
+    return f"{name} ({'also ' if ring.direct(user_id) else ''}via {groups})"
 
 
 def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False) -> str:

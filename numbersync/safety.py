@@ -13,28 +13,37 @@ from numbersync.plan import NumberChange, Plan
 
 def judge(plan: Plan, live: Mapping[str, LiveNumber]) -> Verdict:
     """The reasons apply refuses `plan` without --force: it changes more than the rails allow of
-    the managed numbers, or it leaves a number ringing nobody."""
+    the managed numbers (counting those whose ringing a group's membership change alters), or
+    it leaves a number ringing nobody."""
     safety = plan.safety
     reasons = []
-    managed, changing = plan.managed, len(plan.changes)
+    managed = plan.managed
+    changed = {c.number for c in plan.changes}
+    through = {n for group in plan.groups for n in group.numbers} - changed
+    changing = len(changed) + len(through)
     if managed >= safety.min_managed and changing * 100 > safety.max_change_percent * managed:
+        how = f", {len(through)} of them through group membership" if through else ""
         reasons.append(
-            f"it changes {changing} of {managed} managed numbers "
+            f"it changes {changing} of {managed} managed numbers{how} "
             f"({changing * 100 / managed:.0f}%, more than {safety.max_change_percent:g}%)"
         )
     for change in plan.changes:
         if silences(change, live.get(change.id)):
             reasons.append(
-                f"it leaves {phone.display(change.number)} with no participants, no groups "
-                "and no phone numbers to ring"
+                f"it leaves {phone.display(change.number)} ringing nobody: no participants, "
+                "no group with a member and no phone numbers"
             )
     return Verdict(tuple(reasons))
 
 
 def silences(change: NumberChange, current: LiveNumber | None) -> bool:
-    """Whether this change takes away the last thing the number rings."""
+    """Whether this change takes away the last thing the number rings: who it rings after,
+    group members counted (a number left with only empty groups rings nobody); by its fields
+    alone when the plan does not say who rings."""
     if not any(c.field in RINGING_FIELDS for c in change.fields):
         return False
+    if change.rings_after is not None:
+        return change.rings_after.nobody
     have = effective_live_fields(current) if current else {}
     after = {c.field: c.after for c in change.fields}
     return not any(after.get(name, have.get(name)) for name in RINGING_FIELDS)

@@ -735,8 +735,8 @@ def test_apply_refuses_to_leave_a_number_ringing_nobody_without_force(
 
     assert_clean_failure(refused)
     assert refused.stderr == (
-        f"Error: refusing to apply: it leaves {shown} with no participants, no groups and no "
-        f"phone numbers to ring\n{REFUSED_HINT}"
+        f"Error: refusing to apply: it leaves {shown} ringing nobody: no participants, no group "
+        f"with a member and no phone numbers\n{REFUSED_HINT}"
     )
     assert puts(emulator) == {}
 

@@ -15,7 +15,7 @@ from helpers import cli
 from numbersync.cli import main
 from numbersync.close import CloseClient, Secret, Settings
 from numbersync.emulator import Emulator, generate_seed
-from numbersync.fetch import Account, fields_to_fetch, owner_users
+from numbersync.fetch import Account, fields_to_fetch, users_to_name
 from numbersync.live import Directory
 from numbersync.models import User
 
@@ -160,11 +160,11 @@ def test_owners_are_named_from_one_user_read_only_when_the_plan_has_not_read_use
 ) -> None:
     client = client_of(emulator)
     unread = Account((), Directory(), None)
-    assert owner_users(client, unread, set()) == ()  # no one to name
+    assert users_to_name(client, unread, set()) == ()  # no one to name
     already = Account((), Directory(users=(User("user_a", "a@x.example"),)), None)
-    assert owner_users(client, already, {"user_bob"}) == ()  # the plan named them itself
+    assert users_to_name(client, already, {"user_bob"}) == ()  # the plan named them itself
     assert user_reads(emulator) == 0
-    users = owner_users(client, unread, {"user_bob"})
+    users = users_to_name(client, unread, {"user_bob"})
     assert user_reads(emulator) == 1
     assert users == tuple(client_of(emulator).list_users())
     assert users != ()
@@ -172,5 +172,5 @@ def test_owners_are_named_from_one_user_read_only_when_the_plan_has_not_read_use
 
 def test_owners_stay_ids_when_the_user_read_fails(emulator: Emulator) -> None:
     client = CloseClient(Settings(emulator.url, Secret("api_wrong")))
-    assert owner_users(client, Account((), Directory(), None), {"user_bob"}) == ()
+    assert users_to_name(client, Account((), Directory(), None), {"user_bob"}) == ()
     assert user_reads(emulator) == 1

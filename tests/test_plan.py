@@ -403,16 +403,16 @@ def test_without_me_no_personal_number_is_marked(tmp_path: Path) -> None:
 
 
 def test_the_owner_is_named_by_email_when_users_were_read(tmp_path: Path) -> None:
-    from numbersync.plan import unnamed_owners, with_owner_emails
+    from numbersync.plan import unnamed_people, with_people_emails
 
     desired = state(tmp_path, "  '+16503334444': {label: B}\n")
     numbers = [live("+16503334444", label="A", participants=["user_bob"])]
     plan = build_plan(desired, numbers, me=ALICE)
-    assert unnamed_owners(plan) == {"user_bob"}
+    assert unnamed_people(plan) == {"user_bob"}
     users = [User("user_bob", "bob@acme.example"), User("user_carol", "carol@acme.example")]
-    named = with_owner_emails(plan, users)
+    named = with_people_emails(plan, users)
     assert named.emails == {"user_bob": "bob@acme.example"}
-    assert unnamed_owners(named) == set()
+    assert unnamed_people(named) == set()
     directory = Directory(users=tuple(users))
     assert build_plan(desired, numbers, directory, me=ALICE).emails == {
         "user_bob": "bob@acme.example"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import assert_schema_checks_agree
 
-from numbersync import config, policy, render
+from numbersync import config, policy, render, ringing
 from numbersync.cli import main
 from numbersync.errors import InputError
 from numbersync.live import Directory
@@ -128,26 +128,34 @@ def test_greetings_come_only_from_the_allowed_hosts(url: str, allowed: bool) -> 
     assert policy.greeting_problem(Policy(), url) is None
 
 
-def test_ringing_counts_each_person_once_and_knows_when_members_are_missing() -> None:
+def rings(fields: dict[str, Any], members: dict[str, tuple[str, ...]] | None) -> ringing.Rings:
+    return ringing.rings(fields, members)
+
+
+def test_too_few_people_is_a_problem_only_when_no_unread_group_can_make_up_for_it() -> None:
+    rules = Policy(min_ringing=3)
     members = {"group_a": ("user_1", "user_2"), "group_b": ("user_2",)}
-    known = policy.count_ringing(["user_1"], ["group_a", "group_b"], ["+1", "+1"], members)
-    assert known == policy.Ringing(3)
-    partly = policy.count_ringing(["user_1"], ["group_a", "group_c"], [], members)
-    assert partly == policy.Ringing(2, ("group_c",))
-    assert policy.count_ringing([], ["group_a"], [], None) == policy.Ringing(0, ("group_a",))
-
-
-def test_too_few_people_is_a_problem_only_when_no_unknown_group_can_make_up_for_it() -> None:
-    rules = Policy(min_ringing=2)
-    assert policy.ringing_problem(rules, policy.Ringing(1)) == (
-        "rings 1 person, fewer than policy min_ringing (2)"
+    # Each person once: user_1 directly and through group_a, user_2 through both groups.
+    once = {
+        "participants": ("user_1",),
+        "participant_groups": ("group_a", "group_b"),
+        "phone_numbers": (),
+    }
+    assert policy.ringing_problem(rules, rings(once, members)) == (
+        "rings 2 people, fewer than policy min_ringing (3)"
     )
-    assert policy.ringing_problem(rules, policy.Ringing(0)) == (
-        "rings 0 people, fewer than policy min_ringing (2)"
+    with_number = {**once, "phone_numbers": ("+16505550100",)}
+    assert policy.ringing_problem(rules, rings(with_number, members)) is None
+    # group_c's members were not read: they may make up the difference.
+    unread = {**once, "participant_groups": ("group_a", "group_c")}
+    assert policy.ringing_problem(rules, rings(unread, members)) is None
+    assert policy.ringing_problem(rules, rings({"participants": ("user_1",)}, None)) == (
+        "rings 1 person, fewer than policy min_ringing (3)"
     )
-    assert policy.ringing_problem(rules, policy.Ringing(2)) is None
-    assert policy.ringing_problem(rules, policy.Ringing(1, ("group_a",))) is None
-    assert policy.ringing_problem(Policy(), policy.Ringing(0)) is None
+    assert policy.ringing_problem(rules, rings({}, None)) == (
+        "rings 0 people, fewer than policy min_ringing (3)"
+    )
+    assert policy.ringing_problem(Policy(), rings({}, None)) is None
 
 
 # --- validate ----------------------------------------------------------------------------------

@@ -23,8 +23,14 @@ from numbersync.safety import judge
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 DIRECTORY = Directory(
-    (User("user_alice", "alice@acme.example"), User("user_bob", "bob@acme.example")),
+    (
+        User("user_alice", "alice@acme.example"),
+        User("user_bob", "bob@acme.example"),
+        User("user_carol", "carol@acme.example"),
+        User("user_erin", "erin@acme.example"),
+    ),
     (Group("group_sales", "Sales EMEA"), Group("group_support", "Support")),
+    {"group_sales": ("user_alice", "user_carol"), "group_support": ("user_erin",)},
 )
 
 

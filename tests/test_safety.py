@@ -3,14 +3,16 @@ nobody, from the plan and the live numbers alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from numbersync.apply import refuse_if_unsafe
 from numbersync.errors import RefusedError
-from numbersync.models import LiveNumber, Safety, Verdict
+from numbersync.models import GroupChange, LiveNumber, Safety, Verdict
 from numbersync.plan import FieldChange, NumberChange, Plan
+from numbersync.ringing import GroupRing, Rings
 from numbersync.safety import judge, refused_by_close
 
 
@@ -67,7 +69,8 @@ def test_blast_radius(changes: int, managed: int, safety: Safety, reasons: tuple
 def test_rings_nobody(server: dict[str, Any], field: FieldChange, silenced: bool) -> None:
     verdict = judge(plan(0, 1, Safety(), change(7, field)), {"phon_7": live(7, **server)})
     reason = (
-        "it leaves +1 650-333-0007 with no participants, no groups and no phone numbers to ring"
+        "it leaves +1 650-333-0007 ringing nobody: no participants, no group with a member and "
+        "no phone numbers"
     )
     assert verdict == Verdict((reason,) if silenced else ())
 
@@ -104,3 +107,53 @@ def test_close_refusals_name_each_owner_by_email_or_id() -> None:
     ]
     # Close's refusals are each number's outcome, never the run's: apply goes ahead.
     assert not judge(made, {}).refuses
+
+
+# --- who rings: group members count --------------------------------------------------------------
+
+
+def ringing_change(i: int, before: Rings, after: Rings) -> NumberChange:
+    fields = (FieldChange("participants", before.participants, after.participants),)
+    return replace(change(i, *fields), rings_before=before, rings_after=after)
+
+
+NOBODY = "it leaves +1 650-333-0007 ringing nobody: no participants, no group with a member and "
+NOBODY += "no phone numbers"
+
+
+@pytest.mark.parametrize(
+    ("after", "silenced"),
+    [
+        # Only a group with no members left: nobody rings.
+        (Rings((), (GroupRing("group_empty", ()),)), True),
+        (Rings((), (GroupRing("group_empty", ()), GroupRing("group_x", ("user_b",)))), False),
+        # A group whose members were not read may ring someone: no refusal on a guess.
+        (Rings((), (GroupRing("group_unread", None),)), False),
+        (Rings((), (), ("+14155550100",)), False),
+        (Rings(), True),
+    ],
+)
+def test_rings_nobody_counts_group_members(after: Rings, silenced: bool) -> None:
+    before = Rings(("user_a",))
+    emptied = ringing_change(7, before, after)
+    # Close still lists the group on the number: by the fields alone it rings something.
+    server = live(7, participants=["user_a"], participant_groups=["group_empty"])
+    verdict = judge(plan(0, 1, Safety(), emptied), {"phon_7": server})
+    assert verdict == Verdict((NOBODY,) if silenced else ())
+
+
+def test_blast_radius_counts_numbers_a_membership_change_alters() -> None:
+    changed = plan(2, 10)
+    assert judge(changed, {}) == Verdict()
+    # Support's new member rings on two more numbers, one of them changed already.
+    support = GroupChange(
+        "group_s", "Support", "Support", (), ("user_a",), numbers=("+16503330001", "+16504440000")
+    )
+    sales = GroupChange("group_x", "Sales", "Sales", ("user_b",), (), numbers=("+16504440001",))
+    wider = replace(changed, groups=(support, sales))
+    assert judge(wider, {}) == Verdict(
+        (
+            "it changes 4 of 10 managed numbers, 2 of them through group membership (40%, more "
+            "than 30%)",
+        )
+    )

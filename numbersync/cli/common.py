@@ -249,12 +249,12 @@ def make_plan(
     targets: tuple[str, ...] = (),
     excludes: tuple[str, ...] = (),
 ) -> tuple[Plan, Account]:
-    from numbersync.fetch import fetch_for_plan, owner_users, role_permissions
+    from numbersync.fetch import fetch_for_plan, role_permissions, users_to_name
     from numbersync.plan import (
         build_plan,
         role_to_read_for,
-        unnamed_owners,
-        with_owner_emails,
+        unnamed_people,
+        with_people_emails,
         with_role,
     )
     from numbersync.safety import judge
@@ -273,7 +273,7 @@ def make_plan(
     if role_id is not None and account.me is not None:
         granted = role_permissions(client, role_id)
         plan = with_role(plan, live, account.me, role_id, granted)
-    plan = with_owner_emails(plan, owner_users(client, account, unnamed_owners(plan)))
+    plan = with_people_emails(plan, users_to_name(client, account, unnamed_people(plan)))
     return replace(plan, verdict=judge(plan, live)), account
 
 

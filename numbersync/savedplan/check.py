@@ -23,8 +23,8 @@ from numbersync.plan import (
     choose,
     drifted,
     shown,
-    unnamed_owners,
-    with_owner_emails,
+    unnamed_people,
+    with_people_emails,
 )
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def check_saved_plan(
         _refuse_if_stale(plan, live)
         return Checked(_unverified(plan, live), _by_id(live), None, why)
 
-    from numbersync.fetch import fetch_for_plan, owner_users
+    from numbersync.fetch import fetch_for_plan, users_to_name
 
     # The fresh plan reads only the fields the config manages: a change of any other could be
     # checked for staleness by nothing.
@@ -122,8 +122,8 @@ def check_saved_plan(
     _refuse_unreviewed(state, find_unreviewed(plan, fresh))
     # Whose personal numbers it changes, named as a fresh plan names them.
     configured = _as_configured(plan, fresh)
-    owners = owner_users(client, account, unnamed_owners(configured))
-    checked = with_owner_emails(configured, owners)
+    owners = users_to_name(client, account, unnamed_people(configured))
+    checked = with_people_emails(configured, owners)
     return Checked(checked, _by_id(account.numbers), state)
 
 
@@ -229,7 +229,11 @@ def _unverified(plan: Plan, live: Sequence[LiveNumber]) -> Plan:
     )
     in_account = {_e164(n.number) for n in live}
     by_id = _by_id(live)
-    changes = tuple(_as_in_close(change, by_id[change.id]) for change in plan.changes)
+    # Who rings, as the file says, is no one's word: the rails judge the fields alone.
+    changes = tuple(
+        replace(_as_in_close(change, by_id[change.id]), rings_before=None, rings_after=None)
+        for change in plan.changes
+    )
     return replace(
         plan,
         changes=changes,

@@ -10,7 +10,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,10 +18,11 @@ from typing import Any
 from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError, json_path
 from numbersync.escape import escape
 from numbersync.files import UnreadableError, read_file
-from numbersync.models import SET_FIELDS, Safety, Verdict
+from numbersync.models import RINGING_FIELDS, SET_FIELDS, Safety, Verdict
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, UnmanagedNumber
 from numbersync.policy import Waiver
 from numbersync.resources import shipped_text
+from numbersync.ringing import GroupRing, Rings
 from numbersync.savedplan.write import FORMAT_VERSION
 
 # A plan grows with what it changes, not with the config: one changed field on each of 100,000
@@ -286,11 +287,15 @@ def _describe(value: Any) -> str:
 
 def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
     """In a document the schema accepts: each number's changes agree on the number and change a
-    field once; each risk and count is the one the changes make."""
+    field once; each risk and count is the one the changes make; who a number rings is given
+    once, for a number whose ringing fields change."""
     changes = document["changes"]
     first: dict[str, int] = {}
     fields: dict[tuple[str, str], int] = {}
     risky: set[str] = set()
+    removing: set[str] = set()  # numbers whose ringing fields lose items
+    # Plans saved before they said who rings judged a ringing field by what it removes.
+    says_who_rings = "rings" in document
     for i, row in enumerate(changes):
         number_id, name = row["id"], row["field"]
         j = first.setdefault(number_id, i)
@@ -304,11 +309,19 @@ def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
         if j != i:
             message = f"a second change of {name} for {number_id} (the first is $.changes[{j}])"
             yield ("changes", i, "field"), message
-        risk = _field_change(row).risk
-        risky.update([number_id] if risk else [])
+        change = _field_change(row)
+        risk = change.risk
+        if change.removal_risk:
+            removing.add(number_id)
+        if change.field in RINGING_FIELDS and not says_who_rings:
+            risk = change.removal_risk
+        risky.update([number_id] if change.risk else [])
         if "risk" in row and row["risk"] != risk:
             message = f"must be {_describe(risk)} for this change, got {_describe(row['risk'])}"
             yield ("changes", i, "risk"), message
+    said = yield from _ring_disagreements(document, first, fields, risky)
+    # A number no entry says who rings for is judged by its fields, as NumberChange does.
+    risky.update(removing - said)
     summary = document["summary"]
     counts = {
         "change": (len(first), "the numbers the changes name"),
@@ -321,6 +334,69 @@ def _disagreements(document: dict[str, Any]) -> Iterator[tuple[Path, str]]:
             yield ("summary", name), f"must be {count} ({what}), got {summary[name]}"
 
 
+def _ring_disagreements(
+    document: dict[str, Any],
+    first: dict[str, int],
+    fields: dict[tuple[str, str], int],
+    risky: set[str],
+) -> Generator[tuple[Path, str], None, set[str]]:
+    """Each entry of `rings` names a changed number once, one whose ringing fields change, with
+    the risk its two sides make; its risky numbers join `risky`. Returns the numbers it names."""
+    changes = document["changes"]
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(document.get("rings", ())):
+        number_id = entry["id"]
+        if number_id not in first:
+            yield ("rings", i, "id"), f"{number_id} is not a number the changes name"
+            continue
+        if number_id in seen:
+            yield (
+                ("rings", i, "id"),
+                f"a second entry for {number_id} (the first is $.rings[{seen[number_id]}])",
+            )
+            continue
+        seen[number_id] = i
+        if entry["number"] != changes[first[number_id]]["number"]:
+            message = f"differs from $.changes[{first[number_id]}].number"
+            yield ("rings", i, "number"), message
+        if not any((number_id, name) in fields for name in RINGING_FIELDS):
+            yield ("rings", i), f"{number_id} has no change of who it rings"
+        before, after = _ring(entry["before"]), _ring(entry["after"])
+        risk = _number_change(number_id, [], before, after).ring_risk
+        risky.update([number_id] if risk else [])
+        if entry["risk"] != risk:
+            message = f"must be {_describe(risk)} for this change, got {_describe(entry['risk'])}"
+            yield ("rings", i, "risk"), message
+    return set(seen)
+
+
+def _ring(side: dict[str, Any]) -> Rings:
+    """Who a number rings, from one side of an entry of `rings`; `people` is for programs and
+    follows from the rest."""
+    return Rings(
+        tuple(side["participants"]),
+        tuple(
+            GroupRing(g["id"], None if g["members"] is None else tuple(g["members"]))
+            for g in side["groups"]
+        ),
+        tuple(side["phone_numbers"]),
+    )
+
+
+def _number_change(
+    number_id: str, rows: list[dict[str, Any]], before: Rings | None, after: Rings | None
+) -> NumberChange:
+    return NumberChange(
+        number_id,
+        "",
+        None,
+        "",
+        tuple(_field_change(row) for row in rows),
+        rings_before=before,
+        rings_after=after,
+    )
+
+
 # --- the Plan ------------------------------------------------------------------------------------
 
 
@@ -331,9 +407,11 @@ def _plan(document: dict[str, Any]) -> Plan:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in document["changes"]:
         grouped.setdefault(row["id"], []).append(row)
+    rings = {entry["id"]: entry for entry in document.get("rings", ())}
     changes = []
     for number_id, rows in grouped.items():
         first = rows[0]
+        ring = rings.get(number_id)
         changes.append(
             NumberChange(
                 number_id,
@@ -346,6 +424,8 @@ def _plan(document: dict[str, Any]) -> Plan:
                 first.get("date_updated"),
                 owner=first.get("owner"),
                 shares=bool(first.get("shares", False)),
+                rings_before=_ring(ring["before"]) if ring else None,
+                rings_after=_ring(ring["after"]) if ring else None,
             )
         )
     safety = document["safety"]

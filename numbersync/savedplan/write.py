@@ -8,6 +8,7 @@ from typing import Any
 from numbersync import __version__
 from numbersync.models import SET_FIELDS
 from numbersync.plan import FieldChange, Plan
+from numbersync.ringing import Rings
 
 FORMAT_VERSION = 1
 
@@ -55,6 +56,17 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for change in plan.changes
             for c in change.fields
         ],
+        "rings": [
+            {
+                "id": change.id,
+                "number": change.number,
+                "before": ring_document(plan, change.rings_before),
+                "after": ring_document(plan, change.rings_after),
+                "risk": change.ring_risk,
+            }
+            for change in plan.changes
+            if change.rings_before is not None and change.rings_after is not None
+        ],
         "unchanged": list(plan.unchanged),
         "unmanaged": [{"id": n.id, "number": n.number, "label": n.label} for n in plan.unmanaged],
         "warnings": list(plan.warnings),
@@ -71,6 +83,23 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                 "needed": w.needed,
             }
             for w in plan.waivers
+        ],
+    }
+
+
+def ring_document(plan: Plan, ring: Rings) -> dict[str, Any]:
+    """Who a number rings, as `read` takes it back (participants, groups with their members,
+    external numbers), and every user rung with their email, for programs."""
+    return {
+        "participants": list(ring.participants),
+        "groups": [
+            {"id": g.id, "members": None if g.members is None else list(g.members)}
+            for g in ring.groups
+        ],
+        "phone_numbers": list(ring.phone_numbers),
+        "people": [
+            {"user_id": u, "email": plan.emails.get(u), "via": list(ring.via(u))}
+            for u in ring.users
         ],
     }
 
