@@ -524,3 +524,18 @@ def test_the_plan_shows_each_waiver_with_its_reason_in_every_format(tmp_path: Pa
     saved = tmp_path / "plan.json"
     saved.write_text(render.render_json(plan))
     assert read_plan(str(saved)).waivers == plan.waivers
+
+
+def test_a_waivers_reason_cannot_forge_a_line_or_recolour_the_terminal(tmp_path: Path) -> None:
+    desired = state(
+        tmp_path,
+        "version: 1\nnumbers:\n"
+        '  "+16503334444":\n'
+        '    waive: {min_ringing: "ok\\nError: forged\\e[2J"}\n',
+    )
+    plan = build_plan(desired, [live("+16503334444")])
+    text = render.render_text(plan)
+    markdown = render.render_markdown(plan)
+    assert "\x1b" not in text + markdown
+    assert "\nError: forged" not in text + markdown
+    assert len(plan.waivers) == 1 and plan.waivers[0].reason == "ok\nError: forged\x1b[2J"
