@@ -28,6 +28,7 @@ NUMBER_TYPES: dict[str, int] = {
     for name, value in vars(phonenumbers.PhoneNumberType).items()
     if name.isupper() and isinstance(value, int)
 }
+_TYPE_NAMES = {value: name for name, value in NUMBER_TYPES.items()}
 _TYPE_WORDS = {
     "fixed_line": "a fixed-line number",
     "mobile": "a mobile number",
@@ -81,8 +82,7 @@ def classify(e164: str) -> tuple[str, str | None]:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return "unknown", None
-    kind = phonenumbers.number_type(parsed)
-    name = next((n for n, v in NUMBER_TYPES.items() if v == kind), "unknown")
+    name = _TYPE_NAMES.get(phonenumbers.number_type(parsed), "unknown")
     return name, phonenumbers.region_code_for_number(parsed)
 
 

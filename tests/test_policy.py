@@ -539,3 +539,15 @@ def test_a_waivers_reason_cannot_forge_a_line_or_recolour_the_terminal(tmp_path:
     assert "\x1b" not in text + markdown
     assert "\nError: forged" not in text + markdown
     assert len(plan.waivers) == 1 and plan.waivers[0].reason == "ok\nError: forged\x1b[2J"
+
+
+def test_the_schemas_rules_and_types_are_the_policy_modules() -> None:
+    from numbersync.savedplan import read
+
+    schema = config.schema()
+    rules = schema["properties"]["policy"]["properties"]
+    waive = schema["$defs"]["settings"]["properties"]["waive"]["properties"]
+    assert tuple(rules) == tuple(waive) == policy.RULES
+    assert set(rules["refused_number_types"]["items"]["enum"]) == set(policy.NUMBER_TYPES)
+    saved = read.schema()["properties"]["waivers"]["items"]["properties"]["rule"]["enum"]
+    assert tuple(saved) == policy.RULES
