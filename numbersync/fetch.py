@@ -1,17 +1,21 @@
 """Read what the plan needs from Close, and nothing more, all at once: the numbers (pages read
-concurrently), users and groups only when the file names them by email or name, and /me/ for the
-advisory permission check."""
+concurrently), users and groups only when the file names them by email or name, the members of
+the groups the managed numbers ring when the file uses groups, and /me/ for the advisory
+permission check."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from numbersync import phone
 from numbersync.errors import Abandoned, ApiError
 from numbersync.live import Directory
-from numbersync.models import RINGING_FIELDS, LiveNumber, Me, User
+from numbersync.models import RINGING_FIELDS, Group, LiveNumber, Me, User
 from numbersync.stopping import in_background, results
 
 if TYPE_CHECKING:
@@ -47,19 +51,96 @@ def needs_directory(state: DesiredState) -> tuple[bool, bool]:
     return users, groups
 
 
+def group_refs(state: DesiredState) -> set[str]:
+    """The groups the file names (names or ids) on its numbers: when there are none, no group's
+    members are read."""
+    return {ref for number in state.numbers for ref in number.fields.get("participant_groups", ())}
+
+
 def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
     """The numbers with the fields the file manages, the users and groups when the file names
-    them by email or name, and /me/: all four read at the same time."""
+    them by email or name, and /me/: all four read at the same time. When the file uses groups,
+    also the members of every group a managed number rings, in the file or in Close, one GET
+    each: a group the file names by id from the start, by name once /group/ answered, and those
+    only Close names once the numbers are read (see `MemberReads`)."""
     fields = fields_to_fetch(name for number in state.numbers for name in number.fields)
     want_users, want_groups = needs_directory(state)
-    numbers, users, groups, me = _together(
+    refs = group_refs(state)
+    reads = MemberReads(client) if refs else None
+
+    def groups() -> tuple[Group, ...] | None:
+        if not want_groups:
+            return None
+        found = tuple(client.list_groups())
+        if reads is not None:
+            reads.start(g.id for g in found if g.name in refs)
+        return found
+
+    if reads is not None:
+        reads.start(ref for ref in sorted(refs) if ref.startswith("group_"))
+    numbers, users, listed, me = _together(
         client,
         lambda: client.list_phone_numbers(fields, expect=len(state.numbers)),
         lambda: tuple(client.list_users()) if want_users else None,
-        lambda: tuple(client.list_groups()) if want_groups else None,
+        groups,
         lambda: _advisory_me(client),
     )
-    return Account(tuple(numbers), Directory(users=users, groups=groups), me)
+    members = None
+    if reads is not None:
+        reads.start(_rung_groups(state, numbers))
+        members = reads.members()
+    return Account(tuple(numbers), Directory(users=users, groups=listed, members=members), me)
+
+
+def _rung_groups(state: DesiredState, live: Sequence[LiveNumber]) -> list[str]:
+    """The groups Close has on the numbers the file manages (by id or number)."""
+    ids = {number.id for number in state.numbers if number.id}
+    e164 = {number.number for number in state.numbers if number.number}
+    found: dict[str, None] = {}
+    for number in live:
+        if number.id in ids or (phone.to_e164(number.number) or number.number) in e164:
+            found.update(
+                dict.fromkeys(str(g) for g in number.fields.get("participant_groups") or ())
+            )
+    return list(found)
+
+
+class MemberReads:
+    """The members of groups, each group read once (`GET /group/{id}/`) on a thread of its own
+    as soon as its id is known, at most the client's concurrency at once, through the client's
+    pacer. A group whose read fails is left out: the plan then says its members were not read,
+    never guesses them."""
+
+    def __init__(self, client: CloseClient) -> None:
+        self._client = client
+        self._slots = threading.BoundedSemaphore(max(1, client.concurrency))
+        self._lock = threading.Lock()
+        self._reads: dict[str, Future[tuple[str, ...] | None]] = {}
+
+    def start(self, group_ids: Iterable[str]) -> None:
+        for group_id in group_ids:
+            with self._lock:
+                if group_id in self._reads:
+                    continue
+                name = f"numbersync-members-{len(self._reads)}"
+                self._reads[group_id] = in_background(name, self._read, group_id)
+
+    def _read(self, group_id: str) -> tuple[str, ...] | None:
+        with self._slots:
+            try:
+                return self._client.group_members(group_id)
+            except Abandoned:
+                raise
+            except ApiError as exc:
+                log.info("GET /group/%s/ failed, so its members are not known: %s", group_id, exc)
+                return None
+
+    def members(self) -> dict[str, tuple[str, ...]]:
+        """Every group started, once read: its members by group id."""
+        with self._lock:
+            reads = dict(self._reads)
+        found = results(list(reads.values()), self._client.stop)
+        return {g: m for g, m in zip(reads, found, strict=True) if m is not None}
 
 
 def fetch_everything(client: CloseClient) -> Account:

@@ -200,27 +200,15 @@ def ring_lines(plan: Plan, before: Rings, after: Rings) -> list[tuple[str, str]]
     """Who a number rings before and after, one (marker, text) each: `+` rings only after, `-`
     only before, ` ` both; people first (group members marked `(via GROUP)`), then external
     numbers, then the groups whose members were not read. Unescaped."""
-    kept: list[str] = []
-    changed: list[tuple[str, str]] = []
-    for user in after.users:
-        text = person(plan, user, after)
-        if user in before.users:
-            kept.append(text)
-        else:
-            changed.append(("+", text))
-    changed += [("-", person(plan, u, before)) for u in before.users if u not in after.users]
-    for number in after.phone_numbers:
-        if number in before.phone_numbers:
-            kept.append(phone.display(number))
-        else:
-            changed.append(("+", phone.display(number)))
-    changed += [
-        ("-", phone.display(n)) for n in before.phone_numbers if n not in after.phone_numbers
-    ]
-    lines = [(" ", text) for text in kept[:RINGS_KEPT_SHOWN]]
-    if len(kept) > RINGS_KEPT_SHOWN:
-        lines.append((" ", f"... and {len(kept) - RINGS_KEPT_SHOWN} more, before and after"))
-    lines += changed
+    people = _diff(
+        [(u, person(plan, u, after)) for u in after.users],
+        [(u, person(plan, u, before)) for u in before.users],
+    )
+    numbers = _diff(
+        [(n, phone.display(n)) for n in after.phone_numbers],
+        [(n, phone.display(n)) for n in before.phone_numbers],
+    )
+    lines = people + numbers
     lines += [
         (" ", f"? the members of {plan.group_names.get(g, g)}: not read")
         for g in dict.fromkeys((*before.unread, *after.unread))
@@ -230,6 +218,22 @@ def ring_lines(plan: Plan, before: Rings, after: Rings) -> list[tuple[str, str]]
     if after.nobody:
         lines.append((" ", "(nobody after)"))
     return lines
+
+
+def _diff(after: list[tuple[str, str]], before: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(marker, text) for items (key, text): those in both first (up to RINGS_KEPT_SHOWN of
+    them), then those only after, then those only before."""
+    was = {key for key, _ in before}
+    now = {key for key, _ in after}
+    kept = [(" ", text) for key, text in after if key in was]
+    if len(kept) > RINGS_KEPT_SHOWN:
+        more = len(kept) - RINGS_KEPT_SHOWN
+        kept = [*kept[:RINGS_KEPT_SHOWN], (" ", f"... and {more} more, before and after")]
+    return [
+        *kept,
+        *(("+", text) for key, text in after if key not in was),
+        *(("-", text) for key, text in before if key not in now),
+    ]
 
 
 def person(plan: Plan, user_id: str, ring: Rings) -> str:

@@ -50,6 +50,8 @@ ALL_FIELDS = (
 ME = ("GET", "/me/", {})
 USERS = ("GET", "/user/", {"_limit": "100", "_skip": "0"})
 GROUPS = ("GET", "/group/", {"_fields": "id,name,organization_id"})
+# The members of Sales EMEA: read once the file uses groups, the one group the Sales line rings.
+SALES_MEMBERS = ("GET", f"/group/{SALES_EMEA}/", {"_fields": "id,members"})
 
 # The text plan of examples/numbers.yaml against the Acme seed, as a user sees it.
 ACME_PLAN = (Path(__file__).parent / "data" / "e2e" / "acme-plan.txt").read_text()
@@ -145,17 +147,17 @@ FIELDS_OF_SALES_LINE = f"{BASE_FIELDS},participants,participant_groups,phone_num
         (
             f"participants: [{ALICE}]\n    participant_groups: [{SALES_EMEA}]",
             FIELDS_OF_SALES_LINE,
-            [USERS, GROUPS],
+            [USERS, GROUPS, SALES_MEMBERS],
         ),
         (
             f"participants: [alice@acme.example]\n    participant_groups: [{SALES_EMEA}]",
             FIELDS_OF_SALES_LINE,
-            [USERS, GROUPS],
+            [USERS, GROUPS, SALES_MEMBERS],
         ),
         (
             "participant_groups: [Sales EMEA]",
             FIELDS_OF_SALES_LINE,
-            [GROUPS],
+            [GROUPS, SALES_MEMBERS],
         ),
         # Groups are read with participants: a number's sole group member shows up in its
         # deprecated user_id, and must not be taken for a participant.

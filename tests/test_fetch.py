@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 from helpers import cli
@@ -15,7 +16,7 @@ from helpers import cli
 from numbersync.cli import main
 from numbersync.close import CloseClient, Secret, Settings
 from numbersync.emulator import Emulator, generate_seed
-from numbersync.fetch import Account, fields_to_fetch, users_to_name
+from numbersync.fetch import Account, MemberReads, fields_to_fetch, users_to_name
 from numbersync.live import Directory
 from numbersync.models import User
 
@@ -174,3 +175,105 @@ def test_owners_stay_ids_when_the_user_read_fails(emulator: Emulator) -> None:
     client = CloseClient(Settings(emulator.url, Secret("api_wrong")))
     assert users_to_name(client, Account((), Directory(), None), {"user_bob"}) == ()
     assert user_reads(emulator) == 1
+
+
+# --- group members: one GET per group the plan needs --------------------------------------------
+
+SALES, SUPPORT, NIGHT = (
+    "group_salesEmea0000000000000",
+    "group_support000000000000000",
+    "group_nightShift000000000000",
+)
+
+
+def member_reads(emu: Emulator) -> list[str]:
+    return sorted(
+        r.path for r in emu.requests if r.path.startswith("/group/") and r.path != "/group/"
+    )
+
+
+def other_reads(emu: Emulator) -> list[str]:
+    return sorted(r.path for r in emu.requests if not r.path.startswith("/group/group_"))
+
+
+def plan_of(emu: Emulator, tmp_path: Path, numbers: str, *args: str) -> Result:
+    config = tmp_path / "numbers.yaml"
+    config.write_text(f"version: 1\nnumbers:\n{numbers}")
+    return cli(emu, "plan", "-c", str(config), *args)
+
+
+def test_members_are_read_once_for_each_group_the_managed_numbers_ring(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # Support named twice in the file, Sales EMEA by the Sales line in Close: read once each.
+    # Night Shift rings only the night line, which the file leaves alone: not read.
+    result = plan_of(
+        emulator,
+        tmp_path,
+        "  '+16503334444': {participant_groups: [Support]}\n"
+        "  '+16503334445': {participant_groups: [Support]}\n"
+        "  '+16503334446': {label: Alice direct}\n",
+    )
+
+    assert result.exit_code == 0, result.output
+    assert member_reads(emulator) == [f"/group/{SALES}/", f"/group/{SUPPORT}/"]
+    assert all(
+        r.query == {"_fields": "id,members"}
+        for r in emulator.requests
+        if r.path.startswith("/group/g")
+    )
+    assert other_reads(emulator) == ["/group/", "/me/", "/phone_number/", "/user/"]
+    # The Sales line stops ringing Sales EMEA (Alice and Carol) and rings Support: Alice still
+    # rings as a participant, Carol no longer does.
+    assert (
+        "      rings:\n"
+        "          alice@acme.example\n"
+        "        + bob@acme.example (via Support)\n"
+        "        + erin@acme.example (via Support)\n"
+        "        - carol@acme.example (via Sales EMEA)\n"
+    ) in result.stdout
+    assert "! risk: stops ringing 1 person\n" in result.stdout
+
+
+def test_a_group_named_by_id_is_read_without_its_name(emulator: Emulator, tmp_path: Path) -> None:
+    result = plan_of(emulator, tmp_path, f"  '+16503334445': {{participant_groups: [{NIGHT}]}}\n")
+
+    assert result.exit_code == 0, result.output
+    assert member_reads(emulator) == [f"/group/{NIGHT}/"]
+    assert "+ dave@acme.example (via Night Shift)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    [
+        "  '+16503334444': {label: Sales}\n",
+        # Participants only: the file uses no groups, though the Sales line rings one in Close.
+        "  '+16503334444': {participants: [alice@acme.example]}\n",
+    ],
+)
+def test_no_member_is_read_when_the_file_uses_no_groups(
+    emulator: Emulator, tmp_path: Path, numbers: str
+) -> None:
+    result = plan_of(emulator, tmp_path, numbers)
+
+    assert result.exit_code == 0, result.output
+    assert member_reads(emulator) == []
+    assert "/group/" not in other_reads(emulator)
+
+
+def test_a_group_whose_members_cannot_be_read_is_left_out_not_guessed_empty() -> None:
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        if request.url.path.endswith("/group_gone/"):
+            return httpx.Response(404, json={"error": "No group with id group_gone."})
+        return httpx.Response(200, json={"id": "group_x", "members": [{"user_id": "user_a"}]})
+
+    settings = Settings("https://api.close.example/api/v1", Secret("api_x"))
+    with CloseClient(settings, transport=httpx.MockTransport(answer), concurrency=2) as client:
+        reads = MemberReads(client)
+        reads.start(["group_x", "group_gone"])
+        reads.start(["group_x"])  # already on its way: not read again
+        assert reads.members() == {"group_x": ("user_a",)}
+    assert sorted(asked) == ["/api/v1/group/group_gone/", "/api/v1/group/group_x/"]

@@ -317,6 +317,21 @@ EDITS: dict[str, tuple[Edit, list[str]]] = {
         edit(lambda d: d["summary"].update(risky=0)),
         ["$.summary.risky: must be 1 (the numbers with a risky change), got 0"],
     ),
+    "a ring risk that is not the one its sides make": (
+        edit(lambda d: d["rings"][0].update(risk="stops ringing 1 person")),
+        ['$.rings[0].risk: must be null for this change, got "stops ringing 1 person"'],
+    ),
+    "who rings, for a number the plan does not change": (
+        edit(lambda d: d["rings"][0].update(id="phon_demoBobDirect0000000000000000000000001")),
+        [
+            "$.rings[0].id: phon_demoBobDirect0000000000000000000000001 is not a number the "
+            "changes name"
+        ],
+    ),
+    "a group member that is no user id": (
+        edit(lambda d: d["rings"][0]["after"]["groups"][0].update(members=["bob"])),
+        ["$.rings[0].after.groups[0].members: must be null or a list of user ids, got a list"],
+    ),
     "a rail out of range and a key missing": (
         edit(lambda d: d.update(safety={"max_change_percent": 1000})),
         [
@@ -497,3 +512,32 @@ def test_a_ring_duration_written_as_a_whole_float_is_sent_as_an_integer(
     body = plan.changes[0].body
     assert body["inbound_ring_duration"] == 45
     assert type(body["inbound_ring_duration"]) is int
+
+
+def test_show_renders_a_saved_plan_as_the_plan_was_rendered(tmp_path: Path) -> None:
+    for name, plan in plans(tmp_path).items():
+        saved = tmp_path / f"{name}.json"
+        saved.write_text(render.render_json(plan))
+        again = read.read_plan(str(saved))
+        assert render.render_text(again) == render.render_text(plan), name
+        assert render.render_markdown(again) == render.render_markdown(plan), name
+
+
+def test_a_plan_saved_before_plans_said_who_rings_is_judged_by_its_fields(tmp_path: Path) -> None:
+    # 0.3 wrote no `rings`, and gave each ringing field that loses items a risk of its own.
+    old = json.loads((GOLDEN / "set_changes.json").read_text())
+    del old["rings"]
+    old["changes"][0]["risk"] = "removes participants"
+    old["changes"][2]["risk"] = "removes phone numbers"
+    old["summary"]["risky"] = 2
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(old))
+
+    plan = read.read_plan(str(path))
+
+    assert [c.risks for c in plan.changes] == [
+        ("removes participants",),
+        ("removes phone numbers",),
+    ]
+    assert plan.changes[0].rings_before is None
+    assert "rings:" not in render.render_text(plan)
