@@ -1,6 +1,7 @@
 """The policy through the CLI against the Acme emulator: plan judges what Close keeps (a
-premium-rate forward_to refused with no policy written at all) and who a number rings, refuses
-the plan before any write, and shows every waiver in each format."""
+premium-rate forward_to refused with no policy written at all) and who a number rings, group
+members counted once each, refuses the plan before any write, and shows every waiver in each
+format."""
 
 from __future__ import annotations
 
@@ -114,4 +115,34 @@ def test_plan_refuses_a_number_that_rings_too_few_people_unless_it_is_waived(
             "needed": True,
         }
     ]
+    assert writes(emulator) == []
+
+
+def test_plan_counts_the_members_of_the_groups_a_number_rings(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    config = write(
+        tmp_path / "numbers.yaml",
+        "version: 1\npolicy: {min_ringing: 3}\nnumbers:\n"
+        # Alice, and Sales EMEA (Alice, Carol): two people, Alice once.
+        '  "+16503334444": {label: Sales line}\n'
+        # Sales EMEA and Support: Alice, Carol, Bob, Erin.
+        '  "+16503334450": {label: Ported line}\n'
+        # Bob, Support (Bob, Erin) and Night Shift (Dave): three.
+        '  "+16503334448": {participant_groups: [Support, Night Shift]}\n'
+        # Support alone: Bob and Erin.
+        '  "+18005550142": {label: Toll free}\n',
+    )
+
+    result = cli(emulator, "plan", "-c", config)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f'{config}:4:3: $.numbers["+16503334444"]: rings 2 people, fewer than policy '
+        "min_ringing (3)\n"
+        f'{config}:7:3: $.numbers["+18005550142"]: rings 2 people, fewer than policy '
+        "min_ringing (3)\n"
+        "Error: 2 errors found\n" + HINT,
+    )
     assert writes(emulator) == []
