@@ -551,3 +551,14 @@ def test_the_schemas_rules_and_types_are_the_policy_modules() -> None:
     assert set(rules["refused_number_types"]["items"]["enum"]) == set(policy.NUMBER_TYPES)
     saved = read.schema()["properties"]["waivers"]["items"]["properties"]["rule"]["enum"]
     assert tuple(saved) == policy.RULES
+
+
+def test_explain_names_the_numbers_waivers(tmp_path: Path) -> None:
+    path = write(tmp_path / "numbers.yaml", WAIVED)
+    result = CliRunner().invoke(main, ["explain", "+16503334444", "-c", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-2:] == [
+        f'Policy waived: min_ringing at {path}:7: "one person on call at night; the pager '
+        'covers the rest"',
+        f'Policy waived: refused_number_types at {path}:8: "kept while the old hotline winds down"',
+    ]
