@@ -100,9 +100,8 @@ def country_problem(policy: Policy, e164: str) -> str | None:
         where = "a number whose country cannot be told"
     else:
         where = f"a number in {region}"
-    return (
-        f"{phone.display(e164)} is {where}, not in policy allowed_countries ({', '.join(allowed)})"
-    )
+    listed = ", ".join(allowed) or "none"
+    return f"{phone.display(e164)} is {where}, not in policy allowed_countries ({listed})"
 
 
 def type_problem(policy: Policy, e164: str) -> str | None:
@@ -127,7 +126,8 @@ def greeting_problem(policy: Policy, url: str) -> str | None:
     host = (urlsplit(url).hostname or "").rstrip(".")
     if any(_host_matches(host, pattern) for pattern in allowed):
         return None
-    return f'host "{host}" is not in policy allowed_greeting_hosts ({", ".join(allowed)})'
+    listed = ", ".join(allowed) or "none"
+    return f'host "{host}" is not in policy allowed_greeting_hosts ({listed})'
 
 
 def _host_matches(host: str, pattern: str) -> bool:

@@ -109,6 +109,15 @@ def test_numbers_outside_the_allowed_countries_are_refused(
     assert policy.country_problem(Policy(), number) is None
 
 
+def test_an_empty_list_allows_no_country_and_no_host() -> None:
+    assert policy.country_problem(Policy(allowed_countries=()), US_LINE) == (
+        "+1 650-555-0100 is a number in US, not in policy allowed_countries (none)"
+    )
+    assert policy.greeting_problem(Policy(allowed_greeting_hosts=()), "https://a.example/") == (
+        'host "a.example" is not in policy allowed_greeting_hosts (none)'
+    )
+
+
 @pytest.mark.parametrize(
     ("url", "allowed"),
     [
