@@ -13,11 +13,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import apply_bench, load_bench, plan_bench, plan_phases, reads_bench, startup
+from benchmarks import (
+    apply_bench,
+    groups_bench,
+    load_bench,
+    plan_bench,
+    plan_phases,
+    reads_bench,
+    startup,
+)
 from benchmarks.common import Row, Table
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
-SECTIONS = ("plan", "reads", "phases", "apply", "limits", "startup", "load")
+SECTIONS = ("plan", "groups", "reads", "phases", "apply", "limits", "startup", "load")
 
 
 def load_average() -> str:
@@ -86,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         "plan": lambda workdir: plan_bench.run(
             workdir, args.runs, set(args.cells) if args.cells else None
         ),
+        "groups": lambda workdir: groups_bench.run(workdir, args.runs),
         "reads": lambda workdir: reads_bench.run(workdir, args.runs),
         "phases": lambda workdir: plan_phases.run(workdir, args.runs),
         "apply": lambda workdir: apply_bench.run(workdir, args.runs, thorough=args.thorough),

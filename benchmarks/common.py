@@ -108,8 +108,11 @@ def serve_from_argv() -> None:
     from numbersync.emulator import Emulator, Faults, RateLimits, generate_seed
 
     options = json.loads(sys.argv[1])
+    seed_path = options.get("seed_path")
     emu = Emulator(
-        generate_seed(options["n_numbers"]),
+        json.loads(Path(seed_path).read_text())
+        if seed_path
+        else generate_seed(options["n_numbers"]),
         faults=Faults.from_mapping(options.get("faults", {})),
         rate_limits=RateLimits.from_mapping(options.get("rate_limits", {})),
     )
@@ -165,10 +168,10 @@ class Requests:
 
 
 class RemoteEmulator:
-    """An emulator serving `generate_seed(n_numbers)` from a child process, so that the server's
-    work does not compete for this process's GIL with the code being measured. `faults` and
-    `rate_limits` are mappings as in a seed's `faults:` and `rate_limits:`; take_requests() and
-    set_faults() talk to the child between measurements."""
+    """An emulator serving `generate_seed(n_numbers)` (or the seed saved as JSON at `seed_path`)
+    from a child process, so that the server's work does not compete for this process's GIL with
+    the code being measured. `faults` and `rate_limits` are mappings as in a seed's `faults:` and
+    `rate_limits:`; take_requests() and set_faults() talk to the child between measurements."""
 
     def __init__(
         self,
@@ -176,8 +179,14 @@ class RemoteEmulator:
         *,
         faults: dict[str, Any] | None = None,
         rate_limits: dict[str, Any] | None = None,
+        seed_path: Path | None = None,
     ) -> None:
-        options = {"n_numbers": n_numbers, "faults": faults or {}, "rate_limits": rate_limits or {}}
+        options = {
+            "n_numbers": n_numbers,
+            "faults": faults or {},
+            "rate_limits": rate_limits or {},
+            "seed_path": str(seed_path) if seed_path else None,
+        }
         code = "from benchmarks.common import serve_from_argv; serve_from_argv()"
         self._process = subprocess.Popen(
             [sys.executable, "-c", code, json.dumps(options)],

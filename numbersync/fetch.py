@@ -78,13 +78,16 @@ def fetch_for_plan(client: CloseClient, state: DesiredState) -> Account:
 
     if reads is not None:
         reads.start(ref for ref in sorted(refs) if ref.startswith("group_"))
-    numbers, users, listed, me = _together(
+    # /group/ starts first: the pacer lets only a few requests go before any answer, and the
+    # members of the groups the file names wait for it. Errors still come in the usual order.
+    listing = in_background("numbersync-fetch-groups", groups)
+    numbers, users, me = _together(
         client,
         lambda: client.list_phone_numbers(fields, expect=len(state.numbers)),
         lambda: tuple(client.list_users()) if want_users else None,
-        groups,
         lambda: _advisory_me(client),
     )
+    listed = results([listing], client.stop)[0]
     members = None
     if reads is not None:
         reads.start(_rung_groups(state, numbers))
@@ -105,15 +108,22 @@ def _rung_groups(state: DesiredState, live: Sequence[LiveNumber]) -> list[str]:
     return list(found)
 
 
+# Group member reads in flight for each page the client may read at once. They are small and
+# all wait for /group/: read `concurrency` at a time they would add a round trip for every
+# `concurrency` groups to each plan. The pacer, as for every request, keeps them within Close's
+# rate limits; --concurrency still scales them down.
+MEMBER_READS_PER_SLOT = 4
+
+
 class MemberReads:
     """The members of groups, each group read once (`GET /group/{id}/`) on a thread of its own
-    as soon as its id is known, at most the client's concurrency at once, through the client's
-    pacer. A group whose read fails is left out: the plan then says its members were not read,
-    never guesses them."""
+    as soon as its id is known, at most MEMBER_READS_PER_SLOT times the client's concurrency at
+    once, through the client's pacer. A group whose read fails is left out: the plan then says
+    its members were not read, never guesses them."""
 
     def __init__(self, client: CloseClient) -> None:
         self._client = client
-        self._slots = threading.BoundedSemaphore(max(1, client.concurrency))
+        self._slots = threading.BoundedSemaphore(max(1, client.concurrency) * MEMBER_READS_PER_SLOT)
         self._lock = threading.Lock()
         self._reads: dict[str, Future[tuple[str, ...] | None]] = {}
 

@@ -373,6 +373,25 @@ def _rings(
     return ringing.rings(before, members), ringing.rings(after, members)
 
 
+def with_fields(change: NumberChange, fields: Sequence[FieldChange]) -> NumberChange:
+    """`change` making only `fields` (some of its own), with who it rings after them."""
+    before = change.rings_before
+    if before is None or change.rings_after is None:
+        return replace(change, fields=tuple(fields))
+    have = {
+        "participants": before.participants,
+        "participant_groups": tuple(g.id for g in before.groups),
+        "phone_numbers": before.phone_numbers,
+    }
+    known = {
+        g.id: g.members
+        for g in (*before.groups, *change.rings_after.groups)
+        if g.members is not None
+    }
+    rings = _rings(have, fields, Directory(members=known))
+    return replace(change, fields=tuple(fields), rings_before=rings[0], rings_after=rings[1])
+
+
 def _named(names: Mapping[str, str], shown: set[str]) -> dict[str, str]:
     return {key: name for key, name in names.items() if key in shown}
 

@@ -106,6 +106,7 @@ def test_show_of_a_saved_plan_forges_no_line(hostile: Emulator) -> None:
     document["config"]["path"] = "numbers.yaml\r::error::forged\x1b]8;;https://evil.example\x07x"
     # The plan format holds only E.164 numbers in `changes` (Close's number here is not one).
     document["changes"] = []
+    document["rings"] = []
     document["files"] = [{**f, "change": 0} for f in document["files"]]
     document["summary"].update(change=0, risky=0)
     document["unmanaged"].append({"id": "phon_x", "number": "\x1b[2J::warning::x", "label": LABEL})

@@ -11,7 +11,7 @@ import pytest
 from test_plan import DIRECTORY, live, state
 
 from numbersync import ringing
-from numbersync.plan import build_plan
+from numbersync.plan import build_plan, with_fields
 from numbersync.ringing import GroupRing, Rings, rings
 
 MEMBERS = {"group_sales": ("user_alice", "user_carol"), "group_empty": ()}
@@ -149,3 +149,25 @@ def test_without_members_a_plan_says_the_groups_were_not_read(tmp_path: Path) ->
 
     assert change.rings_after is not None and change.rings_after.unread == ("group_sales",)
     assert change.risks == ("stops ringing 1 person (group members not read)",)
+
+
+def test_a_change_cut_to_some_of_its_fields_rings_as_those_fields_leave_it(tmp_path: Path) -> None:
+    # A saved plan applies only the fields it holds: a field the config asks for since (another
+    # difference in Close) must not count in who the number rings after.
+    desired = state(
+        tmp_path,
+        "  '+16503334444': {participant_groups: [Sales EMEA], phone_numbers: []}\n",
+    )
+    numbers = [live("+16503334444", participant_groups=[], phone_numbers=["+14155550100"])]
+    directory = replace(DIRECTORY, members={"group_sales": ("user_alice",)})
+    (change,) = build_plan(desired, numbers, directory).changes
+    assert change.risks == ("stops ringing 1 external number",)
+
+    groups_only = with_fields(change, [f for f in change.fields if f.field == "participant_groups"])
+
+    assert groups_only.rings_after == Rings(
+        (), (GroupRing("group_sales", ("user_alice",)),), ("+14155550100",)
+    )
+    assert groups_only.risks == ()
+    label_only = with_fields(change, [])
+    assert (label_only.rings_before, label_only.rings_after) == (None, None)

@@ -26,8 +26,9 @@ log = logging.getLogger("numbersync.http")
 
 # Connect fails fast (a wrong URL or a dead network); a read may wait for a busy server.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-# The largest --concurrency, and the users, groups and /me/ read beside the list's pages.
-MAX_CONNECTIONS = 16 + 3
+# The largest --concurrency for the list's pages, the users, groups and /me/ read beside them,
+# and the group member reads of a plan (fetch.MEMBER_READS_PER_SLOT for each page).
+MAX_CONNECTIONS = 16 + 3 + 16 * 4
 # A page of 100 numbers with every field is ~150 kB: a body past this is not the Close API, and
 # reading it whole could exhaust memory. Counted after decompression (a gzip bomb is refused too).
 MAX_RESPONSE_BYTES = 16 * 2**20

@@ -24,6 +24,7 @@ from numbersync.plan import (
     drifted,
     shown,
     unnamed_people,
+    with_fields,
     with_people_emails,
 )
 
@@ -322,7 +323,7 @@ def _as_configured(saved: Plan, fresh: Plan) -> Plan:
     config manages counted, and the fresh changes the saved plan leaves out as `untargeted`."""
     chosen = {c.id: {f.field for f in c.fields} for c in saved.changes}
     changes = tuple(
-        replace(change, fields=tuple(f for f in change.fields if f.field in chosen[change.id]))
+        with_fields(change, [f for f in change.fields if f.field in chosen[change.id]])
         for change in fresh.changes
         if change.id in chosen
     )
