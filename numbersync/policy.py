@@ -16,12 +16,6 @@ from numbersync.errors import Diagnostic, json_path
 from numbersync.models import RINGING_FIELDS, DesiredNumber, Policy, Value
 from numbersync.ringing import Members, Rings
 
-RULES: tuple[str, ...] = (
-    "allowed_countries",
-    "refused_number_types",
-    "min_ringing",
-    "allowed_greeting_hosts",
-)
 # phonenumbers' PhoneNumberType, by the names the policy writes them in.
 NUMBER_TYPES: dict[str, int] = {
     name.lower(): value
