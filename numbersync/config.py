@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from numbersync import accepted, phone, schemacheck
+from numbersync import accepted, phone, policy, schemacheck
 from numbersync.errors import (
     Diagnostic,
     Findings,
@@ -30,12 +30,14 @@ from numbersync.errors import (
 from numbersync.files import UnreadableError, read_file
 from numbersync.models import (
     DEFAULT_MAX_ACCEPT_DAYS,
+    DEFAULT_REFUSED_TYPES,
     MANAGED_FIELDS,
     SET_FIELDS,
     DesiredGroup,
     DesiredNumber,
     DesiredState,
     Layer,
+    Policy,
     Safety,
     Source,
     Value,
@@ -43,9 +45,10 @@ from numbersync.models import (
 from numbersync.resources import shipped_text
 from numbersync.yamlsource import Document, parse
 
-ROOT_FILE = "numbersync.yaml"  # in a directory: version, defaults and safety for the whole tree
+ROOT_FILE = "numbersync.yaml"  # in a directory: version, defaults, safety and policy for the tree
 YAML_SUFFIXES = (".yaml", ".yml")
-# A single file is a team file that may also hold `safety`; the root needs no `numbers`.
+# A single file is a team file that may also hold `safety` and `policy`; the root needs no
+# `numbers`.
 Role = Literal["single", "root", "team"]
 PHONE_ID = re.compile(r"^phon_[A-Za-z0-9]+$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -73,6 +76,8 @@ def load_document(doc: Document) -> DesiredState:
         raise InputError(checked.errors)
     numbers = _numbers(checked, [_defaults(checked, "file")])
     _refuse_unmanaged_acceptances(numbers)
+    rules = _policy(checked.data)
+    _enforce(numbers, rules)
     return DesiredState(
         path=doc.file,
         version=checked.data["version"],
@@ -82,6 +87,7 @@ def load_document(doc: Document) -> DesiredState:
         fingerprint="sha256:" + hashlib.sha256(doc.raw_text).hexdigest(),
         files=(doc.file,),
         max_accept_days=_max_accept_days(checked.data),
+        policy=rules,
     )
 
 
@@ -129,6 +135,8 @@ def load_tree(directory: str) -> DesiredState:
         layers = [root_defaults] if one is root else [_defaults(one, "file"), root_defaults]
         numbers.extend(_numbers(one, layers))
     _refuse_unmanaged_acceptances(numbers)
+    rules = _policy(root.data if root else {})
+    _enforce(numbers, rules)
     return DesiredState(
         path=directory,
         version=root.data["version"] if root else checked[0].data["version"],
@@ -139,6 +147,7 @@ def load_tree(directory: str) -> DesiredState:
         files=tuple(entry.display for entry in found),
         root=root.doc.file if root else None,
         max_accept_days=_max_accept_days(root.data if root else {}),
+        policy=rules,
     )
 
 
@@ -247,7 +256,7 @@ def _check(doc: Document, role: Role) -> _Checked:
     if doc.data is None:
         wanted = "'version' and 'numbers'"
         if role == "root":
-            wanted = "'version', and 'defaults' or 'safety'"
+            wanted = "'version', and 'defaults', 'safety' or 'policy'"
         errors = Findings()
         errors.add(_diag(doc, (), f"the file is empty; expected a mapping with {wanted}"))
         return _Checked(doc, role, None, errors, {})
@@ -391,24 +400,23 @@ def _semantic_errors(
         return
     if role != "root" and "numbers" not in data and "groups" not in data:
         yield _diag(doc, (), "missing required key 'numbers'")
-    if role == "team" and "safety" in data:
-        message = (
-            "safety is allowed only in the directory's root numbersync.yaml, "
-            "where it covers every file"
-        )
-        yield _diag(doc, ("safety",), message, key=True)
-    if role == "team" and "accepted_drift" in data:
-        message = (
-            "accepted_drift is allowed only in the directory's root numbersync.yaml, "
-            "where it covers every file"
-        )
-        yield _diag(doc, ("accepted_drift",), message, key=True)
+    for section in ("safety", "policy", "accepted_drift"):
+        if role == "team" and section in data:
+            message = (
+                f"{section} is allowed only in the directory's root numbersync.yaml, "
+                "where it covers every file"
+            )
+            yield _diag(doc, (section,), message, key=True)
+    yield from _policy_errors(doc, data.get("policy"), failed)
     defaults = data.get("defaults")
     if isinstance(defaults, dict):
         if "accepted" in defaults:
             message = "accepted drift belongs to one number, not to defaults"
             yield _diag(doc, ("defaults", "accepted"), message, key=True)
         yield from _settings_errors(doc, ("defaults",), defaults, failed)
+        if "waive" in defaults:
+            message = "a waiver is for one number only: write it under that number"
+            yield _diag(doc, ("defaults", "waive"), message, key=True)
     groups = data.get("groups")
     if isinstance(groups, dict):
         yield from _group_errors(doc, groups)
@@ -481,6 +489,16 @@ def _people_errors(doc: Document, path: Path, items: Any) -> Iterator[Diagnostic
         ):
             message = f'must be a user email or a user id (user_...), got "{item}"'
             yield Diagnostic(doc.position((*path, i)), f"{shown}[{i}]", message)
+
+
+def _policy_errors(doc: Document, rules: Any, failed: set[str]) -> Iterator[Diagnostic]:
+    """Country codes the schema's pattern lets through but phonenumbers does not know."""
+    countries = rules.get("allowed_countries") if isinstance(rules, dict) else None
+    for i, code in enumerate(_list(countries)):
+        path = ("policy", "allowed_countries", i)
+        problem = policy.unknown_country(code) if isinstance(code, str) else None
+        if problem and json_path(path) not in failed:
+            yield _diag(doc, path, problem)
 
 
 def _phone_error(doc: Document, path: Path, text: str) -> Iterator[Diagnostic]:
@@ -561,6 +579,9 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                     sources[name] = setting.source
                     positions.update(setting.positions)
                     break
+        waivers = own.get("waive") or {}
+        for rule in waivers:
+            positions[f"waive.{rule}"] = doc.position(("numbers", key, "waive", rule), key=True)
         is_id = not key.startswith("+")
         written = own.get("accepted")
         out.append(
@@ -573,6 +594,7 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                 file=doc.file,
                 sources=sources,
                 accepted=accepted.acceptances(doc, ("numbers", key), written) if written else (),
+                waivers=dict(waivers),
             )
         )
     return out
@@ -615,6 +637,30 @@ def _safety(data: Mapping[str, Any]) -> Safety:
         max_change_percent=float(safety.get("max_change_percent", Safety.max_change_percent)),
         min_managed=int(safety.get("min_managed", Safety.min_managed)),
     )
+
+
+def _policy(data: Mapping[str, Any]) -> Policy:
+    rules = data.get("policy") or {}
+
+    def listed(name: str) -> tuple[str, ...] | None:
+        value = rules.get(name)
+        return None if value is None else tuple(dict.fromkeys(value))
+
+    refused = listed("refused_number_types")
+    return Policy(
+        allowed_countries=listed("allowed_countries"),
+        # On with no policy at all: `refused_number_types: []` is how a root turns it off.
+        refused_number_types=DEFAULT_REFUSED_TYPES if refused is None else refused,
+        min_ringing=rules.get("min_ringing"),
+        allowed_greeting_hosts=listed("allowed_greeting_hosts"),
+    )
+
+
+def _enforce(numbers: list[DesiredNumber], rules: Policy) -> None:
+    """The policy on what the file alone decides: every violation at once, as errors."""
+    problems = policy.check_file(numbers, rules)
+    if problems:
+        raise InputError(problems)
 
 
 def _unique(field: str, items: list[str]) -> list[tuple[int, str]]:

@@ -137,6 +137,9 @@ def render_explain(desired: DesiredNumber, live: LiveNumber | None = None) -> st
     unmanaged = [name for name in MANAGED_FIELDS if name not in desired.fields]
     if unmanaged:
         out.append(f"Not managed (never compared or sent): {', '.join(unmanaged)}")
+    for rule, reason in desired.waivers.items():
+        line = desired.position_of(f"waive.{rule}").line
+        out.append(escape(f"Policy waived: {rule} at {where.file}:{line}: {_shown(reason)}"))
     return "\n".join(out) + "\n"
 
 

@@ -57,6 +57,22 @@ class Safety:
     min_managed: int = 10
 
 
+# The number types refused in forward_to and phone_numbers when the policy names none: the routes
+# of toll fraud, and numbers no country's plan knows.
+DEFAULT_REFUSED_TYPES: tuple[str, ...] = ("premium_rate", "shared_cost", "unknown")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The organization's rules (the root's `policy:`), checked by numbersync.policy. None (or
+    empty) means the rule is off; the refused number types are on unless the policy says `[]`."""
+
+    allowed_countries: tuple[str, ...] | None = None
+    refused_number_types: tuple[str, ...] = DEFAULT_REFUSED_TYPES
+    min_ringing: int | None = None
+    allowed_greeting_hosts: tuple[str, ...] | None = None
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What apply will make of a plan: the reasons it refuses to apply it without --force
@@ -130,6 +146,9 @@ class DesiredNumber:
     file: str = ""
     sources: Mapping[str, Source] = field(default_factory=dict, compare=False)
     accepted: tuple[Acceptance, ...] = ()
+    # The policy rules waived for this number only, each with its reason (`waive:`); their
+    # positions are in `positions` as "waive.RULE".
+    waivers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def position(self) -> Position:
@@ -178,6 +197,7 @@ class DesiredState:
     root: str | None = None
     groups: tuple[DesiredGroup, ...] = ()
     max_accept_days: int = DEFAULT_MAX_ACCEPT_DAYS
+    policy: Policy = field(default_factory=Policy)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal, TypeVar
 
-from numbersync import accepted, phone, ringing
+from numbersync import accepted, phone, policy, ringing
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
 from numbersync.kinds import Context, Resolved
 from numbersync.kinds.groups import KIND as GROUPS
@@ -218,6 +218,9 @@ class Plan:
     def accepted_lapsed(self) -> tuple[AcceptedDifference, ...]:
         return tuple(a for a in self.accepted if not a.holds)
 
+    # The policy rules the config waives for single numbers, in the order of the numbers.
+    waivers: tuple[policy.Waiver, ...] = ()
+
     @property
     def managed(self) -> int:
         """Every number the config manages, in this plan or left out of it by --target."""
@@ -294,6 +297,7 @@ def build_plan(
 
     changes: list[NumberChange] = []
     unchanged: list[str] = []
+    waivers: list[policy.Waiver] = []
     files = list(state.files or (state.path,))
     counts = {path: [0, 0] for path in files}
     for desired, current in selected:
@@ -307,6 +311,10 @@ def build_plan(
         problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
         ringing_fields[_e164(current)] = _ringing_fields({**have, **wanted})
+        if current.type != "external":  # it rings nobody, and forwards nothing: no rule applies
+            found = _policy_problems(desired, have, wanted, directory, state, notes)
+            problems.extend(policy.diagnostic(desired, v) for v in policy.waive(desired, found))
+            waivers.extend(policy.waivers(desired, found))
         diffs = []
         acceptances = {a.field: a for a in desired.accepted} if desired.accepted else None
         for name, after in wanted.items():
@@ -413,6 +421,7 @@ def build_plan(
         untargeted=len(pairs) - len(selected),
         groups=tuple(group_changes),
         accepted=tuple(found_accepted),
+        waivers=tuple(waivers),
     )
 
 
@@ -457,6 +466,38 @@ def _e164(current: LiveNumber) -> str:
 
 def _ringing_fields(fields: Mapping[str, Value]) -> dict[str, Value]:
     return {name: fields.get(name) or () for name in RINGING_FIELDS}
+
+
+def _policy_problems(
+    desired: DesiredNumber,
+    have: Mapping[str, Value],
+    wanted: Mapping[str, Value],
+    directory: Directory,
+    state: DesiredState,
+    notes: list[str],
+) -> list[policy.Violation]:
+    """The policy on what Close keeps and on who the number rings, group members counted where
+    they were read (a note when members not read may decide it); the file's own violations too
+    when the number has waivers, so that the plan says which waivers are needed."""
+    rules = state.policy
+    found, rung = policy.live_violations(desired, have, wanted, directory.members, rules)
+    least = rules.min_ringing or 0
+    unsure = rung.unread and rung.count < least
+    if unsure and "min_ringing" not in desired.waivers:
+        names = ", ".join(repr(_group_name(directory, g)) for g in rung.unread)
+        message = (
+            f"policy min_ringing ({least}) not checked: the number rings {rung.count} "
+            f"without the members of {names}, which were not read"
+        )
+        notes.append(str(_problem(desired, "", message)))
+    if desired.waivers:
+        found = [*policy.file_violations(desired, rules), *found]
+    return found
+
+
+def _group_name(directory: Directory, group_id: str) -> str:
+    """A group's name, for messages; what the file wrote when the groups were not read."""
+    return next((g.name for g in directory.groups or () if g.id == group_id), group_id)
 
 
 def _rings(

@@ -16,6 +16,7 @@ from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
 from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.models import SET_FIELDS, GroupChange
 from numbersync.plan import AcceptedDifference, NumberChange, Plan
+from numbersync.policy import Waiver
 from numbersync.ringing import Rings
 from numbersync.safety import owner_name, refused_by_close
 from numbersync.savedplan.write import plan_document
@@ -167,6 +168,15 @@ def released_heading(plan: Plan) -> str | None:
         f"Compared with the base {plan.base}, the config no longer manages these; Close keeps "
         "them as they are:"
     )
+
+
+def waiver_text(waiver: Waiver) -> str:
+    """`+1 650-333-4445 min_ringing: "night line" (numbers.yaml:17)`, unescaped: each renderer
+    escapes it for where it goes."""
+    reason = json.dumps(waiver.reason, ensure_ascii=False)
+    unneeded = "" if waiver.needed else "; not needed now: the number keeps the rule"
+    where = f"{waiver.file}:{waiver.line}"
+    return f"{phone.display(waiver.number)} {waiver.rule}: {reason} ({where}){unneeded}"
 
 
 def _s(count: int) -> str:
@@ -347,6 +357,9 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
     if heading is not None:
         out.append(escape(heading))
         out.extend(f"  {escape(released_line(plan, item))}" for item in plan.no_longer_managed)
+    if plan.waivers:
+        out.append(f"Policy waivers ({len(plan.waivers)}):")
+        out.extend(f"    {escape(waiver_text(w))}" for w in plan.waivers)
         out.append("")
     for warning in plan.warnings:
         out.append(style(f"Warning: {escape(warning)}", "warn"))
@@ -473,6 +486,7 @@ def render_markdown(plan: Plan, *, limit: int = MARKDOWN_LIMIT) -> str:
     # The groups' part takes up to a third of the comment beside number changes, all of it alone.
     share = limit // 3 if plan.changes else limit - len("\n".join(head)) - 200
     groups = _markdown_groups(plan, share)
+    head += _markdown_waivers(plan)
     if _by_file(plan):
         text = _markdown_by_file(plan, head, limit - len("\n".join(groups)) - 2)
         return text.rstrip("\n") + "\n\n" + "\n".join(groups) if groups else text
@@ -535,6 +549,24 @@ def _markdown_released(plan: Plan) -> list[str]:
     if hidden > 0:
         lines.append(f"- and {hidden} more; run `numbersync plan --base` for the full list")
     return [*lines, ""] if items else lines
+
+
+def _markdown_waivers(plan: Plan) -> list[str]:
+    """The policy waivers as a table: few, and each one a reviewer should see."""
+    if not plan.waivers:
+        return []
+    lines = [
+        f"**Policy waivers ({len(plan.waivers)}):**",
+        "",
+        "| Number | Rule | Reason | Where |",
+        "| --- | --- | --- | --- |",
+    ]
+    for w in plan.waivers:
+        rule = f"`{w.rule}`" + ("" if w.needed else " (not needed now: the number keeps it)")
+        where = markdown_cell(f"{w.file}:{w.line}", code=True)
+        number = markdown_cell(phone.display(w.number))
+        lines.append(f"| {number} | {rule} | {markdown_cell(w.reason)} | {where} |")
+    return [*lines, ""]
 
 
 def _markdown_verdict(plan: Plan) -> list[str]:

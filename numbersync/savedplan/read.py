@@ -27,6 +27,7 @@ from numbersync.plan import (
     Plan,
     UnmanagedNumber,
 )
+from numbersync.policy import Waiver
 from numbersync.resources import shipped_text
 from numbersync.ringing import GroupRing, Rings
 from numbersync.savedplan.write import FORMAT_VERSION
@@ -410,6 +411,10 @@ def _plan(document: dict[str, Any]) -> Plan:
         base=document["base"]["name"] if "base" in document else None,
         no_longer_managed=_released(document.get("base")),
         accepted=tuple(_accepted(row, config_path) for row in document.get("accepted", ())),
+        waivers=tuple(
+            Waiver(w["number"], w["key"], w["file"], w["line"], w["rule"], w["reason"], w["needed"])
+            for w in document.get("waivers", ())
+        ),
     )
 
 

@@ -75,6 +75,18 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "users": dict(sorted(plan.emails.items())),
         "groups": dict(sorted(plan.group_names.items())),
         "group_changes": [GROUPS.document(change, plan.emails) for change in plan.groups],
+        "waivers": [
+            {
+                "number": w.number,
+                "key": w.key,
+                "file": w.file,
+                "line": w.line,
+                "rule": w.rule,
+                "reason": w.reason,
+                "needed": w.needed,
+            }
+            for w in plan.waivers
+        ],
     }
     if plan.accepted:  # only then, so that a plan without acceptances reads as before
         document["accepted"] = [_accepted_document(a) for a in plan.accepted]
