@@ -313,7 +313,7 @@ def test_the_policy_section_and_waivers_are_checked_for_shape(tmp_path: Path) ->
         'capitals (ISO 3166-1 alpha-2), e.g. "US", got "us"',
         f"{path}:4:26: $.policy.refused_number_types[0]: must be one of fixed_line, mobile, "
         "fixed_line_or_mobile, toll_free, premium_rate, shared_cost, voip, personal_number, "
-        'pager, uan, voicemail, unknown, got "premium"',
+        "pager, uan, voicemail, unknown, got \"premium\" (did you mean 'premium_rate'?)",
         f"{path}:5:16: $.policy.min_ringing: must be at least 1, got 0",
         f"{path}:6:28: $.policy.allowed_greeting_hosts[0]: must be a host name such as "
         'cdn.example.com, or *.example.com for the hosts below it, got "https://cdn.example.com"',
