@@ -357,6 +357,7 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
     if heading is not None:
         out.append(escape(heading))
         out.extend(f"  {escape(released_line(plan, item))}" for item in plan.no_longer_managed)
+        out.append("")
     if plan.waivers:
         out.append(f"Policy waivers ({len(plan.waivers)}):")
         out.extend(f"    {escape(waiver_text(w))}" for w in plan.waivers)

@@ -609,7 +609,7 @@ def test_a_saved_plan_with_a_malformed_base_is_refused(emulator: Emulator, repo:
         "plan.json: $.base.no_longer_managed[0].kind: 'everything' is not one of ['number', "
         "'field', 'group']",
         "plan.json: $.base.no_longer_managed[1].keeps: must be a string or true or false or an "
-        "integer or null or a list, got an object",
+        "integer or null or a list, got a mapping",
     ]
 
 

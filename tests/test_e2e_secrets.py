@@ -225,7 +225,7 @@ def test_no_command_and_no_failure_prints_the_credential(
     assert out.run("quoted", emu.url, "plan", "-c", str(config), **quoted).exit_code == 1
 
     # A bug of ours that puts the client and its settings into the message: reprs are masked.
-    def broken(client: Any, state: Any) -> Any:
+    def broken(client: Any, state: Any, *_: Any) -> Any:
         raise RuntimeError(f"{client!r} {client.settings!r} {vars(client)!r}")
 
     monkeypatch.setattr(fetch, "fetch_for_plan", broken)
