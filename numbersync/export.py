@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from numbersync import __version__
@@ -21,8 +21,17 @@ from numbersync.errors import UsageError
 from numbersync.escape import LEGACY_COMMAND, is_safe
 from numbersync.live import Directory, normalise_live, same_value, sole_member
 from numbersync.modeline import modeline
-from numbersync.models import INBOUND_FIELDS, MANAGED_FIELDS, SET_FIELDS, LiveNumber, Me, Value
+from numbersync.models import (
+    INBOUND_FIELDS,
+    MANAGED_FIELDS,
+    SET_FIELDS,
+    LiveNumber,
+    Me,
+    Policy,
+    Value,
+)
 from numbersync.output import write_atomic
+from numbersync.policy import type_problem
 
 UNASSIGNED = "unassigned"
 # Names Windows refuses for a file, whatever the extension.
@@ -203,6 +212,9 @@ class _Entry:
     settings: dict[str, Value]
     warnings: tuple[str, ...]
     owner: str | None = None  # a teammate's personal number: their email (or id)
+    # Policy rules the number breaks as Close has it, each with the reason the waiver gives: an
+    # export must validate, and the waiver puts the breach in front of reviewers.
+    waivers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def external(self) -> bool:
@@ -262,9 +274,21 @@ def _entry(live: LiveNumber, names: _Names, me: Me | None) -> _Entry:
         settings[name] = value
     key = live.number if not unwritable(live.number) else live.id
     owner = sole_member(live)
+    entry = _Entry(live, key, settings, tuple(warnings), waivers=_default_policy_waivers(settings))
     if owner is None or me is None or owner == me.user_id:
-        return _Entry(live, key, settings, tuple(warnings))
-    return _Entry(live, key, settings, tuple(warnings), names.user(owner, organization))
+        return entry
+    return replace(entry, owner=names.user(owner, organization))
+
+
+def _default_policy_waivers(settings: Mapping[str, Value]) -> dict[str, str]:
+    """A waiver of the number types refused by default (premium-rate, shared-cost, unknown)
+    when Close forwards to or rings one: the export says so instead of writing a file that
+    `validate` refuses."""
+    numbers = [settings.get("forward_to"), *(settings.get("phone_numbers") or ())]
+    problems = [p for n in numbers if isinstance(n, str) for p in [type_problem(Policy(), n)] if p]
+    if not problems:
+        return {}
+    return {"refused_number_types": f"exported as Close has it: {'; '.join(problems)}"}
 
 
 # --- writing --------------------------------------------------------------------------------------
@@ -296,10 +320,13 @@ def _numbers_lines(
     lines = ["numbers:"]
     for entry, own in entries:
         key = yaml_string(entry.key)
-        lines.append(f"  {key}:" if own else f"  {key}: {{}}")
+        lines.append(f"  {key}:" if own or entry.waivers else f"  {key}: {{}}")
         # Comments are numbersync's own words around escaped values: each stays one line.
         lines.extend(f"    # {comment}" for comment in entry.comments())
         lines.extend(_setting_lines(own, "    ", reasons))
+        if entry.waivers:
+            lines.append("    waive:")
+            lines.extend(f"      {rule}: {yaml_string(why)}" for rule, why in entry.waivers.items())
     return lines
 
 

@@ -608,3 +608,32 @@ def test_a_failed_export_writes_no_file(emulator: Emulator, repo: Path) -> None:
     )
     assert not path.exists()
     assert [p.name for p in repo.iterdir()] == [".git"]  # and no schema either
+
+
+def test_a_number_forwarding_to_a_premium_rate_number_is_exported_with_a_waiver(
+    emulator: Emulator, repo: Path
+) -> None:
+    # Policy refuses premium-rate numbers by default: the export must still validate and plan
+    # clean, and the waiver shows reviewers what Close does today.
+    emulator.state.set_number_fields(NIGHT_LINE, {"forward_to": "+19005550100"})
+    path = repo / "numbers.yaml"
+    text = export_to(emulator, path, 11)
+    number = "+16503334447"  # the night line
+    entry = section(text, number)
+    reason = (
+        "exported as Close has it: +1 900-555-0100 is a premium-rate number (US), which policy "
+        "refused_number_types refuses"
+    )
+    assert entry[entry.index("    waive:") :] == [
+        "    waive:",
+        f'      refused_number_types: "{reason}"',
+    ]
+    assert text.count("waive:") == 1
+
+    planned = cli(emulator, "plan", "-c", str(path), "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    line = text.splitlines().index(f'      refused_number_types: "{reason}"') + 1
+    assert planned.stdout.splitlines()[:2] == [
+        "Policy waivers (1):",
+        f'    +1 650-333-4447 refused_number_types: "{reason}" ({path}:{line})',
+    ]
