@@ -1,3 +1,3 @@
 """numbersync: the settings of a Close organization's phone numbers, kept in Git."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
