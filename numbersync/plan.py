@@ -294,6 +294,8 @@ def build_plan(
     keyed = [(g, resolver.group(g.key)[0]) for g in state.groups]
     selected, chosen_groups = _select(pairs, keyed, resolver, targets, excludes, state)
     ringing_fields: dict[str, dict[str, Value]] = {}
+    # The policy counts who a number rings with its groups as the plan leaves them.
+    members_after = _members_after(chosen_groups, directory.members, resolver)
 
     changes: list[NumberChange] = []
     unchanged: list[str] = []
@@ -312,7 +314,7 @@ def build_plan(
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
         ringing_fields[_e164(current)] = _ringing_fields({**have, **wanted})
         if current.type != "external":  # it rings nobody, and forwards nothing: no rule applies
-            found = _policy_problems(desired, have, wanted, directory, state, notes)
+            found = _policy_problems(desired, have, wanted, directory, members_after, state, notes)
             problems.extend(policy.diagnostic(desired, v) for v in policy.waive(desired, found))
             waivers.extend(policy.waivers(desired, found))
         diffs = []
@@ -473,14 +475,16 @@ def _policy_problems(
     have: Mapping[str, Value],
     wanted: Mapping[str, Value],
     directory: Directory,
+    members: Mapping[str, tuple[str, ...]] | None,
     state: DesiredState,
     notes: list[str],
 ) -> list[policy.Violation]:
-    """The policy on what Close keeps and on who the number rings, group members counted where
-    they were read (a note when members not read may decide it); the file's own violations too
-    when the number has waivers, so that the plan says which waivers are needed."""
+    """The policy on what Close keeps and on who the number rings, group members (`members`, as
+    the plan leaves the groups) counted where they were read (a note when members not read may
+    decide it); the file's own violations too when the number has waivers, so that the plan says
+    which waivers are needed."""
     rules = state.policy
-    found, rung = policy.live_violations(desired, have, wanted, directory.members, rules)
+    found, rung = policy.live_violations(desired, have, wanted, members, rules)
     least = rules.min_ringing or 0
     unsure = rung.unread and rung.count < least
     if unsure and "min_ringing" not in desired.waivers:
@@ -493,6 +497,23 @@ def _policy_problems(
     if desired.waivers:
         found = [*policy.file_violations(desired, rules), *found]
     return found
+
+
+def _members_after(
+    groups: Sequence[tuple[DesiredGroup, str]],
+    members: Mapping[str, tuple[str, ...]] | None,
+    resolver: _Resolver,
+) -> Mapping[str, tuple[str, ...]] | None:
+    """The members of each group read, as the plan leaves the managed groups: the file's
+    members where they resolve (the group diff reports those that do not)."""
+    if members is None or not groups:
+        return members
+    after = dict(members)
+    for group, group_id in groups:
+        if group_id in members:
+            found = (resolver.user(ref, members[group_id]) for ref in group.members)
+            after[group_id] = tuple(dict.fromkeys(u for u, error, _ in found if error is None))
+    return after
 
 
 def _group_name(directory: Directory, group_id: str) -> str:

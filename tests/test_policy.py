@@ -17,7 +17,7 @@ from numbersync import config, policy, render, ringing
 from numbersync.cli import main
 from numbersync.errors import InputError
 from numbersync.live import Directory
-from numbersync.models import Group, LiveNumber, Policy
+from numbersync.models import Group, LiveNumber, Policy, User
 from numbersync.plan import build_plan
 from numbersync.savedplan.read import read_plan
 
@@ -416,6 +416,26 @@ def test_plan_counts_group_members_for_the_minimum(tmp_path: Path) -> None:
         f'{tmp_path}/numbers.yaml:6:3: $.numbers["+16503334446"]: policy min_ringing (3) not '
         "checked: the number rings 0 without the members of 'Sales', which were not read",
     )
+
+
+def test_plan_counts_the_members_the_files_groups_leave(tmp_path: Path) -> None:
+    # Sales rings three people in Close; the file leaves it one: the number rings one then.
+    desired = state(
+        tmp_path,
+        "version: 1\npolicy: {min_ringing: 2}\nnumbers:\n"
+        '  "+16503334444": {participant_groups: [Sales]}\n'
+        "groups:\n"
+        "  Sales: {members: [user_a]}\n",
+    )
+    numbers = [live("+16503334444", participants=[], participant_groups=["group_sales"])]
+    members = {"group_sales": ("user_a", "user_b", "user_c")}
+    users = tuple(User(u, f"{u}@x.example") for u in members["group_sales"])
+    with pytest.raises(InputError) as caught:
+        build_plan(desired, numbers, Directory(users=users, groups=GROUPS, members=members))
+    assert [str(d) for d in caught.value.diagnostics] == [
+        f'{tmp_path}/numbers.yaml:4:3: $.numbers["+16503334444"]: rings 1 person, fewer than '
+        "policy min_ringing (2)",
+    ]
 
 
 def test_plan_judges_what_close_keeps(tmp_path: Path) -> None:
