@@ -179,22 +179,23 @@ def date_findings(state: DesiredState, day: date) -> tuple[list[Diagnostic], lis
     """The acceptances `validate` refuses on `day` (past, or further ahead than the maximum)
     and those it warns about (ending within WARN_DAYS days), each at its `until`."""
     errors, warnings = [], []
-    for number in state.numbers:
-        for acceptance in number.accepted:
-            where = (*acceptance.path, "until")
-            position = acceptance.until_position or acceptance.position
-            problem = lapse(acceptance, day, state.max_accept_days)
-            if problem:
-                errors.append(Diagnostic(position, json_path(where), problem))
-                continue
-            left = (acceptance.until - day).days
-            if left <= WARN_DAYS:
-                when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
-                message = (
-                    f"warning: the acceptance of {acceptance.field} ends {when} "
-                    f"({acceptance.until}); then the difference is drift again"
-                )
-                warnings.append(Diagnostic(position, json_path(where), message))
+    held = [a for number in state.numbers for a in number.accepted]
+    held += [a for group in state.groups for a in group.accepted]
+    for acceptance in held:
+        where = (*acceptance.path, "until")
+        position = acceptance.until_position or acceptance.position
+        problem = lapse(acceptance, day, state.max_accept_days)
+        if problem:
+            errors.append(Diagnostic(position, json_path(where), problem))
+            continue
+        left = (acceptance.until - day).days
+        if left <= WARN_DAYS:
+            when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
+            message = (
+                f"warning: the acceptance of {acceptance.field} ends {when} "
+                f"({acceptance.until}); then the difference is drift again"
+            )
+            warnings.append(Diagnostic(position, json_path(where), message))
     return errors, warnings
 
 
