@@ -16,6 +16,7 @@ from numbersync.models import (
     MANAGED_FIELDS,
     SET_FIELDS,
     Acceptance,
+    DesiredGroup,
     DesiredNumber,
     DesiredState,
     Value,
@@ -273,6 +274,24 @@ def refusal(
             f"{field} of {desired.key} is accepted already, until {earlier.until} "
             f"({earlier.position}); change or remove that entry"
         )
+    return terms_refusal(state, until, reason, day)
+
+
+def group_refusal(
+    state: DesiredState, desired: DesiredGroup, until: date, reason: str, day: date
+) -> str | None:
+    """Why `numbersync accept GROUP members` must not record this acceptance, or None."""
+    if desired.accepted:
+        earlier = desired.accepted[0]
+        return (
+            f"members of group {desired.key} are accepted already, until {earlier.until} "
+            f"({earlier.position}); change or remove that entry"
+        )
+    return terms_refusal(state, until, reason, day)
+
+
+def terms_refusal(state: DesiredState, until: date, reason: str, day: date) -> str | None:
+    """Why --reason or --until cannot make an acceptance, or None."""
     if not reason.strip():
         return "--reason must say why the difference is accepted"
     if until < day:
@@ -294,6 +313,14 @@ def already_wanted(desired: DesiredNumber, field: str, have: Value) -> bool:
     if prefix and any(not item.startswith(prefix) for item in wanted or ()):
         return False
     return same_value(field, have, wanted)
+
+
+def members_wanted(desired: DesiredGroup, have: Sequence[str]) -> bool:
+    """Whether Close's members are already those the file wants (emails are left to the plan,
+    which resolves them)."""
+    if any(not item.startswith("user_") for item in desired.members):
+        return False
+    return set(desired.members) == set(have)
 
 
 def entry(value: Value, reason: str, until: date) -> dict[str, Any]:

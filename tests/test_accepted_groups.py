@@ -256,6 +256,7 @@ GROUP_ID = "group_support000000000000000"
 BOB = "user_bob00000000000000000000000000000000000000"
 CAROL = "user_carol000000000000000000000000000000000000"
 ERIN = "user_erin0000000000000000000000000000000000000"
+DAVE = "user_dave0000000000000000000000000000000000000"
 # The emulator's Support has Bob and Erin; the file wants Alice and Bob, and accepts Close's.
 E2E_FILE = f"""\
 version: 1
@@ -341,3 +342,150 @@ def test_close_moving_away_from_the_accepted_members_is_drift_again(
         ("DELETE", f"/group/{GROUP_ID}/member/{ERIN}/"),
         ("POST", f"/group/{GROUP_ID}/member/"),
     ]
+
+
+# A commented file that manages Support by name and Night Shift by id: accept must add its lines
+# and change no other, comments and quoting included.
+COMMENTED = """\
+# Who answers what.
+version: 1
+groups:
+  # Front line: Alice and Bob.
+  Support:
+    members:
+      - alice@acme.example   # team lead
+      - "bob@acme.example"
+  group_nightShift000000000000:
+    members: [carol@acme.example]  # nights
+numbers:
+  "+18005550142":
+    participant_groups: [Support]
+"""
+
+
+def inserted(before: str, after: str) -> list[tuple[int, list[str]]]:
+    """The blocks of lines `after` adds to `before` (0-based start); fails on any other change."""
+    import difflib
+
+    old, new = before.splitlines(), after.splitlines()
+    blocks = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        assert op in ("equal", "insert"), (op, old[i1:i2], new[j1:j2])
+        if op == "insert":
+            blocks.append((j1, new[j1:j2]))
+    return blocks
+
+
+def test_accept_writes_a_groups_members_from_close_and_changes_no_other_line(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(accepted, "today", lambda: TODAY)
+    path = tmp_path / "numbers.yaml"
+    path.write_text(COMMENTED)
+
+    result = cli(
+        emulator, "accept", "Support", "members", "--until", "2027-01-15",
+        "--reason", "Erin stands in for Alice", "-c", str(path),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f'Accepted members of group Support = ["{BOB}", "{ERIN}"] until 2027-01-15, in {path}:9.\n'
+    )
+    # By name: the list of groups, then the one group's members.
+    assert [(r.method, r.path) for r in emulator.requests] == [
+        ("GET", "/group/"),
+        ("GET", f"/group/{GROUP_ID}/"),
+    ]
+    after = path.read_text()
+    assert inserted(COMMENTED, after) == [
+        (
+            8,
+            [
+                "    accepted:",
+                "      members:",
+                f"        value: [{BOB}, {ERIN}]",
+                "        reason: Erin stands in for Alice",
+                "        until: 2027-01-15",
+            ],
+        )
+    ]
+    # By id: one request, the group's members; it joins the file the same way.
+    emulator.reset_log()
+    night = cli(
+        emulator, "accept", "group_nightShift000000000000", "members", "--until", "2026-12-20",
+        "--reason", "rota", "-c", str(path),
+    )  # fmt: skip
+    assert night.exit_code == 0, night.output
+    assert [(r.method, r.path) for r in emulator.requests] == [
+        ("GET", "/group/group_nightShift000000000000/")
+    ]
+    assert inserted(after, path.read_text()) == [
+        (
+            15,
+            [
+                "    accepted:",
+                "      members:",
+                f"        value: [{DAVE}]",
+                "        reason: rota",
+                "        until: 2026-12-20",
+            ],
+        )
+    ]
+
+    # Both held: the plan has no change, and apply sends nothing.
+    planned = cli(emulator, "plan", "-c", str(path), "--detailed-exitcode")
+    assert planned.exit_code == 0, planned.output
+    assert planned.stdout.startswith("Accepted drift (not applied, not counted as changes):\n")
+    assert "  = group Night Shift\n" in planned.stdout
+    assert "  = group Support\n" in planned.stdout
+    assert planned.stdout.endswith(
+        "No changes. 1 managed number matches the file; 10 unmanaged; "
+        "2 accepted differences not applied.\n"
+    )
+    emulator.reset_log()
+    applied = cli(emulator, "apply", "-c", str(path), "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    assert [r.method for r in emulator.requests if r.method != "GET"] == []
+
+
+@pytest.mark.parametrize(
+    ("key", "until", "reason", "message"),
+    [
+        ("Sales", "2027-01-15", "x", "Error: Sales is not a group managed in {path}\n"),
+        ("Support", "2026-12-01", "x", "Error: --until 2026-12-01 is past (today is 2026-12-02)\n"),
+        (
+            "Support",
+            "2027-01-15",
+            "  ",
+            "Error: --reason must say why the difference is accepted\n",
+        ),
+        (
+            "Support",
+            "2027-01-15",
+            "again",
+            "Error: members of group Support are accepted already, until 2027-01-15 "
+            "({path}:7:7); change or remove that entry\n",
+        ),
+    ],
+    ids=["not managed", "past", "no reason", "accepted already"],
+)
+def test_accept_of_a_group_refuses_clearly_asks_nothing_and_writes_nothing(
+    emulator: Emulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    until: str,
+    reason: str,
+    message: str,
+) -> None:
+    monkeypatch.setattr(accepted, "today", lambda: TODAY)
+    path = tmp_path / "numbers.yaml"
+    text = E2E_FILE if message.startswith("Error: members") else COMMENTED
+    path.write_text(text)
+    result = cli(
+        emulator, "accept", key, "members", "--until", until, "--reason", reason, "-c", str(path)
+    )
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith(message.format(path=path))
+    assert emulator.requests == []
+    assert path.read_text() == text
