@@ -18,6 +18,7 @@ from numbersync import accepted, phone, policy, ringing
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
 from numbersync.kinds import Context, Resolved
 from numbersync.kinds.groups import KIND as GROUPS
+from numbersync.kinds.groups import with_reach
 from numbersync.live import (
     Directory,
     effective_live_fields,
@@ -381,10 +382,13 @@ def build_plan(
             problems, hint="fix the file, or check that the key belongs to this account"
         )
     kept = {(g.key, g.file or state.path) for g, _ in chosen_groups}
-    group_changes = [c for c in diffed.changes if (c.key, c.file) in kept]
-    group_changes, group_accepted = _accepted_groups(
-        chosen_groups, group_changes, directory.members or {}, resolver, state, day
+    held, group_accepted = _accepted_groups(
+        chosen_groups, diffed.changes, directory.members or {}, resolver, state, day
     )
+    diffed_changes = [c for c in diffed.changes if (c.key, c.file) not in held]
+    if held:  # a held group keeps Close's members: who the other changes make ring counts them
+        diffed_changes = with_reach(diffed_changes, ringing_fields, directory.members or {})
+    group_changes = [c for c in diffed_changes if (c.key, c.file) in kept]
     group_changes.sort(key=lambda c: (order_of(files, c.file), c.name))
     # Who a number rings after the plan counts the members its groups have after it too.
     changes = _after_memberships(changes, directory.members or {}, group_changes)
@@ -441,9 +445,9 @@ def _accepted_groups(
     resolver: _Resolver,
     state: DesiredState,
     day: date,
-) -> tuple[list[GroupChange], list[AcceptedDifference]]:
-    """The group changes an acceptance of drift does not hold back, and every acceptance of a
-    chosen group, held or not. A group without a change has Close's members as the file's."""
+) -> tuple[set[tuple[str, str]], list[AcceptedDifference]]:
+    """The group changes (key, file) an acceptance of drift holds back, and every acceptance of
+    a chosen group, held or not. A group without a change has Close's members as the file's."""
     change_of = {(c.key, c.file): c for c in changes}
     held: set[tuple[str, str]] = set()
     found = []
@@ -475,7 +479,7 @@ def _accepted_groups(
                     group=resolver.group_name(group_id),
                 )
             )
-    return [c for c in changes if (c.key, c.file) not in held], found
+    return held, found
 
 
 def _accepted_ids(accepting: Sequence[AcceptedDifference], field: str) -> set[str]:

@@ -489,3 +489,46 @@ def test_accept_of_a_group_refuses_clearly_asks_nothing_and_writes_nothing(
     assert result.stderr.startswith(message.format(path=path))
     assert emulator.requests == []
     assert path.read_text() == text
+
+
+def test_a_held_group_keeps_closes_members_for_who_the_other_changes_make_ring(
+    tmp_path: Path,
+) -> None:
+    from numbersync.models import LiveNumber
+
+    # The hotline rings Support and Night; Bob is in both in Close. The file takes him out of
+    # both, but accepts Support as Close has it: the hotline still rings him through Support.
+    text = (
+        TEXT.replace("[user_bob, user_alice]", "[user_bob]").replace(
+            "members: [alice@acme.example]", "members: []"
+        )
+        + '  Night:\n    members: []\nnumbers:\n  "+18005550142":\n    label: Hotline\n'
+    )
+    groups = (*SUPPORT, Group("group_night", "Night", "orga_acme"))
+    directory = Directory(
+        USERS, groups, {"group_support": ("user_bob",), "group_night": ("user_bob",)}
+    )
+    fields = {
+        "label": "Hotline",
+        "participants": [],
+        "participant_groups": ["group_support", "group_night"],
+        "phone_numbers": [],
+    }
+    hotline = LiveNumber(
+        "phon_hot",
+        "+18005550142",
+        "+18005550142",
+        None,
+        fields,
+        {**fields, "id": "phon_hot"},
+        organization_id="orga_acme",
+    )
+
+    plan = build_plan(load(tmp_path, text), [hotline], directory, today=TODAY)
+    assert [a.holds for a in plan.accepted] == [True]
+    (night,) = plan.groups
+    assert (night.name, night.removed, night.numbers) == ("Night", ("user_bob",), ())
+    assert render.render_text(plan).startswith(
+        "  ~ group Night\n"
+        "      - bob@acme.example (no managed number stops ringing them through this group alone)\n"
+    )
