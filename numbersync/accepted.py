@@ -16,6 +16,7 @@ from numbersync.models import (
     MANAGED_FIELDS,
     SET_FIELDS,
     Acceptance,
+    DesiredGroup,
     DesiredNumber,
     DesiredState,
     Value,
@@ -179,22 +180,23 @@ def date_findings(state: DesiredState, day: date) -> tuple[list[Diagnostic], lis
     """The acceptances `validate` refuses on `day` (past, or further ahead than the maximum)
     and those it warns about (ending within WARN_DAYS days), each at its `until`."""
     errors, warnings = [], []
-    for number in state.numbers:
-        for acceptance in number.accepted:
-            where = (*acceptance.path, "until")
-            position = acceptance.until_position or acceptance.position
-            problem = lapse(acceptance, day, state.max_accept_days)
-            if problem:
-                errors.append(Diagnostic(position, json_path(where), problem))
-                continue
-            left = (acceptance.until - day).days
-            if left <= WARN_DAYS:
-                when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
-                message = (
-                    f"warning: the acceptance of {acceptance.field} ends {when} "
-                    f"({acceptance.until}); then the difference is drift again"
-                )
-                warnings.append(Diagnostic(position, json_path(where), message))
+    held = [a for number in state.numbers for a in number.accepted]
+    held += [a for group in state.groups for a in group.accepted]
+    for acceptance in held:
+        where = (*acceptance.path, "until")
+        position = acceptance.until_position or acceptance.position
+        problem = lapse(acceptance, day, state.max_accept_days)
+        if problem:
+            errors.append(Diagnostic(position, json_path(where), problem))
+            continue
+        left = (acceptance.until - day).days
+        if left <= WARN_DAYS:
+            when = "today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}"
+            message = (
+                f"warning: the acceptance of {acceptance.field} ends {when} "
+                f"({acceptance.until}); then the difference is drift again"
+            )
+            warnings.append(Diagnostic(position, json_path(where), message))
     return errors, warnings
 
 
@@ -272,6 +274,24 @@ def refusal(
             f"{field} of {desired.key} is accepted already, until {earlier.until} "
             f"({earlier.position}); change or remove that entry"
         )
+    return terms_refusal(state, until, reason, day)
+
+
+def group_refusal(
+    state: DesiredState, desired: DesiredGroup, until: date, reason: str, day: date
+) -> str | None:
+    """Why `numbersync accept GROUP members` must not record this acceptance, or None."""
+    if desired.accepted:
+        earlier = desired.accepted[0]
+        return (
+            f"members of group {desired.key} are accepted already, until {earlier.until} "
+            f"({earlier.position}); change or remove that entry"
+        )
+    return terms_refusal(state, until, reason, day)
+
+
+def terms_refusal(state: DesiredState, until: date, reason: str, day: date) -> str | None:
+    """Why --reason or --until cannot make an acceptance, or None."""
     if not reason.strip():
         return "--reason must say why the difference is accepted"
     if until < day:
@@ -293,6 +313,14 @@ def already_wanted(desired: DesiredNumber, field: str, have: Value) -> bool:
     if prefix and any(not item.startswith(prefix) for item in wanted or ()):
         return False
     return same_value(field, have, wanted)
+
+
+def members_wanted(desired: DesiredGroup, have: Sequence[str]) -> bool:
+    """Whether Close's members are already those the file wants (emails are left to the plan,
+    which resolves them)."""
+    if any(not item.startswith("user_") for item in desired.members):
+        return False
+    return set(desired.members) == set(have)
 
 
 def entry(value: Value, reason: str, until: date) -> dict[str, Any]:

@@ -419,7 +419,7 @@ def _semantic_errors(
             yield _diag(doc, ("defaults", "waive"), message, key=True)
     groups = data.get("groups")
     if isinstance(groups, dict):
-        yield from _group_errors(doc, groups)
+        yield from _group_errors(doc, groups, failed)
     numbers = data.get("numbers")
     if not isinstance(numbers, dict):
         return
@@ -467,13 +467,16 @@ def _settings_errors(
         yield _diag(doc, url_path, f"{message}, got {schemacheck.describe(url)}")
 
 
-def _group_errors(doc: Document, groups: dict[str, Any]) -> Iterator[Diagnostic]:
+def _group_errors(doc: Document, groups: dict[str, Any], failed: set[str]) -> Iterator[Diagnostic]:
     for key, entry in groups.items():
         if not key:
             message = "a group name must not be empty; name a group of Close, or give its id"
             yield _diag(doc, ("groups", key), message, key=True)
         if isinstance(entry, dict):
             yield from _people_errors(doc, ("groups", key, "members"), entry.get("members"))
+            if isinstance(entry.get("accepted"), dict):
+                at = ("groups", key, "accepted")
+                yield from accepted.entry_errors(doc, at, entry["accepted"], failed)
 
 
 def _people_errors(doc: Document, path: Path, items: Any) -> Iterator[Diagnostic]:
@@ -612,7 +615,9 @@ def _groups(checked: _Checked) -> tuple[DesiredGroup, ...]:
         for i, _ in kept:
             positions[f"members[{i}]"] = doc.position((*path, i))
         members = tuple(item for _, item in kept)
-        out.append(DesiredGroup(key, members, positions, doc.file))
+        written = entry.get("accepted")
+        taken = accepted.acceptances(doc, ("groups", key), written) if written else ()
+        out.append(DesiredGroup(key, members, positions, doc.file, taken))
     return tuple(out)
 
 

@@ -244,12 +244,14 @@ class Group:
 class DesiredGroup:
     """One group of the file's `groups:` mapping: its key (a group name or a `group_...` id) and
     the members the file wants, as written (emails or user ids, file order, no duplicates).
-    `positions` maps "" (the key), "members" and "members[i]" (i: the item's index in the file)."""
+    `positions` maps "" (the key), "members" and "members[i]" (i: the item's index in the file).
+    `accepted` holds the acceptance of its membership's drift, if the file writes one."""
 
     key: str
     members: tuple[str, ...]
     positions: Mapping[str, Position] = field(default_factory=dict, compare=False)
     file: str = ""
+    accepted: tuple[Acceptance, ...] = ()
 
     @property
     def position(self) -> Position:

@@ -18,6 +18,7 @@ from numbersync import accepted, phone, policy, ringing
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
 from numbersync.kinds import Context, Resolved
 from numbersync.kinds.groups import KIND as GROUPS
+from numbersync.kinds.groups import with_reach
 from numbersync.live import (
     Directory,
     effective_live_fields,
@@ -146,7 +147,8 @@ class AcceptedDifference:
     """A difference the file accepts (`accepted:`): Close's `before`, the file's `after` and the
     `value` accepted, with its reason and day (YYYY-MM-DD). While `holds`, it is no change:
     never applied, not counted. Otherwise `why` says why not, and the difference is planned as
-    a change again (unless Close has the file's value once more)."""
+    a change again (unless Close has the file's value once more). A managed group's acceptance
+    (`field` "members") has the group's id and Close's name of it in `group`, and no number."""
 
     id: str
     number: str
@@ -161,6 +163,7 @@ class AcceptedDifference:
     why: str | None = None
     file: str = ""
     label: str | None = None
+    group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -381,7 +384,13 @@ def build_plan(
             problems, hint="fix the file, or check that the key belongs to this account"
         )
     kept = {(g.key, g.file or state.path) for g, _ in chosen_groups}
-    group_changes = [c for c in diffed.changes if (c.key, c.file) in kept]
+    held, group_accepted = _accepted_groups(
+        chosen_groups, diffed.changes, directory.members or {}, resolver, state, day
+    )
+    diffed_changes = [c for c in diffed.changes if (c.key, c.file) not in held]
+    if held:  # a held group keeps Close's members: who the other changes make ring counts them
+        diffed_changes = with_reach(diffed_changes, ringing_fields, directory.members or {})
+    group_changes = [c for c in diffed_changes if (c.key, c.file) in kept]
     group_changes.sort(key=lambda c: (order_of(files, c.file), c.name))
     # Who a number rings after the plan counts the members its groups have after it too.
     changes = _after_memberships(changes, directory.members or {}, group_changes)
@@ -397,6 +406,8 @@ def build_plan(
     order = {path: i for i, path in enumerate(files)}
     changes.sort(key=lambda c: (order[c.file], c.number))
     found_accepted.sort(key=lambda a: (order[a.file], a.number))
+    group_accepted.sort(key=lambda a: (order_of(files, a.file), a.group or ""))
+    found_accepted.extend(group_accepted)
     live_by_id = {n.id: n for n in live}
     return Plan(
         changes=tuple(changes),
@@ -407,7 +418,9 @@ def build_plan(
         # emails have no business in a plan file or a pull-request comment.
         emails=_named(
             resolver.emails,
-            shown_users(changes, group_changes) | _accepted_ids(found_accepted, "participants"),
+            shown_users(changes, group_changes)
+            | _accepted_ids(found_accepted, "participants")
+            | {u for a in group_accepted for v in (a.before, a.after, a.value) for u in v or ()},
         ),
         group_names={
             **_named(
@@ -425,6 +438,50 @@ def build_plan(
         accepted=tuple(found_accepted),
         waivers=tuple(waivers),
     )
+
+
+def _accepted_groups(
+    chosen: Sequence[tuple[DesiredGroup, str]],
+    changes: Sequence[GroupChange],
+    members: Mapping[str, tuple[str, ...]],
+    resolver: _Resolver,
+    state: DesiredState,
+    day: date,
+) -> tuple[set[tuple[str, str]], list[AcceptedDifference]]:
+    """The group changes (key, file) an acceptance of drift holds back, and every acceptance of
+    a chosen group, held or not. A group without a change has Close's members as the file's."""
+    change_of = {(c.key, c.file): c for c in changes}
+    held: set[tuple[str, str]] = set()
+    found = []
+    for desired, group_id in chosen:
+        if not desired.accepted or group_id not in members:
+            continue
+        file = desired.file or state.path
+        change = change_of.get((desired.key, file))
+        before = change.before if change else members[group_id]
+        after = change.after if change else before
+        for acceptance in desired.accepted:
+            why = accepted.why_not(acceptance, before, after, day, state.max_accept_days)
+            if why is None and change is not None:
+                held.add((desired.key, file))
+            found.append(
+                AcceptedDifference(
+                    group_id,
+                    "",
+                    desired.key,
+                    acceptance.field,
+                    before,
+                    after,
+                    acceptance.value,
+                    acceptance.reason,
+                    acceptance.until.isoformat(),
+                    holds=why is None,
+                    why=why,
+                    file=file,
+                    group=resolver.group_name(group_id),
+                )
+            )
+    return held, found
 
 
 def _accepted_ids(accepting: Sequence[AcceptedDifference], field: str) -> set[str]:

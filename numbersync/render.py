@@ -378,8 +378,9 @@ def render_text(plan: Plan, *, color: bool = False, show_unmanaged: bool = False
 
 def _accepted_value(plan: Plan, a: AcceptedDifference, value: Any) -> str:
     """A value of an accepted difference; ids of a set field with their names."""
-    if a.field in SET_FIELDS:
-        return "[" + ", ".join(_item(plan, a.field, item) for item in value or ()) + "]"
+    if a.field in SET_FIELDS or a.group is not None:
+        name = "participants" if a.group is not None else a.field  # a group's members are users
+        return "[" + ", ".join(_item(plan, name, item) for item in value or ()) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
@@ -393,10 +394,15 @@ def accepted_entry(plan: Plan, a: AcceptedDifference) -> tuple[str, str]:
     return what, f"accepted until {a.until}: {a.reason}"
 
 
+def accepted_subject(a: AcceptedDifference) -> str:
+    """What an acceptance is of: a number, or a managed group (unescaped)."""
+    return f"group {a.group}" if a.group is not None else phone.display(a.number)
+
+
 def lapsed_entry(plan: Plan, a: AcceptedDifference) -> str:
     """One acceptance that no longer holds, and why (unescaped)."""
     return (
-        f"{phone.display(a.number)} {a.field} (accepted until {a.until}: {a.reason}): "
+        f"{accepted_subject(a)} {a.field} (accepted until {a.until}: {a.reason}): "
         f"no longer holds: {a.why}"
     )
 
@@ -413,7 +419,7 @@ def accepted_lines(plan: Plan, style: Style = _plain) -> list[str]:
             what, terms = accepted_entry(plan, a)
             if not n or held[n - 1].id != a.id:
                 where = f"  (in {escape(a.file)})" if _by_file(plan) and a.file else ""
-                out.append(f"  = {escape(phone.display(a.number))}{label}{where}")
+                out.append(f"  = {escape(accepted_subject(a))}{label}{where}")
             out.append(f"      {escape(what)}")
             out.append(f"      {escape(terms)}")
         out.append("")
@@ -439,7 +445,7 @@ def _markdown_accepted(plan: Plan) -> list[str]:
         ]
         for a in held[:MARKDOWN_TABLE_ROWS]:
             cells = (
-                phone.display(a.number),
+                accepted_subject(a),
                 a.field,
                 _accepted_value(plan, a, a.before),
                 _accepted_value(plan, a, a.after),

@@ -12,7 +12,7 @@ from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 if TYPE_CHECKING:
-    from numbersync.models import LiveNumber
+    from numbersync.models import DesiredState, LiveNumber
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str) -> date:
@@ -43,7 +43,8 @@ def accept(number: str, field: str, until: date, reason: str, config_path: str |
     Reads Close's current FIELD of NUMBER (one request) and writes it, with --reason and
     --until, under the number's `accepted:` in the file that manages it, changing no other
     line. plan then shows the difference as accepted, applies nothing and counts no change,
-    until the day passes or Close changes the value again."""
+    until the day passes or Close changes the value again. `accept GROUP members` does the
+    same for the members of a group the config manages (GROUP: its key under groups:)."""
     from numbersync import accepted, config, phone
     from numbersync.cli.common import resolve_config
     from numbersync.edit import add_entry
@@ -52,6 +53,9 @@ def accept(number: str, field: str, until: date, reason: str, config_path: str |
     from numbersync.live import normalise_live
 
     state = config.load(resolve_config(config_path))
+    if field == "members":
+        _accept_members(state, number, until, reason)
+        return
     try:
         desired = find(state, number)
     except UsageError as exc:
@@ -84,6 +88,45 @@ def accept(number: str, field: str, until: date, reason: str, config_path: str |
     click.echo(
         escape(
             f"Accepted {field} of {phone.display(current.number)} = {shown} until {until}, "
+            f"in {edit.path}:{edit.line}."
+        )
+    )
+
+
+def _accept_members(state: DesiredState, key: str, until: date, reason: str) -> None:
+    """`accept GROUP members`: Close's members of a managed group (one GET of them, after the
+    list of groups when the file names the group by its name), written under its `accepted:`."""
+    from numbersync import accepted
+    from numbersync.edit import add_entry
+    from numbersync.errors import UsageError
+    from numbersync.explain import find_group, group_of
+
+    desired = find_group(state, key)
+    if desired is None:
+        raise UsageError(
+            f"{key} is not a group managed in {state.path}",
+            hint="name a group by its key under groups:, exactly as the config writes it",
+        )
+    refused = accepted.group_refusal(state, desired, until, reason, accepted.today())
+    if refused:
+        raise UsageError(refused)
+    with close_client() as client:
+        group_id = desired.key
+        if not group_id.startswith("group_"):
+            group_id = group_of(desired, client.list_groups()).id
+        have = client.group_members(group_id)
+    if accepted.members_wanted(desired, have):
+        raise UsageError(
+            f"Close has what {desired.file} wants for the members of group {desired.key}: "
+            "nothing to accept"
+        )
+    entry = accepted.entry(have, reason, until)
+    at = ("groups", desired.key)
+    edit = add_entry(desired.file, at, "accepted", {"members": entry})
+    shown = accepted.value_json(have)
+    click.echo(
+        escape(
+            f"Accepted members of group {desired.key} = {shown} until {until}, "
             f"in {edit.path}:{edit.line}."
         )
     )

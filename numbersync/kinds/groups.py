@@ -63,12 +63,8 @@ class Groups:
             wanted.append((desired, group_id, present, after))
         if problems:
             return Diffed((), tuple(problems), tuple(notes))
-        after_of = {group_id: after for _, group_id, _, after in wanted}
-        changes = []
-        for desired, group_id, present, after in wanted:
-            if set(present) == set(after):
-                continue
-            change = GroupChange(
+        changes = [
+            GroupChange(
                 group_id,
                 context.resolve.group_name(group_id),
                 desired.key,
@@ -76,10 +72,11 @@ class Groups:
                 after,
                 desired.file or state.path,
             )
-            reach = _reach(change, context.numbers, after_of, context.members or {})
-            numbers = sorted({n for found in reach.values() for n in found})
-            changes.append(replace(change, reach=reach, numbers=tuple(numbers)))
-        return Diffed(tuple(changes), (), tuple(notes))
+            for desired, group_id, present, after in wanted
+            if set(present) != set(after)
+        ]
+        reached = with_reach(changes, context.numbers, context.members or {})
+        return Diffed(tuple(reached), (), tuple(notes))
 
     def names(self, change: GroupChange) -> tuple[str, ...]:
         return (change.id, change.name, change.key, change.file)
@@ -187,6 +184,22 @@ def _resolve_members(
             continue
         after[user_id] = n
     return tuple(after)
+
+
+def with_reach(
+    changes: Sequence[GroupChange],
+    numbers: Mapping[str, Mapping[str, Value]],
+    members: Mapping[str, tuple[str, ...]],
+) -> list[GroupChange]:
+    """The changes with the managed numbers each member added or removed starts or stops
+    ringing, every group not among `changes` keeping the members Close has."""
+    after_of = {change.id: change.after for change in changes}
+    out = []
+    for change in changes:
+        reach = _reach(change, numbers, after_of, members)
+        found = sorted({n for numbers_of in reach.values() for n in numbers_of})
+        out.append(replace(change, reach=reach, numbers=tuple(found)))
+    return out
 
 
 def _reach(

@@ -444,7 +444,7 @@ def _accepted(row: dict[str, Any], config_path: str) -> AcceptedDifference:
 
     return AcceptedDifference(
         row["id"],
-        row["number"],
+        row.get("number", ""),  # a managed group's acceptance names no number
         row["key"],
         row["field"],
         value(row["before"]),
@@ -456,6 +456,7 @@ def _accepted(row: dict[str, Any], config_path: str) -> AcceptedDifference:
         why=row["why"],
         file=row.get("file", config_path),
         label=row.get("label"),
+        group=row.get("group"),
     )
 
 

@@ -132,6 +132,21 @@ def _accepted_document(a: AcceptedDifference) -> dict[str, Any]:
     def value(v: Any) -> Any:
         return list(v) if a.field in SET_FIELDS and v is not None else v
 
+    if a.group is not None:
+        return {
+            "id": a.id,
+            "group": a.group,
+            "key": a.key,
+            "file": a.file,
+            "field": a.field,
+            "before": list(a.before or ()),
+            "after": list(a.after or ()),
+            "value": list(a.value or ()),
+            "reason": a.reason,
+            "until": a.until,
+            "holds": a.holds,
+            "why": a.why,
+        }
     return {
         "id": a.id,
         "number": a.number,
