@@ -315,11 +315,13 @@ def build_plan(
         have = effective_live_fields(current)
         problems.extend(_forwarding_nowhere(desired, have))
         wanted = resolver.resolve(desired, have.get("participants", ()), problems, notes)
-        ringing_fields[_e164(current)] = _ringing_fields({**have, **wanted})
+        if state.groups:  # a group change says which numbers it makes ring
+            ringing_fields[_e164(current)] = _ringing_fields({**have, **wanted})
         if current.type != "external":  # it rings nobody, and forwards nothing: no rule applies
             found = _policy_problems(desired, have, wanted, directory, members_after, state, notes)
-            problems.extend(policy.diagnostic(desired, v) for v in policy.waive(desired, found))
-            waivers.extend(policy.waivers(desired, found))
+            if found or desired.waivers:
+                problems.extend(policy.diagnostic(desired, v) for v in policy.waive(desired, found))
+                waivers.extend(policy.waivers(desired, found))
         diffs = []
         acceptances = {a.field: a for a in desired.accepted} if desired.accepted else None
         for name, after in wanted.items():
@@ -373,7 +375,7 @@ def build_plan(
         else:
             unchanged.append(current.number)
             counts[file][1] += 1
-    for _, current in pairs:
+    for _, current in pairs if state.groups else ():
         if _e164(current) not in ringing_fields:  # left out by --target: rings as Close has it
             ringing_fields[_e164(current)] = _ringing_fields(effective_live_fields(current))
     diffed = GROUPS.diff(state, Context(resolver, directory.members, ringing_fields))
@@ -543,8 +545,8 @@ def _policy_problems(
     rules = state.policy
     found, rung = policy.live_violations(desired, have, wanted, members, rules)
     least = rules.min_ringing or 0
-    unsure = rung.unread and rung.count < least
-    if unsure and "min_ringing" not in desired.waivers:
+    unsure = rung is not None and rung.unread and rung.count < least
+    if rung is not None and unsure and "min_ringing" not in desired.waivers:
         names = ", ".join(repr(_group_name(directory, g)) for g in rung.unread)
         message = (
             f"policy min_ringing ({least}) not checked: the number rings {rung.count} "

@@ -199,11 +199,11 @@ def live_violations(
     wanted: Mapping[str, Value],
     members: Members | None,
     policy: Policy,
-) -> tuple[list[Violation], Rings]:
+) -> tuple[list[Violation], Rings | None]:
     """What Close's side decides, once the plan has read it: a forward_to Close keeps while the
     file switches forwarding on, external numbers Close keeps, and who the number rings (group
-    members counted when `members` has them). `have` are Close's normalised values, `wanted` the
-    file's with users and groups resolved to ids."""
+    members counted when `members` has them; None when the policy sets no minimum). `have` are
+    Close's normalised values, `wanted` the file's with users and groups resolved to ids."""
     after = {**have, **wanted}
     found: list[Violation] = []
     forward = after.get("forward_to")
@@ -212,6 +212,8 @@ def live_violations(
     if "phone_numbers" not in wanted:
         for item in have.get("phone_numbers") or ():
             found += _number_violations(policy, "", item, "phone_numbers kept from Close: ")
+    if policy.min_ringing is None:
+        return found, None
     rings = ringing.rings(after, members)
     problem = ringing_problem(policy, rings)
     if problem:
