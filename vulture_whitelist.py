@@ -53,9 +53,3 @@ _.numbers_by_id
 _.set_number_fields
 # Close's display form of a number, on LiveNumber for the tests to read.
 _.number_formatted
-# The managed-groups contract of 226f6b3, which the group branches build on: remove these lines
-# once their code calls it.
-_.group_members
-DesiredGroup
-_.action
-_.ops
