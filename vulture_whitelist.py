@@ -42,10 +42,6 @@ exc_info
 subschema
 
 # Not framework hooks: read only from outside the package, so vulture cannot see them.
-# The client's counters, which the tests and `make bench` read (numbersync/close/retry.py).
-_.transport_errors
-_.retries
-_.retry_wait
 # The emulator's controls for tests: start a fresh log, read its numbers by id, let an account
 # drift under a run.
 _.reset_log

@@ -791,3 +791,22 @@ def test_group_members_are_read_one_group_at_a_time(
 
     with pytest.raises(ApiError, match="no list of members"):
         make_client(Recorder(httpx.Response(200, json={"id": "group_1"}))).group_members("g")
+
+
+def test_closing_the_client_sums_up_what_it_sent_for_verbose_runs(
+    make_client: Callable[..., CloseClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder(
+        httpx.Response(429, headers={"Retry-After": "2"}),
+        httpx.ConnectError("refused"),
+        httpx.Response(200, json={"id": "user_1", "email": "a@example.com"}),
+    )
+    client = make_client(recorder, pace=False)
+    client.me()
+    with caplog.at_level(logging.INFO, logger="numbersync.http"):
+        client.close()
+    summaries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Close API")]
+    assert summaries == [
+        "Close API: 3 requests (GET 3); 2 retries after 2.8 s of waiting; 1 answered 429; "
+        "1 without an answer; 0.0 s paced to the rate limits"
+    ]

@@ -5,6 +5,7 @@ retry.py, paging.py and errors.py beside this file."""
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -50,6 +51,8 @@ BASE_FIELDS = (
 # groups, and writes it counts together but a client paces in separate buckets would overrun the
 # budget together: member additions and removals (and the PUTs beside them) share one.
 WRITES = "PUT"
+
+log = logging.getLogger("numbersync.http")
 
 
 class CloseClient:
@@ -128,6 +131,8 @@ class CloseClient:
     def close(self) -> None:
         self.stop.set("closed")  # keeps the reason when the run was stopped already
         self._transport.close()
+        if self.stats.requests:
+            log.info("Close API: %s", self.stats.summary())
 
     def __repr__(self) -> str:
         return f"<CloseClient {self.settings.api_url} ({self.settings.credential_name})>"

@@ -42,7 +42,8 @@ _AMBIGUOUS_STATUSES = frozenset({500, 502, 504})
 
 @dataclass
 class Stats:
-    """What the client did, for the tests and the benchmarks to read. Thread-safe."""
+    """What the client did: summed up at -v when the client closes, and read by the tests and
+    the benchmarks. Thread-safe."""
 
     requests: Counter[tuple[str, str]] = field(default_factory=Counter)  # (method, group)
     statuses: Counter[int] = field(default_factory=Counter)
@@ -68,6 +69,22 @@ class Stats:
         with self._lock:
             self.retries += 1
             self.retry_wait += wait
+
+    def summary(self) -> str:
+        """One line for -v at the end of a run: what was sent, retried and waited for."""
+        with self._lock:
+            sent = sum(self.requests.values())
+            methods = Counter[str]()
+            for (method, _), count in self.requests.items():
+                methods[method] += count
+            by_method = ", ".join(f"{m} {n}" for m, n in sorted(methods.items()))
+            return (
+                f"{sent} request{'s' if sent != 1 else ''} ({by_method or 'none'}); "
+                f"{self.retries} retr{'ies' if self.retries != 1 else 'y'} after "
+                f"{self.retry_wait:.1f} s of waiting; {self.statuses[429]} answered 429; "
+                f"{self.transport_errors} without an answer; "
+                f"{self.pacing_wait:.1f} s paced to the rate limits"
+            )
 
 
 class Retrier:
