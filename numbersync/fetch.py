@@ -65,14 +65,17 @@ def group_refs(state: DesiredState) -> set[str]:
 def fetch_for_plan(client: CloseClient, state: DesiredState, also: Iterable[str] = ()) -> Account:
     """The numbers with the fields the file manages (and the fields `also` names: those a base
     config managed, to say what Close keeps), the users and groups when the file names them by
-    email or name, and /me/: all four read at the same time. When the file uses groups, also the
-    members of every group a managed number rings, in the file or in Close, one GET each: a group
-    the file names by id from the start, by name once /group/ answered, and those only Close
-    names once the numbers are read (see `MemberReads`)."""
+    email or name, and /me/: all four read at the same time. The members of the groups the file
+    manages come too, one GET each once /group/ answered: the diff compares them. When the
+    policy counts who every number rings, also the members of every group a managed number
+    rings, in the file or in Close (see `MemberReads`). Other groups' members are read only when
+    a plan needs them (`numbersync.planning`)."""
     managed = {name for number in state.numbers for name in number.fields}
     fields = fields_to_fetch(managed | set(also))
     want_users, want_groups = needs_directory(state)
-    refs = group_refs(state)
+    # min_ringing counts group members on every managed number, changed or not.
+    every = state.policy.min_ringing is not None
+    refs = group_refs(state) if every else set()
     reads = MemberReads(client) if refs or state.groups else None
 
     def groups() -> tuple[Group, ...] | None:
@@ -99,7 +102,8 @@ def fetch_for_plan(client: CloseClient, state: DesiredState, also: Iterable[str]
     listed = results([listing], client.stop)[0]
     members = None
     if reads is not None:
-        reads.start(_rung_groups(state, numbers))
+        if every:
+            reads.start(_rung_groups(state, numbers))
         members = reads.members()
     return Account(tuple(numbers), Directory(users=users, groups=listed, members=members), me)
 

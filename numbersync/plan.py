@@ -262,12 +262,15 @@ def build_plan(
     targets: Sequence[str] = (),
     excludes: Sequence[str] = (),
     today: date | None = None,
+    unread: Callable[[Iterable[str]], None] | None = None,
 ) -> Plan:
     """Diff the desired state against the live numbers; raises InputError with every plan-time
     problem (unknown number, email or group) at its file position, and produces no plan then.
     `targets` and `excludes` (numbers, ids, keys, config files or directories) limit the numbers
     compared; the others still count as managed, for the summary and the safety rail. `today`
-    (default: the UTC day now) decides which acceptances of drift still hold."""
+    (default: the UTC day now) decides which acceptances of drift still hold. `unread` is told,
+    as each change is found, the groups it rings whose members were not read: a caller may start
+    reading them before the plan is done."""
     day = today or accepted.today()
     found_accepted: list[AcceptedDifference] = []
     problems: list[Diagnostic] = []
@@ -355,6 +358,8 @@ def build_plan(
             label = wanted.get("label", current.fields.get("label"))
             owner = sole_member(current)
             before, after = _rings(have, diffs, directory)
+            if unread is not None and before is not None and after is not None:
+                unread((*before.unread, *after.unread))
             changes.append(
                 NumberChange(
                     current.id,
@@ -511,12 +516,7 @@ def _after_memberships(
     for change in changes:
         ring = change.rings_after
         if ring is not None and moved & {g.id for g in ring.groups}:
-            fields = {
-                "participants": ring.participants,
-                "participant_groups": tuple(g.id for g in ring.groups),
-                "phone_numbers": ring.phone_numbers,
-            }
-            change = replace(change, rings_after=ringing.rings(fields, after))
+            change = replace(change, rings_after=ringing.rings(_fields_of(ring), after))
         found.append(change)
     return found
 
@@ -598,18 +598,43 @@ def with_fields(change: NumberChange, fields: Sequence[FieldChange]) -> NumberCh
     before = change.rings_before
     if before is None or change.rings_after is None:
         return replace(change, fields=tuple(fields))
-    have = {
-        "participants": before.participants,
-        "participant_groups": tuple(g.id for g in before.groups),
-        "phone_numbers": before.phone_numbers,
-    }
-    known = {
-        g.id: g.members
-        for g in (*before.groups, *change.rings_after.groups)
-        if g.members is not None
-    }
-    rings = _rings(have, fields, Directory(members=known))
+    known = {**_read(before), **_read(change.rings_after)}
+    rings = _rings(_fields_of(before), fields, Directory(members=known))
     return replace(change, fields=tuple(fields), rings_before=rings[0], rings_after=rings[1])
+
+
+def with_members_read(
+    plan: Plan, members: Mapping[str, Sequence[str]], users: Iterable[User] = ()
+) -> Plan:
+    """`plan` with who its changed numbers ring counting `members`, read since it was built, and
+    named from `users`: the plan build_plan makes with them, when the plan changes no group's
+    membership (a membership change's reach counts the groups of every number it reaches: build
+    it again)."""
+
+    def known(ring: Rings | None) -> Rings | None:
+        if ring is None or not ring.unread:
+            return ring
+        return ringing.rings(_fields_of(ring), {**_read(ring), **members})
+
+    changes = tuple(
+        replace(c, rings_before=known(c.rings_before), rings_after=known(c.rings_after))
+        for c in plan.changes
+    )
+    return with_people_emails(replace(plan, changes=changes), users)
+
+
+def _fields_of(ring: Rings) -> dict[str, Value]:
+    """The ringing fields that ring as `ring` says."""
+    return {
+        "participants": ring.participants,
+        "participant_groups": tuple(g.id for g in ring.groups),
+        "phone_numbers": ring.phone_numbers,
+    }
+
+
+def _read(ring: Rings) -> dict[str, tuple[str, ...]]:
+    """The members of the groups of `ring` that were read."""
+    return {g.id: g.members for g in ring.groups if g.members is not None}
 
 
 def _named(names: Mapping[str, str], shown: set[str]) -> dict[str, str]:
@@ -642,6 +667,26 @@ def shown_groups(changes: Iterable[NumberChange]) -> set[str]:
         for ring in (change.rings_before, change.rings_after):
             shown.update(g.id for g in (ring.groups if ring else ()))
     return shown
+
+
+def unread_groups(
+    plan: Plan, live: Iterable[LiveNumber], members: Mapping[str, Sequence[str]]
+) -> set[str]:
+    """The groups whose members the plan needs and were not read (`members`: those read): those
+    a changed number rings before or after, and the groups of each number a membership change
+    seems to reach. Members read can only shrink that reach (someone may ring there through
+    another group already), so the numbers outside it need no read."""
+    needed = {
+        group_id
+        for change in plan.changes
+        for ring in (change.rings_before, change.rings_after)
+        for group_id in (ring.unread if ring else ())
+    }
+    reached = {number for change in plan.groups for number in change.numbers}
+    for current in live if reached else ():
+        if _e164(current) in reached:
+            needed.update(str(g) for g in current.fields.get("participant_groups") or ())
+    return {group_id for group_id in needed if group_id not in members}
 
 
 def unnamed_people(plan: Plan) -> set[str]:

@@ -14,6 +14,7 @@ from helpers import cli
 from numbersync.emulator import Emulator
 
 SUPPORT = "group_support000000000000000"
+SALES_EMEA = "group_salesEmea0000000000000"
 ALICE = "user_alice000000000000000000000000000000000000"
 BOB = "user_bob00000000000000000000000000000000000000"
 CAROL = "user_carol000000000000000000000000000000000000"
@@ -81,6 +82,32 @@ def test_a_managed_group_the_numbers_ring_too_is_read_once(
     assert cli(emulator, "plan", "-c", str(config)).exit_code == 0
     reads = [r.path for r in emulator.requests if r.path == f"/group/{SUPPORT}/"]
     assert len(reads) == 1
+
+
+@pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
+def test_a_member_who_rings_through_another_group_already_is_not_counted_there(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # The ported line rings Sales EMEA and Support; Alice is in Sales EMEA. Adding her to
+    # Support makes her ring the toll-free line, not the ported line: the plan reads Sales
+    # EMEA's members (after Support's) to tell, and no other group's.
+    path = tmp_path / "numbers.yaml"
+    path.write_text(
+        "version: 1\nnumbers:\n"
+        '  "+16503334450": {label: Ported main line}\n'
+        '  "+18005550142": {participant_groups: [Support]}\n'
+        "groups:\n  Support:\n    members: [alice@acme.example, bob@acme.example, "
+        "erin@acme.example]\n"
+    )
+
+    result = cli(emulator, "plan", "-c", str(path))
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(
+        "  ~ group Support\n      + alice@acme.example (rings on 1 more number: +1 800-555-0142)\n"
+    )
+    reads = sorted(r.path for r in emulator.requests if r.path.startswith("/group/group_"))
+    assert reads == [f"/group/{SALES_EMEA}/", f"/group/{SUPPORT}/"]
 
 
 def test_target_and_exclude_choose_a_group_by_name(emulator: Emulator, config: Path) -> None:

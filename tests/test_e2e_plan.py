@@ -50,7 +50,8 @@ ALL_FIELDS = (
 ME = ("GET", "/me/", {})
 USERS = ("GET", "/user/", {"_limit": "100", "_skip": "0"})
 GROUPS = ("GET", "/group/", {"_fields": "id,name,organization_id"})
-# The members of Sales EMEA: read once the file uses groups, the one group the Sales line rings.
+# The members of Sales EMEA, the one group the Sales line rings: read once a plan changes who
+# the line rings.
 SALES_MEMBERS = ("GET", f"/group/{SALES_EMEA}/", {"_fields": "id,members"})
 
 # The text plan of examples/numbers.yaml against the Acme seed, as a user sees it.
@@ -144,20 +145,21 @@ FIELDS_OF_SALES_LINE = f"{BASE_FIELDS},participants,participant_groups,phone_num
     [
         # Ids too are checked against the organization's users and groups before anything is
         # sent: a file that manages participants or groups reads them, whatever it names them by.
+        # Who the group rings is read only for a plan that changes who the number rings.
         (
             f"participants: [{ALICE}]\n    participant_groups: [{SALES_EMEA}]",
             FIELDS_OF_SALES_LINE,
-            [USERS, GROUPS, SALES_MEMBERS],
+            [USERS, GROUPS],
         ),
         (
             f"participants: [alice@acme.example]\n    participant_groups: [{SALES_EMEA}]",
             FIELDS_OF_SALES_LINE,
-            [USERS, GROUPS, SALES_MEMBERS],
+            [USERS, GROUPS],
         ),
         (
             "participant_groups: [Sales EMEA]",
             FIELDS_OF_SALES_LINE,
-            [GROUPS, SALES_MEMBERS],
+            [GROUPS],
         ),
         # Groups are read with participants: a number's sole group member shows up in its
         # deprecated user_id, and must not be taken for a participant.
@@ -182,6 +184,34 @@ def test_users_and_groups_are_read_only_when_the_file_names_them(
     assert result.exit_code == 0, result.output
     assert result.stdout == no_changes(1, 10)
     assert calls(emulator) == ordered([*list_calls(1, fields), *directory, ME])
+
+
+def test_a_plan_that_changes_who_a_number_rings_reads_its_groups_members(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    # The Sales line rings Alice and Sales EMEA. Taking Alice off it changes who it rings: the
+    # plan reads the group's members, then the users, to say who rings after it.
+    config = write(
+        tmp_path / "numbers.yaml", 'version: 1\nnumbers:\n  "+16503334444":\n    participants: []\n'
+    )
+
+    result = cli(emulator, "plan", "-c", config)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        "  ~ +1 650-333-4444  (last changed in Close 2024-01-15 09:00 UTC)\n"
+        "      participants:\n"
+        f"        - {ALICE} (alice@acme.example)\n"
+        "      rings:\n"
+        f"          alice@acme.example (via {SALES_EMEA})\n"
+        f"          carol@acme.example (via {SALES_EMEA})\n"
+        "\n"
+        "Safety: apply will go ahead: no safety rail refuses this plan.\n"
+        "Plan: 1 to change, 0 unchanged, 10 unmanaged.\n"
+    )
+    assert calls(emulator) == ordered(
+        [*list_calls(1, FIELDS_OF_SALES_LINE), ME, SALES_MEMBERS, USERS]
+    )
 
 
 @pytest.mark.timeout(60)

@@ -531,6 +531,7 @@ def test_only_the_modules_that_build_render_or_apply_plans_import_the_diff() -> 
         "numbersync.savedplan.read",  # a saved document back into a Plan
         "numbersync.savedplan.check",  # a fresh Plan to check a saved one against
         "numbersync.cli.common",  # builds and prints a Plan
+        "numbersync.planning",  # builds a Plan again with the members it lacks
         "numbersync.cli.applying",  # the Plan that apply is given
         "numbersync.unmanaged",  # adds to a Plan what --base lets go (the type only)
     }

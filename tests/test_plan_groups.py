@@ -13,7 +13,7 @@ from numbersync import config
 from numbersync.errors import InputError, Position, UsageError
 from numbersync.live import Directory
 from numbersync.models import DesiredGroup, DesiredState, Group, GroupChange, LiveNumber, User
-from numbersync.plan import build_plan
+from numbersync.plan import build_plan, unread_groups, with_members_read
 
 FILE = "numbers.yaml"
 USERS = (
@@ -314,3 +314,53 @@ def test_a_group_built_without_its_file_belongs_to_the_configs_path() -> None:
     state = desired(replace(group("Support"), file=""))
     (change,) = build_plan(state, [], DIRECTORY).groups
     assert change.file == FILE
+
+
+# --- members read only when the plan needs them -------------------------------------------------
+
+
+def test_a_plan_needs_the_groups_its_changed_numbers_ring_and_no_other(tmp_path: Path) -> None:
+    state = with_numbers(
+        tmp_path,
+        # A loses bob and gains Night shift; B only changes its label; both ring Sales EMEA.
+        "  '+16503334441': {participants: [], participant_groups: [Sales EMEA, Night shift]}\n"
+        "  '+16503334442': {label: B}\n",
+    )
+    numbers = [
+        live("+16503334441", participant_groups=["group_sales"], participants=["user_bob"]),
+        live("+16503334442", participant_groups=["group_sales", "group_support"]),
+    ]
+    told: list[str] = []
+    unread = build_plan(state, numbers, replace(DIRECTORY, members=None), unread=told.extend)
+
+    assert unread_groups(unread, numbers, {}) == {"group_sales", "group_night"}
+    assert sorted(set(told)) == ["group_night", "group_sales"]  # as the change was found
+    assert unread_groups(unread, numbers, {"group_sales": ()}) == {"group_night"}
+    # Read, they make the plan build_plan makes with every member known, carol named.
+    read = with_members_read(unread, MEMBERS, USERS)
+    assert read == build_plan(state, numbers, DIRECTORY)
+    assert read.emails["user_carol"] == "carol@acme.example"
+    assert "user_carol" not in unread.emails
+
+
+def test_a_membership_change_needs_the_other_groups_of_the_numbers_it_seems_to_reach(
+    tmp_path: Path,
+) -> None:
+    state = with_numbers(
+        tmp_path,
+        "  '+16503334441': {label: A}\n  '+16503334442': {label: B}\n",
+        group("Support", "bob@acme.example", "carol@acme.example"),
+    )
+    # A rings Support and Sales EMEA (carol is in both); B rings Night shift only.
+    numbers = [
+        live("+16503334441", label="A", participant_groups=["group_support", "group_sales"]),
+        live("+16503334442", label="B", participant_groups=["group_night"]),
+    ]
+    managed_only = {"group_support": MEMBERS["group_support"]}
+    partial = build_plan(state, numbers, replace(DIRECTORY, members=managed_only))
+
+    (change,) = partial.groups
+    assert change.reach == {"user_carol": ("+16503334441",)}  # Sales EMEA unread: a guess
+    assert unread_groups(partial, numbers, managed_only) == {"group_sales"}
+    (change,) = build_plan(state, numbers, DIRECTORY).groups
+    assert change.reach == {"user_carol": ()}  # she rings A through Sales EMEA already

@@ -263,18 +263,23 @@ def make_plan(
         with_people_emails,
         with_role,
     )
+    from numbersync.planning import plan_with_members
     from numbersync.safety import judge
     from numbersync.unmanaged import compared_with, fields_read
 
     also = fields_read(base.state) if base else set()
-    account = fetch_for_plan(client, state, also)
-    plan = build_plan(
-        state,
-        account.numbers,
-        account.directory,
-        me=account.me,
-        targets=targets,
-        excludes=excludes,
+    plan, account = plan_with_members(
+        client,
+        fetch_for_plan(client, state, also),
+        lambda account, unread: build_plan(
+            state,
+            account.numbers,
+            account.directory,
+            me=account.me,
+            targets=targets,
+            excludes=excludes,
+            unread=unread,
+        ),
     )
     live = {n.id: n for n in account.numbers}
     role_id = role_to_read_for(plan, live, account.me)

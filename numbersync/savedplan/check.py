@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from numbersync import phone
@@ -118,6 +119,7 @@ def check_saved_plan(
         return Checked(_unverified(plan, live), _by_id(live), None, why)
 
     from numbersync.fetch import fetch_for_plan, users_to_name
+    from numbersync.planning import plan_with_members
 
     # The fresh plan reads only the fields the config manages: a change of any other could be
     # checked for staleness by nothing.
@@ -126,7 +128,7 @@ def check_saved_plan(
     _refuse_if_misnamed(plan, account.numbers)
     users = {u.id: u.email for u in account.directory.users or ()}
     _refuse_if_stale(plan, account.numbers, account.directory.members or {}, users)
-    fresh = _fresh_plan(state, account)
+    fresh, account = plan_with_members(client, account, partial(_fresh_plan, state))
     _refuse_unreviewed(state, find_unreviewed(plan, fresh))
     # Whose personal numbers it changes, named as a fresh plan names them.
     configured = _as_configured(plan, fresh)
@@ -278,11 +280,13 @@ def _as_in_close(change: NumberChange, current: LiveNumber) -> NumberChange:
 # --- what the config asks ----------------------------------------------------------------------
 
 
-def _fresh_plan(state: DesiredState, account: Account) -> Plan:
+def _fresh_plan(
+    state: DesiredState, account: Account, unread: Callable[[Iterable[str]], None]
+) -> Plan:
     """The plan the config makes now; users and groups resolved with Close's own, so that no
     name map in a plan file can stand in for them."""
     try:
-        return build_plan(state, account.numbers, account.directory, me=account.me)
+        return build_plan(state, account.numbers, account.directory, me=account.me, unread=unread)
     except InputError as exc:
         raise RefusedError(
             f"the saved plan cannot be checked against its config, nothing was applied; "
