@@ -207,7 +207,7 @@ def plan_of(emu: Emulator, tmp_path: Path, numbers: str, *args: str) -> Result:
 
 
 @pytest.mark.parametrize("emulator", ["tidy", "wild"], indirect=True)
-def test_members_are_read_once_for_each_group_the_managed_numbers_ring(
+def test_members_are_read_once_for_each_group_a_changed_number_rings(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     # Support named twice in the file, Sales EMEA by the Sales line in Close: read once each.
