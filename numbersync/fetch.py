@@ -227,6 +227,17 @@ def _advisory_me(client: CloseClient) -> Me | None:
         return None
 
 
+def advisory_groups(client: CloseClient) -> tuple[Group, ...] | None:
+    """The groups, only to name those a plan shows: when the read fails, they keep their ids."""
+    try:
+        return tuple(client.list_groups())
+    except Abandoned:
+        return None
+    except ApiError as exc:
+        log.info("GET /group/ failed, so groups are named by id: %s", exc.message)
+        return None
+
+
 def role_permissions(client: CloseClient, role_id: str) -> frozenset[str] | None:
     """The permissions of the caller's role (`GET /role/{id}/`); None when they cannot be read,
     which means no warning, as when /me/ fails."""

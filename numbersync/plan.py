@@ -604,12 +604,15 @@ def with_fields(change: NumberChange, fields: Sequence[FieldChange]) -> NumberCh
 
 
 def with_members_read(
-    plan: Plan, members: Mapping[str, Sequence[str]], users: Iterable[User] = ()
+    plan: Plan,
+    members: Mapping[str, Sequence[str]],
+    users: Iterable[User] = (),
+    groups: Iterable[Group] = (),
 ) -> Plan:
-    """`plan` with who its changed numbers ring counting `members`, read since it was built, and
-    named from `users`: the plan build_plan makes with them, when the plan changes no group's
-    membership (a membership change's reach counts the groups of every number it reaches: build
-    it again)."""
+    """`plan` with who its changed numbers ring counting `members`, read since it was built, the
+    people named from `users` and the groups from `groups`: the plan build_plan makes with them,
+    when the plan changes no group's membership (a membership change's reach counts the groups
+    of every number it reaches: build it again)."""
 
     def known(ring: Rings | None) -> Rings | None:
         if ring is None or not ring.unread:
@@ -620,7 +623,9 @@ def with_members_read(
         replace(c, rings_before=known(c.rings_before), rings_after=known(c.rings_after))
         for c in plan.changes
     )
-    return with_people_emails(replace(plan, changes=changes), users)
+    names = _named({g.id: g.name for g in groups}, shown_groups(changes))
+    named = replace(plan, changes=changes, group_names={**names, **plan.group_names})
+    return with_people_emails(named, users)
 
 
 def _fields_of(ring: Rings) -> dict[str, Value]:

@@ -4,11 +4,14 @@ groups it needs and lacks are read (`fetch_for_plan` reads only those the diff c
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from numbersync.fetch import Account, MemberReads
-from numbersync.plan import Plan, unread_groups, with_members_read
+from numbersync.fetch import Account, MemberReads, advisory_groups
+from numbersync.models import Group
+from numbersync.plan import Plan, shown_groups, unread_groups, with_members_read
+from numbersync.stopping import in_background, results
 
 if TYPE_CHECKING:
     from numbersync.close import CloseClient
@@ -24,16 +27,33 @@ def plan_with_members(client: CloseClient, account: Account, build: Build) -> tu
     while the plan is still being built), and those beside a managed group it changes on a
     number (who that change makes ring counts them). A plan that changes no one's ringing reads
     none; a group whose read fails stays unread in the plan. Only a plan that changes a group's
-    membership is built again: the others need only who their changed numbers ring."""
+    membership is built again: the others need only who their changed numbers ring. The groups
+    it shows are named: /group/ is read beside the members when the file named no group."""
     reads = MemberReads(client)
-    plan = build(account, reads.start)
+    listing: list[Future[tuple[Group, ...] | None]] = []
+
+    def name_them() -> None:
+        if not listing and account.directory.groups is None:
+            listing.append(in_background("numbersync-fetch-groups", advisory_groups, client))
+
+    def unread(group_ids: Iterable[str]) -> None:
+        found = list(group_ids)
+        if found:
+            name_them()
+            reads.start(found)
+
+    plan = build(account, unread)
     missing = unread_groups(plan, account.numbers, account.directory.members or {})
-    if not missing:
-        return plan, account
     reads.start(missing)
+    if shown_groups(plan.changes):
+        name_them()
+    if not missing and not listing:
+        return plan, account
     directory = account.directory
     directory = replace(directory, members={**(directory.members or {}), **reads.members()})
     account = replace(account, directory=directory)
     if plan.groups:
         return build(account, reads.start), account
-    return with_members_read(plan, directory.members or {}, directory.users or ()), account
+    groups = results(listing, client.stop)[0] if listing else None
+    read = with_members_read(plan, directory.members or {}, directory.users or (), groups or ())
+    return read, account

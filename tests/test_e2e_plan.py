@@ -190,7 +190,7 @@ def test_a_plan_that_changes_who_a_number_rings_reads_its_groups_members(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     # The Sales line rings Alice and Sales EMEA. Taking Alice off it changes who it rings: the
-    # plan reads the group's members, then the users, to say who rings after it.
+    # plan reads the group's members, the groups to name it and the users to name the people.
     config = write(
         tmp_path / "numbers.yaml", 'version: 1\nnumbers:\n  "+16503334444":\n    participants: []\n'
     )
@@ -203,14 +203,14 @@ def test_a_plan_that_changes_who_a_number_rings_reads_its_groups_members(
         "      participants:\n"
         f"        - {ALICE} (alice@acme.example)\n"
         "      rings:\n"
-        f"          alice@acme.example (via {SALES_EMEA})\n"
-        f"          carol@acme.example (via {SALES_EMEA})\n"
+        "          alice@acme.example (via Sales EMEA)\n"
+        "          carol@acme.example (via Sales EMEA)\n"
         "\n"
         "Safety: apply will go ahead: no safety rail refuses this plan.\n"
         "Plan: 1 to change, 0 unchanged, 10 unmanaged.\n"
     )
     assert calls(emulator) == ordered(
-        [*list_calls(1, FIELDS_OF_SALES_LINE), ME, SALES_MEMBERS, USERS]
+        [*list_calls(1, FIELDS_OF_SALES_LINE), ME, SALES_MEMBERS, GROUPS, USERS]
     )
 
 
