@@ -77,6 +77,7 @@ def fetch_for_plan(client: CloseClient, state: DesiredState, also: Iterable[str]
     every = state.policy.min_ringing is not None
     refs = group_refs(state) if every else set()
     reads = MemberReads(client) if refs or state.groups else None
+    compared: set[str] = set()
 
     def groups() -> tuple[Group, ...] | None:
         if not want_groups:
@@ -85,7 +86,8 @@ def fetch_for_plan(client: CloseClient, state: DesiredState, also: Iterable[str]
         if reads is not None:
             reads.start(g.id for g in found if g.name in refs)
             # The groups the file manages: their members are what the diff compares.
-            reads.start(sorted(GROUPS.members_to_read(state, found)))
+            compared.update(GROUPS.members_to_read(state, found))
+            reads.start(sorted(compared))
         return found
 
     if reads is not None:
@@ -104,7 +106,7 @@ def fetch_for_plan(client: CloseClient, state: DesiredState, also: Iterable[str]
     if reads is not None:
         if every:
             reads.start(_rung_groups(state, numbers))
-        members = reads.members()
+        members = reads.members(required=compared)
     return Account(tuple(numbers), Directory(users=users, groups=listed, members=members), me)
 
 
@@ -139,6 +141,7 @@ class MemberReads:
         self._slots = threading.BoundedSemaphore(max(1, client.concurrency) * MEMBER_READS_PER_SLOT)
         self._lock = threading.Lock()
         self._reads: dict[str, Future[tuple[str, ...] | None]] = {}
+        self._errors: dict[str, ApiError] = {}
 
     def start(self, group_ids: Iterable[str]) -> None:
         for group_id in group_ids:
@@ -156,13 +159,18 @@ class MemberReads:
                 raise
             except ApiError as exc:
                 log.info("GET /group/%s/ failed, so its members are not known: %s", group_id, exc)
+                self._errors[group_id] = exc
                 return None
 
-    def members(self) -> dict[str, tuple[str, ...]]:
-        """Every group started, once read: its members by group id."""
+    def members(self, required: Iterable[str] = ()) -> dict[str, tuple[str, ...]]:
+        """Every group started, once read: its members by group id. A group of `required` whose
+        read failed raises its error instead: nothing can be planned without its members."""
         with self._lock:
             reads = dict(self._reads)
         found = results(list(reads.values()), self._client.stop)
+        for group_id in required:
+            if group_id in self._errors:
+                raise self._errors[group_id]
         return {g: m for g, m in zip(reads, found, strict=True) if m is not None}
 
 

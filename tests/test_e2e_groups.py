@@ -5,6 +5,7 @@ a member changed in Close since."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ from helpers import cli
 
 from numbersync.emulator import Emulator
 
+ACME_SEED = Path(__file__).resolve().parent.parent / "examples" / "emulator-seed.yaml"
 SUPPORT = "group_support000000000000000"
 SALES_EMEA = "group_salesEmea0000000000000"
 ALICE = "user_alice000000000000000000000000000000000000"
@@ -108,6 +110,28 @@ def test_a_member_who_rings_through_another_group_already_is_not_counted_there(
     )
     reads = sorted(r.path for r in emulator.requests if r.path.startswith("/group/group_"))
     assert reads == [f"/group/{SALES_EMEA}/", f"/group/{SUPPORT}/"]
+
+
+def test_a_managed_group_whose_members_cannot_be_read_fails_the_plan_as_close_did(
+    start_emulator: Callable[..., Emulator], config: Path
+) -> None:
+    from numbersync.emulator import Faults
+
+    # Every attempt at Support's members fails: the plan cannot compare them, and says so as
+    # for any read Close refused, not as a mistake in the file.
+    faults = Faults(schedule=["500"] * 6, match=f"GET /group/{SUPPORT}/")
+    emu = start_emulator(ACME_SEED, faults=faults)
+
+    result = cli(emu, "plan", "-c", str(config))
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Error: GET /group/{SUPPORT}/ (500): gave up after 6 attempts: 500 Internal Server "
+        "Error: Internal server error. (emulated fault)\n"
+        "Hint: Close kept failing: try again later (a second apply picks up where this one "
+        "stopped)\n"
+    )
 
 
 def test_target_and_exclude_choose_a_group_by_name(emulator: Emulator, config: Path) -> None:
