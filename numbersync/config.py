@@ -6,16 +6,13 @@ normalise into a DesiredState. Every problem of every file is collected and rais
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import shlex
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from numbersync import accepted, phone, policy, schemacheck
 from numbersync.errors import (
@@ -42,7 +39,6 @@ from numbersync.models import (
     Source,
     Value,
 )
-from numbersync.resources import shipped_text
 from numbersync.yamlsource import Document, parse
 
 ROOT_FILE = "numbersync.yaml"  # in a directory: version, defaults, safety and policy for the tree
@@ -57,6 +53,11 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 @cache
 def schema() -> dict[str, Any]:
     """The JSON Schema: shipped inside the package, or read from the source tree in development."""
+    # Read only to explain errors (a valid file is checked by the generated quick check).
+    import json
+
+    from numbersync.resources import shipped_text
+
     loaded: dict[str, Any] = json.loads(shipped_text("schemas/numbersync.schema.json"))
     return loaded
 
@@ -97,6 +98,8 @@ def load_tree(directory: str) -> DesiredState:
     file its own defaults and numbers, a number belonging to exactly one file."""
     found, walked = _walk(directory)
     if not found and not walked:
+        import shlex
+
         raise UsageError(
             f"{directory}: no *.yaml or *.yml file in this directory or below it",
             hint="a directory config holds one file per team; "
@@ -510,6 +513,8 @@ def _phone_error(doc: Document, path: Path, text: str) -> Iterator[Diagnostic]:
 
 
 def _is_https_url(url: str) -> bool:
+    from urllib.parse import urlsplit  # only for a file that sets a greeting
+
     parts = urlsplit(url)
     return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in url)
 

@@ -36,8 +36,6 @@ if TYPE_CHECKING:
 @reports_errors
 def validate(config_path: str | None, output_format: str) -> None:
     """Check the desired-state file (or directory) offline: schema, numbers, limits. No network."""
-    import json
-
     from numbersync import config
 
     config_path = resolve_config(config_path)
@@ -47,6 +45,8 @@ def validate(config_path: str | None, output_format: str) -> None:
     if output_format == "json":
         # CI compares the fingerprint with a saved plan's `config.fingerprint` to know whether the
         # plan was made from exactly this config. Errors still go to stderr, with exit 1.
+        import json
+
         summary = {"ok": True, "numbers": count, "fingerprint": state.fingerprint}
         click.echo(json.dumps(summary))
     else:
