@@ -454,7 +454,7 @@ def _settings_errors(
     doc: Document, path: Path, settings: dict[str, Any], failed: set[str]
 ) -> Iterator[Diagnostic]:
     def unchecked(p: Path) -> bool:
-        return json_path(p) not in failed
+        return not failed or json_path(p) not in failed
 
     forward = settings.get("forward_to")
     if isinstance(forward, str) and unchecked((*path, "forward_to")):
@@ -484,8 +484,9 @@ def _group_errors(doc: Document, groups: dict[str, Any], failed: set[str]) -> It
 
 def _people_errors(doc: Document, path: Path, items: Any) -> Iterator[Diagnostic]:
     """Each item of a list of people that is neither an email nor a user id."""
-    # A list may hold a mistake on every one of millions of items: its JSON path is made once.
-    shown = json_path(path)
+    # A list may hold a mistake on every one of millions of items: its JSON path is made once,
+    # at the first.
+    shown = ""
     for i, item in enumerate(_list(items)):
         if (
             isinstance(item, str)
@@ -493,6 +494,7 @@ def _people_errors(doc: Document, path: Path, items: Any) -> Iterator[Diagnostic
             and not item.startswith("user_")
             and not EMAIL.match(item)
         ):
+            shown = shown or json_path(path)
             message = f'must be a user email or a user id (user_...), got "{item}"'
             yield Diagnostic(doc.position((*path, i)), f"{shown}[{i}]", message)
 

@@ -74,9 +74,8 @@ class Waiver:
 def classify(e164: str) -> tuple[str, str | None]:
     """(number type as the policy names it, region) of an E.164 number; the region is None when
     phonenumbers cannot tell it, "001" for a number of no country."""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
+    parsed = phone.parse(e164)
+    if parsed is None:
         return "unknown", None
     name = _TYPE_NAMES.get(phonenumbers.number_type(parsed), "unknown")
     return name, phonenumbers.region_code_for_number(parsed)
