@@ -567,6 +567,10 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
     """The file's numbers, each field from the number itself, else the first layer of
     defaults that sets it (the file's, then the root's)."""
     doc, numbers = checked.doc, checked.data.get("numbers") or {}
+    inherited: dict[str, _Setting] = {}  # what a number inherits: the first layer's setting
+    for layer in layers:
+        for name, setting in layer.items():
+            inherited.setdefault(name, setting)
     out = []
     for key, own in numbers.items():
         own = own or {}
@@ -581,14 +585,11 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                 fields[name] = value
                 if items is not None and items != tuple(range(len(items))):
                     sources[name] = Source("number", items)
-                continue
-            for layer in layers:
-                setting = layer.get(name)
-                if setting is not None:
-                    fields[name] = setting.value
-                    sources[name] = setting.source
-                    positions.update(setting.positions)
-                    break
+            elif name in inherited:
+                setting = inherited[name]
+                fields[name] = setting.value
+                sources[name] = setting.source
+                positions.update(setting.positions)
         waivers = own.get("waive") or {}
         for rule in waivers:
             positions[f"waive.{rule}"] = doc.position(("numbers", key, "waive", rule), key=True)

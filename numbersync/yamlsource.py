@@ -83,11 +83,14 @@ class Document:
 
     def position(self, path: Path, *, key: bool = False) -> Position:
         """The position of `path` (of its key when `key`), or of its nearest known ancestor."""
-        if key and path in self.keys:
-            return Position(self.file, *self.keys[path])
-        while path not in self.values and path:
-            path = path[:-1]
-        return Position(self.file, *self.values.get(path, (1, 1)))
+        found = self.keys.get(path) if key else None
+        if found is None:
+            found = self.values.get(path)
+            while found is None and path:
+                path = path[:-1]
+                found = self.values.get(path)
+        line, col = found or (1, 1)
+        return Position(self.file, line, col)
 
 
 def parse(file: str, raw: bytes) -> Document:
