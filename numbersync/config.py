@@ -39,7 +39,7 @@ from numbersync.models import (
     Source,
     Value,
 )
-from numbersync.yamlsource import Document, parse
+from numbersync.yamlsource import Document, LineCol, parse
 
 ROOT_FILE = "numbersync.yaml"  # in a directory: version, defaults, safety and policy for the tree
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -537,28 +537,58 @@ class _Setting:
     positions: dict[str, Position]
 
 
+class _Positions(Mapping[str, Position]):
+    """A number's positions: the line and column of what the number writes itself, the Position
+    of what it inherits (the root's defaults stand in another file). A Position is made when it
+    is read, which only errors, explain and plans do: most are never read."""
+
+    __slots__ = ("_file", "_places")
+
+    def __init__(self, file: str, places: dict[str, Position | LineCol]) -> None:
+        self._file = file
+        self._places = places
+
+    def __getitem__(self, name: str) -> Position:
+        place = self._places[name]
+        return place if isinstance(place, Position) else Position(self._file, *place)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._places
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 def _value(
-    doc: Document, path: Path, name: str, raw: Any, positions: dict[str, Position]
+    doc: Document, path: Path, name: str, raw: Any, places: dict[str, Position | LineCol]
 ) -> tuple[Value, tuple[int, ...] | None]:
-    """The normalised value of a field, its position (and its items') added to `positions`;
-    for a set field also the index in the file of each item kept."""
-    positions[name] = doc.position(path)
+    """The normalised value of a field, its place (and its items') added to `places`; for a
+    set field also the index in the file of each item kept."""
+    places[name] = doc.place(path)
     if name in SET_FIELDS:
         kept = _unique(name, raw)
         for i, _ in kept:
-            positions[f"{name}[{i}]"] = doc.position((*path, i))
+            places[f"{name}[{i}]"] = doc.place((*path, i))
         return tuple(item for _, item in kept), tuple(i for i, _ in kept)
     return (phone.to_e164(raw) if name == "forward_to" else raw), None
 
 
 def _defaults(checked: _Checked, layer: Layer) -> dict[str, _Setting]:
     """A file's `defaults`, normalised once for all the numbers that inherit them."""
+    doc = checked.doc
     defaults = checked.data.get("defaults") or {}
     out = {}
     for name in MANAGED_FIELDS:
         if name in defaults:
-            positions: dict[str, Position] = {}
-            value, items = _value(checked.doc, ("defaults", name), name, defaults[name], positions)
+            places: dict[str, Position | LineCol] = {}
+            value, items = _value(doc, ("defaults", name), name, defaults[name], places)
+            positions = dict(_Positions(doc.file, places))
             out[name] = _Setting(value, Source(layer, items or ()), positions)
     return out
 
@@ -575,13 +605,13 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
     for key, own in numbers.items():
         own = own or {}
         fields: dict[str, Value] = {}
-        positions = {"": doc.position(("numbers", key), key=True)}
+        places: dict[str, Position | LineCol] = {"": doc.place(("numbers", key), key=True)}
         # Most fields are the number's own, which is what a missing source means: only the
         # others (and lists the file wrote with duplicates) are recorded, to keep this loop lean.
         sources: dict[str, Source] = {}
         for name in MANAGED_FIELDS:
             if name in own:
-                value, items = _value(doc, ("numbers", key, name), name, own[name], positions)
+                value, items = _value(doc, ("numbers", key, name), name, own[name], places)
                 fields[name] = value
                 if items is not None and items != tuple(range(len(items))):
                     sources[name] = Source("number", items)
@@ -589,10 +619,10 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                 setting = inherited[name]
                 fields[name] = setting.value
                 sources[name] = setting.source
-                positions.update(setting.positions)
+                places.update(setting.positions)
         waivers = own.get("waive") or {}
         for rule in waivers:
-            positions[f"waive.{rule}"] = doc.position(("numbers", key, "waive", rule), key=True)
+            places[f"waive.{rule}"] = doc.place(("numbers", key, "waive", rule), key=True)
         is_id = not key.startswith("+")
         written = own.get("accepted")
         out.append(
@@ -601,7 +631,7 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                 number=None if is_id else checked.identities[key],
                 id=key if is_id else None,
                 fields=fields,
-                positions=positions,
+                positions=_Positions(doc.file, places),
                 file=doc.file,
                 sources=sources,
                 accepted=accepted.acceptances(doc, ("numbers", key), written) if written else (),

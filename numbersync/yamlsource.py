@@ -83,14 +83,18 @@ class Document:
 
     def position(self, path: Path, *, key: bool = False) -> Position:
         """The position of `path` (of its key when `key`), or of its nearest known ancestor."""
+        line, col = self.place(path, key=key)
+        return Position(self.file, line, col)
+
+    def place(self, path: Path, *, key: bool = False) -> LineCol:
+        """`position` as a line and a column, for places kept before any is reported."""
         found = self.keys.get(path) if key else None
         if found is None:
             found = self.values.get(path)
             while found is None and path:
                 path = path[:-1]
                 found = self.values.get(path)
-        line, col = found or (1, 1)
-        return Position(self.file, line, col)
+        return found or (1, 1)
 
 
 def parse(file: str, raw: bytes) -> Document:
