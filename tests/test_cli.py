@@ -71,9 +71,10 @@ def test_validate_loads_the_loader_but_not_the_client() -> None:
     assert "numbersync.close" not in mine and "numbersync.emulator" not in mine
     assert "numbersync.render" not in mine and "numbersync.plan" not in mine
     # Nor what only some files need: acceptances (live), a ringing minimum, the schema's text
-    # (resources), read to explain errors.
+    # (resources), read to explain errors; nor the account's side of the models (account).
     for unused in ("numbersync.live", "numbersync.ringing", "numbersync.resources"):
         assert unused not in mine
+    assert "numbersync.account" not in mine
     # The schema is checked by code generated from it: jsonschema only explains errors, and
     # fastjsonschema (which generated the code) is not needed at run time.
     assert heavy.rstrip("]") == "'phonenumbers', 'yaml'"
