@@ -17,7 +17,6 @@ from numbersync.cli.common import (
     resolve_config,
 )
 from numbersync.cli.options import verbose_option
-from numbersync.escape import escape
 
 if TYPE_CHECKING:
     from numbersync.models import DesiredGroup, DesiredNumber, DesiredState
@@ -127,6 +126,7 @@ def _explain_group(group: DesiredGroup, live: bool) -> None:
 @reports_errors
 def schema(output_path: str | None, force: bool) -> None:
     """Print the JSON Schema this version validates with, for editors (offline)."""
+    from numbersync.escape import escape
     from numbersync.output import is_stdout, write_atomic
     from numbersync.resources import shipped_text
 
