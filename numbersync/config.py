@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from numbersync import accepted, phone, policy, schemacheck
+from numbersync import accepted, phone, policy
 from numbersync.errors import (
     Diagnostic,
     Findings,
@@ -350,6 +350,9 @@ def _with_phone_texts(doc: Document) -> Any:
 
 @cache
 def _validator() -> Any:
+    # Like the schema's text, read only to explain the errors of a file the quick check refused.
+    from numbersync import schemacheck
+
     return schemacheck.validator(schema())
 
 
@@ -364,6 +367,8 @@ def quick_check_source() -> str:
         "# Generated from schemas/numbersync.schema.json by numbersync.config.quick_check_source:\n"
         "# do not edit; regenerate with `python -m numbersync.config`.\n"
     )
+    from numbersync import schemacheck
+
     return schemacheck.quick_check_source(header, {"validate": schema()})
 
 
@@ -386,6 +391,8 @@ def _schema_errors(doc: Document, data: Any) -> Iterator[Diagnostic]:
 def explain_errors(doc: Document, errors: Iterable[Any]) -> Iterator[Diagnostic]:
     """jsonschema's errors in the project's words, at their positions in `doc` (the emulator's
     seeds are checked against their schema with this too)."""
+    from numbersync import schemacheck
+
     for error in errors:
         for problem in schemacheck.explain(error):
             yield _diag(doc, problem.path, problem.message, key=problem.at_key)
@@ -467,6 +474,8 @@ def _settings_errors(
     url_path = (*path, "voicemail_greeting_url")
     if isinstance(url, str) and unchecked(url_path) and not _is_https_url(url):
         message = schema()["$defs"]["settings"]["properties"]["voicemail_greeting_url"]["x-error"]
+        from numbersync import schemacheck
+
         yield _diag(doc, url_path, f"{message}, got {schemacheck.describe(url)}")
 
 

@@ -75,6 +75,7 @@ def test_validate_loads_the_loader_but_not_the_client() -> None:
     for unused in ("numbersync.live", "numbersync.ringing", "numbersync.resources"):
         assert unused not in mine
     assert "numbersync.account" not in mine
+    assert "numbersync.schemacheck" not in mine  # what explains the quick check's refusals
     assert "numbersync.escape" not in mine  # it prints nothing a file or a server wrote
     # The schema is checked by code generated from it: jsonschema only explains errors, and
     # fastjsonschema (which generated the code) is not needed at run time.
