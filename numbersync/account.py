@@ -1,7 +1,6 @@
-"""The account's side of the domain: Close's phone numbers, users, groups, memberships and roles
-as read, and the changes and verdict a plan makes of them. Apart from numbersync.models, which
-still names every one of them, so that commands that never read an account (validate) do not
-define them: each frozen dataclass costs its definition at start-up."""
+"""The account's side of the domain: Close's numbers, users, groups, memberships and roles as
+read, and the changes and verdict a plan makes of them. numbersync.models names them all; they
+live here so that validate, which reads no account, does not define them at start-up."""
 
 from __future__ import annotations
 
@@ -10,24 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from numbersync.models import Value
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What apply will make of a plan: the reasons it refuses to apply it without --force
-    (none: it goes ahead). Close's own refusals are the changes' `owner` marks."""
-
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def refuses(self) -> bool:
-        return bool(self.reasons)
-
-    @property
-    def line(self) -> str:
-        if self.reasons:
-            return "apply will refuse this without --force: " + "; ".join(self.reasons)
-        return "apply will go ahead: no safety rail refuses this plan"
 
 
 @dataclass(frozen=True)
@@ -68,6 +49,42 @@ class Group:
     id: str
     name: str
     organization_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Membership:
+    """The caller's role in one organization. `permissions` is None when /me/ does not list them;
+    `role_permissions` are those `GET /role/{id}/` lists for the role, None when it was not read
+    (or could not be). numbersync only ever reads them as a hint."""
+
+    organization_id: str | None
+    role_id: str | None
+    permissions: frozenset[str] | None
+    role_permissions: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role as `GET /role/{id}/` answers it; `permissions` None when it lists none."""
+
+    id: str
+    name: str
+    permissions: frozenset[str] | None
+
+
+@dataclass(frozen=True)
+class Me:
+    """The user the credential belongs to, and their memberships."""
+
+    user_id: str
+    email: str
+    memberships: tuple[Membership, ...] = ()
+
+    def membership(self, organization_id: str | None) -> Membership | None:
+        """The membership in `organization_id`; when that is unknown, the only one there is."""
+        if organization_id is None:
+            return self.memberships[0] if len(self.memberships) == 1 else None
+        return next((m for m in self.memberships if m.organization_id == organization_id), None)
 
 
 @dataclass(frozen=True)
@@ -122,36 +139,18 @@ class GroupChange:
 
 
 @dataclass(frozen=True)
-class Membership:
-    """The caller's role in one organization. `permissions` is None when /me/ does not list them;
-    `role_permissions` are those `GET /role/{id}/` lists for the role, None when it was not read
-    (or could not be). numbersync only ever reads them as a hint."""
+class Verdict:
+    """What apply will make of a plan: the reasons it refuses to apply it without --force
+    (none: it goes ahead). Close's own refusals are the changes' `owner` marks."""
 
-    organization_id: str | None
-    role_id: str | None
-    permissions: frozenset[str] | None
-    role_permissions: frozenset[str] | None = None
+    reasons: tuple[str, ...] = ()
 
+    @property
+    def refuses(self) -> bool:
+        return bool(self.reasons)
 
-@dataclass(frozen=True)
-class Role:
-    """A role as `GET /role/{id}/` answers it; `permissions` None when it lists none."""
-
-    id: str
-    name: str
-    permissions: frozenset[str] | None
-
-
-@dataclass(frozen=True)
-class Me:
-    """The user the credential belongs to, and their memberships."""
-
-    user_id: str
-    email: str
-    memberships: tuple[Membership, ...] = ()
-
-    def membership(self, organization_id: str | None) -> Membership | None:
-        """The membership in `organization_id`; when that is unknown, the only one there is."""
-        if organization_id is None:
-            return self.memberships[0] if len(self.memberships) == 1 else None
-        return next((m for m in self.memberships if m.organization_id == organization_id), None)
+    @property
+    def line(self) -> str:
+        if self.reasons:
+            return "apply will refuse this without --force: " + "; ".join(self.reasons)
+        return "apply will go ahead: no safety rail refuses this plan"

@@ -77,7 +77,7 @@ def load_file(path: Path, text: str) -> tuple[DesiredState, dict[str, Document]]
 
 
 @settings(
-    max_examples=200,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     database=None,
