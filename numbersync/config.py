@@ -363,12 +363,12 @@ def quick_check_source() -> str:
     """The source of numbersync/_schema_check.py, which only says whether a file is valid:
     jsonschema then explains every error. Regenerate with `python -m numbersync.config` (a test
     fails while it is out of date)."""
+    from numbersync import schemacheck
+
     header = (
         "# Generated from schemas/numbersync.schema.json by numbersync.config.quick_check_source:\n"
         "# do not edit; regenerate with `python -m numbersync.config`.\n"
     )
-    from numbersync import schemacheck
-
     return schemacheck.quick_check_source(header, {"validate": schema()})
 
 
@@ -473,9 +473,9 @@ def _settings_errors(
     url = settings.get("voicemail_greeting_url")
     url_path = (*path, "voicemail_greeting_url")
     if isinstance(url, str) and unchecked(url_path) and not _is_https_url(url):
-        message = schema()["$defs"]["settings"]["properties"]["voicemail_greeting_url"]["x-error"]
         from numbersync import schemacheck
 
+        message = schema()["$defs"]["settings"]["properties"]["voicemail_greeting_url"]["x-error"]
         yield _diag(doc, url_path, f"{message}, got {schemacheck.describe(url)}")
 
 

@@ -59,8 +59,9 @@ _PURE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
 )
 _NOTHING = object()
-# The first characters of the plain scalars the resolver may read as a merge key (`<<`): an
-# untagged scalar key starting otherwise is no merge, without resolving its tag.
+# The first characters of the plain scalars the resolver may read as a merge key (`<<`; None:
+# whatever they start with): an untagged scalar key starting otherwise is no merge, without
+# resolving its tag.
 _MERGE_FIRSTS = frozenset(
     first
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()
