@@ -4,14 +4,12 @@ and the date checks of `validate`. Days are UTC days; "today" is always passed i
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from numbersync import phone
 from numbersync.errors import Diagnostic, Path, json_path
-from numbersync.live import normalise_live, same_value
 from numbersync.models import (
     MANAGED_FIELDS,
     SET_FIELDS,
@@ -134,12 +132,16 @@ def _shown(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    import json  # error messages only: a valid file never needs it
+
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def acceptances(doc: Document, base: Path, accepted: Mapping[str, Any]) -> tuple[Acceptance, ...]:
     """The checked `accepted` entries of the number (or group) at `base`, their values
     normalised as Close's side is."""
+    from numbersync.live import normalise_live  # only for a file that accepts drift
+
     found = []
     for name, entry in accepted.items():
         path: Path = (*base, "accepted", name)
@@ -234,12 +236,16 @@ def why_not(
 
 def _same(field: str, a: Value, b: Value) -> bool:
     """As the diff compares: a group's members, like the set fields, as a set."""
+    from numbersync.live import same_value
+
     if field == "members":
         return set(a or ()) == set(b or ())
     return same_value(field, a, b)
 
 
 def value_json(value: Value) -> str:
+    import json
+
     return json.dumps(list(value) if isinstance(value, tuple) else value, ensure_ascii=False)
 
 
@@ -312,6 +318,8 @@ def already_wanted(desired: DesiredNumber, field: str, have: Value) -> bool:
     prefix = _ID_PREFIX.get(field)
     if prefix and any(not item.startswith(prefix) for item in wanted or ()):
         return False
+    from numbersync.live import same_value
+
     return same_value(field, have, wanted)
 
 

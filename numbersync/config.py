@@ -6,18 +6,15 @@ normalise into a DesiredState. Every problem of every file is collected and rais
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import shlex
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-from numbersync import accepted, phone, policy, schemacheck
+from numbersync import accepted, phone, policy
 from numbersync.errors import (
     Diagnostic,
     Findings,
@@ -42,8 +39,7 @@ from numbersync.models import (
     Source,
     Value,
 )
-from numbersync.resources import shipped_text
-from numbersync.yamlsource import Document, parse
+from numbersync.yamlsource import Document, LineCol, parse
 
 ROOT_FILE = "numbersync.yaml"  # in a directory: version, defaults, safety and policy for the tree
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -57,6 +53,11 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 @cache
 def schema() -> dict[str, Any]:
     """The JSON Schema: shipped inside the package, or read from the source tree in development."""
+    # Read only to explain errors (a valid file is checked by the generated quick check).
+    import json
+
+    from numbersync.resources import shipped_text
+
     loaded: dict[str, Any] = json.loads(shipped_text("schemas/numbersync.schema.json"))
     return loaded
 
@@ -97,6 +98,8 @@ def load_tree(directory: str) -> DesiredState:
     file its own defaults and numbers, a number belonging to exactly one file."""
     found, walked = _walk(directory)
     if not found and not walked:
+        import shlex
+
         raise UsageError(
             f"{directory}: no *.yaml or *.yml file in this directory or below it",
             hint="a directory config holds one file per team; "
@@ -347,6 +350,9 @@ def _with_phone_texts(doc: Document) -> Any:
 
 @cache
 def _validator() -> Any:
+    # Like the schema's text, read only to explain the errors of a file the quick check refused.
+    from numbersync import schemacheck
+
     return schemacheck.validator(schema())
 
 
@@ -357,6 +363,8 @@ def quick_check_source() -> str:
     """The source of numbersync/_schema_check.py, which only says whether a file is valid:
     jsonschema then explains every error. Regenerate with `python -m numbersync.config` (a test
     fails while it is out of date)."""
+    from numbersync import schemacheck
+
     header = (
         "# Generated from schemas/numbersync.schema.json by numbersync.config.quick_check_source:\n"
         "# do not edit; regenerate with `python -m numbersync.config`.\n"
@@ -383,6 +391,8 @@ def _schema_errors(doc: Document, data: Any) -> Iterator[Diagnostic]:
 def explain_errors(doc: Document, errors: Iterable[Any]) -> Iterator[Diagnostic]:
     """jsonschema's errors in the project's words, at their positions in `doc` (the emulator's
     seeds are checked against their schema with this too)."""
+    from numbersync import schemacheck
+
     for error in errors:
         for problem in schemacheck.explain(error):
             yield _diag(doc, problem.path, problem.message, key=problem.at_key)
@@ -451,7 +461,7 @@ def _settings_errors(
     doc: Document, path: Path, settings: dict[str, Any], failed: set[str]
 ) -> Iterator[Diagnostic]:
     def unchecked(p: Path) -> bool:
-        return json_path(p) not in failed
+        return not failed or json_path(p) not in failed
 
     forward = settings.get("forward_to")
     if isinstance(forward, str) and unchecked((*path, "forward_to")):
@@ -463,6 +473,8 @@ def _settings_errors(
     url = settings.get("voicemail_greeting_url")
     url_path = (*path, "voicemail_greeting_url")
     if isinstance(url, str) and unchecked(url_path) and not _is_https_url(url):
+        from numbersync import schemacheck
+
         message = schema()["$defs"]["settings"]["properties"]["voicemail_greeting_url"]["x-error"]
         yield _diag(doc, url_path, f"{message}, got {schemacheck.describe(url)}")
 
@@ -481,8 +493,9 @@ def _group_errors(doc: Document, groups: dict[str, Any], failed: set[str]) -> It
 
 def _people_errors(doc: Document, path: Path, items: Any) -> Iterator[Diagnostic]:
     """Each item of a list of people that is neither an email nor a user id."""
-    # A list may hold a mistake on every one of millions of items: its JSON path is made once.
-    shown = json_path(path)
+    # A list may hold a mistake on every one of millions of items: its JSON path is made once,
+    # at the first.
+    shown = ""
     for i, item in enumerate(_list(items)):
         if (
             isinstance(item, str)
@@ -490,6 +503,7 @@ def _people_errors(doc: Document, path: Path, items: Any) -> Iterator[Diagnostic
             and not item.startswith("user_")
             and not EMAIL.match(item)
         ):
+            shown = shown or json_path(path)
             message = f'must be a user email or a user id (user_...), got "{item}"'
             yield Diagnostic(doc.position((*path, i)), f"{shown}[{i}]", message)
 
@@ -510,6 +524,8 @@ def _phone_error(doc: Document, path: Path, text: str) -> Iterator[Diagnostic]:
 
 
 def _is_https_url(url: str) -> bool:
+    from urllib.parse import urlsplit  # only for a file that sets a greeting
+
     parts = urlsplit(url)
     return parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in url)
 
@@ -530,28 +546,58 @@ class _Setting:
     positions: dict[str, Position]
 
 
+class _Positions(Mapping[str, Position]):
+    """A number's positions: the line and column of what the number writes itself, the Position
+    of what it inherits (the root's defaults stand in another file). A Position is made when it
+    is read, which only errors, explain and plans do: most are never read."""
+
+    __slots__ = ("_file", "_places")
+
+    def __init__(self, file: str, places: dict[str, Position | LineCol]) -> None:
+        self._file = file
+        self._places = places
+
+    def __getitem__(self, name: str) -> Position:
+        place = self._places[name]
+        return place if isinstance(place, Position) else Position(self._file, *place)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._places)
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._places
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 def _value(
-    doc: Document, path: Path, name: str, raw: Any, positions: dict[str, Position]
+    doc: Document, path: Path, name: str, raw: Any, places: dict[str, Position | LineCol]
 ) -> tuple[Value, tuple[int, ...] | None]:
-    """The normalised value of a field, its position (and its items') added to `positions`;
-    for a set field also the index in the file of each item kept."""
-    positions[name] = doc.position(path)
+    """The normalised value of a field, its place (and its items') added to `places`; for a
+    set field also the index in the file of each item kept."""
+    places[name] = doc.place(path)
     if name in SET_FIELDS:
         kept = _unique(name, raw)
         for i, _ in kept:
-            positions[f"{name}[{i}]"] = doc.position((*path, i))
+            places[f"{name}[{i}]"] = doc.place((*path, i))
         return tuple(item for _, item in kept), tuple(i for i, _ in kept)
     return (phone.to_e164(raw) if name == "forward_to" else raw), None
 
 
 def _defaults(checked: _Checked, layer: Layer) -> dict[str, _Setting]:
     """A file's `defaults`, normalised once for all the numbers that inherit them."""
+    doc = checked.doc
     defaults = checked.data.get("defaults") or {}
     out = {}
     for name in MANAGED_FIELDS:
         if name in defaults:
-            positions: dict[str, Position] = {}
-            value, items = _value(checked.doc, ("defaults", name), name, defaults[name], positions)
+            places: dict[str, Position | LineCol] = {}
+            value, items = _value(doc, ("defaults", name), name, defaults[name], places)
+            positions = dict(_Positions(doc.file, places))
             out[name] = _Setting(value, Source(layer, items or ()), positions)
     return out
 
@@ -560,31 +606,32 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
     """The file's numbers, each field from the number itself, else the first layer of
     defaults that sets it (the file's, then the root's)."""
     doc, numbers = checked.doc, checked.data.get("numbers") or {}
+    inherited: dict[str, _Setting] = {}  # what a number inherits: the first layer's setting
+    for layer in layers:
+        for name, setting in layer.items():
+            inherited.setdefault(name, setting)
     out = []
     for key, own in numbers.items():
         own = own or {}
         fields: dict[str, Value] = {}
-        positions = {"": doc.position(("numbers", key), key=True)}
+        places: dict[str, Position | LineCol] = {"": doc.place(("numbers", key), key=True)}
         # Most fields are the number's own, which is what a missing source means: only the
         # others (and lists the file wrote with duplicates) are recorded, to keep this loop lean.
         sources: dict[str, Source] = {}
         for name in MANAGED_FIELDS:
             if name in own:
-                value, items = _value(doc, ("numbers", key, name), name, own[name], positions)
+                value, items = _value(doc, ("numbers", key, name), name, own[name], places)
                 fields[name] = value
                 if items is not None and items != tuple(range(len(items))):
                     sources[name] = Source("number", items)
-                continue
-            for layer in layers:
-                setting = layer.get(name)
-                if setting is not None:
-                    fields[name] = setting.value
-                    sources[name] = setting.source
-                    positions.update(setting.positions)
-                    break
+            elif name in inherited:
+                setting = inherited[name]
+                fields[name] = setting.value
+                sources[name] = setting.source
+                places.update(setting.positions)
         waivers = own.get("waive") or {}
         for rule in waivers:
-            positions[f"waive.{rule}"] = doc.position(("numbers", key, "waive", rule), key=True)
+            places[f"waive.{rule}"] = doc.place(("numbers", key, "waive", rule), key=True)
         is_id = not key.startswith("+")
         written = own.get("accepted")
         out.append(
@@ -593,7 +640,7 @@ def _numbers(checked: _Checked, layers: list[dict[str, _Setting]]) -> list[Desir
                 number=None if is_id else checked.identities[key],
                 id=key if is_id else None,
                 fields=fields,
-                positions=positions,
+                positions=_Positions(doc.file, places),
                 file=doc.file,
                 sources=sources,
                 accepted=accepted.acceptances(doc, ("numbers", key), written) if written else (),

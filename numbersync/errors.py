@@ -10,8 +10,6 @@ import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from numbersync.escape import escape
-
 
 @dataclass(frozen=True, order=True)
 class Position:
@@ -36,6 +34,8 @@ class Diagnostic:
     def __str__(self) -> str:
         # A key or a file name may hold a newline or an escape sequence: printed raw, it could
         # forge a line of its own (a GitHub Actions workflow command) or recolour the terminal.
+        from numbersync.escape import escape  # only for what is printed: a valid file prints none
+
         return escape(f"{self.position}: {self.path}: {self.message}")
 
 

@@ -2,6 +2,8 @@
 
 Plain frozen dataclasses with no behaviour beyond small derived properties; every step of the
 pipeline (load -> validate -> fetch -> diff -> render -> apply) passes these between modules.
+What Close has (and the changes a plan makes of it) is defined in numbersync.account and named
+here too, loaded on first use.
 """
 
 from __future__ import annotations
@@ -9,9 +11,45 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from numbersync.errors import Position
+
+if TYPE_CHECKING:
+    from numbersync.account import Group as Group
+    from numbersync.account import GroupChange as GroupChange
+    from numbersync.account import LiveNumber as LiveNumber
+    from numbersync.account import Me as Me
+    from numbersync.account import MemberChange as MemberChange
+    from numbersync.account import Membership as Membership
+    from numbersync.account import Role as Role
+    from numbersync.account import User as User
+    from numbersync.account import Verdict as Verdict
+else:
+
+    def __getattr__(name: str) -> Any:
+        """The account's side, defined in numbersync.account and loaded when first named here:
+        validate never reads an account."""
+        if name in _ACCOUNT:
+            from numbersync import account
+
+            return getattr(account, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_ACCOUNT = frozenset(
+    {
+        "Group",
+        "GroupChange",
+        "LiveNumber",
+        "Me",
+        "MemberChange",
+        "Membership",
+        "Role",
+        "User",
+        "Verdict",
+    }
+)
 
 # The settings numbersync manages: exactly the writable fields of `PUT /phone_number/{id}/`.
 MANAGED_FIELDS: tuple[str, ...] = (
@@ -71,24 +109,6 @@ class Policy:
     refused_number_types: tuple[str, ...] = DEFAULT_REFUSED_TYPES
     min_ringing: int | None = None
     allowed_greeting_hosts: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What apply will make of a plan: the reasons it refuses to apply it without --force
-    (none: it goes ahead). Close's own refusals are the changes' `owner` marks."""
-
-    reasons: tuple[str, ...] = ()
-
-    @property
-    def refuses(self) -> bool:
-        return bool(self.reasons)
-
-    @property
-    def line(self) -> str:
-        if self.reasons:
-            return "apply will refuse this without --force: " + "; ".join(self.reasons)
-        return "apply will go ahead: no safety rail refuses this plan"
 
 
 # Where a managed value was set: the number's own entry, its file's `defaults`, or the `defaults`
@@ -201,46 +221,6 @@ class DesiredState:
 
 
 @dataclass(frozen=True)
-class LiveNumber:
-    """One phone number as Close returned it. `fields` holds the managed fields present in the
-    response, raw (not normalised); `raw` keeps the whole object for export and debugging.
-    `organization_id` and `type` (internal, external, virtual) are None when Close left them out.
-    """
-
-    id: str
-    number: str
-    number_formatted: str
-    date_updated: str | None
-    fields: Mapping[str, Value]
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-    organization_id: str | None = None
-    type: str | None = None
-
-
-@dataclass(frozen=True)
-class User:
-    """A user /user/ lists: of every organization the caller belongs to. `organizations` holds
-    the ids of those the user is an active member of (None when Close does not say)."""
-
-    id: str
-    email: str
-    name: str = ""
-    organizations: frozenset[str] | None = None
-
-    def member_of(self, organization_id: str | None) -> bool:
-        if organization_id is None or self.organizations is None:
-            return True
-        return organization_id in self.organizations
-
-
-@dataclass(frozen=True)
-class Group:
-    id: str
-    name: str
-    organization_id: str | None = None
-
-
-@dataclass(frozen=True)
 class DesiredGroup:
     """One group of the file's `groups:` mapping: its key (a group name or a `group_...` id) and
     the members the file wants, as written (emails or user ids, file order, no duplicates).
@@ -256,90 +236,3 @@ class DesiredGroup:
     @property
     def position(self) -> Position:
         return self.positions[""]
-
-
-@dataclass(frozen=True)
-class MemberChange:
-    """One membership change: `POST /group/{id}/member/` with the user id (add), or
-    `DELETE /group/{id}/member/{user_id}/` (remove). Both are idempotent in Close."""
-
-    group_id: str
-    group: str  # the group's name, for display
-    user_id: str
-    action: Literal["add", "remove"]
-    file: str = ""  # the config file the group is written in
-    key: str = ""  # the group's key in that file
-
-
-@dataclass(frozen=True)
-class GroupChange:
-    """The membership of one managed group: `before` as Close has it, `after` as the file wants
-    it (user ids; `after` in file order). `numbers` are the managed numbers (E.164) whose ringing
-    the change alters."""
-
-    id: str
-    name: str
-    key: str
-    before: tuple[str, ...]
-    after: tuple[str, ...]
-    file: str = ""
-    numbers: tuple[str, ...] = ()
-    # For each member added or removed (user id), the managed numbers that start or stop
-    # ringing them through this change: what a reviewer weighs a membership change by.
-    reach: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def added(self) -> tuple[str, ...]:
-        before = set(self.before)
-        return tuple(u for u in self.after if u not in before)
-
-    @property
-    def removed(self) -> tuple[str, ...]:
-        after = set(self.after)
-        return tuple(u for u in self.before if u not in after)
-
-    @property
-    def ops(self) -> tuple[MemberChange, ...]:
-        """The requests that apply it: removals first, so that a failure part-way never leaves
-        the group ringing someone the file dropped together with someone it added."""
-        removes = (
-            MemberChange(self.id, self.name, u, "remove", self.file, self.key) for u in self.removed
-        )
-        adds = (MemberChange(self.id, self.name, u, "add", self.file, self.key) for u in self.added)
-        return (*removes, *adds)
-
-
-@dataclass(frozen=True)
-class Membership:
-    """The caller's role in one organization. `permissions` is None when /me/ does not list them;
-    `role_permissions` are those `GET /role/{id}/` lists for the role, None when it was not read
-    (or could not be). numbersync only ever reads them as a hint."""
-
-    organization_id: str | None
-    role_id: str | None
-    permissions: frozenset[str] | None
-    role_permissions: frozenset[str] | None = None
-
-
-@dataclass(frozen=True)
-class Role:
-    """A role as `GET /role/{id}/` answers it; `permissions` None when it lists none."""
-
-    id: str
-    name: str
-    permissions: frozenset[str] | None
-
-
-@dataclass(frozen=True)
-class Me:
-    """The user the credential belongs to, and their memberships."""
-
-    user_id: str
-    email: str
-    memberships: tuple[Membership, ...] = ()
-
-    def membership(self, organization_id: str | None) -> Membership | None:
-        """The membership in `organization_id`; when that is unknown, the only one there is."""
-        if organization_id is None:
-            return self.memberships[0] if len(self.memberships) == 1 else None
-        return next((m for m in self.memberships if m.organization_id == organization_id), None)

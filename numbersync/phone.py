@@ -10,17 +10,25 @@ import phonenumbers
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 
+# The loader normalises a forward_to, then the policy classifies it: the same text (written in
+# E.164) read twice. Bounded: a reading is far larger than the text it caches.
+@lru_cache(maxsize=4_096)
+def parse(text: str) -> phonenumbers.PhoneNumber | None:
+    """phonenumbers' reading of `text` (shared: never change it), None when it cannot read it."""
+    try:
+        return phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 @lru_cache(maxsize=65_536)  # the loader and the diff both normalise the same numbers
 def to_e164(text: str) -> str | None:
     """`+1 (650) 333-4444` -> `+16503334444`; None when it is not a possible number.
 
     Numbers must carry their country code: a bare national number is ambiguous across countries.
     """
-    try:
-        parsed = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if parsed.extension or not phonenumbers.is_possible_number(parsed):
+    parsed = parse(text)
+    if parsed is None or parsed.extension or not phonenumbers.is_possible_number(parsed):
         return None
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
 

@@ -7,14 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
 import phonenumbers
 
-from numbersync import phone, ringing
+from numbersync import phone
 from numbersync.errors import Diagnostic, json_path
 from numbersync.models import RINGING_FIELDS, DesiredNumber, Policy, Value
-from numbersync.ringing import Members, Rings
+
+if TYPE_CHECKING:
+    from numbersync.ringing import Members, Rings
 
 # phonenumbers' PhoneNumberType, by the names the policy writes them in.
 NUMBER_TYPES: dict[str, int] = {
@@ -72,9 +74,8 @@ class Waiver:
 def classify(e164: str) -> tuple[str, str | None]:
     """(number type as the policy names it, region) of an E.164 number; the region is None when
     phonenumbers cannot tell it, "001" for a number of no country."""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
+    parsed = phone.parse(e164)
+    if parsed is None:
         return "unknown", None
     name = _TYPE_NAMES.get(phonenumbers.number_type(parsed), "unknown")
     return name, phonenumbers.region_code_for_number(parsed)
@@ -117,6 +118,8 @@ def greeting_problem(policy: Policy, url: str) -> str | None:
     allowed = policy.allowed_greeting_hosts
     if allowed is None:
         return None
+    from urllib.parse import urlsplit  # only for a policy that names greeting hosts
+
     host = (urlsplit(url).hostname or "").rstrip(".")
     if any(_host_matches(host, pattern) for pattern in allowed):
         return None
@@ -188,6 +191,8 @@ def _rings_in_file(fields: Mapping[str, Value]) -> Rings | None:
     field the file leaves to Close); the groups' members are not known offline."""
     if not all(name in fields for name in RINGING_FIELDS):
         return None
+    from numbersync import ringing  # only for a policy that sets min_ringing
+
     # Emails without regard to case: the same person written twice counts once.
     participants = tuple(p.casefold() for p in fields["participants"] or ())
     return ringing.rings({**fields, "participants": participants}, None)
@@ -214,6 +219,8 @@ def live_violations(
             found += _number_violations(policy, "", item, "phone_numbers kept from Close: ")
     if policy.min_ringing is None:
         return found, None
+    from numbersync import ringing
+
     rings = ringing.rings(after, members)
     problem = ringing_problem(policy, rings)
     if problem:

@@ -8,8 +8,6 @@ generic wording.
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -162,6 +160,8 @@ def _got(kind: str, value: Any, sub: Mapping[str, Any]) -> str:
     if kind == "maxItems":
         return f"{len(value)}"
     if kind == "uniqueItems":
+        import json
+
         seen: set[str] = set()
         for item in value:
             key = json.dumps(item, sort_keys=True)
@@ -174,12 +174,16 @@ def _got(kind: str, value: Any, sub: Mapping[str, Any]) -> str:
 
 
 def _guess(name: str, known: list[str]) -> str:
+    import difflib  # error messages only: a valid file never needs it
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def describe(value: Any) -> str:
     """A value as a message shows it: a mapping or a list by its kind, a long string cut."""
+    import json  # error messages only: a valid file never needs it
+
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):

@@ -59,6 +59,14 @@ _PURE_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
 )
 _NOTHING = object()
+# The first characters of the plain scalars the resolver may read as a merge key (`<<`; None:
+# whatever they start with): an untagged scalar key starting otherwise is no merge, without
+# resolving its tag.
+_MERGE_FIRSTS = frozenset(
+    first
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()
+    if any(tag == _MERGE_TAG for tag, _ in resolvers)
+)
 
 
 @dataclass(frozen=True)
@@ -76,11 +84,18 @@ class Document:
 
     def position(self, path: Path, *, key: bool = False) -> Position:
         """The position of `path` (of its key when `key`), or of its nearest known ancestor."""
-        if key and path in self.keys:
-            return Position(self.file, *self.keys[path])
-        while path not in self.values and path:
-            path = path[:-1]
-        return Position(self.file, *self.values.get(path, (1, 1)))
+        line, col = self.place(path, key=key)
+        return Position(self.file, line, col)
+
+    def place(self, path: Path, *, key: bool = False) -> LineCol:
+        """`position` as a line and a column, for places kept before any is reported."""
+        found = self.keys.get(path) if key else None
+        if found is None:
+            found = self.values.get(path)
+            while found is None and path:
+                path = path[:-1]
+                found = self.values.get(path)
+        return found or (1, 1)
 
 
 def parse(file: str, raw: bytes) -> Document:
@@ -292,6 +307,8 @@ class _Builder:
     def _scalar(self, i: int, event: Any, path: Path) -> Any:
         mark = event.start_mark
         self.values.setdefault(path, (mark.line + 1, mark.column + 1))
+        if event.tag is None and not event.implicit[0]:
+            return event.value  # quoted and untagged: a string, as _tag says
         tag = self._tag(event)
         return event.value if tag == _STR_TAG else self._typed(i, event, tag, path)
 
@@ -389,15 +406,21 @@ class _Builder:
         j = i + 1
         while (key_event := events[j]).__class__ is not MappingEndEvent:
             k = j  # the key's node: its anchor's when the key is an alias
-            if key_event.__class__ is AliasEvent:
+            if key_event.__class__ is ScalarEvent:
+                j += 1
+            elif key_event.__class__ is AliasEvent:
                 k = self._aliases[j]
                 key_event = events[k]
                 j += 1
             else:
                 j = self._skip(j)
-            merge = self._tag(key_event) == _MERGE_TAG
             # j is now the value's first event
-            if merge:
+            if (
+                key_event.__class__ is not ScalarEvent
+                or key_event.tag is not None
+                or key_event.value[:1] in _MERGE_FIRSTS
+                or None in _MERGE_FIRSTS
+            ) and self._tag(key_event) == _MERGE_TAG:
                 merged.update(self._merge_sources(j, path))
                 j = self._skip(j)
                 inline = inline and not self._bomb

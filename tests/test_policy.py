@@ -9,11 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import phonenumbers
 import pytest
 from click.testing import CliRunner
 from helpers import assert_schema_checks_agree
 
-from numbersync import config, policy, render, ringing
+from numbersync import config, phone, policy, render, ringing
 from numbersync.cli import main
 from numbersync.errors import InputError
 from numbersync.live import Directory
@@ -52,6 +53,29 @@ def test_numbers_are_classified_as_phonenumbers_knows_them(
     number: str, kind: str, region: str | None
 ) -> None:
     assert policy.classify(number) == (kind, region)
+
+
+@pytest.mark.parametrize(
+    "number",
+    [PREMIUM_GB, PREMIUM_US, SHARED_FR, UNKNOWN_US, US_LINE, GB_LINE, FR_LINE, TOLL_FREE_US,
+     "+80012345678", "+1 (650) 555-0100", "+44 (0) 20 7946 0958", "+1650555010x12", "+999"],
+)  # fmt: skip
+def test_a_number_the_loader_read_first_is_classified_as_one_read_cold(number: str) -> None:
+    # The loader's reading of a number is shared with the policy's: what either does with it
+    # must leave it as phonenumbers read it.
+    phone.parse.cache_clear()
+    policy.classify.cache_clear()
+    phone.to_e164.cache_clear()
+    cold = policy.classify(number)
+    phone.parse.cache_clear()
+    policy.classify.cache_clear()
+    phone.to_e164(number)
+    assert policy.classify(number) == cold
+    try:
+        fresh = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        fresh = None
+    assert phone.parse(number) == fresh
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,8 @@ from hypothesis import strategies as st
 from test_config_fuzz import SPECIAL, dump, mutated_texts, valid_documents
 
 from numbersync import config, yamlsource
-from numbersync.errors import InputError
+from numbersync.errors import InputError, Position
+from numbersync.errors import Path as DocPath
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("NUMBERSYNC_FUZZ_EXAMPLES", "1000"))
@@ -518,6 +519,35 @@ def test_every_position_of_a_shared_subtree_is_under_each_path_it_is_used_at() -
     assert doc.values[("q", "r")] == doc.values[("p",)] == (1, 4)  # where the anchor stands
     assert doc.values[("q", "r", 0)] == doc.values[("p", 0)] == (2, 5)
     assert doc.keys[("q", "r")] == (3, 5)
+
+
+def _position_as_it_was(doc: yamlsource.Document, path: DocPath, *, key: bool = False) -> Position:
+    if key and path in doc.keys:
+        return Position(doc.file, *doc.keys[path])
+    while path not in doc.values and path:
+        path = path[:-1]
+    return Position(doc.file, *doc.values.get(path, (1, 1)))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"version: 1\nnumbers:\n  '+1650': {label: a, participants: [x@y.z, user_1]}\n",
+        b"p: &p\n  - a@x.com\nq: {r: *p, <<: {s: 1}}\n",
+        b"- [1, [2, {a: b}]]\n- c\n",
+        b"just text\n",
+        b"",
+    ],
+)
+def test_a_position_is_its_paths_or_its_nearest_known_ancestors(raw: bytes) -> None:
+    doc = yamlsource.parse("f.yaml", raw)
+    paths = {*doc.values, *doc.keys, ()}
+    # Below each known place, and beside it: positions of paths the file does not have.
+    paths |= {(*path, extra) for path in list(paths) for extra in ("zz", 0, 7)}
+    paths |= {("numbers", "nothing", "deeper"), (3,), ("zz", "zz")}
+    for path in paths:
+        for key in (False, True):
+            assert doc.position(path, key=key) == _position_as_it_was(doc, path, key=key), path
 
 
 def test_the_reader_builds_no_node_graph(monkeypatch: pytest.MonkeyPatch) -> None:

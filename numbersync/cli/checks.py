@@ -17,7 +17,6 @@ from numbersync.cli.common import (
     resolve_config,
 )
 from numbersync.cli.options import verbose_option
-from numbersync.escape import escape
 
 if TYPE_CHECKING:
     from numbersync.models import DesiredGroup, DesiredNumber, DesiredState
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
 @reports_errors
 def validate(config_path: str | None, output_format: str) -> None:
     """Check the desired-state file (or directory) offline: schema, numbers, limits. No network."""
-    import json
-
     from numbersync import config
 
     config_path = resolve_config(config_path)
@@ -47,6 +44,8 @@ def validate(config_path: str | None, output_format: str) -> None:
     if output_format == "json":
         # CI compares the fingerprint with a saved plan's `config.fingerprint` to know whether the
         # plan was made from exactly this config. Errors still go to stderr, with exit 1.
+        import json
+
         summary = {"ok": True, "numbers": count, "fingerprint": state.fingerprint}
         click.echo(json.dumps(summary))
     else:
@@ -127,6 +126,7 @@ def _explain_group(group: DesiredGroup, live: bool) -> None:
 @reports_errors
 def schema(output_path: str | None, force: bool) -> None:
     """Print the JSON Schema this version validates with, for editors (offline)."""
+    from numbersync.escape import escape
     from numbersync.output import is_stdout, write_atomic
     from numbersync.resources import shipped_text
 

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from numbersync.errors import ApiError, InputError, NumbersyncError, TimedOut, UsageError
-from numbersync.escape import escape
 from numbersync.models import DEFAULT_CONCURRENCY
 
 if TYPE_CHECKING:
@@ -31,6 +30,9 @@ T = TypeVar("T")
 
 
 def _fail(exc: NumbersyncError) -> None:
+    # Loaded here, where text is printed: a command that succeeds (validate) prints none of it.
+    from numbersync.escape import escape
+
     if isinstance(exc, InputError):
         for diagnostic in exc.diagnostics:
             click.echo(str(diagnostic), err=True)
@@ -73,6 +75,8 @@ def reports_errors(func: F) -> F:
         except BrokenPipeError:
             _quiet_broken_pipe()
         except Exception as exc:  # a bug of ours: still no traceback for the user
+            from numbersync.escape import escape
+
             click.echo(escape(f"Error: unexpected {type(exc).__name__}: {exc}"), err=True)
             click.echo("Hint: this is a numbersync bug; please report it.", err=True)
             sys.exit(1)
@@ -311,5 +315,7 @@ def print_plan(
 
 
 def say_warnings(warnings: tuple[str, ...]) -> None:
+    from numbersync.escape import escape
+
     for warning in warnings:
         click.echo(escape(f"Warning: {warning}"), err=True)
