@@ -11,10 +11,6 @@ _.list_commands
 _.get_command
 _.format_commands
 
-# Python: a module's attribute hook (PEP 562), which names the account's side in
-# numbersync/models.py.
-__getattr__
-
 # httpx: an Auth's request hook (numbersync/close/transport.py).
 _.auth_flow
 

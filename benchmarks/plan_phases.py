@@ -107,9 +107,10 @@ def diff_only(size: int, runs: int) -> list[Row]:
     """build_plan + render_text over in-memory inputs shaped like the client's: no file, no
     server. Memory is what the diff and render allocate at their peak, over the inputs."""
     from numbersync import render
+    from numbersync.account import LiveNumber, User
     from numbersync.errors import Position
     from numbersync.live import Directory
-    from numbersync.models import MANAGED_FIELDS, DesiredNumber, DesiredState, LiveNumber, User
+    from numbersync.models import MANAGED_FIELDS, DesiredNumber, DesiredState
     from numbersync.plan import build_plan
 
     def inputs() -> tuple[DesiredState, list[LiveNumber], Directory]:

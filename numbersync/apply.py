@@ -14,14 +14,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from numbersync.account import GroupChange, LiveNumber, MemberChange
 from numbersync.errors import Abandoned, ApiError, Diagnostic, RefusedError, json_path
-from numbersync.models import (
-    DEFAULT_CONCURRENCY,
-    DesiredState,
-    GroupChange,
-    LiveNumber,
-    MemberChange,
-)
+from numbersync.models import DEFAULT_CONCURRENCY, DesiredState
 from numbersync.plan import NumberChange, Plan, drifted, mismatched, shown
 from numbersync.stopping import TIMEOUT, Stop
 

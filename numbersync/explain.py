@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from numbersync import phone
+from numbersync.account import Group, LiveNumber
 from numbersync.errors import Diagnostic, InputError, Position, UsageError, json_path
 from numbersync.escape import escape
 from numbersync.live import normalise_live
@@ -18,9 +19,7 @@ from numbersync.models import (
     DesiredGroup,
     DesiredNumber,
     DesiredState,
-    Group,
     Layer,
-    LiveNumber,
     Value,
 )
 from numbersync.render import value_text

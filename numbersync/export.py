@@ -16,20 +16,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from numbersync import __version__
+from numbersync.account import LiveNumber, Me
 from numbersync.config import ROOT_FILE
 from numbersync.errors import UsageError
 from numbersync.escape import LEGACY_COMMAND, is_safe
 from numbersync.live import Directory, normalise_live, same_value, sole_member
 from numbersync.modeline import modeline
-from numbersync.models import (
-    INBOUND_FIELDS,
-    MANAGED_FIELDS,
-    SET_FIELDS,
-    LiveNumber,
-    Me,
-    Policy,
-    Value,
-)
+from numbersync.models import INBOUND_FIELDS, MANAGED_FIELDS, SET_FIELDS, Policy, Value
 from numbersync.output import write_atomic
 from numbersync.policy import type_problem
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from numbersync import phone
+from numbersync.account import Group, LiveNumber, Me, User
 from numbersync.errors import Abandoned, ApiError
 from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.live import Directory
-from numbersync.models import RINGING_FIELDS, Group, LiveNumber, Me, User
+from numbersync.models import RINGING_FIELDS
 from numbersync.stopping import in_background, results
 
 if TYPE_CHECKING:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from numbersync import phone
-from numbersync.models import DEFAULT_RING_DURATION, SET_FIELDS, Group, LiveNumber, User, Value
+from numbersync.account import Group, LiveNumber, User
+from numbersync.models import DEFAULT_RING_DURATION, SET_FIELDS, Value
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,8 @@
-"""The domain: what the file wants, what Close has, and the vocabulary both sides share.
+"""The domain: what the file wants, and the vocabulary it shares with what Close has
+(numbersync.account).
 
 Plain frozen dataclasses with no behaviour beyond small derived properties; every step of the
 pipeline (load -> validate -> fetch -> diff -> render -> apply) passes these between modules.
-What Close has (and the changes a plan makes of it) is defined in numbersync.account and named
-here too, loaded on first use.
 """
 
 from __future__ import annotations
@@ -11,45 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from numbersync.errors import Position
-
-if TYPE_CHECKING:
-    from numbersync.account import Group as Group
-    from numbersync.account import GroupChange as GroupChange
-    from numbersync.account import LiveNumber as LiveNumber
-    from numbersync.account import Me as Me
-    from numbersync.account import MemberChange as MemberChange
-    from numbersync.account import Membership as Membership
-    from numbersync.account import Role as Role
-    from numbersync.account import User as User
-    from numbersync.account import Verdict as Verdict
-else:
-
-    def __getattr__(name: str) -> Any:
-        """The account's side, defined in numbersync.account and loaded when first named here:
-        validate never reads an account."""
-        if name in _ACCOUNT:
-            from numbersync import account
-
-            return getattr(account, name)
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-_ACCOUNT = frozenset(
-    {
-        "Group",
-        "GroupChange",
-        "LiveNumber",
-        "Me",
-        "MemberChange",
-        "Membership",
-        "Role",
-        "User",
-        "Verdict",
-    }
-)
 
 # The settings numbersync manages: exactly the writable fields of `PUT /phone_number/{id}/`.
 MANAGED_FIELDS: tuple[str, ...] = (

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any, Literal, TypeVar
 
 from numbersync import accepted, phone, policy, ringing
+from numbersync.account import Group, GroupChange, LiveNumber, Me, Membership, User, Verdict
 from numbersync.errors import Diagnostic, InputError, UsageError, json_path
 from numbersync.kinds import Context, Resolved
 from numbersync.kinds.groups import KIND as GROUPS
@@ -34,15 +35,8 @@ from numbersync.models import (
     DesiredGroup,
     DesiredNumber,
     DesiredState,
-    Group,
-    GroupChange,
-    LiveNumber,
-    Me,
-    Membership,
     Safety,
-    User,
     Value,
-    Verdict,
 )
 from numbersync.ringing import Rings
 from numbersync.unmanaged import NoLongerManaged

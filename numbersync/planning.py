@@ -8,8 +8,8 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from numbersync.account import Group
 from numbersync.fetch import Account, MemberReads, advisory_groups
-from numbersync.models import Group
 from numbersync.plan import Plan, shown_groups, unread_groups, with_members_read
 from numbersync.stopping import in_background, results
 

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from numbersync import phone
+from numbersync.account import GroupChange
 from numbersync.escape import escape, escape_json, markdown_cell, markdown_fence
 from numbersync.kinds.groups import KIND as GROUPS
-from numbersync.models import SET_FIELDS, GroupChange
+from numbersync.models import SET_FIELDS
 from numbersync.plan import AcceptedDifference, NumberChange, Plan
 from numbersync.policy import Waiver
 from numbersync.ringing import Rings

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from numbersync import phone, ringing
+from numbersync.account import LiveNumber, Verdict
 from numbersync.live import effective_live_fields
-from numbersync.models import RINGING_FIELDS, LiveNumber, Verdict
+from numbersync.models import RINGING_FIELDS
 from numbersync.plan import NumberChange, Plan
 
 

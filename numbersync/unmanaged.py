@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from numbersync import phone
+from numbersync.account import LiveNumber
 from numbersync.live import Directory, effective_live_fields, normalise_live
 from numbersync.models import (
     INBOUND_FIELDS,
@@ -19,7 +20,6 @@ from numbersync.models import (
     DesiredGroup,
     DesiredNumber,
     DesiredState,
-    LiveNumber,
     Value,
 )
 

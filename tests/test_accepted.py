@@ -10,8 +10,9 @@ import pytest
 from helpers import assert_schema_checks_agree
 
 from numbersync import accepted, config
+from numbersync.account import LiveNumber
 from numbersync.errors import InputError
-from numbersync.models import DesiredState, LiveNumber
+from numbersync.models import DesiredState
 from numbersync.plan import build_plan
 
 TODAY = date(2026, 12, 2)

@@ -13,10 +13,11 @@ import pytest
 from helpers import assert_schema_checks_agree, cli
 
 from numbersync import accepted, config, render
+from numbersync.account import Group, User
 from numbersync.emulator import Emulator
 from numbersync.errors import InputError
 from numbersync.live import Directory
-from numbersync.models import DesiredState, Group, User
+from numbersync.models import DesiredState
 from numbersync.plan import build_plan
 from numbersync.savedplan.read import read_plan
 
@@ -494,7 +495,7 @@ def test_accept_of_a_group_refuses_clearly_asks_nothing_and_writes_nothing(
 def test_a_held_group_keeps_closes_members_for_who_the_other_changes_make_ring(
     tmp_path: Path,
 ) -> None:
-    from numbersync.models import LiveNumber
+    from numbersync.account import LiveNumber
 
     # The hotline rings Support and Night; Bob is in both in Close. The file takes him out of
     # both, but accepts Support as Close has it: the hotline still rings him through Support.

@@ -14,11 +14,11 @@ import pytest
 from helpers import FakeTime
 
 from numbersync import config
+from numbersync.account import GroupChange
 from numbersync.apply import Applier, ApplyReport, MemberOutcome
 from numbersync.close import CloseClient, Secret, Settings
 from numbersync.emulator import Emulator, Faults, RecordedRequest
 from numbersync.fetch import fetch_for_plan
-from numbersync.models import GroupChange
 from numbersync.plan import Plan, build_plan
 from numbersync.report import Progress, render_report, report_document
 

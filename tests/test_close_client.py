@@ -18,11 +18,12 @@ import pytest
 from helpers import FakeTime
 
 import numbersync
+from numbersync.account import Group, Me, Membership
 from numbersync.close import CloseClient, Settings
 from numbersync.close import client as client_module
 from numbersync.errors import Abandoned, ApiError
 from numbersync.fetch import fetch_everything
-from numbersync.models import MANAGED_FIELDS, Group, Me, Membership
+from numbersync.models import MANAGED_FIELDS
 from numbersync.stopping import Stop
 
 KEY = "api_test.key0000"

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from numbersync import config, render
+from numbersync.account import Group, LiveNumber, User
 from numbersync.errors import InputError, UsageError
 from numbersync.export import Export, _Entry, _file_stems, _shared_defaults, file_safe
 from numbersync.files import MAX_FILE_BYTES
 from numbersync.live import Directory
-from numbersync.models import DesiredState, Group, LiveNumber, Safety, User
+from numbersync.models import DesiredState, Safety
 from numbersync.plan import FieldChange, FileSummary, NumberChange, Plan, build_plan
 from numbersync.savedplan.read import read_plan
 

@@ -40,12 +40,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from numbersync import config
+from numbersync.account import Group, LiveNumber, User
 from numbersync.close.client import BASE_FIELDS
 from numbersync.emulator import Emulator
 from numbersync.emulator.api import Route, resolve
 from numbersync.errors import InputError
 from numbersync.live import Directory
-from numbersync.models import MANAGED_FIELDS, Group, LiveNumber, User
+from numbersync.models import MANAGED_FIELDS
 from numbersync.plan import build_plan
 
 REPO = Path(__file__).resolve().parent.parent
@@ -299,9 +300,9 @@ def test_group_writes_keep_to_closes_schemas(seed: str) -> None:
     """numbersync's membership changes (through the Applier, as apply sends them: allowed, then
     refused for a user without the group permission), and the emulator's answers to every group
     write, fit Group, GroupMember, CreateGroupMember and CreateGroup."""
+    from numbersync.account import GroupChange
     from numbersync.apply import Applier
     from numbersync.close import CloseClient, Secret, Settings
-    from numbersync.models import GroupChange
 
     with Emulator(SEEDS[seed]) as emu:
         support, sales, *_ = emu.state.groups

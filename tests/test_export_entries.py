@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from numbersync import config
+from numbersync.account import Group, LiveNumber, User
 from numbersync.export import Export, groups_to_write
 from numbersync.live import Directory
-from numbersync.models import Group, LiveNumber, User
 from numbersync.plan import build_plan
 
 ACME, LABS = "orga_acme", "orga_labs"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from numbersync.account import LiveNumber
 from numbersync.export import Export, _below
 from numbersync.live import Directory
 from numbersync.modeline import NO_SCHEMA_HINT, SchemaFile, find_schema, modeline, relative_to
-from numbersync.models import LiveNumber
 
 
 def test_the_schema_beside_the_output_is_found_first(tmp_path: Path) -> None:

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from numbersync import config
+from numbersync.account import Group, LiveNumber, User
 from numbersync.export import Export, UnwritableText, yaml_string
 from numbersync.live import Directory
-from numbersync.models import Group, LiveNumber, User
 from numbersync.plan import build_plan
 from numbersync.yamlsource import parse
 

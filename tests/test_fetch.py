@@ -15,12 +15,12 @@ import pytest
 from click.testing import CliRunner, Result
 from helpers import cli
 
+from numbersync.account import User
 from numbersync.cli import main
 from numbersync.close import CloseClient, Secret, Settings
 from numbersync.emulator import Emulator, generate_seed
 from numbersync.fetch import Account, MemberReads, fetch_members, fields_to_fetch, users_to_name
 from numbersync.live import Directory
-from numbersync.models import User
 from numbersync.stopping import Stop
 
 RINGING = ["participant_groups", "participants", "phone_numbers"]

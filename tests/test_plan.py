@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from numbersync import config
+from numbersync.account import Group, LiveNumber, Me, Membership, User
 from numbersync.errors import InputError, UsageError
 from numbersync.live import Directory
-from numbersync.models import Group, LiveNumber, Me, Membership, User
 from numbersync.plan import FieldChange, build_plan, role_to_read
 
 USERS = (

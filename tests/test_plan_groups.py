@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from numbersync import config
+from numbersync.account import Group, GroupChange, LiveNumber, User
 from numbersync.errors import InputError, Position, UsageError
 from numbersync.live import Directory
-from numbersync.models import DesiredGroup, DesiredState, Group, GroupChange, LiveNumber, User
+from numbersync.models import DesiredGroup, DesiredState
 from numbersync.plan import build_plan, unread_groups, with_members_read
 
 FILE = "numbers.yaml"

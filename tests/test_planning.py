@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from numbersync import config
+from numbersync.account import Group, LiveNumber, User
 from numbersync.errors import ApiError
 from numbersync.fetch import Account
 from numbersync.live import Directory
-from numbersync.models import Group, LiveNumber, User
 from numbersync.plan import Plan, build_plan
 from numbersync.planning import plan_with_members
 from numbersync.stopping import Stop

@@ -15,10 +15,11 @@ from click.testing import CliRunner
 from helpers import assert_schema_checks_agree
 
 from numbersync import config, phone, policy, render, ringing
+from numbersync.account import Group, LiveNumber, User
 from numbersync.cli import main
 from numbersync.errors import InputError
 from numbersync.live import Directory
-from numbersync.models import Group, LiveNumber, Policy, User
+from numbersync.models import Policy
 from numbersync.plan import build_plan
 from numbersync.savedplan.read import read_plan
 

@@ -16,8 +16,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from numbersync import config, render
+from numbersync.account import Group, LiveNumber, Me, Membership, User
 from numbersync.live import Directory
-from numbersync.models import Group, LiveNumber, Me, Membership, User
 from numbersync.plan import Plan, build_plan
 from numbersync.safety import judge
 

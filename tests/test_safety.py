@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
+from numbersync.account import GroupChange, LiveNumber, Verdict
 from numbersync.apply import refuse_if_unsafe
 from numbersync.errors import RefusedError
-from numbersync.models import GroupChange, LiveNumber, Safety, Verdict
+from numbersync.models import Safety
 from numbersync.plan import FieldChange, NumberChange, Plan
 from numbersync.ringing import GroupRing, Rings
 from numbersync.safety import judge, refused_by_close

@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from numbersync import config, render
+from numbersync.account import Group, LiveNumber, User
 from numbersync.live import Directory
-from numbersync.models import DesiredGroup, Group, LiveNumber, User
+from numbersync.models import DesiredGroup
 from numbersync.plan import Plan
 from numbersync.unmanaged import NoLongerManaged, compared_with, released
 from numbersync.yamlsource import parse

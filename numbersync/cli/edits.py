@@ -12,7 +12,8 @@ from numbersync.cli.options import verbose_option
 from numbersync.escape import escape
 
 if TYPE_CHECKING:
-    from numbersync.models import DesiredState, LiveNumber
+    from numbersync.account import LiveNumber
+    from numbersync.models import DesiredState
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str) -> date:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 
 from numbersync import phone
+from numbersync.account import Group, LiveNumber, Me, Membership, Role, User
 from numbersync.close.pacer import Pacer
 from numbersync.close.paging import list_all
 from numbersync.close.retry import DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_WAIT, Retrier, Stats
@@ -29,7 +30,7 @@ from numbersync.close.transport import (
     scrubber,
 )
 from numbersync.errors import ApiError
-from numbersync.models import MANAGED_FIELDS, Group, LiveNumber, Me, Membership, Role, User
+from numbersync.models import MANAGED_FIELDS
 from numbersync.stopping import Sleep, Stop
 
 # Always requested with the managed fields: what LiveNumber needs besides them.

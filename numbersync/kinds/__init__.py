@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from numbersync.account import Group
 from numbersync.errors import Diagnostic
-from numbersync.models import DesiredState, Group, Value
+from numbersync.models import DesiredState, Value
 
 # (the id it resolves to, an error, a note): as the plan's resolver answers for one reference.
 Resolved = tuple[str, str | None, str | None]

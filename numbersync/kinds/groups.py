@@ -9,9 +9,10 @@ from dataclasses import replace
 from typing import Any
 
 from numbersync import phone, ringing
+from numbersync.account import Group, GroupChange
 from numbersync.errors import Diagnostic, json_path
 from numbersync.kinds import Context, Diffed, Kind, Line
-from numbersync.models import DesiredGroup, DesiredState, Group, GroupChange, Value
+from numbersync.models import DesiredGroup, DesiredState, Value
 
 SHOWN_NUMBERS = 5  # numbers named on a member's line; the rest are counted
 

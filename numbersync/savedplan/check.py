@@ -12,10 +12,11 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from numbersync import phone
+from numbersync.account import LiveNumber
 from numbersync.errors import InputError, NumbersyncError, RefusedError
 from numbersync.kinds.groups import KIND as GROUPS
 from numbersync.live import same_value
-from numbersync.models import DesiredState, LiveNumber, Safety
+from numbersync.models import DesiredState, Safety
 from numbersync.plan import (
     FieldChange,
     FileSummary,

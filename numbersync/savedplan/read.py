@@ -14,11 +14,12 @@ from functools import cache
 from typing import Any
 
 from numbersync import schemacheck
+from numbersync.account import Verdict
 from numbersync.errors import Diagnostic, InputError, Path, Position, UsageError, json_path
 from numbersync.escape import escape
 from numbersync.files import UnreadableError, read_file
 from numbersync.kinds.groups import KIND as GROUPS
-from numbersync.models import RINGING_FIELDS, SET_FIELDS, Safety, Verdict
+from numbersync.models import RINGING_FIELDS, SET_FIELDS, Safety
 from numbersync.plan import (
     AcceptedDifference,
     FieldChange,
