@@ -811,3 +811,16 @@ def test_closing_the_client_sums_up_what_it_sent_for_verbose_runs(
         "Close API: 3 requests (GET 3); 2 retries after 2.8 s of waiting; 1 answered 429; "
         "1 without an answer; 0.0 s paced to the rate limits"
     ]
+
+
+def test_tls_is_verified_for_https_and_plain_http_loads_no_certificate_bundle() -> None:
+    from numbersync.close.transport import tls_verification
+
+    # https: httpx's own verification, from SSL_CERT_FILE / SSL_CERT_DIR or certifi.
+    assert tls_verification("https://api.close.com/api/v1") is True
+    # http (loopback only): a context that would still verify, against no CA at all.
+    context = tls_verification("http://127.0.0.1:8765/api/v1")
+    assert isinstance(context, ssl.SSLContext)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname is True
+    assert context.get_ca_certs() == []

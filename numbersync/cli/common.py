@@ -260,6 +260,12 @@ def make_plan(
     base: Base | None = None,
 ) -> tuple[Plan, Account]:
     from numbersync.fetch import fetch_for_base, fetch_for_plan, role_permissions, users_to_name
+    from numbersync.stopping import in_background, results
+    from numbersync.unmanaged import compared_with, fields_read
+
+    also = fields_read(base.state) if base else set()
+    # The modules that make the plan load while the first reads are on their way.
+    fetching = in_background("numbersync-fetch", fetch_for_plan, client, state, also)
     from numbersync.plan import (
         build_plan,
         role_to_read_for,
@@ -269,12 +275,10 @@ def make_plan(
     )
     from numbersync.planning import plan_with_members
     from numbersync.safety import judge
-    from numbersync.unmanaged import compared_with, fields_read
 
-    also = fields_read(base.state) if base else set()
     plan, account = plan_with_members(
         client,
-        fetch_for_plan(client, state, also),
+        results([fetching], client.stop)[0],
         lambda account, unread: build_plan(
             state,
             account.numbers,

@@ -113,6 +113,18 @@ class _CredentialAuth(httpx.Auth):
         return f"<_CredentialAuth {self._scheme} ****>"
 
 
+def tls_verification(api_url: str) -> ssl.SSLContext | bool:
+    """How httpx verifies TLS for `api_url`: always. For https, httpx's default (`True`): with
+    trust_env it builds its context from SSL_CERT_FILE or SSL_CERT_DIR when set, else from
+    certifi's bundle, so a corporate CA is configured with SSL_CERT_FILE=/path/to/ca.pem. Plain
+    http (only to a loopback host, see check_api_url) never opens TLS: it skips loading that
+    bundle (tens of milliseconds a process) with a context that trusts no CA, and so would
+    refuse any certificate."""
+    if httpx.URL(api_url).scheme == "http":
+        return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    return True
+
+
 def authorization(credential: Secret, scheme: str) -> str:
     if scheme == "bearer":
         return "Bearer " + credential.reveal()
@@ -168,9 +180,6 @@ class Transport:
         mounts: dict[str, httpx.BaseTransport | None] = (
             {f"all://{url_host(host)}": None} if is_loopback(host) else {}
         )
-        # TLS verification stays on (httpx's default `verify=True`). With trust_env (the default)
-        # httpx builds its SSL context from SSL_CERT_FILE or SSL_CERT_DIR when set, else from
-        # certifi's bundle: a corporate CA is configured with SSL_CERT_FILE=/path/to/ca.pem.
         self._http = httpx.Client(
             base_url=settings.api_url,
             auth=_CredentialAuth(settings.credential, settings.scheme),
@@ -181,6 +190,7 @@ class Transport:
             ),
             transport=transport,
             mounts=mounts,
+            verify=tls_verification(settings.api_url),
             # A redirect would be a misconfigured CLOSE_API_URL: report it, don't follow it.
             follow_redirects=False,
         )
