@@ -10,8 +10,8 @@ import phonenumbers
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 
-# The loader normalises a forward_to, then the policy classifies it: the same text (written in
-# E.164) read twice. Bounded: a reading is far larger than the text it caches.
+# The loader normalises a forward_to, then the policy classifies it and a plan displays it: the
+# same text (written in E.164) read again. Bounded: a reading is far larger than its text.
 @lru_cache(maxsize=4_096)
 def parse(text: str) -> phonenumbers.PhoneNumber | None:
     """phonenumbers' reading of `text` (shared: never change it), None when it cannot read it."""
@@ -39,8 +39,7 @@ def display(e164: str) -> str:
     as a vanity number) is shown as it is, never as another number."""
     if not E164.fullmatch(e164):
         return e164
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
+    parsed = parse(e164)
+    if parsed is None:
         return e164
     return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
